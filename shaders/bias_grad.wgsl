@@ -1,0 +1,57 @@
+// bias_grad.wgsl: the activation backward and the bias gradient of a linear layer, fused in one pass.
+//   dPre = dY ⊙ f'(pre), with f' taken from the layer's output Y (ReLU: Y > 0, tanh: 1 − Y²,
+//   sigmoid: Y(1 − Y), softplus: 1 − exp(−Y)), so the pre-activation never needs storing;
+//   dBias[n] = Σ_r dPre[r, n].  Shapes: dY, Y, dPre are rows×cols; dBias is cols.
+// With ACT = 0 (identity) dPre is dY and is not written. A workgroup owns 16 columns; its 16 row
+// lanes each sum a fixed stride of rows, then a fixed tree joins the lanes: the result is
+// deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
+
+override ACT: u32 = 0u;
+
+struct Dims { rows: u32, cols: u32, _pad0: u32, _pad1: u32 }
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> dY: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dPre: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dBias: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
+
+fn derivative(y: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, y > 0.0); }
+    case 2u: { return 1.0 - y * y; }
+    case 3u: { return y * (1.0 - y); }
+    case 4u: { return 1.0 - exp(-y); }
+    default: { return 1.0; }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let col = wid.x * 16u + lid.x;
+  var sum = 0.0;
+  if (col < dims.cols) {
+    for (var r = lid.y; r < dims.rows; r += 16u) {
+      let i = r * dims.cols + col;
+      var g = dY[i];
+      if (ACT != 0u) {
+        g *= derivative(Y[i]);
+        dPre[i] = g;
+      }
+      sum += g;
+    }
+  }
+  partial[lid.y * 16u + lid.x] = sum;
+  workgroupBarrier();
+  for (var s = 8u; s > 0u; s >>= 1u) {
+    if (lid.y < s) {
+      partial[lid.y * 16u + lid.x] += partial[(lid.y + s) * 16u + lid.x];
+    }
+    workgroupBarrier();
+  }
+  if (lid.y == 0u && col < dims.cols) {
+    dBias[col] = partial[lid.x];
+  }
+}

@@ -1,0 +1,110 @@
+// elbo.wgsl: the fused negative ELBO of a batch and its gradients, in nats per example.
+//   rec_b = −log p(x_b | z_b): Bernoulli with logits l (stable BCE: max(l,0) − l·x + log(1 + e^−|l|))
+//           or Gaussian with mean l and fixed variance σ² (½(x − l)²/σ² + ½·log 2πσ²), summed over D;
+//   kl_b  = −½ Σ_j (1 + logvar − μ² − exp(logvar)), summed over Z;
+//   loss  = (1/B) Σ_b (rec_b + β·kl_b),  and its gradients w.r.t. l, μ and logvar.
+// Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); per_example is B×2
+// (rec, kl); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
+// workgroup per example (its gradients are known in advance, so loss and gradient share one pass);
+// entry `batch_mean` then joins the B rows in one workgroup. Both reduce with fixed trees, no
+// atomics, so the result is deterministic. CPU twin: src/cpu/elbo.ts.
+
+override GAUSSIAN: bool = false;
+
+struct Params {
+  B: u32,
+  D: u32,
+  Z: u32,
+  _pad: u32,
+  beta: f32,
+  inv_batch: f32,
+  inv_var: f32,    // 1/σ² of the Gaussian likelihood
+  log_norm: f32,   // ½·log(2πσ²)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> stats: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dstats: array<f32>;
+@group(0) @binding(6) var<storage, read_write> per_example: array<f32>;
+@group(0) @binding(7) var<storage, read_write> loss: array<f32>;
+
+var<workgroup> rec_part: array<f32, 256>;
+var<workgroup> kl_part: array<f32, 256>;
+
+fn tree_sum(li: u32) {
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (li < s) {
+      rec_part[li] += rec_part[li + s];
+      kl_part[li] += kl_part[li + s];
+    }
+    workgroupBarrier();
+  }
+}
+
+@compute @workgroup_size(256)
+fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+               @builtin(local_invocation_index) li: u32) {
+  let b = wid.x + wid.y * groups.x;
+  // b is the same for the whole workgroup, so this exit keeps barriers in uniform control flow.
+  if (b >= params.B) { return; }
+  var rec = 0.0;
+  for (var d = li; d < params.D; d += 256u) {
+    let i = b * params.D + d;
+    let l = logits[i];
+    let t = x[i];
+    if (GAUSSIAN) {
+      let diff = l - t;
+      rec += 0.5 * diff * diff * params.inv_var + params.log_norm;
+      dlogits[i] = diff * params.inv_var * params.inv_batch;
+    } else {
+      let e = exp(-abs(l));
+      rec += max(l, 0.0) - l * t + log(1.0 + e);
+      let sig = select(e / (1.0 + e), 1.0 / (1.0 + e), l >= 0.0);
+      dlogits[i] = (sig - t) * params.inv_batch;
+    }
+  }
+  var kl = 0.0;
+  for (var j = li; j < params.Z; j += 256u) {
+    let mu_at = b * 2u * params.Z + j;
+    let lv_at = mu_at + params.Z;
+    let mu = stats[mu_at];
+    let lv = stats[lv_at];
+    let var_ = exp(lv);
+    kl += -0.5 * (1.0 + lv - mu * mu - var_);
+    dstats[mu_at] = params.beta * mu * params.inv_batch;
+    dstats[lv_at] = params.beta * 0.5 * (var_ - 1.0) * params.inv_batch;
+  }
+  rec_part[li] = rec;
+  kl_part[li] = kl;
+  workgroupBarrier();
+  tree_sum(li);
+  if (li == 0u) {
+    per_example[2u * b] = rec_part[0];
+    per_example[2u * b + 1u] = kl_part[0];
+  }
+}
+
+@compute @workgroup_size(256)
+fn batch_mean(@builtin(local_invocation_index) li: u32) {
+  var rec = 0.0;
+  var kl = 0.0;
+  for (var b = li; b < params.B; b += 256u) {
+    rec += per_example[2u * b];
+    kl += per_example[2u * b + 1u];
+  }
+  rec_part[li] = rec;
+  kl_part[li] = kl;
+  workgroupBarrier();
+  tree_sum(li);
+  if (li == 0u) {
+    let r = rec_part[0] * params.inv_batch;
+    let k = kl_part[0] * params.inv_batch;
+    loss[0] = r + params.beta * k;
+    loss[1] = r;
+    loss[2] = k;
+    loss[3] = 0.0;
+  }
+}

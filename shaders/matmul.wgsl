@@ -1,0 +1,115 @@
+// matmul.wgsl: C = act(op(A) · op(B) + bias), the linear layer forward and both backward products.
+// Shapes (row-major): op(A) is M×K, op(B) is K×N, C is M×N, bias is N.
+//   TRANS_A = false: A is stored M×K;  true: A is stored K×M (op(A) = Aᵀ, for dW = Xᵀ·dY).
+//   TRANS_B = false: B is stored K×N;  true: B is stored N×K (op(B) = Bᵀ, for dX = dY·Wᵀ).
+// A workgroup of 16×16 invocations computes a 64×64 tile of C, each invocation a 4×4 register block,
+// stepping K by 16 through workgroup memory held as vec4 rows. Loads outside the matrices read 0 and
+// stores are bounds-checked, so any M, N, K ≥ 1 is exact. CPU twin: src/cpu/matmul.ts.
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+// 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
+override ACT: u32 = 0u;
+
+struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+
+const TM = 64u;  // tile rows of C
+const TN = 64u;  // tile columns of C
+const TK = 16u;  // depth of one step through K
+
+// As[k * 16 + i] holds op(A) rows 4i..4i+3 of the tile at depth k; Bs[k * 16 + j] columns 4j..4j+3.
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 256>;
+
+fn activate(v: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(v, 0.0); }
+    case 2u: {
+      // tanh from exp(-2|v|): never overflows, unlike sinh/cosh for large |v|.
+      let e = exp(-2.0 * abs(v));
+      return sign(v) * (1.0 - e) / (1.0 + e);
+    }
+    case 3u: {
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+    case 4u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
+    default: { return v; }
+  }
+}
+
+fn load_a(m: u32, k: u32) -> f32 {
+  if (m >= dims.M || k >= dims.K) { return 0.0; }
+  if (TRANS_A) { return A[k * dims.M + m]; }
+  return A[m * dims.K + k];
+}
+
+fn load_b(k: u32, n: u32) -> f32 {
+  if (k >= dims.K || n >= dims.N) { return 0.0; }
+  if (TRANS_B) { return B[n * dims.K + k]; }
+  return B[k * dims.N + n];
+}
+
+fn store(m: u32, n0: u32, acc: vec4<f32>) {
+  if (m >= dims.M) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    let n = n0 + j;
+    if (n < dims.N) {
+      var v = acc[j];
+      if (HAS_BIAS) { v += bias[n]; }
+      C[m * dims.N + n] = activate(v);
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let row0 = wid.y * TM;
+  let col0 = wid.x * TN;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < dims.K; k0 += TK) {
+    // Each of the 256 invocations stages 4 of the 1024 elements of each tile. The element order
+    // follows the stored layout's contiguous axis so neighbouring invocations read neighbouring words.
+    for (var r = 0u; r < 4u; r++) {
+      let e = li + r * 256u;
+      var m: u32; var ka: u32;
+      if (TRANS_A) { m = e % TM; ka = e / TM; } else { ka = e % TK; m = e / TK; }
+      As[ka * 16u + m / 4u][m % 4u] = load_a(row0 + m, k0 + ka);
+      var n: u32; var kb: u32;
+      if (TRANS_B) { kb = e % TK; n = e / TK; } else { n = e % TN; kb = e / TN; }
+      Bs[kb * 16u + n / 4u][n % 4u] = load_b(k0 + kb, col0 + n);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TK; k++) {
+      let a = As[k * 16u + lid.y];
+      let b = Bs[k * 16u + lid.x];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
+    }
+    workgroupBarrier();
+  }
+
+  let m = row0 + lid.y * 4u;
+  let n = col0 + lid.x * 4u;
+  store(m, n, acc0);
+  store(m + 1u, n, acc1);
+  store(m + 2u, n, acc2);
+  store(m + 3u, n, acc3);
+}

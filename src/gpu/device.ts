@@ -1,0 +1,154 @@
+// Getting a GPUDevice in the browser (navigator.gpu) or in Node (Dawn, the `webgpu` package).
+// In Node without a GPU driver it finds a software Vulkan driver: Mesa's lavapipe when the loader
+// offers it, else Chromium's SwiftShader. It asks for the adapter's real limits and useful features.
+
+/** What the rest of the runtime needs to know about the device it runs on. */
+export interface GpuContext {
+  device: GPUDevice;
+  adapterInfo: AdapterSummary;
+  features: ReadonlySet<string>;
+  /** Releases the device; safe to call twice. */
+  destroy(): void;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU implementation (SwiftShader, lavapipe): its timings are not a GPU's. */
+  isSoftware: boolean;
+  /** 'browser' or 'node' plus the Vulkan driver chosen, for logs. */
+  via: string;
+}
+
+export type SoftwareDriver = 'auto' | 'lavapipe' | 'swiftshader';
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Node only: which software Vulkan driver to use when no driver is configured. */
+  softwareDriver?: SoftwareDriver;
+  /** Optional features to request when the adapter has them. */
+  wantFeatures?: GPUFeatureName[];
+}
+
+/** The limits worth raising to the adapter's maximum for compute work. */
+const RAISED_LIMITS = [
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+const DEFAULT_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[];
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const LAVAPIPE_ICDS = ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'];
+
+const INSTALL_HINT =
+  'No WebGPU adapter was found. In a browser, use Chrome/Edge 113+ (or enable WebGPU: chrome://flags/#enable-unsafe-webgpu). ' +
+  'In Node on Linux without a GPU, install a software Vulkan driver: Mesa 25 lavapipe ' +
+  '(Debian bookworm-backports: apt-get install -t bookworm-backports mesa-vulkan-drivers) or Chromium (apt-get install chromium, ' +
+  `which ships SwiftShader at ${SWIFTSHADER_ICD}); scripts/setup-system.sh does both.`;
+
+/** Returns a device with the adapter's own limits; throws with install advice when there is none. */
+export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuContext> {
+  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  if (nav?.gpu && typeof (globalThis as { process?: unknown }).process === 'undefined') {
+    const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) throw new Error(INSTALL_HINT);
+    return openDevice(adapter, options, 'browser', undefined);
+  }
+  return acquireNodeDevice(options);
+}
+
+async function acquireNodeDevice(options: AcquireOptions): Promise<GpuContext> {
+  const webgpu = await import('webgpu');
+  Object.assign(globalThis, webgpu.globals);
+  const env = process.env;
+  const configured = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
+  const choice = options.softwareDriver ?? 'auto';
+  const { existsSync } = await import('node:fs');
+  // The Vulkan loader reads these variables when Dawn creates its instance, so set them before create().
+  const setIcd = (path: string) => { env.VK_ICD_FILENAMES = path; env.VK_DRIVER_FILES = path; };
+  const lavapipe = LAVAPIPE_ICDS.find((p) => existsSync(p));
+  const attempts: { label: string; prepare: () => boolean }[] = [];
+  if (configured && choice === 'auto') {
+    attempts.push({ label: `vulkan icd ${configured}`, prepare: () => true });
+  } else if (choice === 'swiftshader') {
+    attempts.push({ label: 'swiftshader', prepare: () => existsSync(SWIFTSHADER_ICD) && (setIcd(SWIFTSHADER_ICD), true) });
+  } else if (choice === 'lavapipe') {
+    attempts.push({ label: 'lavapipe', prepare: () => !!lavapipe && (setIcd(lavapipe), true) });
+  } else {
+    // The loader's own discovery finds real GPUs and lavapipe; SwiftShader is a last resort.
+    attempts.push({ label: 'vulkan loader default', prepare: () => true });
+    attempts.push({ label: 'swiftshader', prepare: () => existsSync(SWIFTSHADER_ICD) && (setIcd(SWIFTSHADER_ICD), true) });
+  }
+  const tried: string[] = [];
+  // Every GPU object made here stays referenced by the returned context: Dawn crashes the process
+  // if one is garbage-collected while a device from it lives (shared/repro/dawn-node-gc-crash).
+  const instances: GPU[] = [];
+  for (const attempt of attempts) {
+    if (!attempt.prepare()) { tried.push(`${attempt.label} (not installed)`); continue; }
+    const gpu = webgpu.create([]);
+    instances.push(gpu);
+    const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (adapter) return openDevice(adapter, options, `node/${attempt.label}`, instances);
+    tried.push(`${attempt.label} (no adapter)`);
+  }
+  throw new Error(`${INSTALL_HINT} Tried: ${tried.join(', ')}.`);
+}
+
+async function openDevice(
+  adapter: GPUAdapter,
+  options: AcquireOptions,
+  via: string,
+  keepAlive: GPU[] | undefined,
+): Promise<GpuContext> {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = (adapter.limits as unknown as Record<string, number>)[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const want = options.wantFeatures ?? DEFAULT_FEATURES;
+  const requiredFeatures = want.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  const info = adapter.info;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  const isSoftware =
+    (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|lavapipe|software|warp/.test(text);
+  let destroyed = false;
+  const context: GpuContext & { gpuInstances?: GPU[] } = {
+    device,
+    adapterInfo: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isSoftware,
+      via,
+    },
+    features: new Set(device.features as unknown as Iterable<string>),
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+      // Only now may the GPU objects go (after the device is gone).
+      delete context.gpuInstances;
+    },
+  };
+  // Held by the context so Dawn's instance outlives the device (see shared/repro/dawn-node-gc-crash).
+  if (keepAlive) context.gpuInstances = keepAlive;
+  return context;
+}
+
+/** A one-line description of the adapter, for logs and benchmark tables. */
+export function describeAdapter(info: AdapterSummary): string {
+  const name = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ');
+  return `${name || 'unknown adapter'}${info.description ? ` (${info.description})` : ''}${info.isSoftware ? ' [software]' : ''} via ${info.via}`;
+}

@@ -1,0 +1,53 @@
+// A kernel is data: its WGSL source, entry points and the bindings it declares. The bindings written
+// here are checked against the shader by reflection (test/gpu/bindings.test.ts, no GPU needed), and
+// pipelines use explicit layouts built from them, so kernels can share bind groups.
+
+export type BindingType = 'uniform' | 'storage' | 'read-only-storage';
+
+export interface BindingDecl {
+  binding: number;
+  /** The WGSL variable's name. */
+  name: string;
+  type: BindingType;
+}
+
+export interface KernelDecl {
+  /** The file in shaders/ (without .wgsl), for messages. */
+  name: string;
+  source: string;
+  entryPoints: readonly string[];
+  /** Group 0 only: one bind group per kernel, shared by its entry points. */
+  bindings: readonly BindingDecl[];
+  /** The `override` constants the TypeScript side may set. */
+  overrides: readonly string[];
+  /** Invocations per workgroup along x, y (from @workgroup_size). */
+  workgroupSize: readonly [number, number];
+}
+
+export type OverrideValues = Record<string, number | boolean>;
+
+export function bindGroupLayoutFor(device: GPUDevice, kernel: KernelDecl): GPUBindGroupLayout {
+  return device.createBindGroupLayout({
+    label: `${kernel.name} layout`,
+    entries: kernel.bindings.map((b) => ({
+      binding: b.binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: b.type },
+    })),
+  });
+}
+
+/** A buffer or a range of one, as bound to a kernel's binding. */
+export interface BufferSlice {
+  buffer: GPUBuffer;
+  offset?: number;
+  size?: number;
+}
+
+export type BufferArg = GPUBuffer | BufferSlice;
+
+export function sliceOf(b: BufferArg): Required<BufferSlice> {
+  const s: BufferSlice = 'usage' in b ? { buffer: b } : b;
+  const offset = s.offset ?? 0;
+  return { buffer: s.buffer, offset, size: s.size ?? s.buffer.size - offset };
+}

@@ -1,0 +1,157 @@
+// The runtime a kernel runs in: the device, a pipeline cache keyed by kernel, entry point and
+// override constants, explicit bind group layouts, and the checks every binding gets (usage, size
+// against the device's limits, offset alignment). Passed explicitly; nothing here is global.
+import type { BufferArg, KernelDecl, OverrideValues } from './kernel';
+import { bindGroupLayoutFor, sliceOf } from './kernel';
+
+/** One dispatch ready to encode: made once, encoded every step. */
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: readonly [number, number, number];
+}
+
+interface KernelState {
+  module: GPUShaderModule;
+  bindGroupLayout: GPUBindGroupLayout;
+  pipelineLayout: GPUPipelineLayout;
+}
+
+export class Runtime {
+  readonly device: GPUDevice;
+  readonly limits: GPUSupportedLimits;
+  private readonly kernels = new Map<KernelDecl, KernelState>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Bound where a kernel declares a read-only binding that this configuration does not use. */
+  readonly placeholder: GPUBuffer;
+  /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
+  readonly writablePlaceholder: GPUBuffer;
+
+  constructor(device: GPUDevice) {
+    this.device = device;
+    this.limits = device.limits;
+    this.placeholder = device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.writablePlaceholder = device.createBuffer({ label: 'writable placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  private state(kernel: KernelDecl): KernelState {
+    let s = this.kernels.get(kernel);
+    if (!s) {
+      const module = this.device.createShaderModule({ label: kernel.name, code: kernel.source });
+      const bindGroupLayout = bindGroupLayoutFor(this.device, kernel);
+      const pipelineLayout = this.device.createPipelineLayout({ label: kernel.name, bindGroupLayouts: [bindGroupLayout] });
+      s = { module, bindGroupLayout, pipelineLayout };
+      this.kernels.set(kernel, s);
+    }
+    return s;
+  }
+
+  pipeline(kernel: KernelDecl, entryPoint: string, overrides: OverrideValues = {}): GPUComputePipeline {
+    if (!kernel.entryPoints.includes(entryPoint)) {
+      throw new Error(`${kernel.name}: no entry point '${entryPoint}'; expected one of ${kernel.entryPoints.join(', ')}`);
+    }
+    for (const name of Object.keys(overrides)) {
+      if (!kernel.overrides.includes(name)) {
+        throw new Error(`${kernel.name}: unknown override '${name}'; expected one of ${kernel.overrides.join(', ') || '(none)'}`);
+      }
+    }
+    const names = Object.keys(overrides).sort();
+    const key = `${kernel.name}:${entryPoint}:${names.map((n) => `${n}=${Number(overrides[n])}`).join(',')}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const s = this.state(kernel);
+      const constants: Record<string, number> = {};
+      for (const n of names) constants[n] = Number(overrides[n]);
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: s.pipelineLayout,
+        compute: { module: s.module, entryPoint, constants },
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** A bind group for every binding of the kernel, by WGSL variable name, with checked ranges. */
+  bindGroup(kernel: KernelDecl, resources: Record<string, BufferArg>): GPUBindGroup {
+    const known = new Set(kernel.bindings.map((b) => b.name));
+    for (const name of Object.keys(resources)) {
+      if (!known.has(name)) throw new Error(`${kernel.name}: unknown binding '${name}'; expected ${[...known].join(', ')}`);
+    }
+    const entries: GPUBindGroupEntry[] = kernel.bindings.map((b) => {
+      const arg = resources[b.name];
+      if (!arg) throw new Error(`${kernel.name}: binding '${b.name}' was not given a buffer`);
+      const { buffer, offset, size } = sliceOf(arg);
+      const uniform = b.type === 'uniform';
+      const need = uniform ? GPUBufferUsage.UNIFORM : GPUBufferUsage.STORAGE;
+      if ((buffer.usage & need) === 0) {
+        throw new Error(`${kernel.name}: buffer for '${b.name}' lacks ${uniform ? 'UNIFORM' : 'STORAGE'} usage`);
+      }
+      const align = uniform ? this.limits.minUniformBufferOffsetAlignment : this.limits.minStorageBufferOffsetAlignment;
+      if (offset % align !== 0) {
+        throw new Error(`${kernel.name}: '${b.name}' is bound at byte offset ${offset}; expected a multiple of ${align}`);
+      }
+      const max = uniform ? this.limits.maxUniformBufferBindingSize : this.limits.maxStorageBufferBindingSize;
+      if (size > max) {
+        throw new Error(
+          `${kernel.name}: '${b.name}' binds ${size} bytes, more than this device's ${uniform ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize'} of ${max}; use a smaller batch or layer`,
+        );
+      }
+      if (offset + size > buffer.size || size <= 0) {
+        throw new Error(`${kernel.name}: '${b.name}' range [${offset}, ${offset + size}) does not fit its ${buffer.size}-byte buffer`);
+      }
+      return { binding: b.binding, resource: { buffer, offset, size } };
+    });
+    return this.device.createBindGroup({ label: kernel.name, layout: this.state(kernel).bindGroupLayout, entries });
+  }
+
+  /** A uniform buffer holding `data`, written once (update it with writeUniform). */
+  uniform(label: string, data: ArrayBuffer): GPUBuffer {
+    const buffer = this.device.createBuffer({
+      label,
+      size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  /** Workgroup counts for `groups` workgroups, folded into y when x would pass the device limit. */
+  grid(groups: number): [number, number, number] {
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (groups <= max) return [Math.max(1, groups), 1, 1];
+    const y = Math.ceil(groups / max);
+    if (y > max) throw new Error(`a dispatch of ${groups} workgroups exceeds this device's ${max}×${max} grid`);
+    return [max, y, 1];
+  }
+
+  destroy(): void {
+    this.placeholder.destroy();
+    this.writablePlaceholder.destroy();
+    this.pipelines.clear();
+    this.kernels.clear();
+  }
+}
+
+/** Encodes dispatches into one compute pass. */
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+}
+
+/** Builds a Float32/Uint32 record for a uniform struct whose fields are all 4 bytes. */
+export function packUniform(fields: readonly (readonly [kind: 'u32' | 'f32', value: number])[]): ArrayBuffer {
+  const words = Math.ceil(fields.length / 4) * 4;
+  const buf = new ArrayBuffer(words * 4);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  fields.forEach(([kind, value], i) => {
+    if (kind === 'u32') u[i] = value >>> 0;
+    else f[i] = value;
+  });
+  return buf;
+}

@@ -1,0 +1,66 @@
+// The fused activation backward + bias gradient kernel as data (shaders/bias_grad.wgsl) and its wrapper.
+import source from '../../shaders/bias_grad.wgsl?raw';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import { packUniform, type Runtime } from '../gpu/runtime';
+import { activationCode, type Activation } from './activation';
+import { requireFloats, requirePositiveInt } from './checks';
+import type { PreparedOp } from './matmul';
+
+export const BIAS_GRAD: KernelDecl = {
+  name: 'bias_grad',
+  source,
+  entryPoints: ['main'],
+  bindings: [
+    { binding: 0, name: 'dims', type: 'uniform' },
+    { binding: 1, name: 'dY', type: 'read-only-storage' },
+    { binding: 2, name: 'Y', type: 'read-only-storage' },
+    { binding: 3, name: 'dPre', type: 'storage' },
+    { binding: 4, name: 'dBias', type: 'storage' },
+  ],
+  overrides: ['ACT'],
+  workgroupSize: [16, 16],
+};
+
+export interface BiasGradBuffers {
+  /** Gradient w.r.t. the layer's output, rows×cols. */
+  dY: BufferArg;
+  /** The layer's output (after the activation); needed unless the activation is identity. */
+  y?: BufferArg;
+  /** Receives dY ⊙ f'(pre); needed unless the activation is identity. */
+  dPre?: BufferArg;
+  dBias: BufferArg;
+}
+
+export function prepareBiasGrad(
+  rt: Runtime,
+  shape: { rows: number; cols: number; activation?: Activation },
+  buf: BiasGradBuffers,
+  label = 'bias_grad',
+): PreparedOp {
+  const { rows, cols } = shape;
+  const act = shape.activation ?? 'identity';
+  requirePositiveInt(label, 'rows', rows);
+  requirePositiveInt(label, 'cols', cols);
+  const dims2 = `rows×cols = ${rows}×${cols}`;
+  requireFloats(label, 'dY', buf.dY, rows * cols, dims2);
+  requireFloats(label, 'dBias', buf.dBias, cols, `cols = ${cols}`);
+  if (act !== 'identity') {
+    if (!buf.y || !buf.dPre) throw new Error(`${label}: activation '${act}' needs the layer output y and a dPre buffer`);
+    requireFloats(label, 'y', buf.y, rows * cols, dims2);
+    requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
+  }
+  const dims = rt.uniform(`${label} dims`, packUniform([['u32', rows], ['u32', cols], ['u32', 0], ['u32', 0]]));
+  const pipeline = rt.pipeline(BIAS_GRAD, 'main', { ACT: activationCode(act) });
+  const identity = act === 'identity';
+  const bindGroup = rt.bindGroup(BIAS_GRAD, {
+    dims,
+    dY: buf.dY,
+    Y: identity ? rt.placeholder : buf.y!,
+    dPre: identity ? rt.writablePlaceholder : buf.dPre!,
+    dBias: buf.dBias,
+  });
+  return {
+    dispatches: [{ label, pipeline, bindGroup, workgroups: [Math.ceil(cols / 16), 1, 1] }],
+    destroy: () => dims.destroy(),
+  };
+}

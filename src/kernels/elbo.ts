@@ -1,0 +1,94 @@
+// The fused ELBO kernel as data (shaders/elbo.wgsl) and its wrapper: loss and gradients of the batch
+// −ELBO in nats per example from decoder outputs, targets and the encoder's μ | logvar.
+import source from '../../shaders/elbo.wgsl?raw';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import { packUniform, type Runtime } from '../gpu/runtime';
+import { requireFinite, requireFloats, requirePositiveInt } from './checks';
+import type { PreparedOp } from './matmul';
+
+export const ELBO: KernelDecl = {
+  name: 'elbo',
+  source,
+  entryPoints: ['per_example', 'batch_mean'],
+  bindings: [
+    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 1, name: 'logits', type: 'read-only-storage' },
+    { binding: 2, name: 'x', type: 'read-only-storage' },
+    { binding: 3, name: 'stats', type: 'read-only-storage' },
+    { binding: 4, name: 'dlogits', type: 'storage' },
+    { binding: 5, name: 'dstats', type: 'storage' },
+    { binding: 6, name: 'per_example', type: 'storage' },
+    { binding: 7, name: 'loss', type: 'storage' },
+  ],
+  overrides: ['GAUSSIAN'],
+  workgroupSize: [256, 1],
+};
+
+export type Likelihood = 'bernoulli' | 'gaussian';
+
+export interface ElboShape {
+  batch: number;
+  /** Pixels per example (D). */
+  dim: number;
+  latent: number;
+  /** Weight of the KL term (1 is the ELBO). */
+  beta?: number;
+  likelihood?: Likelihood;
+  /** Standard deviation of the Gaussian likelihood (fixed). */
+  sigma?: number;
+}
+
+export interface ElboBuffers {
+  logits: BufferArg;
+  x: BufferArg;
+  stats: BufferArg;
+  dlogits: BufferArg;
+  dstats: BufferArg;
+  /** B×2: reconstruction and KL of each example. */
+  perExample: BufferArg;
+  /** 4 floats: loss, mean reconstruction, mean KL, 0. */
+  loss: BufferArg;
+}
+
+export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedOp {
+  const { batch: B, dim: D, latent: Z } = shape;
+  const beta = shape.beta ?? 1;
+  const sigma = shape.sigma ?? 1;
+  const likelihood = shape.likelihood ?? 'bernoulli';
+  requirePositiveInt(label, 'batch', B);
+  requirePositiveInt(label, 'dim', D);
+  requirePositiveInt(label, 'latent', Z);
+  requireFinite(label, 'beta', beta, { min: 0 });
+  requireFinite(label, 'sigma', sigma, { min: 0, open: true });
+  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
+    throw new Error(`${label}: likelihood must be 'bernoulli' or 'gaussian', got '${String(likelihood)}'`);
+  }
+  const bd = `B×D = ${B}×${D}`;
+  const bz = `B×2Z = ${B}×${2 * Z}`;
+  requireFloats(label, 'logits', buf.logits, B * D, bd);
+  requireFloats(label, 'x', buf.x, B * D, bd);
+  requireFloats(label, 'dlogits', buf.dlogits, B * D, bd);
+  requireFloats(label, 'stats', buf.stats, 2 * B * Z, bz);
+  requireFloats(label, 'dstats', buf.dstats, 2 * B * Z, bz);
+  requireFloats(label, 'perExample', buf.perExample, 2 * B, `B×2 = ${B}×2`);
+  requireFloats(label, 'loss', buf.loss, 4, '4');
+  const params = rt.uniform(
+    `${label} params`,
+    packUniform([
+      ['u32', B], ['u32', D], ['u32', Z], ['u32', 0],
+      ['f32', beta], ['f32', 1 / B], ['f32', 1 / (sigma * sigma)], ['f32', 0.5 * Math.log(2 * Math.PI * sigma * sigma)],
+    ]),
+  );
+  const overrides = { GAUSSIAN: likelihood === 'gaussian' };
+  const bindGroup = rt.bindGroup(ELBO, {
+    params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
+    per_example: buf.perExample, loss: buf.loss,
+  });
+  return {
+    dispatches: [
+      { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) },
+      { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
+    ],
+    destroy: () => params.destroy(),
+  };
+}

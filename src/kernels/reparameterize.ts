@@ -1,0 +1,101 @@
+// The reparameterization kernel as data (shaders/reparameterize.wgsl) and its wrapper. The noise is
+// a pure function of (seed, step, stream, index), so only the step changes between training steps.
+import source from '../../shaders/reparameterize.wgsl?raw';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import { requireFloats, requirePositiveInt } from './checks';
+
+export const REPARAMETERIZE: KernelDecl = {
+  name: 'reparameterize',
+  source,
+  entryPoints: ['forward', 'backward'],
+  bindings: [
+    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 1, name: 'stats', type: 'read-only-storage' },
+    { binding: 2, name: 'z', type: 'storage' },
+    { binding: 3, name: 'dz', type: 'read-only-storage' },
+    { binding: 4, name: 'dstats', type: 'storage' },
+  ],
+  overrides: [],
+  workgroupSize: [256, 1],
+};
+
+export interface NoiseKey {
+  /** Non-negative integer below 2^53; split into two 32-bit key words. */
+  seed: number;
+  /** Separates independent uses of one seed (training noise, evaluation samples, ...). */
+  stream: number;
+}
+
+export function seedWords(seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new Error(`seed must be a non-negative integer below 2^53, got ${seed}`);
+  }
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
+export interface ReparamBuffers {
+  /** B×2Z: μ then logvar per row. */
+  stats: BufferArg;
+  /** B×Z output. */
+  z: BufferArg;
+  /** B×Z gradient w.r.t. z (backward only). */
+  dz?: BufferArg;
+  /** B×2Z gradient w.r.t. stats, accumulated into (backward only). */
+  dstats?: BufferArg;
+}
+
+export interface PreparedReparam {
+  forward: Dispatch;
+  /** Present when dz and dstats were given. */
+  backward?: Dispatch;
+  /** Sets the step word of the noise counter (queued; takes effect for the next submit). */
+  setStep(step: number): void;
+  destroy(): void;
+}
+
+export function prepareReparameterize(
+  rt: Runtime,
+  shape: { batch: number; latent: number },
+  buf: ReparamBuffers,
+  noise: NoiseKey,
+  label = 'reparameterize',
+): PreparedReparam {
+  const { batch, latent } = shape;
+  requirePositiveInt(label, 'batch', batch);
+  requirePositiveInt(label, 'latent', latent);
+  const count = batch * latent;
+  requireFloats(label, 'stats', buf.stats, 2 * count, `B×2Z = ${batch}×${2 * latent}`);
+  requireFloats(label, 'z', buf.z, count, `B×Z = ${batch}×${latent}`);
+  if (!!buf.dz !== !!buf.dstats) throw new Error(`${label}: the backward needs both dz and dstats`);
+  if (buf.dz) requireFloats(label, 'dz', buf.dz, count, `B×Z = ${batch}×${latent}`);
+  if (buf.dstats) requireFloats(label, 'dstats', buf.dstats, 2 * count, `B×2Z = ${batch}×${2 * latent}`);
+  const [seedLo, seedHi] = seedWords(noise.seed);
+  if (!Number.isInteger(noise.stream) || noise.stream < 0 || noise.stream > 0xffffffff) {
+    throw new Error(`${label}: stream must be a 32-bit unsigned integer, got ${noise.stream}`);
+  }
+  const fields = (step: number) =>
+    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', noise.stream], ['u32', 0], ['u32', 0]]);
+  const params = rt.uniform(`${label} params`, fields(0));
+  const bindGroup = rt.bindGroup(REPARAMETERIZE, {
+    params,
+    stats: buf.stats,
+    z: buf.z,
+    dz: buf.dz ?? rt.placeholder,
+    dstats: buf.dstats ?? rt.writablePlaceholder,
+  });
+  const workgroups = rt.grid(Math.ceil(count / 256));
+  const forward: Dispatch = { label: `${label} forward`, pipeline: rt.pipeline(REPARAMETERIZE, 'forward'), bindGroup, workgroups };
+  const backward: Dispatch | undefined = buf.dz
+    ? { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE, 'backward'), bindGroup, workgroups }
+    : undefined;
+  return {
+    forward,
+    backward,
+    setStep(step: number) {
+      if (!Number.isInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`${label}: step must be a 32-bit unsigned integer, got ${step}`);
+      rt.device.queue.writeBuffer(params, 0, fields(step));
+    },
+    destroy: () => params.destroy(),
+  };
+}

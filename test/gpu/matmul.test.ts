@@ -1,0 +1,82 @@
+// matmul.wgsl against its CPU twin on awkward shapes, all four transpose combinations and every
+// activation, with and without bias; output poisoned with NaN before each run.
+import { describe, expect, it } from 'vitest';
+import { readFloats, storageFrom } from '../../src/gpu/buffers';
+import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
+import { prepareMatmul } from '../../src/kernels/matmul';
+import { matmul } from '../../src/cpu/matmul';
+import { expectClose } from '../util/compare';
+import { uniformArray } from '../util/random';
+import { poisoned, scoped, submit, useGpu } from './harness';
+
+const gpu = useGpu();
+
+interface Case { M: number; N: number; K: number; transA: boolean; transB: boolean; activation: Activation; bias: boolean }
+
+/** f32 accumulation over K terms of size ≤ 1: the error grows at most linearly in K. */
+const tolerance = (K: number) => ({ atol: 1e-6 + 2e-7 * K, rtol: 1e-5 });
+
+async function check(c: Case, seed: number) {
+  const { device, rt } = gpu();
+  const a = uniformArray(c.M * c.K, seed);
+  const b = uniformArray(c.K * c.N, seed + 1);
+  const bias = c.bias ? uniformArray(c.N, seed + 2) : null;
+  const want = matmul(a, b, bias, c);
+  const got = await scoped(device, async () => {
+    const A = storageFrom(device, a, 'A');
+    const B = storageFrom(device, b, 'B');
+    const biasBuf = bias ? storageFrom(device, bias, 'bias') : undefined;
+    const C = poisoned(device, c.M * c.N, 'C');
+    const op = prepareMatmul(rt, c, { a: A, b: B, bias: biasBuf, c: C });
+    await submit(device, op.dispatches);
+    const out = await readFloats(device, C, c.M * c.N);
+    op.destroy();
+    for (const x of [A, B, biasBuf, C]) x?.destroy();
+    return out;
+  });
+  const { atol, rtol } = tolerance(c.K);
+  const name = `matmul ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation}${c.bias ? '+bias' : ''}`;
+  expectClose(name, got, want, atol, rtol);
+}
+
+describe('matmul', () => {
+  it('matches the CPU twin for every transpose combination and activation (37×129×65)', async () => {
+    let seed = 100;
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const activation of ACTIVATIONS) {
+          await check({ M: 37, N: 129, K: 65, transA, transB, activation, bias: activation !== 'identity' }, seed++);
+        }
+      }
+    }
+  });
+
+  const shapes: [number, number, number][] = [
+    [1, 400, 784],   // batch 1 through the first encoder layer
+    [300, 40, 97],   // batch 300, skinny output
+    [65, 63, 1],     // K = 1
+    [1, 1, 1],
+    [128, 20, 400],  // the latent head of the default model
+    [128, 784, 400], // the last decoder layer
+    [400, 784, 128], // dW of that layer: Xᵀ·dY (K = batch)
+  ];
+  for (const [M, N, K] of shapes) {
+    it(`matches on ${M}×${N}×${K}`, async () => {
+      await check({ M, N, K, transA: false, transB: false, activation: 'relu', bias: true }, M * 7 + N);
+      await check({ M, N, K, transA: true, transB: false, activation: 'identity', bias: false }, M * 11 + K);
+      await check({ M, N, K, transA: false, transB: true, activation: 'sigmoid', bias: true }, N * 13 + K);
+    });
+  }
+
+  it('rejects mismatched operands and buffers with a clear error', () => {
+    const { device, rt } = gpu();
+    const small = storageFrom(device, new Float32Array(10), 'small');
+    const big = storageFrom(device, new Float32Array(1000), 'big');
+    expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5 }, { a: small, b: big, c: big })).toThrow(/A is M×K = 5×5 = 25 floats .* holds 48 bytes/);
+    expect(() => prepareMatmul(rt, { M: 0, N: 5, K: 5 }, { a: big, b: big, c: big })).toThrow(/M must be a positive integer, got 0/);
+    expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5, activation: 'gelu' as Activation }, { a: big, b: big, c: big })).toThrow(/unknown activation 'gelu'/);
+    expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5 }, { a: big, b: big, bias: small, c: small })).toThrow(/C is M×N/);
+    small.destroy();
+    big.destroy();
+  });
+});

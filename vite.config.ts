@@ -1,0 +1,14 @@
+// Vite + Vitest configuration. Shaders are imported as strings with `?raw`; GPU tests run in
+// the default forks pool (Dawn needs a process per file) with generous timeouts for software Vulkan.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Two cores: more parallel GPU files only fight over them.
+    maxWorkers: 2,
+  },
+});
