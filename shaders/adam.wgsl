@@ -1,7 +1,8 @@
 // adam.wgsl: one Adam step over every parameter of a model in one dispatch (PyTorch's update rule).
 //   g ← g + wd·p (L2, when not decoupled);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
 //   p ← p·(1 − lr·wd) (AdamW, when decoupled);  p ← p − lr·(m / bc1) / (√(v / bc2) + ε),
-// with bc1 = 1 − β1ᵗ and bc2 = 1 − β2ᵗ computed in double precision on the CPU each step.
+// with bc1 = 1 − β1ᵗ, bc2 = 1 − β2ᵗ, 1 − β1 and 1 − β2 computed in double precision on the CPU
+// (in float32, 1 − f32(0.999) is off by 1.3e-5 relative).
 // Shapes: params, grads, m, v are flat arenas of count4 vec4s (the model pads each tensor), so
 // all layers update together. CPU twin: src/cpu/adam.ts.
 
@@ -17,7 +18,11 @@ struct Params {
   weight_decay: f32,
   bc1: f32,
   bc2: f32,
+  one_minus_beta1: f32,
+  one_minus_beta2: f32,
   _pad2: f32,
+  _pad3: f32,
+  _pad4: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -37,8 +42,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     w *= 1.0 - params.lr * params.weight_decay;
   }
-  let m1 = params.beta1 * m[i] + (1.0 - params.beta1) * g;
-  let v1 = params.beta2 * v[i] + (1.0 - params.beta2) * g * g;
+  let m1 = params.beta1 * m[i] + params.one_minus_beta1 * g;
+  let v1 = params.beta2 * v[i] + params.one_minus_beta2 * g * g;
   m[i] = m1;
   v[i] = v1;
   p[i] = w - params.lr * (m1 / params.bc1) / (sqrt(v1 / params.bc2) + params.eps);

@@ -3,8 +3,8 @@
 //           or Gaussian with mean l and fixed variance σ² (½(x − l)²/σ² + ½·log 2πσ²), summed over D;
 //   kl_b  = −½ Σ_j (1 + logvar − μ² − exp(logvar)), summed over Z;
 //   loss  = (1/B) Σ_b (rec_b + β·kl_b),  and its gradients w.r.t. l, μ and logvar.
-// Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); per_example is B×2
-// (rec, kl); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
+// Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); terms is B×2
+// (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
 // workgroup per example (its gradients are known in advance, so loss and gradient share one pass);
 // entry `batch_mean` then joins the B rows in one workgroup. Both reduce with fixed trees, no
 // atomics, so the result is deterministic. CPU twin: src/cpu/elbo.ts.
@@ -28,7 +28,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dlogits: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dstats: array<f32>;
-@group(0) @binding(6) var<storage, read_write> per_example: array<f32>;
+@group(0) @binding(6) var<storage, read_write> terms: array<f32>;
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;
 
 var<workgroup> rec_part: array<f32, 256>;
@@ -82,8 +82,8 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   workgroupBarrier();
   tree_sum(li);
   if (li == 0u) {
-    per_example[2u * b] = rec_part[0];
-    per_example[2u * b + 1u] = kl_part[0];
+    terms[2u * b] = rec_part[0];
+    terms[2u * b + 1u] = kl_part[0];
   }
 }
 
@@ -92,8 +92,8 @@ fn batch_mean(@builtin(local_invocation_index) li: u32) {
   var rec = 0.0;
   var kl = 0.0;
   for (var b = li; b < params.B; b += 256u) {
-    rec += per_example[2u * b];
-    kl += per_example[2u * b + 1u];
+    rec += terms[2u * b];
+    kl += terms[2u * b + 1u];
   }
   rec_part[li] = rec;
   kl_part[li] = kl;

@@ -1,5 +1,5 @@
-// The Adam kernel as data (shaders/adam.wgsl) and its wrapper. Bias corrections are computed here in
-// double precision each step: 1 − β2ᵗ in float32 on the GPU would be off by ~1e-4 relative at t = 1.
+// The Adam kernel as data (shaders/adam.wgsl) and its wrapper. Bias corrections and 1 − β are computed
+// here in double precision: in float32 on the GPU, 1 − β2ᵗ at t = 1 would be off by ~1e-5 relative.
 import source from '../../shaders/adam.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
@@ -76,7 +76,8 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
     packUniform([
       ['u32', count4], ['u32', h.decoupled ? 1 : 0], ['u32', 0], ['u32', 0],
       ['f32', h.lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps],
-      ['f32', h.weightDecay], ['f32', 1 - Math.pow(h.beta1, t)], ['f32', 1 - Math.pow(h.beta2, t)], ['f32', 0],
+      ['f32', h.weightDecay], ['f32', 1 - Math.pow(h.beta1, t)], ['f32', 1 - Math.pow(h.beta2, t)], ['f32', 1 - h.beta1],
+      ['f32', 1 - h.beta2], ['f32', 0], ['f32', 0], ['f32', 0],
     ]);
   const params = rt.uniform(`${label} params`, fields(1));
   const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v });

@@ -17,7 +17,7 @@ export const ELBO: KernelDecl = {
     { binding: 3, name: 'stats', type: 'read-only-storage' },
     { binding: 4, name: 'dlogits', type: 'storage' },
     { binding: 5, name: 'dstats', type: 'storage' },
-    { binding: 6, name: 'per_example', type: 'storage' },
+    { binding: 6, name: 'terms', type: 'storage' },
     { binding: 7, name: 'loss', type: 'storage' },
   ],
   overrides: ['GAUSSIAN'],
@@ -82,7 +82,7 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(ELBO, {
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
-    per_example: buf.perExample, loss: buf.loss,
+    terms: buf.perExample, loss: buf.loss,
   });
   return {
     dispatches: [
