@@ -6,8 +6,9 @@
 // Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); terms is B×2
 // (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
 // workgroup per example (its gradients are known in advance, so loss and gradient share one pass);
-// entry `batch_mean` then joins the B rows in one workgroup. Both reduce with fixed trees, no
-// atomics, so the result is deterministic. CPU twin: src/cpu/elbo.ts.
+// entry `batch_mean` then joins the B rows in one workgroup and also adds the batch's sums into
+// `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. Both
+// reduce with fixed trees, no atomics, so the result is deterministic. CPU twin: src/cpu/elbo.ts.
 
 override GAUSSIAN: bool = false;
 
@@ -30,6 +31,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> dstats: array<f32>;
 @group(0) @binding(6) var<storage, read_write> terms: array<f32>;
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(8) var<storage, read_write> totals: array<f32>;
 
 var<workgroup> rec_part: array<f32, 256>;
 var<workgroup> kl_part: array<f32, 256>;
@@ -106,5 +108,11 @@ fn batch_mean(@builtin(local_invocation_index) li: u32) {
     loss[1] = r;
     loss[2] = k;
     loss[3] = 0.0;
+    let sum_rec = rec_part[0];
+    let sum_kl = kl_part[0];
+    totals[0] += sum_rec + params.beta * sum_kl;
+    totals[1] += sum_rec;
+    totals[2] += sum_kl;
+    totals[3] += f32(params.B);
   }
 }

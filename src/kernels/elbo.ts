@@ -19,6 +19,7 @@ export const ELBO: KernelDecl = {
     { binding: 5, name: 'dstats', type: 'storage' },
     { binding: 6, name: 'terms', type: 'storage' },
     { binding: 7, name: 'loss', type: 'storage' },
+    { binding: 8, name: 'totals', type: 'storage' },
   ],
   overrides: ['GAUSSIAN'],
   workgroupSize: [256, 1],
@@ -48,6 +49,8 @@ export interface ElboBuffers {
   perExample: BufferArg;
   /** 4 floats: loss, mean reconstruction, mean KL, 0. */
   loss: BufferArg;
+  /** 4 floats the batch adds into: Σ (rec + β·kl), Σ rec, Σ kl, number of examples. */
+  totals: BufferArg;
 }
 
 export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedOp {
@@ -72,6 +75,7 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   requireFloats(label, 'dstats', buf.dstats, 2 * B * Z, bz);
   requireFloats(label, 'perExample', buf.perExample, 2 * B, `B×2 = ${B}×2`);
   requireFloats(label, 'loss', buf.loss, 4, '4');
+  requireFloats(label, 'totals', buf.totals, 4, '4');
   const params = rt.uniform(
     `${label} params`,
     packUniform([
@@ -82,7 +86,7 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(ELBO, {
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
-    terms: buf.perExample, loss: buf.loss,
+    terms: buf.perExample, loss: buf.loss, totals: buf.totals,
   });
   return {
     dispatches: [

@@ -49,8 +49,8 @@ export interface PreparedReparam {
   forward: Dispatch;
   /** Present when dz and dstats were given. */
   backward?: Dispatch;
-  /** Sets the step word of the noise counter (queued; takes effect for the next submit). */
-  setStep(step: number): void;
+  /** Sets the step (and optionally stream) words of the noise counter (queued; takes effect for the next submit). */
+  setStep(step: number, stream?: number): void;
   destroy(): void;
 }
 
@@ -71,12 +71,14 @@ export function prepareReparameterize(
   if (buf.dz) requireFloats(label, 'dz', buf.dz, count, `B×Z = ${batch}×${latent}`);
   if (buf.dstats) requireFloats(label, 'dstats', buf.dstats, 2 * count, `B×2Z = ${batch}×${2 * latent}`);
   const [seedLo, seedHi] = seedWords(noise.seed);
-  if (!Number.isInteger(noise.stream) || noise.stream < 0 || noise.stream > 0xffffffff) {
-    throw new Error(`${label}: stream must be a 32-bit unsigned integer, got ${noise.stream}`);
-  }
-  const fields = (step: number) =>
-    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', noise.stream], ['u32', 0], ['u32', 0]]);
-  const params = rt.uniform(`${label} params`, fields(0));
+  const word = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`${label}: ${name} must be a 32-bit unsigned integer, got ${v}`);
+    return v;
+  };
+  word('stream', noise.stream);
+  const fields = (step: number, stream: number) =>
+    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', stream], ['u32', 0], ['u32', 0]]);
+  const params = rt.uniform(`${label} params`, fields(0, noise.stream));
   const bindGroup = rt.bindGroup(REPARAMETERIZE, {
     params,
     stats: buf.stats,
@@ -92,9 +94,8 @@ export function prepareReparameterize(
   return {
     forward,
     backward,
-    setStep(step: number) {
-      if (!Number.isInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`${label}: step must be a 32-bit unsigned integer, got ${step}`);
-      rt.device.queue.writeBuffer(params, 0, fields(step));
+    setStep(step: number, stream = noise.stream) {
+      rt.device.queue.writeBuffer(params, 0, fields(word('step', step), word('stream', stream)));
     },
     destroy: () => params.destroy(),
   };

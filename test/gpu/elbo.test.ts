@@ -35,14 +35,18 @@ describe('elbo', () => {
           dstats: poisoned(device, B * 2 * Z, 'dstats'),
           perExample: poisoned(device, 2 * B, 'per example'),
           loss: poisoned(device, 4, 'loss'),
+          totals: storageFrom(device, [1, 2, 3, 4], 'totals'),
         };
         const op = prepareElbo(rt, shape, bufs);
+        // Twice: totals must accumulate both batches on top of what they held.
+        await submit(device, op.dispatches);
         await submit(device, op.dispatches);
         const out = {
           loss: await readFloats(device, bufs.loss, 4),
           per: await readFloats(device, bufs.perExample, 2 * B),
           dlogits: await readFloats(device, bufs.dlogits, B * D),
           dstats: await readFloats(device, bufs.dstats, B * 2 * Z),
+          totals: await readFloats(device, bufs.totals, 4),
         };
         op.destroy();
         Object.values(bufs).forEach((b) => b.destroy());
@@ -51,6 +55,8 @@ describe('elbo', () => {
       const name = `elbo B=${B} D=${D} Z=${Z} ${likelihood}`;
       expectClose(`${name} loss, rec, kl`, got.loss.subarray(0, 3), [want.loss, want.rec, want.kl], 1e-4, 2e-6 * Math.sqrt(D));
       expect(got.loss[3]).toBe(0);
+      const sums = [want.loss * B, want.rec * B, want.kl * B].map((v, i) => i + 1 + 2 * v);
+      expectClose(`${name} totals`, got.totals, [...sums, 4 + 2 * B], 1e-3, 4e-6 * Math.sqrt(D));
       expectClose(`${name} per example`, got.per, want.perExample, 1e-4, 2e-6 * Math.sqrt(D));
       // Gradients are O(1)/B: σ(l) − x cancels, so the absolute error is a few ulps of 1/B; exp(logvar)
       // reaches e² here.
@@ -62,7 +68,7 @@ describe('elbo', () => {
   it('rejects non-finite hyperparameters and short buffers', () => {
     const { device, rt } = gpu();
     const b = storageFrom(device, new Float32Array(64), 'b');
-    const bufs = { logits: b, x: b, stats: b, dlogits: b, dstats: b, perExample: b, loss: b };
+    const bufs = { logits: b, x: b, stats: b, dlogits: b, dstats: b, perExample: b, loss: b, totals: b };
     expect(() => prepareElbo(rt, { batch: 2, dim: 4, latent: 2, beta: NaN }, bufs)).toThrow(/beta must be a finite number, got NaN/);
     expect(() => prepareElbo(rt, { batch: 2, dim: 4, latent: 2, sigma: 0 }, bufs)).toThrow(/sigma must be > 0/);
     expect(() => prepareElbo(rt, { batch: 2, dim: 40, latent: 2 }, bufs)).toThrow(/logits is B×D = 2×40 = 80 floats/);

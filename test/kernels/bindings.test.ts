@@ -8,10 +8,11 @@ import type { BindingType, KernelDecl } from '../../src/gpu/kernel';
 import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
+import { IWAE } from '../../src/kernels/iwae';
 import { MATMUL } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 
-export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM];
+export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE];
 
 function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
   if (v.resourceType === 0) return 'uniform';

@@ -1,0 +1,288 @@
+// A VAE living on the GPU: its memory plan, the prepared passes per batch size, and what it does with
+// them: a training step (one command encoder, one submit, no readback), running loss totals read
+// on demand, test −ELBO and the importance-weighted bound L_k, encode, decode and prior samples.
+import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { initParams, STREAMS } from './init';
+import { buildVaeGraph, tensorWidth, type Graph } from '../graph/graph';
+import { planMemory, planBytes, type MemoryPlan } from '../graph/memory-plan';
+import { planAdam, planPass, type PassPlan } from '../graph/scheduler';
+import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
+import { readFloats } from '../gpu/buffers';
+import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
+import type { PreparedAdam } from '../kernels/adam';
+import { gaussianNoise } from '../cpu/philox';
+
+export interface LossTotals {
+  /** Mean −ELBO (with β) per example, in nats. */
+  loss: number;
+  rec: number;
+  kl: number;
+  examples: number;
+}
+
+export interface GpuVaeOptions {
+  /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
+  maxBatch?: number;
+  /** Initial parameter arena (else a seeded nn.Linear-style init). */
+  params?: Float32Array;
+}
+
+export class GpuVae {
+  readonly config: VaeConfig;
+  readonly graph: Graph;
+  readonly rt: Runtime;
+  readonly plan: MemoryPlan;
+  /** Optimiser steps taken; also the step word of the training noise. */
+  step = 0;
+  private readonly adam: PreparedAdam;
+  private readonly passes = new Map<string, PassPlan>();
+  private readonly iwae = new Map<number, PreparedIwae>();
+  private disposed = false;
+
+  constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
+    this.rt = rt;
+    this.config = resolveConfig(config);
+    this.graph = buildVaeGraph(this.config);
+    const maxBatch = options.maxBatch ?? 128;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
+    this.plan = planMemory(rt.device, this.graph, maxBatch);
+    this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
+    this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
+  }
+
+  get maxBatch(): number {
+    return this.plan.maxBatch;
+  }
+
+  /** Bytes of GPU memory the plan holds. */
+  get bytes(): number {
+    return planBytes(this.plan);
+  }
+
+  describe(): string {
+    return describeConfig(this.config);
+  }
+
+  private pass(batch: number, stream: number): PassPlan {
+    this.checkLive();
+    const key = `${stream}:${batch}`;
+    let p = this.passes.get(key);
+    if (!p) {
+      p = planPass(this.rt, this.graph, this.plan, this.config, batch, stream);
+      this.passes.set(key, p);
+    }
+    return p;
+  }
+
+  private checkLive() {
+    if (this.disposed) throw new Error('GpuVae: used after dispose()');
+  }
+
+  private batchOf(x: Float32Array, what: string): number {
+    const D = this.config.inputDim;
+    if (!(x instanceof Float32Array)) throw new Error(`${what}: expected a Float32Array of batch × ${D} pixels`);
+    const b = x.length / D;
+    if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${x.length} values is not a whole number of ${D}-pixel examples`);
+    if (b > this.maxBatch) throw new Error(`${what}: batch of ${b} examples exceeds maxBatch ${this.maxBatch}`);
+    return b;
+  }
+
+  private upload(tensor: string, data: Float32Array) {
+    this.rt.device.queue.writeBuffer(this.plan.activations.get(tensor)!, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  private submit(dispatches: readonly Dispatch[], before?: (e: GPUCommandEncoder) => void, after?: (e: GPUCommandEncoder) => void) {
+    const encoder = this.rt.device.createCommandEncoder();
+    before?.(encoder);
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    after?.(encoder);
+    this.rt.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * One training step on a batch (batch × inputDim floats): forward, fused ELBO with its gradients,
+   * backward and Adam in one submit. The loss is not read back; it adds into the running totals.
+   * `after` may encode copies (e.g. a loss readback) into the same command encoder.
+   */
+  trainStep(x: Float32Array, after?: (e: GPUCommandEncoder) => void): void {
+    const b = this.batchOf(x, 'trainStep');
+    const pass = this.pass(b, STREAMS.train);
+    this.upload(this.graph.input, x);
+    pass.reparam.setStep(this.step >>> 0);
+    this.adam.setStep(this.step + 1);
+    this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], undefined, after);
+    this.step++;
+  }
+
+  resetTotals(): void {
+    this.rt.device.queue.writeBuffer(this.plan.totals, 0, new Float32Array(4));
+  }
+
+  /** Means of the totals accumulated since the last reset (waits for the GPU). */
+  async readTotals(): Promise<LossTotals> {
+    const t = await readFloats(this.rt.device, this.plan.totals, 4);
+    const n = t[3];
+    return { loss: t[0] / n, rec: t[1] / n, kl: t[2] / n, examples: n };
+  }
+
+  /** Test −ELBO per example with one sampled z each (noise stream evalElbo); resets the totals. */
+  async evaluate(images: Float32Array, count: number): Promise<LossTotals> {
+    this.resetTotals();
+    this.forEachBatch(images, count, (x, b, index) => {
+      const pass = this.pass(b, STREAMS.evalElbo);
+      this.upload(this.graph.input, x);
+      pass.reparam.setStep(index);
+      this.submit([...pass.encode, ...pass.sample, ...pass.decode, ...pass.elbo]);
+    });
+    const totals = await this.readTotals();
+    this.resetTotals();
+    return totals;
+  }
+
+  /** The importance-weighted bound L_k averaged over the examples (nats); resets the totals. */
+  async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+    if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
+    this.resetTotals();
+    const Z = this.config.latent;
+    await this.forEachBatchAsync(images, count, async (x, b, index) => {
+      const pass = this.pass(b, STREAMS.evalElbo);
+      let iw = this.iwae.get(b);
+      if (!iw) {
+        iw = prepareIwae(this.rt, { batch: b, latent: Z, k }, {
+          terms: this.plan.terms, stats: this.plan.activations.get(this.graph.stats)!, z: this.plan.activations.get(this.graph.z)!,
+          run: this.plan.iwaeRun, totals: this.plan.totals,
+        });
+        this.iwae.set(b, iw);
+      }
+      this.upload(this.graph.input, x);
+      this.submit(pass.encode);
+      for (let s = 0; s < k; s++) {
+        pass.reparam.setStep(index, STREAMS.iwaeBase + s);
+        this.submit([...pass.sample, ...pass.decode, pass.elbo[0], s === 0 ? iw.first : iw.next]);
+        // Bound the queue: each sample writes the same uniform, and the writes are only ordered by submits.
+        if (s % 16 === 15) await this.rt.device.queue.onSubmittedWorkDone();
+      }
+      this.submit([iw.finish]);
+    });
+    const t = await readFloats(this.rt.device, this.plan.totals, 4);
+    this.resetTotals();
+    // Prepared with log k of this call's k: drop them so another k gets its own.
+    for (const p of this.iwae.values()) p.destroy();
+    this.iwae.clear();
+    return t[0] / t[3];
+  }
+
+  private forEachBatch(images: Float32Array, count: number, fn: (x: Float32Array, b: number, index: number) => void) {
+    const D = this.config.inputDim;
+    if (!Number.isInteger(count) || count < 1 || images.length < count * D) {
+      throw new Error(`expected ${count} examples of ${D} pixels, got ${images.length} values`);
+    }
+    for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
+      const b = Math.min(this.maxBatch, count - start);
+      fn(images.subarray(start * D, (start + b) * D), b, index);
+    }
+  }
+
+  private async forEachBatchAsync(images: Float32Array, count: number, fn: (x: Float32Array, b: number, index: number) => Promise<void>) {
+    const jobs: [Float32Array, number, number][] = [];
+    this.forEachBatch(images, count, (x, b, i) => jobs.push([x, b, i]));
+    for (const [x, b, i] of jobs) await fn(x, b, i);
+  }
+
+  /** μ and log σ² of q(z|x) for each example (batch ≤ maxBatch). */
+  async encode(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const b = this.batchOf(x, 'encode');
+    const Z = this.config.latent;
+    const pass = this.pass(b, STREAMS.evalElbo);
+    this.upload(this.graph.input, x);
+    this.submit(pass.encode);
+    const stats = await readFloats(this.rt.device, this.plan.activations.get(this.graph.stats)!, b * 2 * Z);
+    const mu = new Float32Array(b * Z), logvar = new Float32Array(b * Z);
+    for (let i = 0; i < b; i++) {
+      mu.set(stats.subarray(i * 2 * Z, i * 2 * Z + Z), i * Z);
+      logvar.set(stats.subarray(i * 2 * Z + Z, (i + 1) * 2 * Z), i * Z);
+    }
+    return { mu, logvar };
+  }
+
+  /** The decoder's mean image for each latent (Bernoulli: σ(logits); Gaussian: the mean). */
+  async decode(z: Float32Array): Promise<Float32Array> {
+    const Z = this.config.latent;
+    const b = z.length / Z;
+    if (!Number.isInteger(b) || b < 1 || b > this.maxBatch) {
+      throw new Error(`decode: expected 1 to ${this.maxBatch} latents of ${Z} values, got ${z.length} values`);
+    }
+    const pass = this.pass(b, STREAMS.evalElbo);
+    this.upload(this.graph.z, z);
+    this.submit(pass.decode);
+    const logits = await readFloats(this.rt.device, this.plan.activations.get(this.graph.logits)!, b * this.config.inputDim);
+    return this.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
+  }
+
+  /** Mean reconstructions decode(μ(x)). */
+  async reconstruct(x: Float32Array): Promise<Float32Array> {
+    return this.decode((await this.encode(x)).mu);
+  }
+
+  /** Decoded samples from the prior N(0, I), drawn from the seeded Philox stream. */
+  async sample(n: number, seed = this.config.seed): Promise<Float32Array> {
+    const Z = this.config.latent;
+    const z = Float32Array.from({ length: n * Z }, (_, i) => gaussianNoise(seed, 0, STREAMS.prior, i));
+    return this.decode(z);
+  }
+
+  writeParams(arena: Float32Array): void {
+    this.checkArena(arena, 'params');
+    this.rt.device.queue.writeBuffer(this.plan.params, 0, arena.buffer, arena.byteOffset, arena.byteLength);
+  }
+
+  /** Restores Adam's moments and step count (e.g. from a checkpoint). */
+  writeOptimizer(m: Float32Array, v: Float32Array, step: number): void {
+    this.checkArena(m, 'adam m');
+    this.checkArena(v, 'adam v');
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`step must be a non-negative integer, got ${step}`);
+    this.rt.device.queue.writeBuffer(this.plan.adamM, 0, m.buffer, m.byteOffset, m.byteLength);
+    this.rt.device.queue.writeBuffer(this.plan.adamV, 0, v.buffer, v.byteOffset, v.byteLength);
+    this.step = step;
+  }
+
+  private checkArena(a: Float32Array, what: string) {
+    if (!(a instanceof Float32Array) || a.length !== this.graph.arenaSize) {
+      throw new Error(`${what}: expected a Float32Array of ${this.graph.arenaSize} floats (the parameter arena), got ${a?.length}`);
+    }
+  }
+
+  async readParams(): Promise<Float32Array> {
+    return readFloats(this.rt.device, this.plan.params, this.graph.arenaSize);
+  }
+
+  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
+    const m = await readFloats(this.rt.device, this.plan.adamM, this.graph.arenaSize);
+    const v = await readFloats(this.rt.device, this.plan.adamV, this.graph.arenaSize);
+    return { m, v, step: this.step };
+  }
+
+  /** The last batch's [loss, rec, kl]. */
+  async readLoss(): Promise<[number, number, number]> {
+    const l = await readFloats(this.rt.device, this.plan.loss, 3);
+    return [l[0], l[1], l[2]];
+  }
+
+  get latentWidth(): number {
+    return tensorWidth(this.graph, this.graph.z);
+  }
+
+  /** Releases every GPU buffer this model made. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.passes.values()) p.destroy();
+    for (const p of this.iwae.values()) p.destroy();
+    this.passes.clear();
+    this.iwae.clear();
+    this.adam.destroy();
+    for (const b of this.plan.all) b.destroy();
+  }
+}
