@@ -1,0 +1,104 @@
+// model.safetensors as this project writes it (CLI, demo and library alike): each parameter as an F32
+// tensor under its graph name (weights stored in×out), Adam's moments under adam.m.* / adam.v.*, and
+// the config, step and training position as string metadata. Loading checks every tensor against
+// the graph the config builds, so a corrupt file or one made for another model is refused clearly.
+import { describeConfig, resolveConfig, type VaeConfig } from './config';
+import { buildVaeGraph, type Graph } from '../graph/graph';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
+
+export const CHECKPOINT_FORMAT = 'webgpu-vae/1';
+
+export interface TrainingState {
+  config: VaeConfig;
+  /** Parameter arena (graph layout). */
+  params: Float32Array;
+  /** Adam moments (graph layout); absent in a weights-only checkpoint. */
+  adam?: { m: Float32Array; v: Float32Array };
+  /** Optimiser steps taken. */
+  step: number;
+  /** Anything else to keep (epoch, data seed, metrics), as strings. */
+  extra?: Record<string, string>;
+}
+
+function gather(g: Graph, arena: Float32Array, prefix: string, out: Record<string, Tensor>) {
+  for (const p of g.params) {
+    out[prefix + p.name] = { dtype: 'F32', shape: p.shape, data: arena.slice(p.offset, p.offset + p.size) };
+  }
+}
+
+export function encodeCheckpoint(state: TrainingState): Uint8Array {
+  const g = buildVaeGraph(state.config);
+  if (state.params.length !== g.arenaSize) throw new Error(`checkpoint: params have ${state.params.length} floats, the model needs ${g.arenaSize}`);
+  const tensors: Record<string, Tensor> = {};
+  gather(g, state.params, '', tensors);
+  if (state.adam) {
+    gather(g, state.adam.m, 'adam.m.', tensors);
+    gather(g, state.adam.v, 'adam.v.', tensors);
+  }
+  const reserved = ['format', 'config', 'step'];
+  for (const k of Object.keys(state.extra ?? {})) {
+    if (reserved.includes(k)) throw new Error(`checkpoint: extra metadata may not use the reserved key '${k}'`);
+  }
+  return encodeSafetensors(tensors, {
+    ...(state.extra ?? {}),
+    format: CHECKPOINT_FORMAT,
+    config: JSON.stringify(state.config),
+    step: String(state.step),
+  });
+}
+
+/**
+ * Decodes and checks a checkpoint. With `expect`, the architecture (dimensions, depth, activation,
+ * likelihood) must match it; hyperparameters such as the learning rate may differ.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source = 'checkpoint'): TrainingState {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`${source}: metadata format is ${JSON.stringify(metadata.format)}; expected "${CHECKPOINT_FORMAT}" (a model.safetensors written by webgpu-vae)`);
+  }
+  let config: VaeConfig;
+  try {
+    config = resolveConfig(JSON.parse(metadata.config ?? 'null') ?? undefined);
+  } catch (e) {
+    throw new CheckpointError(`${source}: its config metadata is invalid: ${(e as Error).message}`);
+  }
+  if (expect) {
+    const arch = (c: VaeConfig) => describeConfig({ ...c, beta: 1 });
+    if (arch(config) !== arch(expect)) {
+      throw new CheckpointError(`${source}: made for the model ${arch(config)}, but this run is ${arch(expect)}`);
+    }
+  }
+  const step = Number(metadata.step);
+  if (!Number.isSafeInteger(step) || step < 0) throw new CheckpointError(`${source}: step metadata ${JSON.stringify(metadata.step)} is not a non-negative integer`);
+  const g = buildVaeGraph(config);
+  const read = (prefix: string, required: boolean): Float32Array | undefined => {
+    const arena = new Float32Array(g.arenaSize);
+    let found = 0;
+    for (const p of g.params) {
+      const t = tensors[prefix + p.name];
+      if (!t) continue;
+      found++;
+      if (t.dtype !== 'F32' || t.shape.join('×') !== p.shape.join('×')) {
+        throw new CheckpointError(`${source}: tensor ${prefix + p.name} is ${t.dtype} [${t.shape.join('×')}]; expected F32 [${p.shape.join('×')}]`);
+      }
+      const data = t.data as Float32Array;
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i])) throw new CheckpointError(`${source}: tensor ${prefix + p.name} holds a non-finite value (${data[i]}) at index ${i}`);
+      }
+      arena.set(data, p.offset);
+    }
+    if (found === 0 && !required) return undefined;
+    if (found !== g.params.length) {
+      const missing = g.params.filter((p) => !tensors[prefix + p.name]).map((p) => prefix + p.name);
+      throw new CheckpointError(`${source}: missing tensors ${missing.join(', ')}`);
+    }
+    return arena;
+  };
+  const params = read('', true)!;
+  const m = read('adam.m.', false);
+  const v = read('adam.v.', false);
+  if (!!m !== !!v) throw new CheckpointError(`${source}: has only one of Adam's two moment sets`);
+  const extra: Record<string, string> = {};
+  for (const [k, val] of Object.entries(metadata)) if (!['format', 'config', 'step'].includes(k)) extra[k] = val;
+  return { config, params, adam: m && v ? { m, v } : undefined, step, extra };
+}
