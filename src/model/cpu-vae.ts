@@ -110,4 +110,22 @@ export class CpuVae {
   forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number): CpuElbo {
     return this.forward(x, batch, step, stream).result!;
   }
+
+  /** Runs the decoder's layers on latents (batch × latent); returns the logits. */
+  decodeLogits(z: ArrayLike<number>, batch: number): ArrayLike<number> {
+    const s: CpuPass = { batch, acts: new Map([[this.graph.z, z]]), grads: new Map(), step: 0, stream: 0 };
+    const start = this.graph.ops.findIndex((o) => o.kind === 'reparameterize') + 1;
+    for (const op of this.graph.ops.slice(start)) if (op.kind === 'linear') this.forwardOp(op, s);
+    return s.acts.get(this.graph.logits)!;
+  }
+
+  /** Runs the encoder's layers; returns μ | logvar rows (batch × 2Z). */
+  encodeStats(x: ArrayLike<number>, batch: number): ArrayLike<number> {
+    const s: CpuPass = { batch, acts: new Map([[this.graph.input, x]]), grads: new Map(), step: 0, stream: 0 };
+    for (const op of this.graph.ops) {
+      if (op.kind === 'reparameterize') break;
+      this.forwardOp(op, s);
+    }
+    return s.acts.get(this.graph.stats)!;
+  }
 }

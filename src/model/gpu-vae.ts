@@ -11,6 +11,7 @@ import { readFloats } from '../gpu/buffers';
 import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
+import { LossReadback, type LossSample } from '../train/readback';
 
 export interface LossTotals {
   /** Mean −ELBO (with β) per example, in nats. */
@@ -37,6 +38,7 @@ export class GpuVae {
   private readonly adam: PreparedAdam;
   private readonly passes = new Map<string, PassPlan>();
   private readonly iwae = new Map<number, PreparedIwae>();
+  private readonly readback: LossReadback;
   private disposed = false;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
@@ -47,6 +49,7 @@ export class GpuVae {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
     this.plan = planMemory(rt.device, this.graph, maxBatch);
     this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
+    this.readback = new LossReadback(rt.device);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
   }
 
@@ -91,9 +94,8 @@ export class GpuVae {
     this.rt.device.queue.writeBuffer(this.plan.activations.get(tensor)!, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  private submit(dispatches: readonly Dispatch[], before?: (e: GPUCommandEncoder) => void, after?: (e: GPUCommandEncoder) => void) {
+  private submit(dispatches: readonly Dispatch[], after?: (e: GPUCommandEncoder) => void) {
     const encoder = this.rt.device.createCommandEncoder();
-    before?.(encoder);
     const pass = encoder.beginComputePass();
     encodeDispatches(pass, dispatches);
     pass.end();
@@ -103,18 +105,22 @@ export class GpuVae {
 
   /**
    * One training step on a batch (batch × inputDim floats): forward, fused ELBO with its gradients,
-   * backward and Adam in one submit. The loss is not read back; it adds into the running totals.
-   * `after` may encode copies (e.g. a loss readback) into the same command encoder.
+   * backward and Adam in one submit. The loss adds into the running totals on the GPU; with `read`,
+   * the same submit also copies loss and totals out and the promise resolves once they arrive
+   * (null when every readback slot is still busy). Nothing waits for the GPU here.
    */
-  trainStep(x: Float32Array, after?: (e: GPUCommandEncoder) => void): void {
+  trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
     const b = this.batchOf(x, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.input, x);
     pass.reparam.setStep(this.step >>> 0);
     this.adam.setStep(this.step + 1);
-    this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], undefined, after);
+    const copy = read ? this.readback.take(this.plan.loss, this.plan.totals) : null;
+    this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
     this.step++;
+    return copy ? this.readback.collect(copy.slot, this.step) : null;
   }
+
 
   resetTotals(): void {
     this.rt.device.queue.writeBuffer(this.plan.totals, 0, new Float32Array(4));
@@ -283,6 +289,7 @@ export class GpuVae {
     this.passes.clear();
     this.iwae.clear();
     this.adam.destroy();
+    this.readback.destroy();
     for (const b of this.plan.all) b.destroy();
   }
 }

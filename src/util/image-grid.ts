@@ -167,7 +167,9 @@ export function manifoldLatents(steps: number, latentDim: number, options: Manif
   if (!(lo > 0 && hi < 1 && lo <= hi)) {
     throw new Error(`${fn}: probability range [${lo}, ${hi}] is invalid; expected 0 < lo ≤ hi < 1`);
   }
-  const at = (i: number) => normalQuantile(steps === 1 ? 0.5 : lo + ((hi - lo) * i) / (steps - 1));
+  // Stepping out from the midpoint keeps the grid symmetric and its centre exactly at (lo + hi) / 2.
+  const mid = (lo + hi) / 2;
+  const at = (i: number) => normalQuantile(steps === 1 ? mid : mid + ((hi - lo) / 2) * ((2 * i - (steps - 1)) / (steps - 1)));
   const z = new Float32Array(steps * steps * latentDim);
   for (let r = 0; r < steps; r++) {
     for (let c = 0; c < steps; c++) {
