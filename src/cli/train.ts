@@ -51,7 +51,8 @@ Options:
 interface Cli {
   config: VaeConfigInput;
   epochs: number;
-  batch: number;
+  /** Absent: 128, or on resume the checkpoint's batch. */
+  batch?: number;
   data: string;
   binarize: boolean;
   out?: string;
@@ -117,7 +118,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
   return {
     config,
     epochs: int('epochs', values.epochs, 10),
-    batch: int('batch', values.batch, 128),
+    batch: values.batch === undefined ? undefined : int('batch', values.batch, 128),
     data: values.data ?? 'mnist',
     binarize: !!values.binarize,
     out: values.out,
@@ -203,14 +204,20 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   }
-  const config = resumed ? resumed.config : resolveConfig(cli.config);
+  // On resume the checkpoint's config holds; only the learning rate may be changed by a flag.
+  const config = resumed
+    ? resolveConfig({ ...resumed.config, adam: { ...resumed.config.adam, ...(cli.config.adam ?? {}) } })
+    : resolveConfig(cli.config);
+  if (resumed && config.adam.lr !== resumed.config.adam.lr) console.log(`learning rate changed on resume: ${resumed.config.adam.lr} → ${config.adam.lr}`);
   const out = resolve(cli.out ?? (resumePath ? join(resumePath, '..') : join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19))));
   await mkdir(out, { recursive: true });
   const data = await loadData(cli.data, config.likelihood);
-  const perEpoch = stepsPerEpoch(data.train.count, Math.min(cli.batch, data.train.count));
-  if (resumed && resumed.extra?.batch && Number(resumed.extra.batch) !== cli.batch) {
-    fail(`--resume: the run used batch ${resumed.extra.batch}; resuming with batch ${cli.batch} would change the data order (pass --batch ${resumed.extra.batch})`);
+  const savedBatch = resumed?.extra?.batch ? Number(resumed.extra.batch) : undefined;
+  if (savedBatch !== undefined && cli.batch !== undefined && savedBatch !== cli.batch) {
+    fail(`--resume: the run used batch ${savedBatch}; resuming with batch ${cli.batch} would change the data order (leave --batch out or pass ${savedBatch})`);
   }
+  const batch = cli.batch ?? savedBatch ?? 128;
+  const perEpoch = stepsPerEpoch(data.train.count, Math.min(batch, data.train.count));
   if (resumed && resumed.step >= perEpoch * cli.epochs) {
     console.log(`checkpoint is already at step ${resumed.step} (epoch ${resumed.step / perEpoch}); raise --epochs to train further`);
     return 0;
@@ -222,12 +229,12 @@ export async function main(argv: string[]): Promise<number> {
     const ctx = await acquireDevice({ softwareDriver: cli.driver });
     console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
     const rt = new Runtime(ctx.device);
-    const vae = new GpuVae(rt, config, { maxBatch: Math.min(cli.batch, data.train.count), params: resumed?.params });
+    const vae = new GpuVae(rt, config, { maxBatch: Math.min(batch, data.train.count), params: resumed?.params });
     if (resumed?.adam) vae.writeOptimizer(resumed.adam.m, resumed.adam.v, resumed.step);
     backend = vae;
     cleanup = () => { vae.dispose(); rt.destroy(); ctx.destroy(); };
   } else {
-    const cpu = new CpuBackend(config, resumed?.params, Math.min(cli.batch, data.train.count));
+    const cpu = new CpuBackend(config, resumed?.params, Math.min(batch, data.train.count));
     if (resumed?.adam) cpu.writeOptimizer(resumed.adam.m, resumed.adam.v, resumed.step);
     console.log('backend: CPU reference (float64)');
     backend = cpu;
@@ -239,13 +246,13 @@ export async function main(argv: string[]): Promise<number> {
     history = (JSON.parse(await readFile(metricsPath, 'utf8')).epochs ?? []).filter((m: EpochMetrics) => m.step <= resumed!.step);
   }
   const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-    const body = { config, data: data.name, batch: cli.batch, backend: cli.backend, epochs: history, ...extra };
+    const body = { config, data: data.name, batch, backend: cli.backend, epochs: history, ...extra };
     await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
   };
   const checkpointPath = join(out, 'model.safetensors');
-  const extra = () => ({ batch: String(cli.batch), epochsPlanned: String(cli.epochs), data: data.name });
+  const extra = () => ({ batch: String(batch), epochsPlanned: String(cli.epochs), data: data.name });
 
-  console.log(`model: ${describeConfig(config)}, batch ${cli.batch}, ${cli.epochs} epochs on ${data.name}`);
+  console.log(`model: ${describeConfig(config)}, batch ${batch}, ${cli.epochs} epochs on ${data.name}`);
   console.log(`run folder: ${out}${resumed ? ` (resuming at step ${resumed.step})` : ''}`);
   const tty = !!process.stderr.isTTY;
   let lastPrinted = -1;
@@ -255,7 +262,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await train(backend, {
       epochs: cli.epochs,
-      batch: cli.batch,
+      batch,
       train: data.train,
       test: data.test,
       binarize: cli.binarize,

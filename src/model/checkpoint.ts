@@ -52,7 +52,13 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
  * likelihood) must match it; hyperparameters such as the learning rate may differ.
  */
 export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source = 'checkpoint'): TrainingState {
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  let decoded: ReturnType<typeof decodeSafetensors>;
+  try {
+    decoded = decodeSafetensors(bytes);
+  } catch (e) {
+    throw new CheckpointError(`${source}: ${(e as Error).message}`);
+  }
+  const { tensors, metadata } = decoded;
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`${source}: metadata format is ${JSON.stringify(metadata.format)}; expected "${CHECKPOINT_FORMAT}" (a model.safetensors written by webgpu-vae)`);
   }
