@@ -228,7 +228,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cli.backend === 'gpu') {
     const ctx = await acquireDevice({ softwareDriver: cli.driver });
     console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-    const rt = new Runtime(ctx.device);
+    const rt = Runtime.forContext(ctx);
     const vae = new GpuVae(rt, config, { maxBatch: Math.min(batch, data.train.count), params: resumed?.params });
     if (resumed?.adam) vae.writeOptimizer(resumed.adam.m, resumed.adam.v, resumed.step);
     backend = vae;

@@ -2,6 +2,7 @@
 // override constants, explicit bind group layouts, and the checks every binding gets (usage, size
 // against the device's limits, offset alignment). Passed explicitly; nothing here is global.
 import type { BufferArg, KernelDecl, OverrideValues } from './kernel';
+import type { GpuContext } from './device';
 import { bindGroupLayoutFor, sliceOf } from './kernel';
 
 /** One dispatch ready to encode: made once, encoded every step. */
@@ -18,9 +19,17 @@ interface KernelState {
   pipelineLayout: GPUPipelineLayout;
 }
 
+/**
+ * How the adapter executes compute: 'gpu' (SIMT hardware: tiles in workgroup memory pay off) or
+ * 'cpu' (lavapipe, SwiftShader: invocations run as SIMD lanes of CPU threads, barriers are costly).
+ * Kernels with several schedules pick theirs from it.
+ */
+export type ExecutionProfile = 'gpu' | 'cpu';
+
 export class Runtime {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;
+  readonly profile: ExecutionProfile;
   private readonly kernels = new Map<KernelDecl, KernelState>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   /** Bound where a kernel declares a read-only binding that this configuration does not use. */
@@ -28,11 +37,17 @@ export class Runtime {
   /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
   readonly writablePlaceholder: GPUBuffer;
 
-  constructor(device: GPUDevice) {
+  constructor(device: GPUDevice, options: { profile?: ExecutionProfile } = {}) {
     this.device = device;
     this.limits = device.limits;
+    this.profile = options.profile ?? 'gpu';
     this.placeholder = device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
     this.writablePlaceholder = device.createBuffer({ label: 'writable placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  /** A runtime whose execution profile follows the adapter (software adapters run the CPU schedules). */
+  static forContext(ctx: GpuContext): Runtime {
+    return new Runtime(ctx.device, { profile: ctx.adapterInfo.isSoftware ? 'cpu' : 'gpu' });
   }
 
   private state(kernel: KernelDecl): KernelState {

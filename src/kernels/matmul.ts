@@ -1,7 +1,8 @@
 // The matmul kernel as data (shaders/matmul.wgsl) and its wrapper: C = act(op(A)·op(B) + bias).
 // `prepareMatmul` checks shapes and buffers once and returns a dispatch to encode every step.
 import source from '../../shaders/matmul.wgsl?raw';
-import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import sourceVec4 from '../../shaders/matmul_vec4.wgsl?raw';
+import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
@@ -21,6 +22,9 @@ export const MATMUL: KernelDecl = {
   workgroupSize: [16, 16],
 };
 
+/** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
+export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: sourceVec4, workgroupSize: [8, 8] };
+
 /** Output tile of one workgroup (matmul.wgsl's TM × TN). */
 export const MATMUL_TILE = { rows: 64, cols: 64 } as const;
 
@@ -33,6 +37,15 @@ export interface MatmulShape {
   /** B is stored N×K and op(B) = Bᵀ. */
   transB?: boolean;
   activation?: Activation;
+  /** Which schedule: 'auto' picks matmul_vec4 on CPU-backed adapters when the shape allows it. */
+  variant?: 'auto' | 'tiled' | 'vec4';
+}
+
+/** Whether matmul_vec4.wgsl can run this shape: vec4 rows along every contiguous axis, no TT. */
+export function vec4Compatible(s: MatmulShape): boolean {
+  if (s.N % 4 !== 0) return false;
+  if (s.transA && s.transB) return false;
+  return s.transA ? s.M % 4 === 0 : s.K % 4 === 0;
 }
 
 export interface MatmulBuffers {
@@ -56,15 +69,30 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   requireFloats(label, 'B', buf.b, K * N, shape.transB ? `N×K = ${N}×${K}` : `K×N = ${K}×${N}`);
   if (buf.bias) requireFloats(label, 'bias', buf.bias, N, `N = ${N}`);
   requireFloats(label, 'C', buf.c, M * N, `M×N = ${M}×${N}`);
+  const variant = shape.variant ?? 'auto';
+  const vec4 = variant === 'vec4' || (variant === 'auto' && rt.profile === 'cpu' && vec4Compatible(shape));
+  if (vec4 && !vec4Compatible(shape)) {
+    throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
+  }
+  const kernel = vec4 ? MATMUL_VEC4 : MATMUL;
   const dims = rt.uniform(`${label} dims`, packUniform([['u32', M], ['u32', N], ['u32', K], ['u32', 0]]));
-  const pipeline = rt.pipeline(MATMUL, 'main', {
+  const pipeline = rt.pipeline(kernel, 'main', {
     TRANS_A: !!shape.transA,
     TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
   });
-  const bindGroup = rt.bindGroup(MATMUL, { dims, A: buf.a, B: buf.b, bias: buf.bias ?? rt.placeholder, C: buf.c });
-  const workgroups = [Math.ceil(N / MATMUL_TILE.cols), Math.ceil(M / MATMUL_TILE.rows), 1] as const;
+  // vec4 bindings must span whole vec4s: bind exactly the operand sizes.
+  const exact = (arg: BufferArg, floats: number): BufferArg => {
+    const s = sliceOf(arg);
+    return vec4 ? { buffer: s.buffer, offset: s.offset, size: floats * 4 } : arg;
+  };
+  const bindGroup = rt.bindGroup(kernel, {
+    dims, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
+  });
+  const workgroups = vec4
+    ? ([Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), 1] as const)
+    : ([Math.ceil(N / MATMUL_TILE.cols), Math.ceil(M / MATMUL_TILE.rows), 1] as const);
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > max || workgroups[1] > max) {
     throw new Error(`${label}: ${M}×${N} output needs ${workgroups[1]}×${workgroups[0]} workgroups; this device allows ${max} per dimension`);

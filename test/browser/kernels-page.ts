@@ -115,7 +115,7 @@ async function checkMatmul(device: GPUDevice, rt: Runtime, s: MatmulShape & { bi
     for (const x of [A, B, biasBuf, C]) x?.destroy();
     return out;
   });
-  const name = `matmul ${s.M}×${s.N}×${s.K} ${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'} ${s.activation ?? 'identity'}${s.bias ? '+bias' : ''}`;
+  const name = `matmul${s.variant === 'vec4' ? '[vec4]' : ''} ${s.M}×${s.N}×${s.K} ${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'} ${s.activation ?? 'identity'}${s.bias ? '+bias' : ''}`;
   // As test/gpu/matmul.test.ts: f32 accumulation over K terms of size ≤ 1.
   check(name, got, want, 1e-6 + 2e-7 * s.K, 1e-5);
 }
@@ -248,11 +248,13 @@ async function main(): Promise<void> {
   void ctx.device.lost.then((info) => {
     if (info.reason !== 'destroyed') results.errors.push(`device lost: ${info.reason} ${info.message}`);
   });
-  const rt = new Runtime(ctx.device);
+  const rt = Runtime.forContext(ctx);
   const device = ctx.device;
   const cases: [string, () => Promise<void>][] = [
     ['matmul NN relu+bias', () => checkMatmul(device, rt, { M: 37, N: 129, K: 65, activation: 'relu', bias: true }, 100)],
     ['matmul TN identity', () => checkMatmul(device, rt, { M: 65, N: 63, K: 1, transA: true, activation: 'identity', bias: false }, 65 * 11 + 1)],
+    ['matmul vec4 NN tanh+bias', () => checkMatmul(device, rt, { M: 37, N: 132, K: 68, activation: 'tanh', bias: true, variant: 'vec4' }, 300)],
+    ['matmul vec4 NT identity', () => checkMatmul(device, rt, { M: 37, N: 132, K: 68, transB: true, bias: false, variant: 'vec4' }, 301)],
     ['bias_grad', () => checkBiasGrad(device, rt)],
     ['reparameterize', () => checkReparameterize(device, rt)],
     ['elbo', () => checkElbo(device, rt)],

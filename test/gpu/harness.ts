@@ -23,7 +23,7 @@ export function useGpu(): () => TestGpu {
       throw new Error(`uncaptured WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
     console.info(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-    gpu = { ctx, rt: new Runtime(ctx.device), device: ctx.device };
+    gpu = { ctx, rt: Runtime.forContext(ctx), device: ctx.device };
   });
   afterAll(() => {
     gpu?.rt.destroy();

@@ -11,7 +11,7 @@ import { poisoned, scoped, submit, useGpu } from './harness';
 
 const gpu = useGpu();
 
-interface Case { M: number; N: number; K: number; transA: boolean; transB: boolean; activation: Activation; bias: boolean }
+interface Case { M: number; N: number; K: number; transA: boolean; transB: boolean; activation: Activation; bias: boolean; variant?: 'tiled' | 'vec4' }
 
 /** f32 accumulation over K terms of size ≤ 1: the error grows at most linearly in K. */
 const tolerance = (K: number) => ({ atol: 1e-6 + 2e-7 * K, rtol: 1e-5 });
@@ -35,7 +35,7 @@ async function check(c: Case, seed: number) {
     return out;
   });
   const { atol, rtol } = tolerance(c.K);
-  const name = `matmul ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation}${c.bias ? '+bias' : ''}`;
+  const name = `matmul[${c.variant ?? 'tiled'}] ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation}${c.bias ? '+bias' : ''}`;
   expectClose(name, got, want, atol, rtol);
 }
 
@@ -45,7 +45,7 @@ describe('matmul', () => {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         for (const activation of ACTIVATIONS) {
-          await check({ M: 37, N: 129, K: 65, transA, transB, activation, bias: activation !== 'identity' }, seed++);
+          await check({ M: 37, N: 129, K: 65, transA, transB, activation, bias: activation !== 'identity', variant: 'tiled' }, seed++);
         }
       }
     }
@@ -62,11 +62,27 @@ describe('matmul', () => {
   ];
   for (const [M, N, K] of shapes) {
     it(`matches on ${M}×${N}×${K}`, async () => {
-      await check({ M, N, K, transA: false, transB: false, activation: 'relu', bias: true }, M * 7 + N);
-      await check({ M, N, K, transA: true, transB: false, activation: 'identity', bias: false }, M * 11 + K);
-      await check({ M, N, K, transA: false, transB: true, activation: 'sigmoid', bias: true }, N * 13 + K);
+      await check({ M, N, K, transA: false, transB: false, activation: 'relu', bias: true, variant: 'tiled' }, M * 7 + N);
+      await check({ M, N, K, transA: true, transB: false, activation: 'identity', bias: false, variant: 'tiled' }, M * 11 + K);
+      await check({ M, N, K, transA: false, transB: true, activation: 'sigmoid', bias: true, variant: 'tiled' }, N * 13 + K);
     });
   }
+
+  // The CPU-adapter schedule (no workgroup memory): vec4 axes aligned, the batch axis M still awkward.
+  it('matches the CPU twin with the vec4 schedule for NN, TN and NT and every activation', async () => {
+    let seed = 900;
+    for (const activation of ACTIVATIONS) {
+      await check({ M: 37, N: 132, K: 68, transA: false, transB: false, activation, bias: true, variant: 'vec4' }, seed++);
+      await check({ M: 37, N: 132, K: 68, transA: false, transB: true, activation, bias: true, variant: 'vec4' }, seed++);
+      await check({ M: 36, N: 132, K: 67, transA: true, transB: false, activation, bias: activation !== 'identity', variant: 'vec4' }, seed++);
+    }
+    for (const [M, N, K] of [[1, 400, 784], [300, 40, 400], [5, 4, 4], [128, 784, 400]] as const) {
+      await check({ M, N, K, transA: false, transB: false, activation: 'relu', bias: true, variant: 'vec4' }, seed++);
+      await check({ M, N, K, transA: false, transB: true, activation: 'identity', bias: false, variant: 'vec4' }, seed++);
+    }
+    await check({ M: 400, N: 784, K: 1, transA: true, transB: false, activation: 'identity', bias: false, variant: 'vec4' }, seed++);
+    await check({ M: 784, N: 400, K: 129, transA: true, transB: false, activation: 'identity', bias: false, variant: 'vec4' }, seed++);
+  });
 
   it('rejects mismatched operands and buffers with a clear error', () => {
     const { device, rt } = gpu();
@@ -76,6 +92,7 @@ describe('matmul', () => {
     expect(() => prepareMatmul(rt, { M: 0, N: 5, K: 5 }, { a: big, b: big, c: big })).toThrow(/M must be a positive integer, got 0/);
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5, activation: 'gelu' as Activation }, { a: big, b: big, c: big })).toThrow(/unknown activation 'gelu'/);
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5 }, { a: big, b: big, bias: small, c: small })).toThrow(/C is M×N/);
+    expect(() => prepareMatmul(rt, { M: 5, N: 6, K: 4, variant: 'vec4' }, { a: big, b: big, c: big })).toThrow(/vec4 schedule needs 4 \| N/);
     small.destroy();
     big.destroy();
   });
