@@ -12,6 +12,8 @@ import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
 import { LossReadback, type LossSample } from '../train/readback';
+import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 
 export interface LossTotals {
   /** Mean −ELBO (with β) per example, in nats. */
@@ -278,6 +280,28 @@ export class GpuVae {
 
   get latentWidth(): number {
     return tensorWidth(this.graph, this.graph.z);
+  }
+
+  /**
+   * Trains over a data set for `epochs` (counted from step 0, so a loaded model continues where it
+   * stopped), with progress and per-epoch callbacks and cancellation through `signal`.
+   */
+  async fit(options: TrainOptions): Promise<EpochMetrics[]> {
+    return train(this, options);
+  }
+
+  /** model.safetensors bytes: weights, Adam moments, step and config (the CLI's and the demo's format). */
+  async save(extra: Record<string, string> = {}): Promise<Uint8Array> {
+    return encodeCheckpoint(await snapshotState(this, extra));
+  }
+
+  /** A model restored from model.safetensors bytes, optimizer state included, ready to train on. */
+  static load(rt: Runtime, bytes: Uint8Array, options: { maxBatch?: number } = {}): GpuVae {
+    const state = decodeCheckpoint(bytes);
+    const vae = new GpuVae(rt, state.config, { maxBatch: options.maxBatch, params: state.params });
+    if (state.adam) vae.writeOptimizer(state.adam.m, state.adam.v, state.step);
+    else vae.step = state.step;
+    return vae;
   }
 
   /** Releases every GPU buffer this model made. */

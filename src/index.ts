@@ -1,0 +1,48 @@
+/// <reference types="@webgpu/types" />
+// webgpu-vae: the public API. A runtime on a GPUDevice (yours, or one it acquires in the browser or
+// in Node), the kernels as a backend on your GPUBuffers, the VAE (train, fit, encode, decode, sample,
+// evaluate, save/load as safetensors), the CPU reference, and the data helpers. See docs/API.md.
+
+// Devices and the runtime
+export { acquireDevice, describeAdapter } from './gpu/device';
+export type { AcquireOptions, AdapterSummary, GpuContext, SoftwareDriver } from './gpu/device';
+export { Runtime, encodeDispatches } from './gpu/runtime';
+export type { Dispatch, ExecutionProfile } from './gpu/runtime';
+export type { BufferArg, BufferSlice, KernelDecl } from './gpu/kernel';
+export { readFloats, storageBuffer, storageFrom } from './gpu/buffers';
+export { createRuntime, runDispatches } from './runtime-api';
+export type { VaeRuntime, CreateRuntimeOptions } from './runtime-api';
+
+// Kernels as a backend: prepare once on your buffers, encode into your passes (or runDispatches)
+export { prepareMatmul, matmulFlops, vec4Compatible, MATMUL, MATMUL_VEC4 } from './kernels/matmul';
+export type { MatmulShape, MatmulBuffers, PreparedOp } from './kernels/matmul';
+export { prepareBiasGrad, BIAS_GRAD } from './kernels/bias-grad';
+export { prepareReparameterize, REPARAMETERIZE } from './kernels/reparameterize';
+export type { NoiseKey, PreparedReparam, ReparamBuffers } from './kernels/reparameterize';
+export { prepareElbo, ELBO } from './kernels/elbo';
+export type { ElboBuffers, ElboShape, Likelihood } from './kernels/elbo';
+export { prepareAdam, resolveAdam, ADAM } from './kernels/adam';
+export type { AdamBuffers, AdamConfig, AdamHyper, PreparedAdam } from './kernels/adam';
+export { prepareIwae, IWAE } from './kernels/iwae';
+export { ACTIVATIONS } from './kernels/activation';
+export type { Activation } from './kernels/activation';
+
+// The VAE
+export { GpuVae } from './model/gpu-vae';
+export type { GpuVaeOptions, LossTotals } from './model/gpu-vae';
+export { CpuVae } from './model/cpu-vae';
+export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
+export type { VaeConfig, VaeConfigInput } from './model/config';
+export { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from './model/checkpoint';
+export type { TrainingState } from './model/checkpoint';
+export { decodeSafetensors, encodeSafetensors, CheckpointError } from './model/safetensors';
+export { train, epochOrder, stepsPerEpoch, TrainingStopped } from './train/trainer';
+export type { EpochMetrics, Progress, TrainOptions, TrainBackend } from './train/trainer';
+export type { LossSample } from './train/readback';
+
+// Data
+export type { Dataset } from './data/dataset';
+export { binarize, subset, validateDataset } from './data/dataset';
+export { loadEmbeddedMnist, packMnistU8, splitMnist, unpackMnistU8, MNIST_DIM } from './data/mnist';
+export type { MnistSplit } from './data/mnist';
+export { datasetFromIdx, parseIdx } from './data/idx';
