@@ -43,6 +43,6 @@ export type { LossSample } from './train/readback';
 // Data
 export type { Dataset } from './data/dataset';
 export { binarize, subset, validateDataset } from './data/dataset';
-export { loadEmbeddedMnist, packMnistU8, splitMnist, unpackMnistU8, MNIST_DIM } from './data/mnist';
+export { fetchMnist, loadEmbeddedMnist, packMnistU8, splitMnist, unpackMnistU8, MNIST_DIM } from './data/mnist';
 export type { MnistSplit } from './data/mnist';
 export { datasetFromIdx, parseIdx } from './data/idx';

@@ -201,3 +201,13 @@ export function unpackMnistU8(bytes: Uint8Array): MnistSplit {
   const test = decode(testCount, testLabels);
   return { train, test };
 }
+
+/**
+ * Browser (or any fetch): the embedded split from a VAEMNIST file, e.g. the package's own
+ * `webgpu-vae/mnist.bin` asset (`import url from 'webgpu-vae/mnist.bin?url'` with Vite).
+ */
+export async function fetchMnist(url: string | URL): Promise<MnistSplit> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`fetchMnist: ${String(url)} answered ${response.status} ${response.statusText}`);
+  return unpackMnistU8(new Uint8Array(await response.arrayBuffer()));
+}
