@@ -44,6 +44,15 @@ const RAISED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
+/**
+ * Every Dawn `GPU` object this process made, kept for the life of the process. Dawn crashes the
+ * process (futex errors, `std::system_error`) when one is collected while a device from it lives,
+ * and also when it is dropped just after `device.destroy()` (its event loop still runs): seen here
+ * with webgpu 0.6.2 on lavapipe and SwiftShader (shared/repro/dawn-node-gc-crash). One per
+ * acquisition, so the cost is a few objects per process.
+ */
+const dawnInstances: GPU[] = [];
+
 const DEFAULT_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[];
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -61,7 +70,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   if (nav?.gpu && typeof (globalThis as { process?: unknown }).process === 'undefined') {
     const adapter = await nav.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (!adapter) throw new Error(INSTALL_HINT);
-    return openDevice(adapter, options, 'browser', undefined);
+    return openDevice(adapter, options, 'browser');
   }
   return acquireNodeDevice(options);
 }
@@ -89,26 +98,18 @@ async function acquireNodeDevice(options: AcquireOptions): Promise<GpuContext> {
     attempts.push({ label: 'swiftshader', prepare: () => existsSync(SWIFTSHADER_ICD) && (setIcd(SWIFTSHADER_ICD), true) });
   }
   const tried: string[] = [];
-  // Every GPU object made here stays referenced by the returned context: Dawn crashes the process
-  // if one is garbage-collected while a device from it lives (shared/repro/dawn-node-gc-crash).
-  const instances: GPU[] = [];
   for (const attempt of attempts) {
     if (!attempt.prepare()) { tried.push(`${attempt.label} (not installed)`); continue; }
     const gpu = webgpu.create([]);
-    instances.push(gpu);
+    dawnInstances.push(gpu);
     const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-    if (adapter) return openDevice(adapter, options, `node/${attempt.label}`, instances);
+    if (adapter) return openDevice(adapter, options, `node/${attempt.label}`);
     tried.push(`${attempt.label} (no adapter)`);
   }
   throw new Error(`${INSTALL_HINT} Tried: ${tried.join(', ')}.`);
 }
 
-async function openDevice(
-  adapter: GPUAdapter,
-  options: AcquireOptions,
-  via: string,
-  keepAlive: GPU[] | undefined,
-): Promise<GpuContext> {
+async function openDevice(adapter: GPUAdapter, options: AcquireOptions, via: string): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = (adapter.limits as unknown as Record<string, number>)[name];
@@ -123,7 +124,7 @@ async function openDevice(
     (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
     /swiftshader|llvmpipe|lavapipe|software|warp/.test(text);
   let destroyed = false;
-  const context: GpuContext & { gpuInstances?: GPU[] } = {
+  return {
     device,
     adapterInfo: {
       vendor: info.vendor,
@@ -138,13 +139,8 @@ async function openDevice(
       if (destroyed) return;
       destroyed = true;
       device.destroy();
-      // Only now may the GPU objects go (after the device is gone).
-      delete context.gpuInstances;
     },
   };
-  // Held by the context so Dawn's instance outlives the device (see shared/repro/dawn-node-gc-crash).
-  if (keepAlive) context.gpuInstances = keepAlive;
-  return context;
 }
 
 /** A one-line description of the adapter, for logs and benchmark tables. */
