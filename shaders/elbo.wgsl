@@ -7,8 +7,10 @@
 // (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
 // workgroup per example (its gradients are known in advance, so loss and gradient share one pass);
 // entry `batch_mean` then joins the B rows in one workgroup and also adds the batch's sums into
-// `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. Both
-// reduce with fixed trees, no atomics, so the result is deterministic. CPU twin: src/cpu/elbo.ts.
+// `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. In a
+// training pass (track = 1) it also counts steps in `health` and records the first step whose loss
+// is not finite, so divergence is caught on the GPU and named exactly at the next (rare) readback.
+// Both entries reduce with fixed trees, no atomics: deterministic. CPU twin: src/cpu/elbo.ts.
 
 override GAUSSIAN: bool = false;
 
@@ -16,7 +18,7 @@ struct Params {
   B: u32,
   D: u32,
   Z: u32,
-  _pad: u32,
+  track: u32,      // 1 in training passes: count the step and watch the loss in `health`
   beta: f32,
   inv_batch: f32,
   inv_var: f32,    // 1/σ² of the Gaussian likelihood
@@ -32,6 +34,12 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> terms: array<f32>;
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;
 @group(0) @binding(8) var<storage, read_write> totals: array<f32>;
+// [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
+@group(0) @binding(9) var<storage, read_write> health: array<u32>;
+
+fn is_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
 
 var<workgroup> rec_part: array<f32, 256>;
 var<workgroup> kl_part: array<f32, 256>;
@@ -114,5 +122,12 @@ fn batch_mean(@builtin(local_invocation_index) li: u32) {
     totals[1] += sum_rec;
     totals[2] += sum_kl;
     totals[3] += f32(params.B);
+    if (params.track != 0u) {
+      let step = health[0] + 1u;
+      health[0] = step;
+      if (health[1] == 0u && !is_finite(r + params.beta * k)) {
+        health[1] = step;
+      }
+    }
   }
 }

@@ -22,6 +22,8 @@ export interface MemoryPlan {
   terms: GPUBuffer;
   loss: GPUBuffer;
   totals: GPUBuffer;
+  /** [steps taken, first step with a non-finite loss] (u32), kept by training passes. */
+  health: GPUBuffer;
   iwaeRun: GPUBuffer;
   /** Every buffer above, for byte counts and disposal. */
   all: GPUBuffer[];
@@ -74,6 +76,7 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number): Memor
     terms: make('elbo terms', 2 * maxBatch),
     loss: make('loss', 4),
     totals: make('totals', 4),
+    health: make('health', 2),
     iwaeRun: make('iwae run', 2 * maxBatch),
     all,
   };

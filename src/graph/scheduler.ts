@@ -21,6 +21,8 @@ interface RuleContext {
   batch: number;
   /** The noise stream of this pass's reparameterization (training or evaluation). */
   stream: number;
+  /** A training pass (its ELBO counts steps and watches for a non-finite loss). */
+  training: boolean;
   owned: { destroy(): void }[];
   reparam?: PreparedReparam;
 }
@@ -70,7 +72,10 @@ export const FORWARD: RuleTable = {
   elbo: (op, ctx) =>
     keep(ctx, prepareElbo(
       ctx.rt,
-      { batch: ctx.batch, dim: ctx.config.inputDim, latent: ctx.config.latent, beta: ctx.config.beta, likelihood: ctx.config.likelihood, sigma: ctx.config.sigma },
+      {
+        batch: ctx.batch, dim: ctx.config.inputDim, latent: ctx.config.latent, beta: ctx.config.beta,
+        likelihood: ctx.config.likelihood, sigma: ctx.config.sigma, track: ctx.training,
+      },
       {
         logits: ctx.plan.activations.get(op.logits)!,
         x: ctx.plan.activations.get(op.target)!,
@@ -80,6 +85,7 @@ export const FORWARD: RuleTable = {
         perExample: ctx.plan.terms,
         loss: ctx.plan.loss,
         totals: ctx.plan.totals,
+        health: ctx.plan.health,
       },
     )).dispatches,
 };
@@ -136,11 +142,11 @@ export interface PassPlan {
   destroy(): void;
 }
 
-export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, config: VaeConfig, batch: number, stream: number): PassPlan {
+export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, config: VaeConfig, batch: number, stream: number, training: boolean): PassPlan {
   if (!Number.isInteger(batch) || batch < 1 || batch > plan.maxBatch) {
     throw new Error(`scheduler: batch size must be an integer from 1 to ${plan.maxBatch}, got ${batch}`);
   }
-  const ctx: RuleContext = { rt, plan, config, graph, batch, stream, owned: [] };
+  const ctx: RuleContext = { rt, plan, config, graph, batch, stream, training, owned: [] };
   const run = <K extends Op['kind']>(table: RuleTable, op: Extract<Op, { kind: K }>) => (table[op.kind] as Rule<K>)(op, ctx);
   const segments = { encode: [] as Dispatch[], sample: [] as Dispatch[], decode: [] as Dispatch[], elbo: [] as Dispatch[] };
   let sampled = false;

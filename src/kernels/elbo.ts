@@ -20,6 +20,7 @@ export const ELBO: KernelDecl = {
     { binding: 6, name: 'terms', type: 'storage' },
     { binding: 7, name: 'loss', type: 'storage' },
     { binding: 8, name: 'totals', type: 'storage' },
+    { binding: 9, name: 'health', type: 'storage' },
   ],
   overrides: ['GAUSSIAN'],
   workgroupSize: [256, 1],
@@ -37,6 +38,8 @@ export interface ElboShape {
   likelihood?: Likelihood;
   /** Standard deviation of the Gaussian likelihood (fixed). */
   sigma?: number;
+  /** A training pass: count steps and record the first non-finite loss in `health`. */
+  track?: boolean;
 }
 
 export interface ElboBuffers {
@@ -51,6 +54,8 @@ export interface ElboBuffers {
   loss: BufferArg;
   /** 4 floats the batch adds into: Σ (rec + β·kl), Σ rec, Σ kl, number of examples. */
   totals: BufferArg;
+  /** 2 u32: [steps taken, first step with a non-finite loss or 0]; needed when tracking. */
+  health?: BufferArg;
 }
 
 export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedOp {
@@ -76,17 +81,19 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   requireFloats(label, 'perExample', buf.perExample, 2 * B, `B×2 = ${B}×2`);
   requireFloats(label, 'loss', buf.loss, 4, '4');
   requireFloats(label, 'totals', buf.totals, 4, '4');
+  if (shape.track && !buf.health) throw new Error(`${label}: a tracked (training) pass needs a health buffer`);
+  if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
   const params = rt.uniform(
     `${label} params`,
     packUniform([
-      ['u32', B], ['u32', D], ['u32', Z], ['u32', 0],
+      ['u32', B], ['u32', D], ['u32', Z], ['u32', shape.track ? 1 : 0],
       ['f32', beta], ['f32', 1 / B], ['f32', 1 / (sigma * sigma)], ['f32', 0.5 * Math.log(2 * Math.PI * sigma * sigma)],
     ]),
   );
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(ELBO, {
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
-    terms: buf.perExample, loss: buf.loss, totals: buf.totals,
+    terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
   return {
     dispatches: [

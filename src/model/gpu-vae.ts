@@ -35,8 +35,9 @@ export class GpuVae {
   readonly graph: Graph;
   readonly rt: Runtime;
   readonly plan: MemoryPlan;
-  /** Optimiser steps taken; also the step word of the training noise. */
-  step = 0;
+  private steps = 0;
+  /** Why the device was lost, once it is (e.g. 'destroyed'); training stops with this. */
+  deviceLost: string | undefined;
   private readonly adam: PreparedAdam;
   private readonly passes = new Map<string, PassPlan>();
   private readonly iwae = new Map<number, PreparedIwae>();
@@ -53,6 +54,22 @@ export class GpuVae {
     this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
     this.readback = new LossReadback(rt.device);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
+    this.step = 0;
+    rt.device.lost.then((info) => {
+      this.deviceLost = `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`;
+    });
+  }
+
+  /** Optimiser steps taken; also the step word of the training noise. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Sets the step count (e.g. from a checkpoint); the GPU's own step counter follows. */
+  set step(step: number) {
+    if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
+    this.steps = step;
+    this.rt.device.queue.writeBuffer(this.plan.health, 0, Uint32Array.of(step, 0));
   }
 
   get maxBatch(): number {
@@ -73,7 +90,7 @@ export class GpuVae {
     const key = `${stream}:${batch}`;
     let p = this.passes.get(key);
     if (!p) {
-      p = planPass(this.rt, this.graph, this.plan, this.config, batch, stream);
+      p = planPass(this.rt, this.graph, this.plan, this.config, batch, stream, stream === STREAMS.train);
       this.passes.set(key, p);
     }
     return p;
@@ -112,15 +129,16 @@ export class GpuVae {
    * (null when every readback slot is still busy). Nothing waits for the GPU here.
    */
   trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
+    if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
     const b = this.batchOf(x, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.input, x);
     pass.reparam.setStep(this.step >>> 0);
     this.adam.setStep(this.step + 1);
-    const copy = read ? this.readback.take(this.plan.loss, this.plan.totals) : null;
+    const copy = read ? this.readback.take(this.plan.loss, this.plan.totals, this.plan.health) : null;
     this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
-    this.step++;
-    return copy ? this.readback.collect(copy.slot, this.step) : null;
+    this.steps++;
+    return copy ? this.readback.collect(copy.slot, this.steps) : null;
   }
 
 
@@ -250,7 +268,6 @@ export class GpuVae {
   writeOptimizer(m: Float32Array, v: Float32Array, step: number): void {
     this.checkArena(m, 'adam m');
     this.checkArena(v, 'adam v');
-    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`step must be a non-negative integer, got ${step}`);
     this.rt.device.queue.writeBuffer(this.plan.adamM, 0, m.buffer, m.byteOffset, m.byteLength);
     this.rt.device.queue.writeBuffer(this.plan.adamV, 0, v.buffer, v.byteOffset, v.byteLength);
     this.step = step;

@@ -25,7 +25,7 @@ export class CpuBackend implements TrainBackend {
     const [loss, rec, kl] = this.model.trainStep(x, b);
     const t = this.totals;
     t[0] += loss * b; t[1] += rec * b; t[2] += kl * b; t[3] += b;
-    return read ? Promise.resolve({ step: this.step, loss, rec, kl, totals: [...t] as [number, number, number, number] }) : null;
+    return read ? Promise.resolve({ step: this.step, loss, rec, kl, totals: [...t] as [number, number, number, number], firstNonFiniteStep: Number.isFinite(loss) ? 0 : this.step }) : null;
   }
 
   resetTotals(): void {

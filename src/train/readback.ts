@@ -10,6 +10,8 @@ export interface LossSample {
   kl: number;
   /** Running totals since the last reset: Σ loss, Σ rec, Σ kl, examples. */
   totals: [number, number, number, number];
+  /** The first step whose loss was NaN or ±Inf, as the GPU recorded it; 0 when none. */
+  firstNonFiniteStep: number;
 }
 
 export class LossReadback {
@@ -19,7 +21,7 @@ export class LossReadback {
 
   constructor(device: GPUDevice, slots = 3) {
     for (let i = 0; i < slots; i++) {
-      const b = device.createBuffer({ label: `loss readback ${i}`, size: 32, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const b = device.createBuffer({ label: `loss readback ${i}`, size: 48, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
       this.free.push(b);
       this.all.push(b);
     }
@@ -29,7 +31,7 @@ export class LossReadback {
    * Returns an encoder hook that copies loss and totals for `step`, or null when every slot is
    * still in flight. After the submit, call `collect()` with the returned slot.
    */
-  take(loss: GPUBuffer, totals: GPUBuffer): { encode: (e: GPUCommandEncoder) => void; slot: GPUBuffer } | null {
+  take(loss: GPUBuffer, totals: GPUBuffer, health: GPUBuffer): { encode: (e: GPUCommandEncoder) => void; slot: GPUBuffer } | null {
     const slot = this.free.pop();
     if (!slot) return null;
     return {
@@ -37,6 +39,7 @@ export class LossReadback {
       encode: (e) => {
         e.copyBufferToBuffer(loss, 0, slot, 0, 16);
         e.copyBufferToBuffer(totals, 0, slot, 16, 16);
+        e.copyBufferToBuffer(health, 0, slot, 32, 16);
       },
     };
   }
@@ -44,11 +47,16 @@ export class LossReadback {
   /** Maps the slot after its submit; the promise resolves when the GPU has reached that step. */
   collect(slot: GPUBuffer, step: number): Promise<LossSample> {
     const p = slot.mapAsync(GPUMapMode.READ).then(() => {
-      const v = new Float32Array(slot.getMappedRange().slice(0));
+      const bytes = slot.getMappedRange().slice(0);
       slot.unmap();
       this.free.push(slot);
-      return { step, loss: v[0], rec: v[1], kl: v[2], totals: [v[4], v[5], v[6], v[7]] as [number, number, number, number] };
+      const v = new Float32Array(bytes);
+      const h = new Uint32Array(bytes, 32, 2);
+      return { step, loss: v[0], rec: v[1], kl: v[2], totals: [v[4], v[5], v[6], v[7]] as [number, number, number, number], firstNonFiniteStep: h[1] };
     });
+    // A readback abandoned because training stopped (e.g. the device was lost) must not surface
+    // later as an unhandled rejection; whoever awaits p still sees its error.
+    p.catch(() => {});
     this.pending = p;
     return p;
   }

@@ -14,6 +14,8 @@ import type { LossSample } from './readback';
 export interface TrainBackend {
   readonly config: VaeConfig;
   readonly step: number;
+  /** Set once the GPU device is lost (GpuVae); the loop then stops with a clear message. */
+  readonly deviceLost?: string;
   trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null;
   resetTotals(): void;
   readTotals(): Promise<LossTotals>;
@@ -128,14 +130,36 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
   const firstStep = backend.step;
 
   const check = (s: LossSample) => {
+    if (s.firstNonFiniteStep > 0) {
+      throw new TrainingStopped(
+        `training stopped: the loss became NaN or infinite at step ${s.firstNonFiniteStep} (caught on the GPU, read back at step ${s.step}); ` +
+          'lower the learning rate or check the data. The last checkpoint written before this point is kept.',
+        s.firstNonFiniteStep,
+      );
+    }
     if (!Number.isFinite(s.loss) || !s.totals.every(Number.isFinite)) {
       throw new TrainingStopped(
-        `training stopped: the loss became ${s.loss} by step ${s.step} (read back every ${readEvery} steps); ` +
-          'lower the learning rate or check the data. The last checkpoint written before this point is kept.',
+        `training stopped: the loss became ${s.loss} by step ${s.step}; lower the learning rate or check the data. ` +
+          'The last checkpoint written before this point is kept.',
         s.step,
       );
     }
     lastLoss = s.loss;
+  };
+  // A lost device makes readbacks fail: say so, and what to do, instead of a bare mapping error.
+  const guard = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (e) {
+      if (backend.deviceLost !== undefined || /lost|destroyed/i.test(String((e as Error)?.message))) {
+        throw new TrainingStopped(
+          `training stopped: the GPU device was lost (${backend.deviceLost ?? (e as Error).message}) near step ${backend.step}. ` +
+            'The last checkpoint is kept; --resume continues from it on a new device.',
+          backend.step,
+        );
+      }
+      throw e;
+    }
   };
 
   for (let epoch = Math.floor(backend.step / perEpoch); epoch < o.epochs; epoch++) {
@@ -151,11 +175,12 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
       const x = gather(o.train, order, start, b, buffer, binarizeKey, backend.step);
       const last = i === perEpoch - 1;
       const read = (backend.step + 1) % readEvery === 0 || last;
+      if (backend.deviceLost !== undefined) await guard(Promise.reject(new Error(backend.deviceLost)));
       const sample = backend.trainStep(x, read);
       if (sample) {
         // Wait for the previous readback: the CPU stays at most readEvery steps ahead of the GPU.
         if (inFlight) {
-          const done = await inFlight;
+          const done = await guard(inFlight);
           check(done);
           const rate = (done.step - firstStep) / ((performance.now() - t0) / 1000);
           o.onProgress?.({ epoch, epochs: o.epochs, step: done.step, totalSteps, loss: lastLoss, stepsPerSecond: rate, etaSeconds: (totalSteps - done.step) / rate });
@@ -163,11 +188,11 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
         inFlight = sample;
       }
     }
-    if (inFlight) check(await inFlight);
-    const trainTotals = await backend.readTotals();
-    check({ step: backend.step, loss: trainTotals.loss, rec: trainTotals.rec, kl: trainTotals.kl, totals: [trainTotals.loss, trainTotals.rec, trainTotals.kl, trainTotals.examples] });
+    if (inFlight) check(await guard(inFlight));
+    const trainTotals = await guard(backend.readTotals());
+    check({ step: backend.step, loss: trainTotals.loss, rec: trainTotals.rec, kl: trainTotals.kl, totals: [trainTotals.loss, trainTotals.rec, trainTotals.kl, trainTotals.examples], firstNonFiniteStep: 0 });
     const seconds = (performance.now() - epochStart) / 1000;
-    const test = await backend.evaluate(o.test.images, o.test.count);
+    const test = await guard(backend.evaluate(o.test.images, o.test.count));
     const m: EpochMetrics = {
       epoch: epoch + 1,
       step: backend.step,
@@ -178,7 +203,7 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
     };
     metrics.push(m);
     o.onProgress?.({ epoch: epoch + 1, epochs: o.epochs, step: backend.step, totalSteps, loss: lastLoss, stepsPerSecond: m.stepsPerSecond, etaSeconds: (totalSteps - backend.step) / m.stepsPerSecond });
-    await o.onEpoch?.(m, () => snapshotState(backend, o.extra?.() ?? {}));
+    await o.onEpoch?.(m, () => guard(snapshotState(backend, o.extra?.() ?? {})));
   }
   return metrics;
 }

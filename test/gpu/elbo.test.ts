@@ -69,6 +69,7 @@ describe('elbo', () => {
     const { device, rt } = gpu();
     const b = storageFrom(device, new Float32Array(64), 'b');
     const bufs = { logits: b, x: b, stats: b, dlogits: b, dstats: b, perExample: b, loss: b, totals: b };
+    expect(() => prepareElbo(rt, { batch: 2, dim: 4, latent: 2, track: true }, bufs)).toThrow(/needs a health buffer/);
     expect(() => prepareElbo(rt, { batch: 2, dim: 4, latent: 2, beta: NaN }, bufs)).toThrow(/beta must be a finite number, got NaN/);
     expect(() => prepareElbo(rt, { batch: 2, dim: 4, latent: 2, sigma: 0 }, bufs)).toThrow(/sigma must be > 0/);
     expect(() => prepareElbo(rt, { batch: 2, dim: 40, latent: 2 }, bufs)).toThrow(/logits is B×D = 2×40 = 80 floats/);
