@@ -202,8 +202,9 @@ export class GpuVae {
 
   private forEachBatch(images: Float32Array, count: number, fn: (x: Float32Array, b: number, index: number) => void) {
     const D = this.config.inputDim;
-    if (!Number.isInteger(count) || count < 1 || images.length < count * D) {
-      throw new Error(`expected ${count} examples of ${D} pixels, got ${images.length} values`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
+    if (!(images instanceof Float32Array) || images.length < count * D) {
+      throw new Error(`expected ${count} examples of ${D} pixels, got ${images?.length} values`);
     }
     for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
       const b = Math.min(this.maxBatch, count - start);
