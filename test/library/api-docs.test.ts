@@ -1,4 +1,4 @@
-// The examples in docs/API.md run: each ```js block is written next to the package and executed with
+// The examples in docs/API.md run: each ```js block is written inside the package and executed with
 // Node, importing 'webgpu-vae' by name (the package's self-reference resolves to the built dist/lib).
 import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -10,11 +10,11 @@ const run = promisify(execFile);
 // Inside the package (not under node_modules), so `import 'webgpu-vae'` self-resolves to dist/lib.
 const dir = 'test-artifacts/api-docs';
 
+// dist/lib is built once by test/global-setup.ts.
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { timeout: 180_000, maxBuffer: 1 << 26 });
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-}, 240_000);
+});
 
 describe('docs/API.md examples', async () => {
   const md = await readFile('docs/API.md', 'utf8');

@@ -28,8 +28,9 @@ async function consumer(example: string, files: string[]): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vae-consumer-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { maxBuffer: 1 << 26, timeout: 180_000 });
-  const info = JSON.parse(stdout.slice(stdout.indexOf('[')))[0];
+  // dist/lib is built by test/global-setup.ts; pack without lifecycle scripts so stdout is npm's JSON alone.
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { maxBuffer: 1 << 26, timeout: 180_000 });
+  const info = JSON.parse(stdout)[0];
   const files: string[] = info.files.map((f: { path: string }) => f.path);
   expect(files).toContain('dist/lib/index.js');
   expect(files).toContain('dist/lib/types/index.d.ts');
