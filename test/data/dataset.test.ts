@@ -2,6 +2,7 @@
 // binarization statistics and subset copying.
 import { describe, expect, it } from 'vitest';
 import { binarize, subset, validateDataset, type Dataset } from '../../src/data/dataset';
+import { rng as mulberry32 } from '../util/random';
 
 function tiny(values: number[], count = 2, rows = 1, cols = 2): Dataset {
   return {
@@ -15,16 +16,6 @@ function tiny(values: number[], count = 2, rows = 1, cols = 2): Dataset {
 }
 
 // Small seeded PRNG so statistical checks are reproducible.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('validateDataset', () => {
   it('accepts a valid data set for both likelihoods', () => {

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetFromIdx, parseIdx } from '../../src/data/idx';
 import { gunzipIfNeeded, loadIdxDataset, parseIdxMaybeGzip, readIdxFile } from '../../src/data/idx-node';
+import { rng as mulberry32 } from '../util/random';
 
 /** Encodes an IDX file: 0x00 0x00 type ndims, big-endian u32 dims, then the raw bytes. */
 function encodeIdx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
@@ -20,16 +21,6 @@ function encodeIdx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8A
   return out;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pixels = Uint8Array.from({ length: 3 * 2 * 4 }, (_, i) => (i * 37) % 256);
 const imagesIdx = encodeIdx([3, 2, 4], pixels);

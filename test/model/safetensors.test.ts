@@ -6,18 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, writeCheckpoint, writeFileAtomic } from '../../src/model/checkpoint-file';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/model/safetensors';
+import { rng } from '../util/random';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomF32(n: number, rand: () => number): Float32Array {
   const a = new Float32Array(n);
