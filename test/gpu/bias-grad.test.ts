@@ -2,49 +2,23 @@
 // whole GPU linear-layer backward (dPre, db, dW = xᵀ·dPre, dx = dPre·Wᵀ) against the CPU backward.
 import { describe, it } from 'vitest';
 import { readFloats, storageFrom } from '../../src/gpu/buffers';
-import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
+import { ACTIVATIONS } from '../../src/kernels/activation';
 import { prepareBiasGrad } from '../../src/kernels/bias-grad';
 import { prepareMatmul } from '../../src/kernels/matmul';
-import { activate } from '../../src/cpu/activation';
-import { biasGrad } from '../../src/cpu/bias-grad';
 import { linearBackward, linearForward } from '../../src/cpu/linear';
-import { expectClose } from '../util/compare';
+import { expectClose, expectComparisons } from '../util/compare';
+import { biasGradCase } from '../kernels/cases';
 import { uniformArray } from '../util/random';
 import { poisoned, scoped, submit, useGpu } from './harness';
 
 const gpu = useGpu();
-
-/** Layer outputs y = f(pre) for random pre-activations, so y is in f's range. */
-function outputs(act: Activation, n: number, seed: number): Float32Array {
-  return uniformArray(n, seed, -3, 3).map((p) => activate(act, p));
-}
 
 describe('bias_grad', () => {
   const shapes: [number, number][] = [[37, 129], [1, 400], [300, 20], [128, 784], [5, 1]];
   for (const [rows, cols] of shapes) {
     it(`matches the CPU twin for every activation on ${rows}×${cols}`, async () => {
       const { device, rt } = gpu();
-      for (const act of ACTIVATIONS) {
-        const dY = uniformArray(rows * cols, rows + cols);
-        const y = outputs(act, rows * cols, rows * 3 + cols);
-        const want = biasGrad(dY, y, rows, cols, act);
-        const [dPre, dBias] = await scoped(device, async () => {
-          const bufs = {
-            dY: storageFrom(device, dY, 'dY'),
-            y: storageFrom(device, y, 'y'),
-            dPre: poisoned(device, rows * cols, 'dPre'),
-            dBias: poisoned(device, cols, 'dBias'),
-          };
-          const op = prepareBiasGrad(rt, { rows, cols, activation: act }, act === 'identity' ? { dY: bufs.dY, dBias: bufs.dBias } : bufs);
-          await submit(device, op.dispatches);
-          const out = [await readFloats(device, bufs.dPre, rows * cols), await readFloats(device, bufs.dBias, cols)];
-          op.destroy();
-          Object.values(bufs).forEach((b) => b.destroy());
-          return out;
-        });
-        if (act !== 'identity') expectClose(`bias_grad ${rows}×${cols} ${act} dPre`, dPre, want.dPre, 1e-6, 1e-5);
-        expectClose(`bias_grad ${rows}×${cols} ${act} dBias`, dBias, want.dBias, 1e-6 + 2e-7 * rows, 1e-5);
-      }
+      for (const act of ACTIVATIONS) expectComparisons(await biasGradCase(device, rt, rows, cols, act));
     });
   }
 });

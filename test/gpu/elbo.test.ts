@@ -1,12 +1,11 @@
 // elbo.wgsl against its CPU twin: per-example reconstruction and KL, the batch −ELBO in nats per
 // example with β, and the gradients w.r.t. logits, μ and logvar, for both likelihoods.
 import { describe, expect, it } from 'vitest';
-import { readFloats, storageFrom } from '../../src/gpu/buffers';
+import { storageFrom } from '../../src/gpu/buffers';
 import { prepareElbo, type Likelihood } from '../../src/kernels/elbo';
-import { elbo } from '../../src/cpu/elbo';
-import { expectClose } from '../util/compare';
-import { uniformArray } from '../util/random';
-import { poisoned, scoped, submit, useGpu } from './harness';
+import { expectComparisons } from '../util/compare';
+import { elboCase } from '../kernels/cases';
+import { useGpu } from './harness';
 
 const gpu = useGpu();
 
@@ -21,47 +20,7 @@ describe('elbo', () => {
   for (const [B, D, Z, likelihood, beta] of cases) {
     it(`matches the CPU twin on B=${B} D=${D} Z=${Z} ${likelihood} β=${beta}`, async () => {
       const { device, rt } = gpu();
-      const logits = uniformArray(B * D, B + D, -6, 6);
-      const x = uniformArray(B * D, B * D, 0, 1);
-      const stats = uniformArray(B * 2 * Z, B + Z, -2, 2);
-      const shape = { batch: B, dim: D, latent: Z, likelihood, beta, sigma: 0.7 };
-      const want = elbo(logits, x, stats, shape);
-      const got = await scoped(device, async () => {
-        const bufs = {
-          logits: storageFrom(device, logits, 'logits'),
-          x: storageFrom(device, x, 'x'),
-          stats: storageFrom(device, stats, 'stats'),
-          dlogits: poisoned(device, B * D, 'dlogits'),
-          dstats: poisoned(device, B * 2 * Z, 'dstats'),
-          perExample: poisoned(device, 2 * B, 'per example'),
-          loss: poisoned(device, 4, 'loss'),
-          totals: storageFrom(device, [1, 2, 3, 4], 'totals'),
-        };
-        const op = prepareElbo(rt, shape, bufs);
-        // Twice: totals must accumulate both batches on top of what they held.
-        await submit(device, op.dispatches);
-        await submit(device, op.dispatches);
-        const out = {
-          loss: await readFloats(device, bufs.loss, 4),
-          per: await readFloats(device, bufs.perExample, 2 * B),
-          dlogits: await readFloats(device, bufs.dlogits, B * D),
-          dstats: await readFloats(device, bufs.dstats, B * 2 * Z),
-          totals: await readFloats(device, bufs.totals, 4),
-        };
-        op.destroy();
-        Object.values(bufs).forEach((b) => b.destroy());
-        return out;
-      });
-      const name = `elbo B=${B} D=${D} Z=${Z} ${likelihood}`;
-      expectClose(`${name} loss, rec, kl`, got.loss.subarray(0, 3), [want.loss, want.rec, want.kl], 1e-4, 2e-6 * Math.sqrt(D));
-      expect(got.loss[3]).toBe(0);
-      const sums = [want.loss * B, want.rec * B, want.kl * B].map((v, i) => i + 1 + 2 * v);
-      expectClose(`${name} totals`, got.totals, [...sums, 4 + 2 * B], 1e-3, 4e-6 * Math.sqrt(D));
-      expectClose(`${name} per example`, got.per, want.perExample, 1e-4, 2e-6 * Math.sqrt(D));
-      // Gradients are O(1)/B: σ(l) − x cancels, so the absolute error is a few ulps of 1/B; exp(logvar)
-      // reaches e² here.
-      expectClose(`${name} dlogits`, got.dlogits, want.dlogits, 3e-7 / B, 1e-5);
-      expectClose(`${name} dstats`, got.dstats, want.dstats, 1e-6 / B, 1e-5);
+      expectComparisons(await elboCase(device, rt, { B, D, Z, likelihood, beta }));
     });
   }
 

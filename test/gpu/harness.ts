@@ -1,10 +1,8 @@
-// GPU test harness: one device per test file (destroyed after), every GPU action inside
-// validation and out-of-memory error scopes that must pop empty, NaN-poisoned output buffers so an
-// unwritten element fails, and one-pass submission of prepared dispatches.
+// GPU test harness for vitest: one device per test file (destroyed after), plus the runner-free
+// helpers of gpu-scope.ts (error scopes that must pop empty, NaN-poisoned outputs, submission).
 import { afterAll, beforeAll } from 'vitest';
 import { acquireDevice, describeAdapter, type GpuContext, type SoftwareDriver } from '../../src/gpu/device';
-import { storageFrom } from '../../src/gpu/buffers';
-import { encodeDispatches, Runtime, type Dispatch } from '../../src/gpu/runtime';
+import { Runtime } from '../../src/gpu/runtime';
 
 export interface TestGpu {
   ctx: GpuContext;
@@ -36,32 +34,4 @@ export function useGpu(): () => TestGpu {
   };
 }
 
-/** Runs `fn` inside validation and out-of-memory scopes; throws what either pops. */
-export async function scoped<T>(device: GPUDevice, fn: () => T | Promise<T>): Promise<T> {
-  device.pushErrorScope('validation');
-  device.pushErrorScope('out-of-memory');
-  let result: T;
-  try {
-    result = await fn();
-  } finally {
-    const oom = await device.popErrorScope();
-    const validation = await device.popErrorScope();
-    if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
-    if (oom) throw new Error(`WebGPU out-of-memory error: ${oom.message}`);
-  }
-  return result;
-}
-
-/** A storage buffer of `floats` NaNs: any element a kernel fails to write stays NaN. */
-export function poisoned(device: GPUDevice, floats: number, label: string): GPUBuffer {
-  return storageFrom(device, new Float32Array(floats).fill(NaN), label);
-}
-
-export async function submit(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
-  const encoder = device.createCommandEncoder({ label: 'test' });
-  const pass = encoder.beginComputePass();
-  encodeDispatches(pass, dispatches);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-}
+export { poisoned, scoped, submit } from './gpu-scope';

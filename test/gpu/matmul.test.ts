@@ -1,43 +1,21 @@
 // matmul.wgsl against its CPU twin on awkward shapes, all four transpose combinations and every
 // activation, with and without bias; output poisoned with NaN before each run.
 import { describe, expect, it } from 'vitest';
-import { readFloats, storageFrom } from '../../src/gpu/buffers';
+import { storageFrom } from '../../src/gpu/buffers';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
 import { prepareMatmul } from '../../src/kernels/matmul';
-import { matmul } from '../../src/cpu/matmul';
-import { expectClose } from '../util/compare';
-import { uniformArray } from '../util/random';
-import { poisoned, scoped, submit, useGpu } from './harness';
+import { expectComparisons } from '../util/compare';
+import { matmulCase, type MatmulCase } from '../kernels/cases';
+import { useGpu } from './harness';
 
 const gpu = useGpu();
 
-interface Case { M: number; N: number; K: number; transA: boolean; transB: boolean; activation: Activation; bias: boolean; variant?: 'tiled' | 'vec4' }
+type Case = MatmulCase;
 
-/** f32 accumulation over K terms of size ≤ 1: the error grows at most linearly in K. */
-const tolerance = (K: number) => ({ atol: 1e-6 + 2e-7 * K, rtol: 1e-5 });
-
-async function check(c: Case, seed: number) {
+const check = async (c: Case, seed: number) => {
   const { device, rt } = gpu();
-  const a = uniformArray(c.M * c.K, seed);
-  const b = uniformArray(c.K * c.N, seed + 1);
-  const bias = c.bias ? uniformArray(c.N, seed + 2) : null;
-  const want = matmul(a, b, bias, c);
-  const got = await scoped(device, async () => {
-    const A = storageFrom(device, a, 'A');
-    const B = storageFrom(device, b, 'B');
-    const biasBuf = bias ? storageFrom(device, bias, 'bias') : undefined;
-    const C = poisoned(device, c.M * c.N, 'C');
-    const op = prepareMatmul(rt, c, { a: A, b: B, bias: biasBuf, c: C });
-    await submit(device, op.dispatches);
-    const out = await readFloats(device, C, c.M * c.N);
-    op.destroy();
-    for (const x of [A, B, biasBuf, C]) x?.destroy();
-    return out;
-  });
-  const { atol, rtol } = tolerance(c.K);
-  const name = `matmul[${c.variant ?? 'tiled'}] ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation}${c.bias ? '+bias' : ''}`;
-  expectClose(name, got, want, atol, rtol);
-}
+  expectComparisons(await matmulCase(device, rt, c, seed));
+};
 
 describe('matmul', () => {
   it('matches the CPU twin for every transpose combination and activation (37×129×65)', async () => {
