@@ -1,16 +1,10 @@
 // CPU twin of shaders/elbo.wgsl (float64): the batch −ELBO in nats per example and its gradients.
 //   rec_b = −Σ_d log p(x_bd | l_bd): Bernoulli(σ(l)) or N(l, σ²);  kl_b = −½ Σ_j (1 + lv − μ² − e^lv);
 //   loss = (1/B) Σ_b (rec_b + β·kl_b).  logits, x: B×D; stats: B×2Z (μ | logvar).
-import type { Likelihood } from '../kernels/elbo';
+import type { ElboShape } from '../kernels/elbo';
 
-export interface CpuElboShape {
-  batch: number;
-  dim: number;
-  latent: number;
-  beta?: number;
-  likelihood?: Likelihood;
-  sigma?: number;
-}
+/** The kernel's shape description (step tracking is the GPU loop's business). */
+export type CpuElboShape = Omit<ElboShape, 'track'>;
 
 export interface CpuElbo {
   loss: number;

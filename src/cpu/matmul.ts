@@ -1,16 +1,10 @@
 // CPU twin of shaders/matmul.wgsl: C = act(op(A)·op(B) + bias) in float64.
 // Shapes: op(A) M×K (A stored K×M when transA), op(B) K×N (B stored N×K when transB), C M×N.
-import type { Activation } from '../kernels/activation';
+import type { MatmulShape } from '../kernels/matmul';
 import { activate } from './activation';
 
-export interface CpuMatmulShape {
-  M: number;
-  N: number;
-  K: number;
-  transA?: boolean;
-  transB?: boolean;
-  activation?: Activation;
-}
+/** The kernel's shape description (the schedule choice means nothing here). */
+export type CpuMatmulShape = Omit<MatmulShape, 'variant'>;
 
 export function matmul(
   A: ArrayLike<number>,
