@@ -12,7 +12,8 @@ export interface Dataset {
   dim: number;
 }
 
-export type Likelihood = 'bernoulli' | 'gaussian';
+export type { Likelihood } from '../kernels/elbo';
+import type { Likelihood } from '../kernels/elbo';
 
 function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;
