@@ -11,7 +11,7 @@ export interface BrowserCheck {
   name: string;
   worstAbs: number;
   ok: boolean;
-  /** Where the worst element was, what it was and what was wanted, with the tolerance. */
+  /** The check's name, where the worst element was, its value and the wanted one, with the tolerance. */
   detail?: string;
 }
 
