@@ -2,9 +2,9 @@
 //   dPre = dY ⊙ f'(pre), with f' taken from the layer's output Y (ReLU: Y > 0, tanh: 1 − Y²,
 //   sigmoid: Y(1 − Y), softplus: 1 − exp(−Y)), so the pre-activation never needs storing;
 //   dBias[n] = Σ_r dPre[r, n].  Shapes: dY, Y, dPre are rows×cols; dBias is cols.
-// With ACT = 0 (identity) dPre is dY and is not written. A workgroup owns 16 columns; its 16 row
-// lanes each sum a fixed stride of rows, then a fixed tree joins the lanes: the result is
-// deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
+// With ACT = 0 (identity) dPre is dY and is not written. Entry `main` (GPUs): a workgroup owns 16
+// columns, its 16 row lanes sum fixed strides joined by a fixed tree; `main_serial` (CPU adapters):
+// one invocation per column. Both deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
 
 override ACT: u32 = 0u;
 
@@ -28,20 +28,23 @@ fn derivative(y: f32) -> f32 {
   }
 }
 
+// dY ⊙ f'(Y) at element i, stored in dPre when the activation is not the identity.
+fn grad_at(i: u32) -> f32 {
+  var g = dY[i];
+  if (ACT != 0u) {
+    g *= derivative(Y[i]);
+    dPre[i] = g;
+  }
+  return g;
+}
+
+// GPU schedule: 16 columns per workgroup, 16 row lanes each summing a fixed stride, joined by a tree.
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let col = wid.x * 16u + lid.x;
   var sum = 0.0;
   if (col < dims.cols) {
-    for (var r = lid.y; r < dims.rows; r += 16u) {
-      let i = r * dims.cols + col;
-      var g = dY[i];
-      if (ACT != 0u) {
-        g *= derivative(Y[i]);
-        dPre[i] = g;
-      }
-      sum += g;
-    }
+    for (var r = lid.y; r < dims.rows; r += 16u) { sum += grad_at(r * dims.cols + col); }
   }
   partial[lid.y * 16u + lid.x] = sum;
   workgroupBarrier();
@@ -54,4 +57,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (lid.y == 0u && col < dims.cols) {
     dBias[col] = partial[lid.x];
   }
+}
+
+// CPU-adapter schedule: one invocation per column summing its rows in order; no barriers.
+@compute @workgroup_size(64)
+fn main_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col = gid.x;
+  if (col >= dims.cols) { return; }
+  var sum = 0.0;
+  for (var r = 0u; r < dims.rows; r++) { sum += grad_at(r * dims.cols + col); }
+  dBias[col] = sum;
 }

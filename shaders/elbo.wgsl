@@ -4,8 +4,9 @@
 //   kl_b  = −½ Σ_j (1 + logvar − μ² − exp(logvar)), summed over Z;
 //   loss  = (1/B) Σ_b (rec_b + β·kl_b),  and its gradients w.r.t. l, μ and logvar.
 // Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); terms is B×2
-// (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` runs one
-// workgroup per example (its gradients are known in advance, so loss and gradient share one pass);
+// (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` (or, on CPU
+// adapters, `per_example_serial`) computes each example's terms and gradients in one pass, since the
+// gradients are known in advance;
 // entry `batch_mean` then joins the B rows in one workgroup and also adds the batch's sums into
 // `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. In a
 // training pass (track = 1) it also counts steps in `health` and records the first step whose loss
@@ -54,6 +55,34 @@ fn tree_sum(li: u32) {
   }
 }
 
+// −log p(x|l) of pixel i, writing its gradient (the upstream gradient is known: 1/B).
+fn pixel(i: u32) -> f32 {
+  let l = logits[i];
+  let t = x[i];
+  if (GAUSSIAN) {
+    let diff = l - t;
+    dlogits[i] = diff * params.inv_var * params.inv_batch;
+    return 0.5 * diff * diff * params.inv_var + params.log_norm;
+  }
+  let e = exp(-abs(l));
+  let sig = select(e / (1.0 + e), 1.0 / (1.0 + e), l >= 0.0);
+  dlogits[i] = (sig - t) * params.inv_batch;
+  return max(l, 0.0) - l * t + log(1.0 + e);
+}
+
+// KL term of latent j of example b, writing the gradients w.r.t. μ and logvar.
+fn latent(b: u32, j: u32) -> f32 {
+  let mu_at = b * 2u * params.Z + j;
+  let lv_at = mu_at + params.Z;
+  let mu = stats[mu_at];
+  let lv = stats[lv_at];
+  let var_ = exp(lv);
+  dstats[mu_at] = params.beta * mu * params.inv_batch;
+  dstats[lv_at] = params.beta * 0.5 * (var_ - 1.0) * params.inv_batch;
+  return -0.5 * (1.0 + lv - mu * mu - var_);
+}
+
+// GPU schedule: one workgroup per example, strided partial sums joined by a fixed tree.
 @compute @workgroup_size(256)
 fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
@@ -61,32 +90,9 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   // b is the same for the whole workgroup, so this exit keeps barriers in uniform control flow.
   if (b >= params.B) { return; }
   var rec = 0.0;
-  for (var d = li; d < params.D; d += 256u) {
-    let i = b * params.D + d;
-    let l = logits[i];
-    let t = x[i];
-    if (GAUSSIAN) {
-      let diff = l - t;
-      rec += 0.5 * diff * diff * params.inv_var + params.log_norm;
-      dlogits[i] = diff * params.inv_var * params.inv_batch;
-    } else {
-      let e = exp(-abs(l));
-      rec += max(l, 0.0) - l * t + log(1.0 + e);
-      let sig = select(e / (1.0 + e), 1.0 / (1.0 + e), l >= 0.0);
-      dlogits[i] = (sig - t) * params.inv_batch;
-    }
-  }
+  for (var d = li; d < params.D; d += 256u) { rec += pixel(b * params.D + d); }
   var kl = 0.0;
-  for (var j = li; j < params.Z; j += 256u) {
-    let mu_at = b * 2u * params.Z + j;
-    let lv_at = mu_at + params.Z;
-    let mu = stats[mu_at];
-    let lv = stats[lv_at];
-    let var_ = exp(lv);
-    kl += -0.5 * (1.0 + lv - mu * mu - var_);
-    dstats[mu_at] = params.beta * mu * params.inv_batch;
-    dstats[lv_at] = params.beta * 0.5 * (var_ - 1.0) * params.inv_batch;
-  }
+  for (var j = li; j < params.Z; j += 256u) { kl += latent(b, j); }
   rec_part[li] = rec;
   kl_part[li] = kl;
   workgroupBarrier();
@@ -95,6 +101,20 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     terms[2u * b] = rec_part[0];
     terms[2u * b + 1u] = kl_part[0];
   }
+}
+
+// CPU-adapter schedule (lavapipe, SwiftShader): one invocation per example summing in order, no
+// workgroup memory or barriers, which cost such adapters more than the arithmetic does.
+@compute @workgroup_size(16)
+fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let b = gid.x + gid.y * groups.x * 16u;
+  if (b >= params.B) { return; }
+  var rec = 0.0;
+  for (var d = 0u; d < params.D; d++) { rec += pixel(b * params.D + d); }
+  var kl = 0.0;
+  for (var j = 0u; j < params.Z; j++) { kl += latent(b, j); }
+  terms[2u * b] = rec;
+  terms[2u * b + 1u] = kl;
 }
 
 @compute @workgroup_size(256)

@@ -22,7 +22,12 @@ export interface KernelDecl {
   overrides: readonly string[];
   /** Invocations per workgroup along x, y (from @workgroup_size). */
   workgroupSize: readonly [number, number];
+  /** Entry points whose @workgroup_size differs from `workgroupSize`. */
+  entryWorkgroupSizes?: Readonly<Record<string, readonly [number, number]>>;
 }
+
+/** A kernel's two schedules where it has them: 'tree' for GPUs, 'serial' for CPU-backed adapters. */
+export type ReductionSchedule = 'auto' | 'tree' | 'serial';
 
 export type OverrideValues = Record<string, number | boolean>;
 

@@ -1,6 +1,6 @@
 // The fused activation backward + bias gradient kernel as data (shaders/bias_grad.wgsl) and its wrapper.
 import source from '../../shaders/bias_grad.wgsl?raw';
-import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packUniform, type Runtime } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
@@ -9,7 +9,7 @@ import type { PreparedOp } from './matmul';
 export const BIAS_GRAD: KernelDecl = {
   name: 'bias_grad',
   source,
-  entryPoints: ['main'],
+  entryPoints: ['main', 'main_serial'],
   bindings: [
     { binding: 0, name: 'dims', type: 'uniform' },
     { binding: 1, name: 'dY', type: 'read-only-storage' },
@@ -19,6 +19,7 @@ export const BIAS_GRAD: KernelDecl = {
   ],
   overrides: ['ACT'],
   workgroupSize: [16, 16],
+  entryWorkgroupSizes: { main_serial: [64, 1] },
 };
 
 export interface BiasGradBuffers {
@@ -33,7 +34,7 @@ export interface BiasGradBuffers {
 
 export function prepareBiasGrad(
   rt: Runtime,
-  shape: { rows: number; cols: number; activation?: Activation },
+  shape: { rows: number; cols: number; activation?: Activation; schedule?: ReductionSchedule },
   buf: BiasGradBuffers,
   label = 'bias_grad',
 ): PreparedOp {
@@ -50,7 +51,9 @@ export function prepareBiasGrad(
     requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
   }
   const dims = rt.uniform(`${label} dims`, packUniform([['u32', rows], ['u32', cols], ['u32', 0], ['u32', 0]]));
-  const pipeline = rt.pipeline(BIAS_GRAD, 'main', { ACT: activationCode(act) });
+  const schedule = shape.schedule ?? 'auto';
+  const serial = schedule === 'serial' || (schedule === 'auto' && rt.profile === 'cpu');
+  const pipeline = rt.pipeline(BIAS_GRAD, serial ? 'main_serial' : 'main', { ACT: activationCode(act) });
   const identity = act === 'identity';
   const bindGroup = rt.bindGroup(BIAS_GRAD, {
     dims,
@@ -60,7 +63,7 @@ export function prepareBiasGrad(
     dBias: buf.dBias,
   });
   return {
-    dispatches: [{ label, pipeline, bindGroup, workgroups: [Math.ceil(cols / 16), 1, 1] }],
+    dispatches: [{ label, pipeline, bindGroup, workgroups: serial ? rt.grid(Math.ceil(cols / 64)) : [Math.ceil(cols / 16), 1, 1] }],
     destroy: () => dims.destroy(),
   };
 }

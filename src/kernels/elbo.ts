@@ -1,7 +1,7 @@
 // The fused ELBO kernel as data (shaders/elbo.wgsl) and its wrapper: loss and gradients of the batch
 // −ELBO in nats per example from decoder outputs, targets and the encoder's μ | logvar.
 import source from '../../shaders/elbo.wgsl?raw';
-import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packUniform, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
@@ -9,7 +9,7 @@ import type { PreparedOp } from './matmul';
 export const ELBO: KernelDecl = {
   name: 'elbo',
   source,
-  entryPoints: ['per_example', 'batch_mean'],
+  entryPoints: ['per_example', 'per_example_serial', 'batch_mean'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform' },
     { binding: 1, name: 'logits', type: 'read-only-storage' },
@@ -24,6 +24,7 @@ export const ELBO: KernelDecl = {
   ],
   overrides: ['GAUSSIAN'],
   workgroupSize: [256, 1],
+  entryWorkgroupSizes: { per_example_serial: [16, 1] },
 };
 
 export type Likelihood = 'bernoulli' | 'gaussian';
@@ -40,6 +41,8 @@ export interface ElboShape {
   sigma?: number;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
+  /** Per-example reduction: 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
+  schedule?: ReductionSchedule;
 }
 
 export interface ElboBuffers {
@@ -95,9 +98,13 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
     terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
+  const serial = (shape.schedule ?? 'auto') === 'serial' || ((shape.schedule ?? 'auto') === 'auto' && rt.profile === 'cpu');
+  const perExample = serial
+    ? { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(B / 16)) }
+    : { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) };
   return {
     dispatches: [
-      { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) },
+      perExample,
       { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
     ],
     destroy: () => params.destroy(),

@@ -63,9 +63,11 @@ async function main(): Promise<void> {
     ['matmul tiled TN identity', () => matmulCase(device, rt, { M: 65, N: 63, K: 1, transA: true, bias: false, variant: 'tiled' }, 716)],
     ['matmul vec4 NN tanh+bias', () => matmulCase(device, rt, { M: 37, N: 132, K: 68, activation: 'tanh', bias: true, variant: 'vec4' }, 300)],
     ['matmul vec4 NT identity', () => matmulCase(device, rt, { M: 37, N: 132, K: 68, transB: true, bias: false, variant: 'vec4' }, 301)],
-    ['bias_grad', () => biasGradCase(device, rt, 37, 129, 'relu')],
+    ['bias_grad tree', () => biasGradCase(device, rt, 37, 129, 'relu', 'tree')],
+    ['bias_grad serial', () => biasGradCase(device, rt, 37, 129, 'relu', 'serial')],
     ['reparameterize', () => reparameterizeCase(device, rt, 37, 13, { seed: 2 ** 33 + 5, step: 12345, stream: 3 })],
-    ['elbo', () => elboCase(device, rt, { B: 37, D: 129, Z: 13, likelihood: 'bernoulli', beta: 1 })],
+    ['elbo tree', () => elboCase(device, rt, { B: 37, D: 129, Z: 13, likelihood: 'bernoulli', beta: 1, schedule: 'tree' })],
+    ['elbo serial', () => elboCase(device, rt, { B: 37, D: 129, Z: 13, likelihood: 'bernoulli', beta: 1, schedule: 'serial' })],
     ['adam', () => adamCase(device, rt, { lr: 3e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 }, 2)],
   ];
   try {

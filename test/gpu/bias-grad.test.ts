@@ -16,9 +16,11 @@ const gpu = useGpu();
 describe('bias_grad', () => {
   const shapes: [number, number][] = [[37, 129], [1, 400], [300, 20], [128, 784], [5, 1]];
   for (const [rows, cols] of shapes) {
-    it(`matches the CPU twin for every activation on ${rows}×${cols}`, async () => {
+    it(`matches the CPU twin for every activation and both schedules on ${rows}×${cols}`, async () => {
       const { device, rt } = gpu();
-      for (const act of ACTIVATIONS) expectComparisons(await biasGradCase(device, rt, rows, cols, act));
+      for (const schedule of ['tree', 'serial'] as const) {
+        for (const act of ACTIVATIONS) expectComparisons(await biasGradCase(device, rt, rows, cols, act, schedule));
+      }
     });
   }
 });

@@ -18,9 +18,9 @@ describe('elbo', () => {
     [5, 3, 300, 'bernoulli', 1], // more latents than a workgroup has invocations
   ];
   for (const [B, D, Z, likelihood, beta] of cases) {
-    it(`matches the CPU twin on B=${B} D=${D} Z=${Z} ${likelihood} β=${beta}`, async () => {
+    it(`matches the CPU twin with both schedules on B=${B} D=${D} Z=${Z} ${likelihood} β=${beta}`, async () => {
       const { device, rt } = gpu();
-      expectComparisons(await elboCase(device, rt, { B, D, Z, likelihood, beta }));
+      for (const schedule of ['tree', 'serial'] as const) expectComparisons(await elboCase(device, rt, { B, D, Z, likelihood, beta, schedule }));
     });
   }
 

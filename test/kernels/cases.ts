@@ -3,6 +3,7 @@
 // the browser test page (test/browser/kernels-page.ts); no test-runner dependency.
 import { readFloats, storageFrom } from '../../src/gpu/buffers';
 import type { Runtime } from '../../src/gpu/runtime';
+import type { ReductionSchedule } from '../../src/gpu/kernel';
 import type { Activation } from '../../src/kernels/activation';
 import { prepareAdam, resolveAdam, type AdamConfig } from '../../src/kernels/adam';
 import { prepareBiasGrad } from '../../src/kernels/bias-grad';
@@ -54,7 +55,14 @@ export async function matmulCase(device: GPUDevice, rt: Runtime, c: MatmulCase, 
   return [{ name, got, want, ...matmulTolerance(c.K) }];
 }
 
-export async function biasGradCase(device: GPUDevice, rt: Runtime, rows: number, cols: number, act: Activation): Promise<Comparison[]> {
+export async function biasGradCase(
+  device: GPUDevice,
+  rt: Runtime,
+  rows: number,
+  cols: number,
+  act: Activation,
+  schedule: ReductionSchedule = 'auto',
+): Promise<Comparison[]> {
   const dY = uniformArray(rows * cols, rows + cols);
   // Layer outputs y = f(pre) for random pre-activations, so y is in f's range.
   const y = uniformArray(rows * cols, rows * 3 + cols, -3, 3).map((p) => activate(act, p));
@@ -66,14 +74,14 @@ export async function biasGradCase(device: GPUDevice, rt: Runtime, rows: number,
       dPre: poisoned(device, rows * cols, 'dPre'),
       dBias: poisoned(device, cols, 'dBias'),
     };
-    const op = prepareBiasGrad(rt, { rows, cols, activation: act }, act === 'identity' ? { dY: bufs.dY, dBias: bufs.dBias } : bufs);
+    const op = prepareBiasGrad(rt, { rows, cols, activation: act, schedule }, act === 'identity' ? { dY: bufs.dY, dBias: bufs.dBias } : bufs);
     await submit(device, op.dispatches);
     const out = [await readFloats(device, bufs.dPre, rows * cols), await readFloats(device, bufs.dBias, cols)];
     op.destroy();
     Object.values(bufs).forEach((b) => b.destroy());
     return out;
   });
-  const name = `bias_grad ${rows}×${cols} ${act}`;
+  const name = `bias_grad[${schedule}] ${rows}×${cols} ${act}`;
   return [
     ...(act !== 'identity' ? [{ name: `${name} dPre`, got: dPre, want: want.dPre, atol: 1e-6, rtol: 1e-5 }] : []),
     { name: `${name} dBias`, got: dBias, want: want.dBias, atol: 1e-6 + 2e-7 * rows, rtol: 1e-5 },
@@ -117,6 +125,7 @@ export interface ElboCase {
   Z: number;
   likelihood: Likelihood;
   beta: number;
+  schedule?: ReductionSchedule;
 }
 
 export async function elboCase(device: GPUDevice, rt: Runtime, c: ElboCase): Promise<Comparison[]> {
@@ -124,7 +133,7 @@ export async function elboCase(device: GPUDevice, rt: Runtime, c: ElboCase): Pro
   const logits = uniformArray(B * D, B + D, -6, 6);
   const x = uniformArray(B * D, B * D, 0, 1);
   const stats = uniformArray(B * 2 * Z, B + Z, -2, 2);
-  const shape = { batch: B, dim: D, latent: Z, likelihood: c.likelihood, beta: c.beta, sigma: 0.7 };
+  const shape = { batch: B, dim: D, latent: Z, likelihood: c.likelihood, beta: c.beta, sigma: 0.7, schedule: c.schedule };
   const want = elbo(logits, x, stats, shape);
   const got = await scoped(device, async () => {
     const bufs = {
@@ -152,7 +161,7 @@ export async function elboCase(device: GPUDevice, rt: Runtime, c: ElboCase): Pro
     Object.values(bufs).forEach((b) => b.destroy());
     return out;
   });
-  const name = `elbo B=${B} D=${D} Z=${Z} ${c.likelihood} β=${c.beta}`;
+  const name = `elbo[${c.schedule ?? 'auto'}] B=${B} D=${D} Z=${Z} ${c.likelihood} β=${c.beta}`;
   const sumTol = 2e-6 * Math.sqrt(D);
   const sums = [want.loss * B, want.rec * B, want.kl * B].map((v, i) => i + 1 + 2 * v);
   return [
