@@ -1,0 +1,175 @@
+// Node only: what the machine is and how busy it is. The benchmark machine may be shared (two cores,
+// other people's tests), so a run waits for a quiet machine, then records the load average and the
+// processes outside its own process tree that used the CPU, before and during the run.
+import { cpus, loadavg, totalmem, release, type as osType } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
+import type { LoadSample } from './results';
+
+export function machineInfo(): { cpus: number; model: string; memGiB: number; os: string; node: string; gpu: string } {
+  const c = cpus();
+  return {
+    cpus: c.length,
+    model: c[0]?.model ?? 'unknown',
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    gpu: 'none (WebGPU runs on a software Vulkan driver unless a GPU driver is installed)',
+  };
+}
+
+interface ProcTimes {
+  ppid: number;
+  ticks: number;
+  command: string;
+}
+
+async function readProcs(): Promise<Map<number, ProcTimes>> {
+  const out = new Map<number, ProcTimes>();
+  let entries: string[] = [];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return out; // not Linux
+  }
+  await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (e) => {
+    try {
+      const stat = await readFile(`/proc/${e}/stat`, 'utf8');
+      // pid (comm) state ppid ... utime(14) stime(15): comm may hold spaces, so split after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      let command = comm;
+      try {
+        command = (await readFile(`/proc/${e}/cmdline`, 'utf8')).replace(/\0/g, ' ').trim().slice(0, 120) || comm;
+      } catch { /* gone */ }
+      out.set(Number(e), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), command });
+    } catch { /* the process ended */ }
+  }));
+  return out;
+}
+
+/** Our process and its descendants (Chromium's processes, Dawn's threads live in ours). */
+function ownTree(procs: Map<number, ProcTimes>): Set<number> {
+  const mine = new Set<number>([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (!mine.has(pid) && mine.has(p.ppid)) {
+        mine.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return mine;
+}
+
+/** CPU use of other processes over `ms` (percent of one core), and the load average. */
+export async function sampleLoad(ms: number, t0: number): Promise<LoadSample> {
+  const a = await readProcs();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = await readProcs();
+  const mine = ownTree(b);
+  const hz = 100; // USER_HZ on Linux
+  const others: LoadSample['others'] = [];
+  for (const [pid, p] of b) {
+    if (mine.has(pid)) continue;
+    const before = a.get(pid)?.ticks ?? p.ticks;
+    const cpu = (100 * (p.ticks - before)) / hz / (ms / 1000);
+    if (cpu > 5) others.push({ pid, cpu: Math.round(cpu), command: p.command });
+  }
+  others.sort((x, y) => y.cpu - x.cpu);
+  const l = loadavg();
+  return { t: Math.round((performance.now() - t0) / 1000), loadavg: [l[0], l[1], l[2]], others };
+}
+
+export function othersCpu(s: LoadSample): number {
+  return s.others.reduce((sum, p) => sum + p.cpu, 0);
+}
+
+/**
+ * Waits (up to maxS seconds) until other processes use under 15% of a core over 5 s and the 1-minute
+ * load average is under `maxLoad`. Returns the last sample, the seconds waited and whether it was quiet.
+ */
+export async function waitForQuiet(maxS: number, maxLoad: number, t0: number, log: (s: string) => void): Promise<{ sample: LoadSample; waitedS: number; quiet: boolean }> {
+  const start = performance.now();
+  for (;;) {
+    const s = await sampleLoad(5000, t0);
+    const quiet = othersCpu(s) < 15 && s.loadavg[0] < maxLoad;
+    const waitedS = Math.round((performance.now() - start) / 1000);
+    if (quiet) return { sample: s, waitedS, quiet };
+    if (waitedS >= maxS) {
+      log(`machine still busy after ${waitedS} s (load ${s.loadavg.map((x) => x.toFixed(2)).join(' ')}); measuring anyway, recorded in the results`);
+      return { sample: s, waitedS, quiet };
+    }
+    log(`waiting for a quiet machine: load ${s.loadavg.map((x) => x.toFixed(2)).join(' ')}, others ${s.others.slice(0, 3).map((p) => `${p.command.split(' ')[0]} ${p.cpu}%`).join(', ') || 'none'}`);
+    await new Promise((r) => setTimeout(r, 15000));
+  }
+}
+
+/** Samples the load every `everyS` seconds in the background until stopped. */
+export function monitorLoad(everyS: number, t0: number): { stop(): Promise<LoadSample[]> } {
+  const samples: LoadSample[] = [];
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, everyS * 1000);
+      });
+      if (stopped) break;
+      samples.push(await sampleLoad(2000, t0));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      await loop;
+      return samples;
+    },
+  };
+}
+
+export interface Pause {
+  /** Seconds since the run started. */
+  t: number;
+  before: string;
+  waitedS: number;
+  /** Whether it became quiet (else the wait timed out and the measurement went ahead). */
+  quiet: boolean;
+  others: string;
+}
+
+/**
+ * A gate to call before each measurement: samples other processes' CPU for one second and, when
+ * they use more than `busyPct` of a core, waits (5 s samples) until they stop or `maxS` passes.
+ */
+export function quietGate(t0: number, log: (s: string) => void, busyPct = 20, maxS = 300): { gate(what: string): Promise<void>; pauses: Pause[] } {
+  const pauses: Pause[] = [];
+  const describe = (s: LoadSample) => s.others.slice(0, 3).map((p) => `${p.command.split(' ').slice(0, 2).join(' ')} ${p.cpu}%`).join(', ');
+  return {
+    pauses,
+    async gate(what: string) {
+      let s = await sampleLoad(1000, t0);
+      if (othersCpu(s) <= busyPct) return;
+      const start = performance.now();
+      const first = describe(s);
+      log(`  (paused before ${what}: other processes busy: ${first})`);
+      let quiet = false;
+      while ((performance.now() - start) / 1000 < maxS) {
+        s = await sampleLoad(5000, t0);
+        if (othersCpu(s) <= busyPct) {
+          quiet = true;
+          break;
+        }
+      }
+      const waitedS = Math.round((performance.now() - start) / 1000);
+      pauses.push({ t: s.t, before: what, waitedS, quiet, others: first });
+      log(`  (resumed after ${waitedS} s${quiet ? '' : ', still busy: measuring anyway'})`);
+    },
+  };
+}

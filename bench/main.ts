@@ -1,0 +1,382 @@
+// The benchmark driver behind `npm run bench` (bench/run.ts) and `npm run bench:node` (bench/node.ts):
+// the suite (bench/suite.ts) in headless Chromium against TensorFlow.js, or in Node on Dawn with
+// --node. Writes bench-results/<date>[-node][-quick].json and .md.
+//
+//   npm run bench                      # headless Chromium (SwiftShader here), tfjs webgpu + wasm peers
+//   npm run bench -- --quick           # a short run (a few minutes on two cores)
+//   npm run bench -- --node            # Node on Dawn (lavapipe here, a GPU where there is one),
+//                                      #   tfjs webgpu (on Dawn) + wasm peers, PyTorch CPU if installed
+// Options: --out DIR (bench-results), --peers tfjs-webgpu,tfjs-wasm|none, --no-pytorch,
+//   --driver auto|lavapipe|swiftshader (Node), --wait-quiet SECONDS (default 600; 0 with --quick),
+//   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,
+//   --no-gate (do not pause before a measurement while other processes use the CPU), --json FILE.
+//
+// This file is bundled by scripts/build-node.mjs (esbuild), which cannot bundle Vite, Puppeteer or
+// TensorFlow.js: those are imported at run time from node_modules, never through the bundle.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Page } from 'puppeteer-core';
+import { acquireDevice, type SoftwareDriver } from '../src/gpu/device';
+import { machineInfo, monitorLoad, othersCpu, quietGate, sampleLoad, waitForQuiet } from './machine';
+import { computeTargets, markdown } from './report';
+import { runSuite, stepFlops } from './suite';
+import { tfjsPeer } from './tfjs-peer';
+import type { Peer } from './peer';
+import type { BenchFile, LoadSample, StepResult, SuiteResults } from './results';
+
+/** The project root: the bundle runs from dist/bench/ (else the working directory). */
+const ROOT = ((): string => {
+  const up = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  return existsSync(join(up, 'package.json')) && existsSync(join(up, 'bench')) ? up : process.cwd();
+})();
+/** A module from node_modules at run time (kept out of the esbuild bundle). */
+const runtimeImport = <T>(specifier: string): Promise<T> => import(specifier) as Promise<T>;
+
+const log = (line: string) => console.log(line);
+
+// ---- Browser ------------------------------------------------------------------------------------
+const CHROMIUM_EXTRA_ARGS = [
+  // Un-quantised timestamps and the full adapter description.
+  '--enable-webgpu-developer-features',
+  '--enable-dawn-features=allow_unsafe_apis',
+];
+
+/** Builds bench/index.html with Vite into dist/bench-page, with the tfjs wasm binaries beside it. */
+async function buildPage(): Promise<string> {
+  const vite = await runtimeImport<typeof import('vite')>('vite');
+  const outDir = join(ROOT, 'dist/bench-page');
+  log('building the benchmark page (vite)...');
+  await vite.build({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'warn',
+    base: '/',
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      sourcemap: true,
+      chunkSizeWarningLimit: 8192,
+      // tfjs-wasm starts its pthread workers from the source text of a bundled function, which
+      // minification breaks ("e is not defined" in the workers): keep the bundle unminified.
+      minify: false,
+      // The library's Node-only paths (Dawn's `webgpu` addon, node: modules) are never taken in a browser.
+      rolldownOptions: { input: join(ROOT, 'bench/index.html'), external: ['webgpu', /^node:/] },
+    } as import('vite').BuildOptions,
+  });
+  const wasmSrc = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  await mkdir(join(outDir, 'tfjs-wasm'), { recursive: true });
+  for (const f of await readdir(wasmSrc)) if (f.endsWith('.wasm')) await copyFile(join(wasmSrc, f), join(outDir, 'tfjs-wasm', f));
+  return outDir;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.map': 'application/json',
+};
+
+/** A static server on 127.0.0.1, cross-origin isolated (COOP/COEP) so tfjs-wasm may use threads. */
+async function serve(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const base = resolve(root);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
+    if (!file.startsWith(base)) return void res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+        'cache-control': 'no-store',
+      }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(() => ok())) };
+}
+
+/** test/browser/chromium.ts (shared with the browser tests), compiled at run time with its imports left to node_modules. */
+async function loadChromiumLauncher(): Promise<typeof import('../test/browser/chromium')> {
+  const esbuild = await runtimeImport<typeof import('esbuild')>('esbuild');
+  const out = join(ROOT, 'dist/bench/chromium.mjs');
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'test/browser/chromium.ts')], outfile: out, bundle: true, packages: 'external',
+    platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  });
+  return runtimeImport(pathToFileURL(out).href);
+}
+
+async function runBrowser(o: Options, gate: (what: string) => Promise<void>): Promise<{ suite: SuiteResults; browser: BenchFile['browser'] }> {
+  const pageDir = await buildPage();
+  const server = await serve(pageDir);
+  const { launchChromium } = await loadChromiumLauncher();
+  const chromium = await launchChromium({ extraArgs: CHROMIUM_EXTRA_ARGS });
+  let page: Page | undefined;
+  try {
+    const version = await chromium.browser.version();
+    log(`browser: ${chromium.executablePath} (${version}); page server ${server.url}`);
+    page = await chromium.browser.newPage();
+    await page.exposeFunction('__benchGate', (what: string) => gate(what));
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      const text = m.text();
+      if (text.startsWith('[bench] ')) log(text.slice(8));
+      else if (m.type() === 'error' || m.type() === 'warn') log(`  (page ${m.type()}: ${text.slice(0, 300)})`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    const query = new URLSearchParams({ quick: o.quick ? '1' : '0', peers: o.peers.join(',') || 'none' });
+    if (o.only) query.set('only', o.only.join(','));
+    await page.goto(`${server.url}bench/index.html?${query}`, { waitUntil: 'load' });
+    const userAgent = await page.evaluate(() => navigator.userAgent);
+    // Poll from here: one long in-page wait would hit Puppeteer's protocol timeout.
+    const deadline = performance.now() + (o.quick ? 20 : 120) * 60_000;
+    while (!(await page.evaluate(() => window.__bench !== undefined))) {
+      if (performance.now() > deadline) throw new Error(`the benchmark page did not finish in ${o.quick ? 20 : 120} minutes`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const outcome = await page.evaluate(() => window.__bench!);
+    if (outcome.state !== 'done' || !outcome.results) throw new Error(`the benchmark page failed: ${outcome.error}\n${problems.join('\n')}`);
+    outcome.results.errors.push(...problems);
+    return { suite: outcome.results, browser: { version, userAgent, args: CHROMIUM_EXTRA_ARGS } };
+  } finally {
+    await page?.close().catch(() => {});
+    await chromium.close();
+    await server.close();
+  }
+}
+
+// ---- Node ---------------------------------------------------------------------------------------
+/** Dawn GPU objects made here live as long as the process (dropping one while in use crashes Dawn). */
+const keepAlive: unknown[] = [];
+
+async function nodePeers(o: Options, errors: string[]): Promise<Peer[]> {
+  if (!o.peers.length) return [];
+  type Tf = typeof import('@tensorflow/tfjs');
+  const mod = await runtimeImport<Tf & { default?: Tf }>('@tensorflow/tfjs');
+  const tf = (mod.default ?? mod) as Tf;
+  tf.enableProdMode();
+  const peers: Peer[] = [];
+  for (const name of o.peers) {
+    try {
+      if (name === 'tfjs-webgpu') {
+        // tfjs-backend-webgpu registers itself when navigator.gpu exists: give it a Dawn instance
+        // (the Vulkan driver acquireDevice chose is still in the environment: the same adapter).
+        const webgpu = await runtimeImport<{ create(flags: string[]): GPU }>('webgpu');
+        const gpu = webgpu.create([]);
+        keepAlive.push(gpu);
+        const g = globalThis as unknown as { navigator?: { gpu?: GPU } };
+        if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+        else g.navigator = { gpu };
+        await runtimeImport('@tensorflow/tfjs-backend-webgpu');
+        peers.push(await tfjsPeer(tf, 'webgpu', 'Node, Dawn (npm webgpu), own GPUDevice on the same adapter'));
+      } else if (name === 'tfjs-wasm') {
+        await runtimeImport('@tensorflow/tfjs-backend-wasm');
+        peers.push(await tfjsPeer(tf, 'wasm', 'Node'));
+      } else {
+        errors.push(`unknown peer '${name}'`);
+      }
+    } catch (e) {
+      errors.push(`${name} did not start: ${(e as Error).message}`);
+      log(`${name} did not start: ${(e as Error).message}`);
+    }
+  }
+  return peers;
+}
+
+/** A Python interpreter that has torch, or undefined. */
+function findTorchPython(): string | undefined {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+/** PyTorch CPU training steps of the same model (scripts/pytorch_vae.py --bench-steps), for context. */
+async function pytorchSteps(o: Options, batches: number[], errors: string[]): Promise<StepResult[]> {
+  const script = join(ROOT, 'scripts/pytorch_vae.py');
+  if (!existsSync(script)) {
+    errors.push('PyTorch context skipped: scripts/pytorch_vae.py is missing');
+    return [];
+  }
+  const py = findTorchPython();
+  if (!py) {
+    errors.push('PyTorch context skipped: no python3 with torch (Debian: apt-get install python3-torch)');
+    return [];
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'webgpu-vae-pt-'));
+  const out: StepResult[] = [];
+  const threads = Math.max(1, machineInfo().cpus);
+  // Debian's torch calls whichever BLAS the alternatives system points at; it decides the figure.
+  let blas = 'BLAS unknown';
+  try {
+    blas = `BLAS ${realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3')}`;
+  } catch { /* not Debian x86-64 */ }
+  if (process.env.OPENBLAS_NUM_THREADS) blas += `, OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS}`;
+  log(`\nPyTorch CPU (${py} scripts/pytorch_vae.py --bench-steps N --batch B --threads ${threads}), three runs each, median`);
+  try {
+    for (const batch of batches) {
+      // About 2-3 s of steps per run at ~1 µs/example-FLOP-ish rates; three runs, the median kept.
+      const steps = Math.max(5, Math.round((o.quick ? 3000 : 8000) / batch));
+      const runs: number[] = [];
+      let version = '';
+      for (let rep = 0; rep < 3; rep++) {
+        const file = join(tmp, `b${batch}-${rep}.json`);
+        execFileSync(py, [script, '--bench-steps', String(steps), '--warmup', String(Math.max(3, Math.min(10, steps))), '--batch', String(batch),
+          '--threads', String(threads), '--out', file], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+        const j = JSON.parse(await readFile(file, 'utf8')) as { bench: { ms_per_step: number }; torch_version: string };
+        runs.push(j.bench.ms_per_step);
+        version = j.torch_version;
+      }
+      runs.sort((a, b) => a - b);
+      const msPerStep = runs[1];
+      const spread = Math.max(...runs.map((r) => Math.abs(r - msPerStep))) / msPerStep;
+      out.push({
+        impl: 'pytorch-cpu', batch, msPerStep, examplesPerSecond: (1000 * batch) / msPerStep, spread, runs: 3, inner: steps,
+        gflops: stepFlops(batch) / (msPerStep * 1e6), note: `torch ${version}, ${threads} threads, ${blas}`,
+      });
+      log(`  batch ${String(batch).padStart(4)} pytorch-cpu ${msPerStep.toFixed(2).padStart(9)} ms/step (runs ${runs.map((r) => r.toFixed(1)).join(', ')}; torch ${version}; ${blas})`);
+    }
+  } catch (e) {
+    errors.push(`PyTorch context failed: ${(e as Error).message}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function runNode(o: Options, gate: (what: string) => Promise<void>): Promise<SuiteResults> {
+  const ctx = await acquireDevice({ softwareDriver: o.driver });
+  const errors: string[] = [];
+  const peers = await nodePeers(o, errors);
+  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate });
+  if (o.pytorch && (!o.only || o.only.includes('steps'))) {
+    const batches = [...new Set(suite.steps.map((s) => s.batch))];
+    suite.steps.push(...(await pytorchSteps(o, batches, suite.errors)));
+  }
+  return suite;
+}
+
+// ---- Main ---------------------------------------------------------------------------------------
+export interface Options {
+  quick: boolean;
+  mode: 'browser' | 'node';
+  outDir: string;
+  /** Also write the JSON here. */
+  json?: string;
+  peers: string[];
+  pytorch: boolean;
+  driver: SoftwareDriver;
+  waitQuietS: number;
+  maxLoad: number;
+  only?: string[];
+  /** Do not pause measurements while other processes are busy. */
+  noGate: boolean;
+}
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      node: { type: 'boolean' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      peers: { type: 'string' },
+      'no-pytorch': { type: 'boolean' },
+      driver: { type: 'string' },
+      'wait-quiet': { type: 'string' },
+      'max-load': { type: 'string' },
+      only: { type: 'string' },
+      'no-gate': { type: 'boolean' },
+    },
+  });
+  const quick = !!values.quick;
+  const driver = values.driver ?? 'auto';
+  if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) throw new Error(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
+  const waitQuietS = Number(values['wait-quiet'] ?? (quick ? 0 : 600));
+  const maxLoad = Number(values['max-load'] ?? 0.8);
+  if (!Number.isFinite(waitQuietS) || waitQuietS < 0) throw new Error(`--wait-quiet must be a number of seconds ≥ 0, got '${values['wait-quiet']}'`);
+  if (!Number.isFinite(maxLoad) || maxLoad <= 0) throw new Error(`--max-load must be a positive number, got '${values['max-load']}'`);
+  return {
+    quick,
+    mode: values.node ? 'node' : 'browser',
+    outDir: resolve(ROOT, values.out ?? 'bench-results'),
+    json: values.json,
+    peers: (values.peers ?? 'tfjs-webgpu,tfjs-wasm').split(',').filter((p) => p && p !== 'none'),
+    pytorch: !values['no-pytorch'],
+    driver: driver as SoftwareDriver,
+    waitQuietS,
+    maxLoad,
+    only: values.only?.split(',').filter(Boolean),
+    noGate: !!values['no-gate'],
+  };
+}
+
+function commit(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'shaders', 'bench'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head} (with uncommitted changes in src/, shaders/ or bench/)` : head;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the benchmark; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const o = parseOptions(argv);
+  const t0 = performance.now();
+  const quiet = o.waitQuietS > 0
+    ? await waitForQuiet(o.waitQuietS, o.maxLoad, t0, log)
+    : await sampleLoad(2000, t0).then((sample) => ({ sample, waitedS: 0, quiet: othersCpu(sample) < 15 && sample.loadavg[0] < o.maxLoad }));
+  log(`load before: ${quiet.sample.loadavg.map((x) => x.toFixed(2)).join(' ')}; other processes: ${quiet.sample.others.map((p) => `${p.command.split(' ')[0]} ${p.cpu}%`).join(', ') || 'idle'}`);
+  const monitor = monitorLoad(30, t0);
+  // Before each measurement: wait while other processes use the CPU (two cores, shared machine).
+  const quietness = o.noGate ? { gate: async () => {}, pauses: [] } : quietGate(t0, log);
+  let suite: SuiteResults;
+  let browser: BenchFile['browser'];
+  let during: LoadSample[] = [];
+  try {
+    if (o.mode === 'browser') ({ suite, browser } = await runBrowser(o, quietness.gate));
+    else suite = await runNode(o, quietness.gate);
+  } finally {
+    during = await monitor.stop();
+  }
+  const date = new Date();
+  const file: BenchFile = {
+    date: date.toISOString(),
+    mode: o.mode,
+    quick: o.quick,
+    command: `npm run bench -- ${argv.join(' ')}`.replace(/ -- $/, ''),
+    machine: machineInfo(),
+    browser,
+    commit: commit(),
+    load: { before: quiet.sample, during, waitedS: quiet.waitedS, quiet: quiet.quiet, pauses: quietness.pauses },
+    suite,
+    targets: [],
+  };
+  file.targets = computeTargets(file);
+  await mkdir(o.outDir, { recursive: true });
+  const stamp = date.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const base = join(o.outDir, `${stamp}${o.mode === 'node' ? '-node' : ''}${o.quick ? '-quick' : ''}`);
+  const md = markdown(file);
+  await writeFile(`${base}.json`, JSON.stringify(file, null, 2));
+  await writeFile(`${base}.md`, md);
+  if (o.json) await writeFile(o.json, JSON.stringify(file, null, 2));
+  log(`\n${md}`);
+  log(`wrote ${base}.json and ${base}.md (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  return suite.errors.length && !suite.kernels.length && !suite.steps.length ? 1 : 0;
+}

@@ -1,0 +1,160 @@
+// The shape of a benchmark run's results: what the page (or the Node runner) measures, and what
+// bench/run.ts adds (machine, load, targets) before writing bench-results/<date>.json and .md.
+import type { AdapterSummary } from '../src/gpu/device';
+
+/** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
+export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'pytorch-cpu';
+
+export interface FmaConfig {
+  workgroupSize: number;
+  invocations: number;
+  iters: number;
+  ms: number;
+  gflops: number;
+}
+
+export interface CopyPoint {
+  /** Bytes moved: read + written (twice the buffer size). */
+  bytes: number;
+  ms: number;
+  gbps: number;
+  /** vec4s each invocation copied in the faster of the two variants. */
+  perInvocation: number;
+}
+
+export interface Ceilings {
+  /** Best FMA-loop throughput over the configurations tried. */
+  fmaGflops: number;
+  fma: FmaConfig[];
+  /** The copy kernel at each size measured (the kernels' own sizes and a large one). */
+  copy: CopyPoint[];
+  /** Best copy throughput over all sizes. */
+  peakCopyGbps: number;
+}
+
+export interface KernelResult {
+  impl: Impl;
+  kind: 'matmul' | 'elementwise';
+  /** e.g. 'enc.0 fwd', 'square 1024', 'adam'. */
+  name: string;
+  /** e.g. '128×784 · 784×400'. */
+  shape: string;
+  /** Transposes, fusion, schedule; e.g. 'NN +bias relu, vec4'. */
+  detail: string;
+  /** False for an alternative schedule of ours that the model does not use on this adapter. */
+  primary: boolean;
+  flops?: number;
+  bytes?: number;
+  /** The figure used: GPU time from timestamps when measured, else wall time. */
+  ms: number;
+  /** Wall time per repetition around queue completion (the method every implementation shares). */
+  wallMs: number;
+  gpuMs?: number;
+  /** Relative median absolute deviation of the samples. */
+  spread: number;
+  runs: number;
+  /** Repetitions per sample. */
+  inner: number;
+  gflops?: number;
+  gbps?: number;
+  /** Matmuls: GFLOP/s over the FMA ceiling. Element-wise: GB/s over the copy kernel moving the same bytes. */
+  ofCeiling?: number;
+  /** Element-wise: GB/s over the best copy figure at any size. */
+  ofPeakCopy?: number;
+  /** Ours: cold pipeline creation (shader module + pipeline, source made unique so nothing is cached). */
+  compileMs?: number;
+  /** Peers: the first call of this shape, waited for (their programs compile then). */
+  firstUseMs?: number;
+  /** Peers: max |peer − ours| / max |ours| over the output, to show the same product was timed. */
+  maxRelDiff?: number;
+}
+
+export interface StepResult {
+  impl: Impl;
+  batch: number;
+  msPerStep: number;
+  examplesPerSecond: number;
+  spread: number;
+  runs: number;
+  inner: number;
+  /** First step of a fresh model, waited for: preparing passes, pipelines or programs, uploads. */
+  firstStepMs?: number;
+  /** The step's matmul FLOPs over its time, and that over the FMA ceiling. */
+  gflops?: number;
+  ofCeiling?: number;
+  /** Loss (nats/example) of the first and the last step timed: both implementations train. */
+  lossFirst?: number;
+  lossLast?: number;
+  /** tfjs: tensors alive after the run minus before (0: every step's tensors were disposed). */
+  leakedTensors?: number;
+  note?: string;
+}
+
+/** One training step, dispatch by dispatch (GPU timestamps around each, one pass each). */
+export interface Breakdown {
+  batch: number;
+  samples: number;
+  /** Sum of the dispatches' medians. */
+  totalMs: number;
+  rows: { label: string; kind: string; ms: number; share: number }[];
+}
+
+export interface PeerInfo {
+  impl: Impl;
+  version: string;
+  detail: string;
+}
+
+export interface SuiteResults {
+  adapter: string;
+  adapterInfo: AdapterSummary;
+  features: string[];
+  /** Whether GPU timestamps were used for our kernels (else wall time around queue completion). */
+  timestamps: boolean;
+  profile: 'gpu' | 'cpu';
+  quick: boolean;
+  ceilings: Ceilings;
+  kernels: KernelResult[];
+  steps: StepResult[];
+  /** Ours at batch 128, where timestamps exist. */
+  breakdown?: Breakdown;
+  peers: PeerInfo[];
+  /** Things that failed without stopping the run (a peer that could not start, ...). */
+  errors: string[];
+  durationS: number;
+}
+
+export interface LoadSample {
+  /** Seconds since the run started. */
+  t: number;
+  loadavg: [number, number, number];
+  /** Processes outside this benchmark's process tree using > 5% of a core over the last interval. */
+  others: { pid: number; cpu: number; command: string }[];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface BenchFile {
+  date: string;
+  mode: 'browser' | 'node';
+  quick: boolean;
+  command: string;
+  machine: { cpus: number; model: string; memGiB: number; os: string; node: string; gpu: string };
+  browser?: { version: string; userAgent: string; args: string[] };
+  commit?: string;
+  load: {
+    before: LoadSample;
+    during: LoadSample[];
+    waitedS: number;
+    quiet: boolean;
+    /** Measurements held back while other processes used the CPU. */
+    pauses: { t: number; before: string; waitedS: number; quiet: boolean; others: string }[];
+  };
+  suite: SuiteResults;
+  targets: Target[];
+}
