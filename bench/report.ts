@@ -132,9 +132,9 @@ export function alternatesTable(s: SuiteResults): string | undefined {
 export function elementwiseTable(s: SuiteResults): string {
   const rows = s.kernels.filter((k) => k.kind === 'elementwise').map((k) => {
     const copy = s.ceilings.copy.find((c) => Math.abs(c.bytes - (k.bytes ?? 0)) <= 32);
-    return [k.name, k.shape, `${((k.bytes ?? 0) / 2 ** 20).toFixed(2)}`, ms(k.ms), f(k.gbps, 2), f(copy?.gbps, 2), pct(k.ofCeiling), pct(k.ofPeakCopy), ms(k.firstUseMs)];
+    return [k.name, k.shape, `${((k.bytes ?? 0) / 2 ** 20).toFixed(2)}`, ms(k.ms), f(k.gbps, 2), f(copy?.gbps, 2), pct(k.ofCeiling), pct(k.ofPeakCopy), ms(k.firstUseMs), k.detail];
   });
-  return table(['kernel', 'size', 'MiB moved', 'ms', 'GB/s', 'copy, same bytes GB/s', '% of that copy', '% of peak copy', 'cold first use ms'], rows);
+  return table(['kernel', 'size', 'MiB moved', 'ms', 'GB/s', 'copy, same bytes GB/s', '% of that copy', '% of peak copy', 'cold first use ms', 'how'], rows);
 }
 
 export function breakdownTable(s: SuiteResults): string | undefined {

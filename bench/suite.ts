@@ -409,26 +409,39 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       const dlogits = storageBuffer(device, B * D, 'dlogits'), dst = storageBuffer(device, B * 2 * Z, 'dstats');
       const terms = storageBuffer(device, 2 * B, 'terms'), loss = storageBuffer(device, 4, 'loss'), totals = storageBuffer(device, 4, 'totals');
       const health = storageBuffer(device, 4, 'health');
-      const e = prepareElbo(rt, { batch: B, dim: D, latent: Z, track: true },
-        { logits, x, stats: st, dlogits, dstats: dst, perExample: terms, loss, totals, health });
-      const perExample: PipelineSpec = { kernel: ELBO, entry: 'per_example', overrides: { GAUSSIAN: false } };
-      const batchMean: PipelineSpec = { kernel: ELBO, entry: 'batch_mean', overrides: { GAUSSIAN: false } };
-      await elementwise('elbo (fused)', `B=${B}, D=${D}, Z=${Z}`, 'loss + gradients, both dispatches', 4 * (3 * B * D + 4 * B * Z + 4 * B), e.dispatches, [perExample, batchMean]);
-      // Its two dispatches apart, to show which one costs.
-      await elementwise('elbo per_example', `B=${B}, D=${D}, Z=${Z}`, 'one workgroup per example, tree reduction', 4 * (3 * B * D + 4 * B * Z + 2 * B), [e.dispatches[0]], [perExample], false);
-      await elementwise('elbo batch_mean', `B=${B}`, 'one workgroup', 4 * (2 * B + 12), [e.dispatches[1]], [batchMean], false);
-      e.destroy();
+      // The reduction schedule this adapter's profile picks ('serial' on CPU adapters, 'tree' on GPUs),
+      // and in full runs the other one too.
+      const schedules: ('tree' | 'serial')[] = [rt.profile === 'cpu' ? 'serial' : 'tree'];
+      if (b.alternates) schedules.push(schedules[0] === 'serial' ? 'tree' : 'serial');
+      for (const schedule of schedules) {
+        const primary = schedule === schedules[0];
+        const tag = primary ? '' : ` [${schedule}, not used here]`;
+        const e = prepareElbo(rt, { batch: B, dim: D, latent: Z, track: true, schedule },
+          { logits, x, stats: st, dlogits, dstats: dst, perExample: terms, loss, totals, health });
+        const perExample: PipelineSpec = { kernel: ELBO, entry: schedule === 'serial' ? 'per_example_serial' : 'per_example', overrides: { GAUSSIAN: false } };
+        const batchMean: PipelineSpec = { kernel: ELBO, entry: 'batch_mean', overrides: { GAUSSIAN: false } };
+        const how = schedule === 'serial' ? 'one invocation per example' : 'one workgroup per example, tree reduction';
+        await elementwise(`elbo (fused)${tag}`, `B=${B}, D=${D}, Z=${Z}`, `loss + gradients: per-example (${how}) + batch mean`, 4 * (3 * B * D + 4 * B * Z + 4 * B), e.dispatches, [perExample, batchMean], primary);
+        // Its two dispatches apart, to show which one costs.
+        await elementwise(`elbo per_example${tag}`, `B=${B}, D=${D}, Z=${Z}`, how, 4 * (3 * B * D + 4 * B * Z + 2 * B), [e.dispatches[0]], [perExample], false);
+        if (primary) await elementwise('elbo batch_mean', `B=${B}`, 'one workgroup, tree reduction', 4 * (2 * B + 12), [e.dispatches[1]], [batchMean], false);
+        e.destroy();
+      }
       [logits, x, st, dlogits, dst, terms, loss, totals, health].forEach((t) => t.destroy());
 
       // bias_grad (in the step, not asked for by name): the ReLU layers' (400 columns) and the output layer's (784, identity).
       for (const [cols, act] of [[H, 'relu'], [D, 'identity']] as const) {
         const dY = storageFrom(device, uniform(B * cols, 26), 'dY'), y = storageFrom(device, uniform(B * cols, 27, 0, 1), 'Y');
         const dPre = storageBuffer(device, B * cols, 'dPre'), dBias = storageBuffer(device, cols, 'dBias');
-        const op = prepareBiasGrad(rt, { rows: B, cols, activation: act }, { dY, y, dPre: act === 'identity' ? undefined : dPre, dBias });
         const bytes = 4 * ((act === 'identity' ? 1 : 3) * B * cols + cols);
-        await elementwise('bias_grad', `${B}×${cols}, ${act}`, act === 'identity' ? 'column sums' : "ReLU' fused, column sums", bytes, op.dispatches,
-          [{ kernel: BIAS_GRAD, entry: 'main', overrides: { ACT: activationCode(act) } }]);
-        op.destroy();
+        for (const schedule of schedules) {
+          const primary = schedule === schedules[0];
+          const op = prepareBiasGrad(rt, { rows: B, cols, activation: act, schedule }, { dY, y, dPre: act === 'identity' ? undefined : dPre, dBias });
+          const how = schedule === 'serial' ? 'one invocation per column' : '16×16 workgroups, tree reduction';
+          await elementwise(`bias_grad${primary ? '' : ` [${schedule}, not used here]`}`, `${B}×${cols}, ${act}`, `${act === 'identity' ? 'column sums' : "ReLU' fused, column sums"}; ${how}`, bytes, op.dispatches,
+            [{ kernel: BIAS_GRAD, entry: schedule === 'serial' ? 'main_serial' : 'main', overrides: { ACT: activationCode(act) } }], primary);
+          op.destroy();
+        }
         [dY, y, dPre, dBias].forEach((t) => t.destroy());
       }
     }
