@@ -68,6 +68,21 @@ function ownTree(procs: Map<number, ProcTimes>): Set<number> {
 export async function sampleLoad(ms: number, t0: number): Promise<LoadSample> {
   const a = await readProcs();
   await new Promise((r) => setTimeout(r, ms));
+  return loadSince(a, performance.now() - ms, t0);
+}
+
+/** A snapshot of every process's CPU time, to measure others' use over an interval. */
+export async function snapshot(): Promise<{ procs: Map<number, ProcTimes>; at: number }> {
+  return { procs: await readProcs(), at: performance.now() };
+}
+
+/** Other processes' CPU use since a snapshot (percent of one core, averaged over the interval). */
+export async function loadSinceSnapshot(s: { procs: Map<number, ProcTimes>; at: number }, t0: number): Promise<LoadSample> {
+  return loadSince(s.procs, s.at, t0);
+}
+
+async function loadSince(a: Map<number, ProcTimes>, since: number, t0: number): Promise<LoadSample> {
+  const ms = Math.max(1, performance.now() - since);
   const b = await readProcs();
   const mine = ownTree(b);
   const hz = 100; // USER_HZ on Linux
@@ -135,6 +150,8 @@ export function monitorLoad(everyS: number, t0: number): { stop(): Promise<LoadS
 }
 
 export interface Pause {
+  /** 'wait': held back before a measurement; 'retry': others ran during one, so it was taken again. */
+  kind: 'wait' | 'retry';
   /** Seconds since the run started. */
   t: number;
   before: string;
@@ -148,28 +165,50 @@ export interface Pause {
  * A gate to call before each measurement: samples other processes' CPU for one second and, when
  * they use more than `busyPct` of a core, waits (5 s samples) until they stop or `maxS` passes.
  */
-export function quietGate(t0: number, log: (s: string) => void, busyPct = 20, maxS = 300): { gate(what: string): Promise<void>; pauses: Pause[] } {
+/**
+ * The guard around each measurement. `before`: samples other processes' CPU for one second and,
+ * when they use more than `busyPct` of a core, waits (5 s samples) until they stop or `maxS` passes.
+ * `after`: whether others stayed under `busyPct` (averaged) while the measurement ran; if not, the
+ * suite measures again (bench/suite.ts, up to three times).
+ */
+export function quietGate(t0: number, log: (s: string) => void, busyPct = 20, maxS = 300): {
+  before(what: string): Promise<void>;
+  after(what: string): Promise<boolean>;
+  pauses: Pause[];
+} {
   const pauses: Pause[] = [];
   const describe = (s: LoadSample) => s.others.slice(0, 3).map((p) => `${p.command.split(' ').slice(0, 2).join(' ')} ${p.cpu}%`).join(', ');
+  let since: Awaited<ReturnType<typeof snapshot>> | undefined;
   return {
     pauses,
-    async gate(what: string) {
+    async before(what: string) {
       let s = await sampleLoad(1000, t0);
-      if (othersCpu(s) <= busyPct) return;
-      const start = performance.now();
-      const first = describe(s);
-      log(`  (paused before ${what}: other processes busy: ${first})`);
-      let quiet = false;
-      while ((performance.now() - start) / 1000 < maxS) {
-        s = await sampleLoad(5000, t0);
-        if (othersCpu(s) <= busyPct) {
-          quiet = true;
-          break;
+      if (othersCpu(s) > busyPct) {
+        const start = performance.now();
+        const first = describe(s);
+        log(`  (paused before ${what}: other processes busy: ${first})`);
+        let quiet = false;
+        while ((performance.now() - start) / 1000 < maxS) {
+          s = await sampleLoad(5000, t0);
+          if (othersCpu(s) <= busyPct) {
+            quiet = true;
+            break;
+          }
         }
+        const waitedS = Math.round((performance.now() - start) / 1000);
+        pauses.push({ kind: 'wait', t: s.t, before: what, waitedS, quiet, others: first });
+        log(`  (resumed after ${waitedS} s${quiet ? '' : ', still busy: measuring anyway'})`);
       }
-      const waitedS = Math.round((performance.now() - start) / 1000);
-      pauses.push({ t: s.t, before: what, waitedS, quiet, others: first });
-      log(`  (resumed after ${waitedS} s${quiet ? '' : ', still busy: measuring anyway'})`);
+      since = await snapshot();
+    },
+    async after(what: string) {
+      if (!since) return true;
+      const s = await loadSinceSnapshot(since, t0);
+      since = undefined;
+      if (othersCpu(s) <= busyPct) return true;
+      pauses.push({ kind: 'retry', t: s.t, before: what, waitedS: 0, quiet: false, others: describe(s) });
+      log(`  (${what}: other processes used ${othersCpu(s)}% of a core during the measurement (${describe(s)}): measuring again)`);
+      return false;
     },
   };
 }

@@ -41,6 +41,9 @@ const runtimeImport = <T>(specifier: string): Promise<T> => import(specifier) as
 
 const log = (line: string) => console.log(line);
 
+/** Around each measurement: wait for a quiet machine before, say whether it stayed quiet after. */
+type Gate = { before(what: string): Promise<void>; after(what: string): Promise<boolean> };
+
 // ---- Browser ------------------------------------------------------------------------------------
 const CHROMIUM_EXTRA_ARGS = [
   // Un-quantised timestamps and the full adapter description.
@@ -117,7 +120,7 @@ async function loadChromiumLauncher(): Promise<typeof import('../test/browser/ch
   return runtimeImport(pathToFileURL(out).href);
 }
 
-async function runBrowser(o: Options, gate: (what: string) => Promise<void>): Promise<{ suite: SuiteResults; browser: BenchFile['browser'] }> {
+async function runBrowser(o: Options, gate: Gate): Promise<{ suite: SuiteResults; browser: BenchFile['browser'] }> {
   const pageDir = await buildPage();
   const server = await serve(pageDir);
   const { launchChromium } = await loadChromiumLauncher();
@@ -127,7 +130,8 @@ async function runBrowser(o: Options, gate: (what: string) => Promise<void>): Pr
     const version = await chromium.browser.version();
     log(`browser: ${chromium.executablePath} (${version}); page server ${server.url}`);
     page = await chromium.browser.newPage();
-    await page.exposeFunction('__benchGate', (what: string) => gate(what));
+    await page.exposeFunction('__benchGateBefore', (what: string) => gate.before(what));
+    await page.exposeFunction('__benchGateAfter', (what: string) => gate.after(what));
     const problems: string[] = [];
     page.on('console', (m) => {
       const text = m.text();
@@ -257,7 +261,7 @@ async function pytorchSteps(o: Options, batches: number[], errors: string[]): Pr
   return out;
 }
 
-async function runNode(o: Options, gate: (what: string) => Promise<void>): Promise<SuiteResults> {
+async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
@@ -345,13 +349,15 @@ export async function main(argv: string[]): Promise<number> {
   log(`load before: ${quiet.sample.loadavg.map((x) => x.toFixed(2)).join(' ')}; other processes: ${quiet.sample.others.map((p) => `${p.command.split(' ')[0]} ${p.cpu}%`).join(', ') || 'idle'}`);
   const monitor = monitorLoad(30, t0);
   // Before each measurement: wait while other processes use the CPU (two cores, shared machine).
-  const quietness = o.noGate ? { gate: async () => {}, pauses: [] } : quietGate(t0, log);
+  const quietness = o.noGate
+    ? { before: async () => {}, after: async () => true, pauses: [] }
+    : quietGate(t0, log);
   let suite: SuiteResults;
   let browser: BenchFile['browser'];
   let during: LoadSample[] = [];
   try {
-    if (o.mode === 'browser') ({ suite, browser } = await runBrowser(o, quietness.gate));
-    else suite = await runNode(o, quietness.gate);
+    if (o.mode === 'browser') ({ suite, browser } = await runBrowser(o, quietness));
+    else suite = await runNode(o, quietness);
   } finally {
     during = await monitor.stop();
   }

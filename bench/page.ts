@@ -16,7 +16,9 @@ declare global {
   interface Window {
     __bench?: { state: 'done' | 'failed'; results?: SuiteResults; error?: string };
     /** Exposed by bench/main.ts: resolves when the machine is quiet enough to measure. */
-    __benchGate?: (what: string) => Promise<void>;
+    __benchGateBefore?: (what: string) => Promise<void>;
+    /** Exposed by bench/main.ts: whether it stayed quiet during the measurement. */
+    __benchGateAfter?: (what: string) => Promise<boolean>;
   }
 }
 
@@ -51,9 +53,9 @@ async function main(): Promise<SuiteResults> {
       log(`${name} did not start: ${(e as Error).message}`);
     }
   }
-  const gate = async (what: string) => {
-    if (window.__benchGate) await window.__benchGate(what);
-  };
+  const gate = window.__benchGateBefore && window.__benchGateAfter
+    ? { before: window.__benchGateBefore, after: window.__benchGateAfter }
+    : undefined;
   const results = await runSuite(ctx, { quick, peers, log, errors, only, gate });
   ctx.destroy();
   return results;

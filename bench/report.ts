@@ -161,6 +161,8 @@ export function targetTable(targets: Target[]): string {
 export function markdown(r: BenchFile): string {
   const s = r.suite;
   const load = r.load;
+  const waits = load.pauses.filter((p) => p.kind === 'wait');
+  const retries = load.pauses.filter((p) => p.kind === 'retry');
   const during = load.during.length ? Math.max(...load.during.map((x) => x.others.reduce((a, p) => a + p.cpu, 0))) : 0;
   const lines = [
     `# webgpu-vae benchmark — ${r.mode === 'browser' ? 'headless Chromium' : 'Node (Dawn)'}${r.quick ? ' (quick)' : ''}`,
@@ -174,7 +176,9 @@ export function markdown(r: BenchFile): string {
     `- peers: ${s.peers.map((p) => `${p.impl} ${p.version} (${p.detail})`).join('; ') || 'none'}`,
     `- load before: ${load.before.loadavg.map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), other processes ${load.before.others.map((p) => `${p.command.split(' ')[0]} ${p.cpu}%`).join(', ') || 'idle'}; ` +
       `waited ${load.waitedS} s for quiet (${load.quiet ? 'quiet' : 'NOT quiet'}); worst other-process CPU in the 30 s samples during the run ${during}% of a core; ` +
-      `${load.pauses.length} measurement(s) held back while others ran (${load.pauses.reduce((a, p) => a + p.waitedS, 0)} s)${load.pauses.some((p) => !p.quiet) ? `, ${load.pauses.filter((p) => !p.quiet).length} measured while still busy: ${load.pauses.filter((p) => !p.quiet).map((p) => p.before).join(', ')}` : ''}`,
+      `${waits.length} measurement(s) held back while others ran (${waits.reduce((a, p) => a + p.waitedS, 0)} s in all)` +
+      `${waits.some((p) => !p.quiet) ? `, ${waits.filter((p) => !p.quiet).length} measured while still busy (${waits.filter((p) => !p.quiet).map((p) => p.before).join(', ')})` : ''}; ` +
+      `${retries.length} taken again because others ran during them${retries.length ? ` (${retries.map((p) => p.before).join(', ')})` : ''}`,
     `- command: \`${r.command}\`; suite took ${s.durationS.toFixed(0)} s`,
     '',
     '## Targets',

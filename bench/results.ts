@@ -153,7 +153,7 @@ export interface BenchFile {
     waitedS: number;
     quiet: boolean;
     /** Measurements held back while other processes used the CPU. */
-    pauses: { t: number; before: string; waitedS: number; quiet: boolean; others: string }[];
+    pauses: { kind: 'wait' | 'retry'; t: number; before: string; waitedS: number; quiet: boolean; others: string }[];
   };
   suite: SuiteResults;
   targets: Target[];

@@ -36,10 +36,11 @@ export interface SuiteOptions {
   /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps'. */
   only?: string[];
   /**
-   * Called before each measurement; resolves when the machine is quiet enough to measure (the
-   * Node driver watches other processes' CPU use and pauses while they run). Optional.
+   * Around each measurement: `before` resolves when the machine is quiet enough to measure (the
+   * Node driver watches other processes' CPU use and pauses while they run); `after` says whether it
+   * stayed quiet, else the measurement is taken again (three tries at most). Optional.
    */
-  gate?: (what: string) => Promise<void>;
+  gate?: { before(what: string): Promise<void>; after(what: string): Promise<boolean> };
 }
 
 interface Budgets {
@@ -231,7 +232,14 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
   const timer = PassTimer.available(device) ? new PassTimer(device) : undefined;
   const errors: string[] = [...(o.errors ?? [])];
   const run = (section: string) => !o.only || o.only.includes(section);
-  const gate = o.gate ?? (async () => {});
+  /** Runs a measurement between the gate's checks; again (up to three times) if others disturbed it. */
+  const guarded = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      await o.gate?.before(what);
+      const result = await fn();
+      if (!o.gate || (await o.gate.after(what)) || attempt >= 3) return result;
+    }
+  };
   const primaryOf = (s: Sampled) => (s.gpu ? s.gpu.median : s.wall.median);
   const adapter = describeAdapter(ctx.adapterInfo);
   o.log(`adapter: ${adapter}; profile ${rt.profile}; timing: ${timer ? 'GPU timestamps (wall time kept too)' : 'wall time around queue completion'}`);
@@ -249,14 +257,13 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     // adapters, where each costs more than the copy): the ceiling is the better of the two.
     let point: CopyPoint | undefined;
     for (const per of [1, 8]) {
-      await gate(`copy ${mb(bytes)}`);
       const d: Dispatch = {
         label: 'copy',
         pipeline: rt.pipeline(COPY, 'main', { PER: per }),
         bindGroup: rt.bindGroup(COPY, { src, dst }),
         workgroups: rt.grid(Math.ceil(vec4s / (256 * per))),
       };
-      const s = await validated(device, 'copy kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel));
+      const s = await guarded(`copy ${mb(bytes)}`, () => validated(device, 'copy kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel)));
       const ms = primaryOf(s);
       if (!point || ms < point.ms) point = { bytes, ms, gbps: bytes / (ms * 1e6), perInvocation: per };
     }
@@ -273,14 +280,13 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
     const out = storageBuffer(device, invocations * 4, 'fma out');
     for (const wg of [64, 256]) {
-      await gate(`fma wg ${wg}`);
       const d: Dispatch = {
         label: 'fma',
         pipeline: rt.pipeline(FMA, 'main', { ITERS: iters, WG: wg }),
         bindGroup: rt.bindGroup(FMA, { params, out }),
         workgroups: rt.grid(invocations / wg),
       };
-      const s = await validated(device, 'fma kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel));
+      const s = await guarded(`fma wg ${wg}`, () => validated(device, 'fma kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel)));
       const ms = primaryOf(s);
       const flops = invocations * iters * 64;
       fma.push({ workgroupSize: wg, invocations, iters, ms, gflops: flops / (ms * 1e6) });
@@ -320,9 +326,10 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
             entry: 'main',
             overrides: { TRANS_A: !!c.transA, TRANS_B: !!c.transB, HAS_BIAS: !!bias, ACT: activationCode(c.activation ?? 'identity') },
           };
-          await gate(`${c.name} ${variant}`);
-          const firstUseMs = await coldFirstUseMs(device, op.dispatches, [spec]);
-          const s = await validated(device, c.name, () => sample(dispatchRunner(device, op.dispatches, timer), b.kernel));
+          const { firstUseMs, s } = await guarded(`${c.name} ${variant}`, async () => ({
+            firstUseMs: await coldFirstUseMs(device, op.dispatches, [spec]),
+            s: await validated(device, c.name, () => sample(dispatchRunner(device, op.dispatches, timer), b.kernel)),
+          }));
           const ms = primaryOf(s);
           const gflops = flops / (ms * 1e6);
           kernels.push({
@@ -341,9 +348,16 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       }
       for (const peer of o.peers) {
         try {
-          await gate(`${c.name} ${peer.impl}`);
-          const pm = await peer.matmul(c, aData, bData, biasData);
-          const s = await sample((inner) => pm.run(inner), b.kernel);
+          // A fresh peer op per try: its first use is part of what is measured.
+          const { pm, s } = await guarded(`${c.name} ${peer.impl}`, async () => {
+            const m = await peer.matmul(c, aData, bData, biasData);
+            try {
+              return { pm: m, s: await sample((inner) => m.run(inner), b.kernel) };
+            } catch (e) {
+              m.dispose();
+              throw e;
+            }
+          });
           let maxRelDiff: number | undefined;
           if (ours) {
             const theirs = await pm.output();
@@ -375,9 +389,10 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     o.log('\nelement-wise kernels (GB/s: bytes each must read and write; ceiling: the copy kernel moving the same bytes)');
     const elementwise = async (name: string, shape: string, detail: string, bytes: number, dispatches: Dispatch[], specs: PipelineSpec[], primary = true) => {
       try {
-        await gate(name);
-        const firstUseMs = await coldFirstUseMs(device, dispatches, specs);
-        const s = await validated(device, name, () => sample(dispatchRunner(device, dispatches, timer), b.kernel));
+        const { firstUseMs, s } = await guarded(name, async () => ({
+          firstUseMs: await coldFirstUseMs(device, dispatches, specs),
+          s: await validated(device, name, () => sample(dispatchRunner(device, dispatches, timer), b.kernel)),
+        }));
         const ms = primaryOf(s);
         const gbps = bytes / (ms * 1e6);
         const copy = await copyAt(bytes);
@@ -473,23 +488,27 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
         };
       };
       try {
-        await gate(`step ${batch} webgpu-vae`);
-        // A fresh runtime per batch: the first step prepares its passes (pipelines may come from Dawn's cache).
-        const brt = Runtime.forContext(ctx);
-        const next = feeder();
-        const t0 = performance.now();
-        const vae = new GpuVae(brt, {}, { maxBatch: batch });
-        const first = await vae.trainStep(next(), true)!;
-        const firstStepMs = performance.now() - t0;
-        const s = await sample(async (inner) => {
-          const start = performance.now();
-          for (let i = 0; i < inner; i++) vae.trainStep(next());
-          await device.queue.onSubmittedWorkDone();
-          return { wallMs: performance.now() - start };
-        }, b.step);
-        const lossLast = (await vae.readLoss())[0];
-        vae.dispose();
-        brt.destroy();
+        const { s, first, firstStepMs, lossLast } = await guarded(`step ${batch} webgpu-vae`, async () => {
+          // A fresh runtime per try: the first step prepares its passes (pipelines may come from Dawn's cache).
+          const brt = Runtime.forContext(ctx);
+          const next = feeder();
+          const t0 = performance.now();
+          const vae = new GpuVae(brt, {}, { maxBatch: batch });
+          try {
+            const first = (await vae.trainStep(next(), true))!;
+            const firstStepMs = performance.now() - t0;
+            const s = await sample(async (inner) => {
+              const start = performance.now();
+              for (let i = 0; i < inner; i++) vae.trainStep(next());
+              await device.queue.onSubmittedWorkDone();
+              return { wallMs: performance.now() - start };
+            }, b.step);
+            return { s, first, firstStepMs, lossLast: (await vae.readLoss())[0] };
+          } finally {
+            vae.dispose();
+            brt.destroy();
+          }
+        });
         const ms = s.wall.median;
         const gflops = flops / (ms * 1e6);
         steps.push({
@@ -504,11 +523,18 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       }
       for (const peer of o.peers) {
         try {
-          await gate(`step ${batch} ${peer.impl}`);
-          const tr = await peer.trainer(batch, feeder());
-          const s = await sample((inner) => tr.run(inner), b.step);
-          const lossLast = await tr.lastLoss();
-          const leakedTensors = tr.dispose();
+          const { tr, s, lossLast, leakedTensors } = await guarded(`step ${batch} ${peer.impl}`, async () => {
+            const t = await peer.trainer(batch, feeder());
+            let leaked: number | undefined;
+            try {
+              const sampled = await sample((inner) => t.run(inner), b.step);
+              const last = await t.lastLoss();
+              leaked = t.dispose();
+              return { tr: t, s: sampled, lossLast: last, leakedTensors: leaked };
+            } finally {
+              if (leaked === undefined) t.dispose();
+            }
+          });
           const ms = s.wall.median;
           const gflops = flops / (ms * 1e6);
           steps.push({
@@ -530,8 +556,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
   let breakdown: Breakdown | undefined;
   if (run('steps') && PassTimer.available(device)) {
     try {
-      await gate('step breakdown');
-      breakdown = await stepBreakdown(ctx, 128, o.quick ? 5 : 11, syntheticImages(128));
+      breakdown = await guarded('step breakdown', () => stepBreakdown(ctx, 128, o.quick ? 5 : 11, syntheticImages(128)));
       o.log(`\nstep at batch 128, dispatch by dispatch (GPU timestamps, one pass each; median of ${breakdown.samples}): ${breakdown.totalMs.toFixed(2)} ms in all`);
       for (const r of breakdown.rows) o.log(`  ${r.label.padEnd(28)} ${r.kind.padEnd(10)} ${r.ms.toFixed(3).padStart(9)} ms ${(100 * r.share).toFixed(1).padStart(5)}%`);
     } catch (e) {
