@@ -149,7 +149,7 @@ export function breakdownTable(s: SuiteResults): string | undefined {
 
 export function ceilingTable(s: SuiteResults): string {
   const c = s.ceilings;
-  const rows: string[][] = c.fma.map((x) => [`FMA loop, workgroup ${x.workgroupSize}`, `${x.invocations} invocations × ${x.iters} iterations × 64 FLOP`, ms(x.ms), `${f(x.gflops, 1)} GFLOP/s`]);
+  const rows: string[][] = c.fma.map((x) => [`FMA loop ${x.form ?? 'vec4×8'}, workgroup ${x.workgroupSize}`, `${x.invocations} invocations × ${x.iters} iterations × ${x.flopsPerIter ?? 64} FLOP`, ms(x.ms), `${f(x.gflops, 1)} GFLOP/s`]);
   for (const p of c.copy) rows.push([`copy, ${p.perInvocation} vec4/invocation`, `${(p.bytes / 2 ** 20).toFixed(2)} MiB moved (read + write)`, ms(p.ms), `${f(p.gbps, 2)} GB/s`]);
   return table(['ceiling', 'size', 'ms', 'throughput'], rows);
 }

@@ -6,7 +6,11 @@ import type { AdapterSummary } from '../src/gpu/device';
 export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'pytorch-cpu';
 
 export interface FmaConfig {
+  /** 'vec4×8': 8 vec4 chains per invocation; 'f32×16': 16 scalar chains (older results: absent = vec4×8). */
+  form?: string;
   workgroupSize: number;
+  /** FLOP per invocation per iteration (64 or 32; absent = 64). */
+  flopsPerIter?: number;
   invocations: number;
   iters: number;
   ms: number;

@@ -75,7 +75,7 @@ const FULL: Budgets = {
 const FMA: KernelDecl = {
   name: 'bench/fma',
   source: fmaSource,
-  entryPoints: ['main'],
+  entryPoints: ['main', 'main_scalar'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform' },
     { binding: 1, name: 'out', type: 'storage' },
@@ -279,18 +279,19 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     const invocations = 32768, iters = 1024;
     const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
     const out = storageBuffer(device, invocations * 4, 'fma out');
-    for (const wg of [64, 256]) {
+    const forms = [{ form: 'vec4×8', entry: 'main', flopsPerIter: 64 }, { form: 'f32×16', entry: 'main_scalar', flopsPerIter: 32 }] as const;
+    for (const { form, entry, flopsPerIter } of forms) for (const wg of [64, 256]) {
       const d: Dispatch = {
         label: 'fma',
-        pipeline: rt.pipeline(FMA, 'main', { ITERS: iters, WG: wg }),
+        pipeline: rt.pipeline(FMA, entry, { ITERS: iters, WG: wg }),
         bindGroup: rt.bindGroup(FMA, { params, out }),
         workgroups: rt.grid(invocations / wg),
       };
-      const s = await guarded(`fma wg ${wg}`, () => validated(device, 'fma kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel)));
+      const s = await guarded(`fma ${form} wg ${wg}`, () => validated(device, 'fma kernel', () => sample(dispatchRunner(device, [d], timer), b.kernel)));
       const ms = primaryOf(s);
-      const flops = invocations * iters * 64;
-      fma.push({ workgroupSize: wg, invocations, iters, ms, gflops: flops / (ms * 1e6) });
-      o.log(`  fma wg ${wg}: ${ms.toFixed(3)} ms, ${(flops / (ms * 1e6)).toFixed(1)} GFLOP/s`);
+      const flops = invocations * iters * flopsPerIter;
+      fma.push({ form, workgroupSize: wg, invocations, iters, flopsPerIter, ms, gflops: flops / (ms * 1e6) });
+      o.log(`  fma ${form} wg ${wg}: ${ms.toFixed(3)} ms, ${(flops / (ms * 1e6)).toFixed(1)} GFLOP/s`);
     }
     params.destroy();
     out.destroy();

@@ -23,7 +23,10 @@ export const MATMUL: KernelDecl = {
 };
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
-export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: sourceVec4, workgroupSize: [8, 8] };
+export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: sourceVec4, workgroupSize: [8, 1] };
+
+/** Output block of one matmul_vec4 invocation (8 rows × 8 columns); its workgroups are 8 wide along N. */
+export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;
 
 /** Output tile of one workgroup (matmul.wgsl's TM × TN). */
 export const MATMUL_TILE = { rows: 64, cols: 64 } as const;
@@ -91,7 +94,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     dims, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
   });
   const workgroups = vec4
-    ? ([Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), 1] as const)
+    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / MATMUL_VEC4_BLOCK.lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
     : ([Math.ceil(N / MATMUL_TILE.cols), Math.ceil(M / MATMUL_TILE.rows), 1] as const);
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > max || workgroups[1] > max) {

@@ -60,6 +60,9 @@ describe('matmul', () => {
     }
     await check({ M: 400, N: 784, K: 1, transA: true, transB: false, activation: 'identity', bias: false, variant: 'vec4' }, seed++);
     await check({ M: 784, N: 400, K: 129, transA: true, transB: false, activation: 'identity', bias: false, variant: 'vec4' }, seed++);
+    // An 8-row block half past M (TN: its second vec4 of rows clamped), an odd count of column vec4s.
+    await check({ M: 20, N: 12, K: 9, transA: true, transB: false, activation: 'relu', bias: true, variant: 'vec4' }, seed++);
+    await check({ M: 12, N: 20, K: 8, transA: false, transB: true, activation: 'tanh', bias: true, variant: 'vec4' }, seed++);
   });
 
   it('rejects mismatched operands and buffers with a clear error', () => {
