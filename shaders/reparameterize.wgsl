@@ -1,10 +1,15 @@
 // reparameterize.wgsl: z = μ + exp(½·logvar) ⊙ ε with ε ~ N(0, I), and its backward.
 // Shapes: stats is B×2Z (μ in columns 0..Z−1, logvar in Z..2Z−1, as the encoder head writes them);
-// z and dz are B×Z. ε for element i = b·Z + j is drawn here from Philox4x32-10 with counter
-// (i, step, stream, 0) and key (seed_lo, seed_hi), then Box–Muller; the CPU path computes the same
-// stream (src/cpu/philox.ts), so a GPU step can be replayed exactly. The backward recomputes ε
-// rather than storing it:  dμ += dz,  dlogvar += dz ⊙ ε ⊙ ½·exp(½·logvar)  (added into dstats,
-// which already holds the KL gradients from elbo.wgsl). CPU twin: src/cpu/reparameterize.ts.
+// z and dz are B×Z. The noise: element i = b·Z + j = 4g + q takes normal q of group g, where one
+// Philox4x32-10 call with counter (g, step, stream, 0) and key (seed_lo, seed_hi) gives the words
+// (r.x, r.y, r.z, r.w) and Box–Muller turns them into four independent normals:
+//   n0 = R₁·cos 2πt₁, n1 = R₁·sin 2πt₁ with R₁ = √(−2 ln u(r.x)), t₁ = u(r.y);  n2, n3 likewise from (r.z, r.w),
+// u(w) = (⌊w / 2⁹⌋ + ½) / 2²³.
+// Each invocation handles the four elements of one group (they cross example boundaries when
+// 4 ∤ Z). The CPU path computes the same stream (src/cpu/philox.ts), so a GPU step can be replayed
+// exactly. The backward recomputes ε rather than storing it:  dμ += dz,
+// dlogvar += dz ⊙ ε ⊙ ½·exp(½·logvar)  (added into dstats, which already holds the KL gradients
+// from elbo.wgsl). CPU twin: src/cpu/reparameterize.ts.
 
 struct Params {
   count: u32,    // B·Z
@@ -44,56 +49,77 @@ fn philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
-// Uniform in (0, 1): the top 24 bits, centred, so log() never sees 0.
+// Uniform in (0, 1): the top 23 bits, centred, so log() never sees 0. Exact in f32 (24 bits would
+// need 25 above ½ and round), so the CPU computes the very same value.
 fn unit(x: u32) -> f32 {
-  return (f32(x >> 8u) + 0.5) * (1.0 / 16777216.0);
+  return (f32(x >> 9u) + 0.5) * (1.0 / 8388608.0);
 }
 
-// cos(2πt) for t in [0, 1): WGSL only promises cos to 2⁻¹¹ absolute (Chromium's SwiftShader is off
-// by 2e-4), too loose for the CPU to replay ε. Reduce exactly by symmetry to 2π·c with c in [0, 1/8],
-// then a Taylor polynomial (error < 3e-8 there).
-fn cos_turns(t: f32) -> f32 {
-  let a = abs(t - round(t));                 // cos(2πt) = cos(2πa), a in [0, ½]
-  let b = min(a, 0.5 - a);                   // cos(2πa) = ±cos(2πb), b in [0, ¼]
-  let sign = select(1.0, -1.0, a > 0.25);
-  let c = min(b, 0.25 - b);                  // cos(2πb) = sin(2πc) when b > ⅛
+// (cos 2πt, sin 2πt) for t in [0, 1): WGSL only promises cos and sin to 2⁻¹¹ absolute (Chromium's
+// SwiftShader is off by 2e-4), too loose for the CPU to replay ε. Reduce exactly to a quarter turn
+// q and a remainder c in [−⅛, ⅛] (t − round(t) and a − q/4 are exact by Sterbenz), take Taylor
+// polynomials of x = 2πc in [−π/4, π/4] (truncation < 2e-9), then rotate by q quarter turns.
+fn sincos_turns(t: f32) -> vec2<f32> {
+  let a = t - round(t);                      // a in [−½, ½]
+  let q = round(4.0 * a);                    // quarter turns, −2..2
+  let c = a - 0.25 * q;                      // c in [−⅛, ⅛], exact
   let x = 6.283185307179586 * c;
   let x2 = x * x;
-  let cos_x = 1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0))));
-  let sin_x = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0)))));
-  return sign * select(cos_x, sin_x, b > 0.125);
+  let k = 1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (-1.0 / 3628800.0)))));
+  let s = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0)))));
+  // cos(x + qπ/2), sin(x + qπ/2) for q mod 4 = 0, 1, 2, 3.
+  let m = u32(i32(q) & 3);
+  return select(select(vec2<f32>(s, -k), vec2<f32>(-k, -s), m == 2u), select(vec2<f32>(-s, k), vec2<f32>(k, s), m == 0u), m < 2u);
 }
 
-fn gaussian(i: u32) -> f32 {
-  let r = philox4x32_10(vec4<u32>(i, params.step, params.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi));
-  let radius = sqrt(-2.0 * log(unit(r.x)));
-  return radius * cos_turns(unit(r.y));
+// The four normals of group g (Box–Muller on both pairs of Philox words).
+fn gaussians(g: u32) -> vec4<f32> {
+  let r = philox4x32_10(vec4<u32>(g, params.step, params.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi));
+  let r1 = sqrt(-2.0 * log(unit(r.x)));
+  let r2 = sqrt(-2.0 * log(unit(r.z)));
+  return vec4<f32>(r1 * sincos_turns(unit(r.y)), r2 * sincos_turns(unit(r.w)));
 }
 
 fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
 }
 
+// One invocation per group g: elements 4g .. 4g+3 (those below count).
 @compute @workgroup_size(256)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
-  if (i >= params.count) { return; }
-  let b = i / params.Z;
-  let j = i % params.Z;
-  let mu = stats[b * 2u * params.Z + j];
-  let logvar = stats[b * 2u * params.Z + params.Z + j];
-  z[i] = mu + exp(0.5 * logvar) * gaussian(i);
+  let g = flat_index(gid, groups);
+  let first = 4u * g;
+  if (first >= params.count) { return; }
+  let eps = gaussians(g);
+  var b = first / params.Z;
+  var j = first % params.Z;
+  for (var q = 0u; q < 4u; q++) {
+    let i = first + q;
+    if (i >= params.count) { break; }
+    let mu_at = b * 2u * params.Z + j;
+    z[i] = stats[mu_at] + exp(0.5 * stats[mu_at + params.Z]) * eps[q];
+    j++;
+    if (j == params.Z) { j = 0u; b++; }
+  }
 }
 
 @compute @workgroup_size(256)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = flat_index(gid, groups);
-  if (i >= params.count) { return; }
-  let b = i / params.Z;
-  let j = i % params.Z;
-  let mu_at = b * 2u * params.Z + j;
-  let lv_at = mu_at + params.Z;
-  let g = dz[i];
-  dstats[mu_at] += g;
-  dstats[lv_at] += g * gaussian(i) * 0.5 * exp(0.5 * stats[lv_at]);
+  let g = flat_index(gid, groups);
+  let first = 4u * g;
+  if (first >= params.count) { return; }
+  let eps = gaussians(g);
+  var b = first / params.Z;
+  var j = first % params.Z;
+  for (var q = 0u; q < 4u; q++) {
+    let i = first + q;
+    if (i >= params.count) { break; }
+    let mu_at = b * 2u * params.Z + j;
+    let lv_at = mu_at + params.Z;
+    let d = dz[i];
+    dstats[mu_at] += d;
+    dstats[lv_at] += d * eps[q] * 0.5 * exp(0.5 * stats[lv_at]);
+    j++;
+    if (j == params.Z) { j = 0u; b++; }
+  }
 }

@@ -1,6 +1,7 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11) and the
 // Gaussian noise drawn from it: the CPU side of the counter-based stream the reparameterize shader
-// uses. ε(seed, step, stream, i) is a pure function, so the CPU can replay any GPU step.
+// uses (four normals per Philox call). ε(seed, step, stream, i) is a pure function, so the CPU can
+// replay any GPU step.
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -33,10 +34,27 @@ export function unitInterval(x: number): number {
   return ((x >>> 8) + 0.5) / 16777216;
 }
 
-/** Standard normal ε for element `index` of `step` (Box–Muller on the first two Philox words). */
-export function gaussianNoise(seed: number, step: number, stream: number, index: number): number {
+/** The top 23 bits as a uniform in (0, 1), centred: Box–Muller's input, exact in float32 (the shader's). */
+export function unitInterval23(x: number): number {
+  return ((x >>> 9) + 0.5) / 8388608;
+}
+
+/**
+ * The four standard normals of group g: Box–Muller on Philox words (r0, r1) gives
+ * R·cos 2πt, R·sin 2πt with R = √(−2 ln u(r0)), t = u(r1), u = unitInterval23; (r2, r3) gives
+ * the other two.
+ * Counter (g, step, stream, 0), key (seed low and high 32 bits).
+ */
+export function gaussianGroup(seed: number, step: number, stream: number, group: number): [number, number, number, number] {
   const seedLo = seed >>> 0;
   const seedHi = Math.floor(seed / 4294967296) >>> 0;
-  const r = philox4x32([index, step, stream, 0], [seedLo, seedHi]);
-  return Math.sqrt(-2 * Math.log(unitInterval(r[0]))) * Math.cos(2 * Math.PI * unitInterval(r[1]));
+  const r = philox4x32([group, step, stream, 0], [seedLo, seedHi]);
+  const r1 = Math.sqrt(-2 * Math.log(unitInterval23(r[0]))), t1 = 2 * Math.PI * unitInterval23(r[1]);
+  const r2 = Math.sqrt(-2 * Math.log(unitInterval23(r[2]))), t2 = 2 * Math.PI * unitInterval23(r[3]);
+  return [r1 * Math.cos(t1), r1 * Math.sin(t1), r2 * Math.cos(t2), r2 * Math.sin(t2)];
+}
+
+/** Standard normal ε for element `index` = 4g + q of `step`: normal q of group g (see gaussianGroup). */
+export function gaussianNoise(seed: number, step: number, stream: number, index: number): number {
+  return gaussianGroup(seed, step, stream, Math.floor(index / 4))[index % 4];
 }

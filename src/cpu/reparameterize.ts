@@ -1,7 +1,8 @@
 // CPU twin of shaders/reparameterize.wgsl (float64). stats is B×2Z (μ | logvar), z and dz are B×Z.
 //   forward:  z = μ + exp(½ logvar)·ε
 //   backward: dμ += dz,  dlogvar += dz·ε·½·exp(½ logvar)
-import { gaussianNoise } from './philox';
+// ε of element i = b·Z + j = 4g + q is normal q of Philox group g (src/cpu/philox.ts, gaussianGroup).
+import { gaussianGroup } from './philox';
 
 export interface CpuNoise {
   seed: number;
@@ -9,12 +10,23 @@ export interface CpuNoise {
   stream: number;
 }
 
+/** ε for elements 0 .. count−1 of one step: the groups' four normals in order. */
+export function noiseFor(noise: CpuNoise, count: number): Float64Array {
+  const eps = new Float64Array(count);
+  for (let g = 0; 4 * g < count; g++) {
+    const n = gaussianGroup(noise.seed, noise.step, noise.stream, g);
+    for (let q = 0; q < 4 && 4 * g + q < count; q++) eps[4 * g + q] = n[q];
+  }
+  return eps;
+}
+
 export function reparameterizeForward(stats: ArrayLike<number>, B: number, Z: number, noise: CpuNoise): Float64Array {
   const z = new Float64Array(B * Z);
+  const epsilon = noiseFor(noise, B * Z);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < Z; j++) {
       const i = b * Z + j;
-      const eps = gaussianNoise(noise.seed, noise.step, noise.stream, i);
+      const eps = epsilon[i];
       z[i] = stats[b * 2 * Z + j] + Math.exp(0.5 * stats[b * 2 * Z + Z + j]) * eps;
     }
   }
@@ -31,10 +43,11 @@ export function reparameterizeBackward(
   noise: CpuNoise,
 ): Float64Array {
   const out = Float64Array.from(dstats);
+  const epsilon = noiseFor(noise, B * Z);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < Z; j++) {
       const i = b * Z + j;
-      const eps = gaussianNoise(noise.seed, noise.step, noise.stream, i);
+      const eps = epsilon[i];
       const mu = b * 2 * Z + j;
       const lv = mu + Z;
       out[mu] += dz[i];

@@ -1,5 +1,6 @@
 // The reparameterization kernel as data (shaders/reparameterize.wgsl) and its wrapper. The noise is
 // a pure function of (seed, step, stream, index), so only the step changes between training steps.
+// One invocation handles four elements: the four normals of one Philox call.
 import source from '../../shaders/reparameterize.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
@@ -86,7 +87,8 @@ export function prepareReparameterize(
     dz: buf.dz ?? rt.placeholder,
     dstats: buf.dstats ?? rt.writablePlaceholder,
   });
-  const workgroups = rt.grid(Math.ceil(count / 256));
+  // One invocation per group of four elements (one Philox call gives their four normals).
+  const workgroups = rt.grid(Math.ceil(Math.ceil(count / 4) / 256));
   const forward: Dispatch = { label: `${label} forward`, pipeline: rt.pipeline(REPARAMETERIZE, 'forward'), bindGroup, workgroups };
   const backward: Dispatch | undefined = buf.dz
     ? { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE, 'backward'), bindGroup, workgroups }

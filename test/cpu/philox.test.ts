@@ -1,7 +1,8 @@
 // The CPU noise generator: Philox4x32-10 against the published known-answer vectors of Random123,
-// and the Gaussian it makes has the moments and tails of N(0, 1).
+// and the Gaussian it makes has the moments and tails of N(0, 1), four independent normals per call.
 import { describe, expect, it } from 'vitest';
-import { gaussianNoise, mulhi32, philox4x32 } from '../../src/cpu/philox';
+import { gaussianGroup, gaussianNoise, mulhi32, philox4x32 } from '../../src/cpu/philox';
+import { GROUP_LIMITS, groupMoments } from '../util/normal-groups';
 
 describe('philox4x32-10', () => {
   // Random123's kat_vectors: counter, key -> output.
@@ -37,6 +38,26 @@ describe('philox4x32-10', () => {
     // P(|ε| > 3) = 0.0027.
     expect(beyond3 / n).toBeGreaterThan(0.0022);
     expect(beyond3 / n).toBeLessThan(0.0032);
+  });
+
+  it('gives four uncorrelated standard normals per Philox call', () => {
+    const n = 2 ** 16;
+    const eps = new Float64Array(4 * n);
+    for (let g = 0; g < n; g++) eps.set(gaussianGroup(99, 3, 1, g), 4 * g);
+    const m = groupMoments(eps);
+    for (let q = 0; q < 4; q++) {
+      expect(Math.abs(m.mean[q]), `mean of n${q}`).toBeLessThan(GROUP_LIMITS.mean);
+      expect(Math.abs(m.variance[q] - 1), `variance of n${q}`).toBeLessThan(GROUP_LIMITS.variance);
+    }
+    for (const [pair, r] of Object.entries(m.corr)) expect(Math.abs(r), `correlation ${pair}`).toBeLessThan(GROUP_LIMITS.corr);
+    // Element i = 4g + q is output q of group g.
+    for (const i of [0, 1, 2, 3, 4, 7, 41]) expect(gaussianNoise(99, 3, 1, i)).toBe(gaussianGroup(99, 3, 1, Math.floor(i / 4))[i % 4]);
+    // Box–Muller: n0, n1 share the radius √(−2 ln u(r0)) of the first two Philox words.
+    const r = philox4x32([5, 3, 1, 0], [99, 0]);
+    const [n0, n1, n2, n3] = gaussianGroup(99, 3, 1, 5);
+    const radius = (w: number) => Math.sqrt(-2 * Math.log(((w >>> 9) + 0.5) / 8388608));
+    expect(Math.hypot(n0, n1)).toBeCloseTo(radius(r[0]), 12);
+    expect(Math.hypot(n2, n3)).toBeCloseTo(radius(r[2]), 12);
   });
 
   it('gives different streams for different seeds, steps and streams', () => {

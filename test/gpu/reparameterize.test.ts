@@ -1,11 +1,12 @@
 // reparameterize.wgsl against its CPU twin: the in-shader Philox noise reproduces the CPU stream
 // (so z matches), and the backward adds dz and dz·ε·½σ into the KL gradients already in dstats.
 import { describe, expect, it } from 'vitest';
-import { storageFrom } from '../../src/gpu/buffers';
-import { prepareReparameterize } from '../../src/kernels/reparameterize';
+import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
+import { REPARAMETERIZE, prepareReparameterize } from '../../src/kernels/reparameterize';
+import { GROUP_LIMITS, groupMoments } from '../util/normal-groups';
 import { expectComparisons } from '../util/compare';
 import { reparameterizeCase } from '../kernels/cases';
-import { useGpu } from './harness';
+import { poisoned, scoped, submit, useGpu } from './harness';
 
 const gpu = useGpu();
 
@@ -19,6 +20,70 @@ describe('reparameterize', () => {
       }
     });
   }
+
+  it('draws four uncorrelated standard normals per group, across example boundaries', async () => {
+    const { device, rt } = gpu();
+    // μ = 0, logvar = 0: z is ε. 2^16 groups and a partial one (Z = 13: groups straddle examples).
+    const B = 20165, Z = 13;
+    const eps = await scoped(device, async () => {
+      const stats = storageFrom(device, new Float32Array(2 * B * Z), 'stats'), z = poisoned(device, B * Z, 'z');
+      const op = prepareReparameterize(rt, { batch: B, latent: Z }, { stats, z }, { seed: 2024, stream: 5 });
+      op.setStep(77);
+      await submit(device, [op.forward]);
+      const out = await readFloats(device, z, B * Z);
+      op.destroy();
+      stats.destroy();
+      z.destroy();
+      return out;
+    });
+    expect(eps.every(Number.isFinite), 'every element written').toBe(true);
+    const m = groupMoments(eps);
+    expect(m.groups).toBe(2 ** 16);
+    for (let q = 0; q < 4; q++) {
+      expect(Math.abs(m.mean[q]), `mean of n${q}`).toBeLessThan(GROUP_LIMITS.mean);
+      expect(Math.abs(m.variance[q] - 1), `variance of n${q}`).toBeLessThan(GROUP_LIMITS.variance);
+    }
+    for (const [pair, r] of Object.entries(m.corr)) expect(Math.abs(r), `correlation ${pair}`).toBeLessThan(GROUP_LIMITS.corr);
+  });
+
+  it('computes cos 2πt and sin 2πt far closer than WGSL promises (the CPU replays ε)', async () => {
+    const { device } = gpu();
+    // A probe entry appended to the shader: sincos_turns at t = unit(k·2^16) = (k·2^7 + ½)/2^23, k < 2^16.
+    const n = 2 ** 16;
+    const code = `${REPARAMETERIZE.source}
+@group(1) @binding(0) var<storage, read_write> probe: array<f32>;
+@compute @workgroup_size(64)
+fn probe_sincos(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let cs = sincos_turns(unit(gid.x << 16u));
+  probe[2u * gid.x] = cs.x;
+  probe[2u * gid.x + 1u] = cs.y;
+}`;
+    const got = await scoped(device, async () => {
+      const module = device.createShaderModule({ code });
+      const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'probe_sincos' } });
+      const out = storageBuffer(device, 2 * n, 'probe');
+      const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(1), entries: [{ binding: 0, resource: { buffer: out } }] });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(1, bindGroup);
+      pass.dispatchWorkgroups(n / 64);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const values = await readFloats(device, out, 2 * n);
+      out.destroy();
+      return values;
+    });
+    let worst = 0;
+    for (let k = 0; k < n; k++) {
+      const t = 2 * Math.PI * ((k * 128 + 0.5) / 8388608);
+      worst = Math.max(worst, Math.abs(got[2 * k] - Math.cos(t)), Math.abs(got[2 * k + 1] - Math.sin(t)));
+    }
+    console.info(`sincos_turns: worst |error| ${worst.toExponential(2)} over ${n} turns`);
+    // The polynomials' truncation is < 2e-9; f32 evaluation adds about an ulp (6e-8 in [½, 1)).
+    // WGSL's own cos and sin promise only 2^−11.
+    expect(worst).toBeLessThan(1.2e-7);
+  });
 
   it('rejects bad seeds, steps and buffers', () => {
     const { device, rt } = gpu();
