@@ -1,0 +1,151 @@
+// A/B timing of the bandwidth-bound kernels (reparameterize forward/backward, the ELBO's serial
+// per-example pass) between the shaders of a git revision (A, read with `git show REV:shaders/...`)
+// and the working tree (B), interleaved A, B, A, B... in one process on one device, each beside the
+// copy kernel moving the same bytes (bench/shaders/copy.wgsl, the suite's ceiling).
+//   node scripts/build-node.mjs scripts/elementwise-ab.ts dist/bench/elementwise-ab.mjs
+//   node dist/bench/elementwise-ab.mjs --base <rev> [--driver lavapipe|swiftshader] [--rounds 4] [--batches 128,2048]
+//     [--kernels reparam,elbo]
+// A's dispatch grid is the one its shader expects: one element per invocation for reparameterize at
+// revisions before the four-normals stream (`--base-per-invocation 1`), four from then on.
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import copySource from '../bench/shaders/copy.wgsl?raw';
+import { acquireDevice, describeAdapter, type SoftwareDriver } from '../src/gpu/device';
+import { Runtime, type Dispatch, encodeDispatches } from '../src/gpu/runtime';
+import type { KernelDecl } from '../src/gpu/kernel';
+import { storageBuffer, storageFrom } from '../src/gpu/buffers';
+import { REPARAMETERIZE, prepareReparameterize } from '../src/kernels/reparameterize';
+import { ELBO, prepareElbo } from '../src/kernels/elbo';
+import { sample, type SampleOptions } from '../bench/timing';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    driver: { type: 'string' },
+    rounds: { type: 'string' },
+    batches: { type: 'string' },
+    'base-per-invocation': { type: 'string' },
+    kernels: { type: 'string' },
+  },
+});
+const base = values.base ?? 'HEAD';
+const rounds = Number(values.rounds ?? 4);
+const batches = (values.batches ?? '128,2048').split(',').map(Number);
+const basePer = Number(values['base-per-invocation'] ?? 1);
+const kernels = (values.kernels ?? 'reparam,elbo').split(',');
+const show = (path: string) => execFileSync('git', ['show', `${base}:${path}`], { encoding: 'utf8' });
+
+const ctx = await acquireDevice({ softwareDriver: (values.driver ?? 'auto') as SoftwareDriver });
+const device = ctx.device;
+const rt = Runtime.forContext(ctx);
+console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}; A = ${base} (${execFileSync('git', ['rev-parse', '--short', base], { encoding: 'utf8' }).trim()}), B = working tree`);
+
+const OLD_REPARAM: KernelDecl = { ...REPARAMETERIZE, name: 'reparameterize@A', source: show('shaders/reparameterize.wgsl') };
+const OLD_ELBO: KernelDecl = { ...ELBO, name: 'elbo@A', source: show('shaders/elbo.wgsl') };
+const COPY: KernelDecl = {
+  name: 'bench/copy', source: copySource, entryPoints: ['main'],
+  bindings: [{ binding: 0, name: 'src', type: 'read-only-storage' }, { binding: 1, name: 'dst', type: 'storage' }],
+  overrides: ['PER'], workgroupSize: [256, 1],
+};
+
+const OPTS: SampleOptions = { warmup: 2, minRuns: 5, maxRuns: 9, budgetMs: 300, sampleMs: 25 };
+
+function runner(dispatches: readonly Dispatch[]) {
+  return async (inner: number) => {
+    const start = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (let i = 0; i < inner; i++) encodeDispatches(pass, dispatches);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return { wallMs: performance.now() - start };
+  };
+}
+
+let seed = 1;
+function filled(n: number, lo = -1, hi = 1): GPUBuffer {
+  let s = (seed++ * 2654435761) >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
+  }
+  return storageFrom(device, a, 'ab input');
+}
+
+/** The copy kernel moving `bytes` (read + write), the better of 1 and 8 vec4s per invocation. */
+function copyDispatches(bytes: number): { d: Dispatch[]; destroy(): void } {
+  const vec4s = Math.max(1, Math.ceil(bytes / 2 / 16));
+  const src = filled(vec4s * 4), dst = storageBuffer(device, vec4s * 4, 'copy dst');
+  const d = [1, 8].map((per) => ({
+    label: `copy per ${per}`, pipeline: rt.pipeline(COPY, 'main', { PER: per }),
+    bindGroup: rt.bindGroup(COPY, { src, dst }), workgroups: rt.grid(Math.ceil(vec4s / (256 * per))),
+  }));
+  return { d, destroy: () => { src.destroy(); dst.destroy(); } };
+}
+
+interface Case { name: string; bytes: number; a: Dispatch; b: Dispatch }
+
+async function measure(c: Case, copy: Dispatch[]) {
+  const t = { a: [] as number[], b: [] as number[], copy: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    t.a.push((await sample(runner([c.a]), OPTS)).wall.median);
+    t.b.push((await sample(runner([c.b]), OPTS)).wall.median);
+    let best = Infinity;
+    for (const d of copy) best = Math.min(best, (await sample(runner([d]), OPTS)).wall.median);
+    t.copy.push(best);
+  }
+  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const ratios = t.a.map((a, i) => a / t.b[i]);
+  const gb = (ms: number) => c.bytes / (ms * 1e6);
+  const cg = gb(med(t.copy));
+  const [ma, mb] = [med(t.a), med(t.b)];
+  console.log(
+    `${c.name.padEnd(34)} A ${ma.toFixed(4)} ms ${gb(ma).toFixed(2)} GB/s (${((100 * gb(ma)) / cg).toFixed(0)}% of copy) | ` +
+    `B ${mb.toFixed(4)} ms ${gb(mb).toFixed(2)} GB/s (${((100 * gb(mb)) / cg).toFixed(0)}%) | copy ${cg.toFixed(2)} GB/s | ` +
+    `A/B per round ${ratios.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+}
+
+const Z = 20, D = 784;
+
+async function reparam(B: number) {
+  const count = B * Z;
+  const stats = filled(2 * count), z = storageBuffer(device, count, 'z'), dz = filled(count), dstats = filled(2 * count);
+  const r = prepareReparameterize(rt, { batch: B, latent: Z }, { stats, z, dz, dstats }, { seed: 1, stream: 0 });
+  const aGrid = rt.grid(Math.ceil(count / basePer / 256));
+  const oldFwd: Dispatch = { ...r.forward, pipeline: rt.pipeline(OLD_REPARAM, 'forward'), workgroups: aGrid };
+  const oldBwd: Dispatch = { ...r.backward!, pipeline: rt.pipeline(OLD_REPARAM, 'backward'), workgroups: aGrid };
+  for (const [name, bytes, a, b] of [
+    [`reparam fwd B=${B} Z=${Z}`, 12 * count, oldFwd, r.forward],
+    [`reparam bwd B=${B} Z=${Z}`, 24 * count, oldBwd, r.backward!],
+  ] as const) {
+    const copy = copyDispatches(bytes);
+    await measure({ name, bytes, a, b }, copy.d);
+    copy.destroy();
+  }
+  r.destroy();
+  [stats, z, dz, dstats].forEach((x) => x.destroy());
+}
+
+async function elbo(B: number) {
+  const logits = filled(B * D, -4, 4), x = filled(B * D, 0, 1), st = filled(2 * B * Z);
+  const dlogits = storageBuffer(device, B * D, 'dlogits'), dst = storageBuffer(device, 2 * B * Z, 'dstats');
+  const terms = storageBuffer(device, 2 * B, 'terms'), loss = storageBuffer(device, 4, 'loss'), totals = storageBuffer(device, 4, 'totals');
+  const e = prepareElbo(rt, { batch: B, dim: D, latent: Z, schedule: 'serial' }, { logits, x, stats: st, dlogits, dstats: dst, perExample: terms, loss, totals });
+  const bytes = 4 * (3 * B * D + 4 * B * Z + 2 * B);
+  const oldPer: Dispatch = { ...e.dispatches[0], pipeline: rt.pipeline(OLD_ELBO, 'per_example_serial', { GAUSSIAN: false }), workgroups: rt.grid(Math.ceil(B / 16)) };
+  const copy = copyDispatches(bytes);
+  await measure({ name: `elbo per_example_serial B=${B} D=${D}`, bytes, a: oldPer, b: e.dispatches[0] }, copy.d);
+  copy.destroy();
+  e.destroy();
+  [logits, x, st, dlogits, dst, terms, loss, totals].forEach((t) => t.destroy());
+}
+
+for (const B of batches) {
+  if (kernels.includes('reparam')) await reparam(B);
+  if (kernels.includes('elbo')) await elbo(B);
+}
+rt.destroy();
+ctx.destroy();
