@@ -5,9 +5,11 @@
 //   node scripts/build-node.mjs scripts/elementwise-ab.ts dist/bench/elementwise-ab.mjs
 //   node dist/bench/elementwise-ab.mjs --base <rev> [--driver lavapipe|swiftshader] [--rounds 4] [--batches 128,2048]
 //     [--kernels reparam,elbo]
-// A's dispatch grid is the one its shader expects: one element per invocation for reparameterize at
-// revisions before the four-normals stream (`--base-per-invocation 1`), four from then on.
+// A's dispatch grid must be the one its shader expects: one element per invocation for reparameterize
+// at revisions before the four-normals stream (commit d03d223; `--base-per-invocation 1`, the
+// default), 4 from then on.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import copySource from '../bench/shaders/copy.wgsl?raw';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../src/gpu/device';
@@ -40,8 +42,12 @@ const device = ctx.device;
 const rt = Runtime.forContext(ctx);
 console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}; A = ${base} (${execFileSync('git', ['rev-parse', '--short', base], { encoding: 'utf8' }).trim()}), B = working tree`);
 
+// Both sides' shaders are read when this runs (not bundled), so a rebuild is never forgotten; the
+// bundled wrappers give only buffers, bind groups and B's dispatch grid.
 const OLD_REPARAM: KernelDecl = { ...REPARAMETERIZE, name: 'reparameterize@A', source: show('shaders/reparameterize.wgsl') };
 const OLD_ELBO: KernelDecl = { ...ELBO, name: 'elbo@A', source: show('shaders/elbo.wgsl') };
+const NEW_REPARAM: KernelDecl = { ...REPARAMETERIZE, name: 'reparameterize@B', source: readFileSync('shaders/reparameterize.wgsl', 'utf8') };
+const NEW_ELBO: KernelDecl = { ...ELBO, name: 'elbo@B', source: readFileSync('shaders/elbo.wgsl', 'utf8') };
 const COPY: KernelDecl = {
   name: 'bench/copy', source: copySource, entryPoints: ['main'],
   bindings: [{ binding: 0, name: 'src', type: 'read-only-storage' }, { binding: 1, name: 'dst', type: 'storage' }],
@@ -117,9 +123,11 @@ async function reparam(B: number) {
   const aGrid = rt.grid(Math.ceil(count / basePer / 256));
   const oldFwd: Dispatch = { ...r.forward, pipeline: rt.pipeline(OLD_REPARAM, 'forward'), workgroups: aGrid };
   const oldBwd: Dispatch = { ...r.backward!, pipeline: rt.pipeline(OLD_REPARAM, 'backward'), workgroups: aGrid };
+  const newFwd: Dispatch = { ...r.forward, pipeline: rt.pipeline(NEW_REPARAM, 'forward') };
+  const newBwd: Dispatch = { ...r.backward!, pipeline: rt.pipeline(NEW_REPARAM, 'backward') };
   for (const [name, bytes, a, b] of [
-    [`reparam fwd B=${B} Z=${Z}`, 12 * count, oldFwd, r.forward],
-    [`reparam bwd B=${B} Z=${Z}`, 24 * count, oldBwd, r.backward!],
+    [`reparam fwd B=${B} Z=${Z}`, 12 * count, oldFwd, newFwd],
+    [`reparam bwd B=${B} Z=${Z}`, 24 * count, oldBwd, newBwd],
   ] as const) {
     const copy = copyDispatches(bytes);
     await measure({ name, bytes, a, b }, copy.d);
@@ -137,7 +145,8 @@ async function elbo(B: number) {
   const bytes = 4 * (3 * B * D + 4 * B * Z + 2 * B);
   const oldPer: Dispatch = { ...e.dispatches[0], pipeline: rt.pipeline(OLD_ELBO, 'per_example_serial', { GAUSSIAN: false }), workgroups: rt.grid(Math.ceil(B / 16)) };
   const copy = copyDispatches(bytes);
-  await measure({ name: `elbo per_example_serial B=${B} D=${D}`, bytes, a: oldPer, b: e.dispatches[0] }, copy.d);
+  const newPer: Dispatch = { ...e.dispatches[0], pipeline: rt.pipeline(NEW_ELBO, 'per_example_serial', { GAUSSIAN: false }) };
+  await measure({ name: `elbo per_example_serial B=${B} D=${D}`, bytes, a: oldPer, b: newPer }, copy.d);
   copy.destroy();
   e.destroy();
   [logits, x, st, dlogits, dst, terms, loss, totals].forEach((t) => t.destroy());
