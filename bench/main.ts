@@ -8,7 +8,7 @@
 //                                      #   tfjs webgpu (on Dawn) + wasm peers, PyTorch CPU if installed
 // Options: --out DIR (bench-results), --peers tfjs-webgpu,tfjs-wasm|none, --no-pytorch,
 //   --driver auto|lavapipe|swiftshader (Node), --wait-quiet SECONDS (default 600; 0 with --quick),
-//   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,
+//   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,epoch,
 //   --no-gate (do not pause before a measurement while other processes use the CPU), --json FILE.
 //
 // This file is bundled by scripts/build-node.mjs (esbuild), which cannot bundle Vite, Puppeteer or
@@ -23,13 +23,17 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Page } from 'puppeteer-core';
-import { acquireDevice, type SoftwareDriver } from '../src/gpu/device';
+import { acquireDevice, type GpuContext, type SoftwareDriver } from '../src/gpu/device';
+import { Runtime } from '../src/gpu/runtime';
+import { GpuVae } from '../src/model/gpu-vae';
+import { train } from '../src/train/trainer';
+import type { Dataset } from '../src/data/dataset';
 import { machineInfo, monitorLoad, othersCpu, quietGate, sampleLoad, waitForQuiet } from './machine';
 import { computeTargets, markdown } from './report';
 import { runSuite, stepFlops } from './suite';
 import { tfjsPeer } from './tfjs-peer';
 import type { Peer } from './peer';
-import type { BenchFile, LoadSample, StepResult, SuiteResults } from './results';
+import type { BenchFile, EpochResult, LoadSample, StepResult, SuiteResults } from './results';
 
 /** The project root: the bundle runs from dist/bench/ (else the working directory). */
 const ROOT = ((): string => {
@@ -208,8 +212,17 @@ function findTorchPython(): string | undefined {
   return undefined;
 }
 
-/** PyTorch CPU training steps of the same model (scripts/pytorch_vae.py --bench-steps), for context. */
-async function pytorchSteps(o: Options, batches: number[], errors: string[]): Promise<StepResult[]> {
+/** Whether this python's torch sees a CUDA device. */
+function torchHasCuda(py: string): boolean {
+  const r = spawnSync(py, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/**
+ * PyTorch training steps of the same model (scripts/pytorch_vae.py --bench-steps): on the CPU for
+ * context on a software adapter, on CUDA when the adapter is a GPU and torch sees one.
+ */
+async function pytorchSteps(o: Options, batches: number[], errors: string[], gpu: boolean): Promise<StepResult[]> {
   const script = join(ROOT, 'scripts/pytorch_vae.py');
   if (!existsSync(script)) {
     errors.push('PyTorch context skipped: scripts/pytorch_vae.py is missing');
@@ -223,13 +236,15 @@ async function pytorchSteps(o: Options, batches: number[], errors: string[]): Pr
   const tmp = await mkdtemp(join(tmpdir(), 'webgpu-vae-pt-'));
   const out: StepResult[] = [];
   const threads = Math.max(1, machineInfo().cpus);
+  const cuda = gpu && torchHasCuda(py);
+  const impl = cuda ? 'pytorch-cuda' : 'pytorch-cpu';
   // Debian's torch calls whichever BLAS the alternatives system points at; it decides the figure.
   let blas = 'BLAS unknown';
   try {
     blas = `BLAS ${realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3')}`;
   } catch { /* not Debian x86-64 */ }
   if (process.env.OPENBLAS_NUM_THREADS) blas += `, OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS}`;
-  log(`\nPyTorch CPU (${py} scripts/pytorch_vae.py --bench-steps N --batch B --threads ${threads}), three runs each, median`);
+  log(`\nPyTorch ${cuda ? 'CUDA' : 'CPU'} (${py} scripts/pytorch_vae.py --bench-steps N --batch B --threads ${threads} --device ${cuda ? 'cuda' : 'cpu'} --synthetic 4096), three runs each, median`);
   try {
     for (const batch of batches) {
       // About 2-3 s of steps per run at ~1 µs/example-FLOP-ish rates; three runs, the median kept.
@@ -239,19 +254,19 @@ async function pytorchSteps(o: Options, batches: number[], errors: string[]): Pr
       for (let rep = 0; rep < 3; rep++) {
         const file = join(tmp, `b${batch}-${rep}.json`);
         execFileSync(py, [script, '--bench-steps', String(steps), '--warmup', String(Math.max(3, Math.min(10, steps))), '--batch', String(batch),
-          '--threads', String(threads), '--out', file], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
-        const j = JSON.parse(await readFile(file, 'utf8')) as { bench: { ms_per_step: number }; torch_version: string };
+          '--threads', String(threads), '--device', cuda ? 'cuda' : 'cpu', '--synthetic', '4096', '--out', file], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+        const j = JSON.parse(await readFile(file, 'utf8')) as { bench: { ms_per_step: number }; torch_version: string; cuda_device: string | null };
         runs.push(j.bench.ms_per_step);
-        version = j.torch_version;
+        version = j.torch_version + (j.cuda_device ? ` on ${j.cuda_device}` : '');
       }
       runs.sort((a, b) => a - b);
       const msPerStep = runs[1];
       const spread = Math.max(...runs.map((r) => Math.abs(r - msPerStep))) / msPerStep;
       out.push({
-        impl: 'pytorch-cpu', batch, msPerStep, examplesPerSecond: (1000 * batch) / msPerStep, spread, runs: 3, inner: steps,
-        gflops: stepFlops(batch) / (msPerStep * 1e6), note: `torch ${version}, ${threads} threads, ${blas}`,
+        impl, batch, msPerStep, examplesPerSecond: (1000 * batch) / msPerStep, spread, runs: 3, inner: steps,
+        gflops: stepFlops(batch) / (msPerStep * 1e6), note: cuda ? `torch ${version}` : `torch ${version}, ${threads} threads, ${blas}`,
       });
-      log(`  batch ${String(batch).padStart(4)} pytorch-cpu ${msPerStep.toFixed(2).padStart(9)} ms/step (runs ${runs.map((r) => r.toFixed(1)).join(', ')}; torch ${version}; ${blas})`);
+      log(`  batch ${String(batch).padStart(4)} ${impl} ${msPerStep.toFixed(2).padStart(9)} ms/step (runs ${runs.map((r) => r.toFixed(1)).join(', ')}; torch ${version}; ${blas})`);
     }
   } catch (e) {
     errors.push(`PyTorch context failed: ${(e as Error).message}`);
@@ -261,15 +276,95 @@ async function pytorchSteps(o: Options, batches: number[], errors: string[]): Pr
   return out;
 }
 
+/** Timing-only images: `n` × 784 with 19% of pixels lit, as MNIST; seeded, so every run sees the same. */
+function syntheticDataset(n: number, seed: number): Dataset {
+  const images = new Float32Array(n * 784);
+  let s = seed >>> 0;
+  for (let i = 0; i < images.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    images[i] = s < 0.19 * 4294967296 ? 1 : 0;
+  }
+  return { images, labels: new Uint8Array(n), count: n, rows: 28, cols: 28, dim: 784 };
+}
+
+const EPOCH = { examples: 60000, batch: 128, timed: 1 };
+
+/**
+ * One training epoch of the default model through the library's own loop (`train()`: gather the
+ * shuffled batch on the CPU, upload, one submit per step, a loss readback every 10 steps, the
+ * epoch's totals at its end), after one warm-up epoch: `vae/main.py`'s protocol (60,000 examples,
+ * batch 128), on synthetic data since timings do not depend on pixel values.
+ */
+async function ourEpoch(ctx: GpuContext): Promise<EpochResult> {
+  const trainSet = syntheticDataset(EPOCH.examples, 1);
+  const testSet = syntheticDataset(1000, 2);
+  const rt = Runtime.forContext(ctx);
+  const vae = new GpuVae(rt, {}, { maxBatch: EPOCH.batch });
+  try {
+    const metrics = await train(vae, { epochs: 1 + EPOCH.timed, batch: EPOCH.batch, train: trainSet, test: testSet });
+    const seconds = metrics.slice(1).map((m) => m.seconds);
+    const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)];
+    log(`  webgpu-vae epoch: ${seconds.map((x) => x.toFixed(2)).join(', ')} s (${metrics.at(-1)!.step - metrics[0].step} steps; train −ELBO ${metrics.map((m) => m.train.elbo.toFixed(1)).join(' → ')})`);
+    return { impl: 'webgpu-vae', examples: EPOCH.examples, batch: EPOCH.batch, steps: Math.ceil(EPOCH.examples / EPOCH.batch), seconds, medianSeconds: median };
+  } finally {
+    vae.dispose();
+    rt.destroy();
+  }
+}
+
+async function pytorchEpoch(errors: string[], gpu: boolean): Promise<EpochResult | undefined> {
+  const script = join(ROOT, 'scripts/pytorch_vae.py');
+  const py = findTorchPython();
+  if (!py || !existsSync(script)) return undefined;
+  const cuda = gpu && torchHasCuda(py);
+  const threads = Math.max(1, machineInfo().cpus);
+  const tmp = await mkdtemp(join(tmpdir(), 'webgpu-vae-pt-'));
+  try {
+    const file = join(tmp, 'epoch.json');
+    execFileSync(py, [script, '--bench-epochs', String(EPOCH.timed), '--synthetic', String(EPOCH.examples), '--batch', String(EPOCH.batch),
+      '--threads', String(threads), '--device', cuda ? 'cuda' : 'cpu', '--out', file], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+    const j = JSON.parse(await readFile(file, 'utf8')) as { bench_epochs: { seconds: number[]; steps: number }; torch_version: string; cuda_device: string | null };
+    const seconds = j.bench_epochs.seconds;
+    log(`  pytorch-${cuda ? 'cuda' : 'cpu'} epoch: ${seconds.map((x) => x.toFixed(2)).join(', ')} s (torch ${j.torch_version}${j.cuda_device ? ` on ${j.cuda_device}` : `, ${threads} threads`})`);
+    return {
+      impl: cuda ? 'pytorch-cuda' : 'pytorch-cpu', examples: EPOCH.examples, batch: EPOCH.batch, steps: j.bench_epochs.steps, seconds,
+      medianSeconds: [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)],
+      note: `torch ${j.torch_version}${j.cuda_device ? ` on ${j.cuda_device}` : `, ${threads} threads`}`,
+    };
+  } catch (e) {
+    errors.push(`PyTorch epoch failed: ${(e as Error).message}`);
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
   const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate });
+  const gpu = !ctx.adapterInfo.isSoftware;
   if (o.pytorch && (!o.only || o.only.includes('steps'))) {
     const batches = [...new Set(suite.steps.map((s) => s.batch))];
-    suite.steps.push(...(await pytorchSteps(o, batches, suite.errors)));
+    suite.steps.push(...(await pytorchSteps(o, batches, suite.errors, gpu)));
   }
+  if (!o.quick && (!o.only || o.only.includes('epoch'))) {
+    log(`\nepoch (${EPOCH.examples} synthetic examples, batch ${EPOCH.batch}, one warm-up epoch then ${EPOCH.timed} timed)`);
+    suite.epochs = [];
+    try {
+      await gate.before('epoch webgpu-vae');
+      suite.epochs.push(await ourEpoch(ctx));
+    } catch (e) {
+      suite.errors.push(`our epoch failed: ${(e as Error).message}`);
+    }
+    if (o.pytorch) {
+      await gate.before('epoch pytorch');
+      const pt = await pytorchEpoch(suite.errors, gpu);
+      if (pt) suite.epochs.push(pt);
+    }
+  }
+  ctx.destroy();
   return suite;
 }
 

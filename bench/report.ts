@@ -1,7 +1,7 @@
 // From a run's results to the targets and the markdown tables (bench-results/<date>.md, and what
 // docs/BENCHMARKS.md quotes).
 import { table } from './timing';
-import type { BenchFile, Impl, KernelResult, StepResult, SuiteResults, Target } from './results';
+import type { BenchFile, EpochResult, Impl, KernelResult, StepResult, SuiteResults, Target } from './results';
 
 const f = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(0)}%`);
@@ -65,11 +65,42 @@ export function computeTargets(r: BenchFile): Target[] {
       met: ours128 && pt ? ours128.msPerStep < pt.msPerStep : null,
     });
   }
+  const ourEpoch = s.epochs?.find((e) => e.impl === 'webgpu-vae');
+  const cudaEpoch = s.epochs?.find((e) => e.impl === 'pytorch-cuda');
+  if (!s.adapterInfo.isSoftware) {
+    const squares = s.kernels.filter((k) => k.impl === 'webgpu-vae' && k.kind === 'matmul' && k.primary && k.name.startsWith('square'));
+    const best = squares.sort((a, b) => (b.ofCeiling ?? 0) - (a.ofCeiling ?? 0))[0];
+    targets.push({
+      name: 'GPU: square f32 matmul vs the FMA peak measured in the same run',
+      goal: '≥ 45%',
+      measured: best ? `${pct(best.ofCeiling)} (${best.name}: ${f(best.gflops, 0)} of ${f(s.ceilings.fmaGflops, 0)} GFLOP/s)` : 'not measured',
+      met: best ? (best.ofCeiling ?? 0) >= 0.45 : null,
+    });
+    targets.push({
+      name: 'GPU: training epoch of the default model vs PyTorch CUDA (vae/main.py protocol)',
+      goal: '≥ 1.5× faster',
+      measured: ourEpoch && cudaEpoch
+        ? `${(cudaEpoch.medianSeconds / ourEpoch.medianSeconds).toFixed(2)}× (${f(ourEpoch.medianSeconds)} vs ${f(cudaEpoch.medianSeconds)} s per ${ourEpoch.examples}-example epoch)`
+        : 'not measured (needs a full run and torch with CUDA)',
+      met: ourEpoch && cudaEpoch ? cudaEpoch.medianSeconds / ourEpoch.medianSeconds >= 1.5 : null,
+    });
+  }
   return targets;
 }
 
+/** Whole epochs: ours through the library's training loop, PyTorch's through vae/main.py's. */
+export function epochTable(s: SuiteResults): string | undefined {
+  if (!s.epochs?.length) return undefined;
+  const ours = s.epochs.find((e) => e.impl === 'webgpu-vae');
+  const rows = s.epochs.map((e: EpochResult) => [
+    e.impl, String(e.examples), String(e.batch), String(e.steps), f(e.medianSeconds), e.seconds.map((x) => f(x)).join(', '),
+    f((1000 * e.medianSeconds) / e.steps), ours && e !== ours ? ratio(e.medianSeconds / ours.medianSeconds) : '–', e.note ?? '',
+  ]);
+  return table(['impl', 'examples', 'batch', 'steps', 'seconds per epoch', 'timed epochs (s)', 'ms per step', 'ours faster by', 'note'], rows);
+}
+
 export function stepTable(s: SuiteResults): string {
-  const impls = (['tfjs-webgpu', 'tfjs-wasm', 'pytorch-cpu'] as Impl[]).filter((i) => s.steps.some((x) => x.impl === i));
+  const impls = (['tfjs-webgpu', 'tfjs-wasm', 'pytorch-cpu', 'pytorch-cuda'] as Impl[]).filter((i) => s.steps.some((x) => x.impl === i));
   const batches = [...new Set(s.steps.map((x) => x.batch))].sort((a, b) => a - b);
   const headers = ['batch', 'webgpu-vae ms/step', 'examples/s', 'GFLOP/s (% FMA peak)', 'first step ms'];
   for (const i of impls) headers.push(`${i} ms/step`, `speed-up vs ${i}`);
@@ -191,6 +222,7 @@ export function markdown(r: BenchFile): string {
     '',
     stepDetailTable(s),
     '',
+    ...(epochTable(s) ? ['## Training epoch (60,000 synthetic examples, batch 128, after one warm-up epoch)', '', epochTable(s)!, ''] : []),
     '## Matmuls (ours as the model runs them; peers on the same operands)',
     '',
     matmulTable(s),

@@ -3,7 +3,7 @@
 import type { AdapterSummary } from '../src/gpu/device';
 
 /** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
-export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'pytorch-cpu';
+export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'pytorch-cpu' | 'pytorch-cuda';
 
 export interface FmaConfig {
   /** 'vec4×8': 8 vec4 chains per invocation; 'f32×16': 16 scalar chains (older results: absent = vec4×8). */
@@ -109,6 +109,19 @@ export interface PeerInfo {
   detail: string;
 }
 
+/** One training epoch of the default model (`vae/main.py`'s protocol: 60,000 examples, batch 128). */
+export interface EpochResult {
+  impl: Impl;
+  examples: number;
+  batch: number;
+  steps: number;
+  /** Each timed epoch (after one warm-up epoch), seconds of training (no evaluation). */
+  seconds: number[];
+  /** The median of `seconds`. */
+  medianSeconds: number;
+  note?: string;
+}
+
 export interface SuiteResults {
   adapter: string;
   adapterInfo: AdapterSummary;
@@ -120,6 +133,8 @@ export interface SuiteResults {
   ceilings: Ceilings;
   kernels: KernelResult[];
   steps: StepResult[];
+  /** Node runs: whole epochs through the trainer, and PyTorch's (CUDA where there is one). */
+  epochs?: EpochResult[];
   /** Ours at batch 128, where timestamps exist. */
   breakdown?: Breakdown;
   peers: PeerInfo[];

