@@ -435,12 +435,12 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
         const e = prepareElbo(rt, { batch: B, dim: D, latent: Z, track: true, schedule },
           { logits, x, stats: st, dlogits, dstats: dst, perExample: terms, loss, totals, health });
         const perExample: PipelineSpec = { kernel: ELBO, entry: schedule === 'serial' ? 'per_example_serial' : 'per_example', overrides: { GAUSSIAN: false } };
-        const batchMean: PipelineSpec = { kernel: ELBO, entry: 'batch_mean', overrides: { GAUSSIAN: false } };
+        const batchMean: PipelineSpec = { kernel: ELBO, entry: schedule === 'serial' ? 'batch_mean_serial' : 'batch_mean', overrides: { GAUSSIAN: false } };
         const how = schedule === 'serial' ? 'one invocation per example' : 'one workgroup per example, tree reduction';
         await elementwise(`elbo (fused)${tag}`, `B=${B}, D=${D}, Z=${Z}`, `loss + gradients: per-example (${how}) + batch mean`, 4 * (3 * B * D + 4 * B * Z + 4 * B), e.dispatches, [perExample, batchMean], primary);
         // Its two dispatches apart, to show which one costs.
         await elementwise(`elbo per_example${tag}`, `B=${B}, D=${D}, Z=${Z}`, how, 4 * (3 * B * D + 4 * B * Z + 2 * B), [e.dispatches[0]], [perExample], false);
-        if (primary) await elementwise('elbo batch_mean', `B=${B}`, 'one workgroup, tree reduction', 4 * (2 * B + 12), [e.dispatches[1]], [batchMean], false);
+        if (primary) await elementwise('elbo batch_mean', `B=${B}`, schedule === 'serial' ? 'one invocation, in order' : 'one workgroup, tree reduction', 4 * (2 * B + 12), [e.dispatches[1]], [batchMean], false);
         e.destroy();
       }
       [logits, x, st, dlogits, dst, terms, loss, totals, health].forEach((t) => t.destroy());

@@ -7,11 +7,11 @@
 // (rec_b, kl_b); loss is 4 floats (loss, mean rec, mean kl, 0). Entry `per_example` (or, on CPU
 // adapters, `per_example_serial`) computes each example's terms and gradients in one pass, since the
 // gradients are known in advance;
-// entry `batch_mean` then joins the B rows in one workgroup and also adds the batch's sums into
+// entry `batch_mean` (on CPU adapters `batch_mean_serial`) then joins the B rows and also adds the batch's sums into
 // `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. In a
 // training pass (track = 1) it also counts steps in `health` and records the first step whose loss
 // is not finite, so divergence is caught on the GPU and named exactly at the next (rare) readback.
-// Both entries reduce with fixed trees, no atomics: deterministic. CPU twin: src/cpu/elbo.ts.
+// Every entry reduces in a fixed order (trees or loops), no atomics: deterministic. CPU twin: src/cpu/elbo.ts.
 
 override GAUSSIAN: bool = false;
 
@@ -127,6 +127,27 @@ fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   terms[2u * b + 1u] = kl;
 }
 
+// The batch's loss from the sums of its rows: loss, totals and (training) the health record.
+fn finish(sum_rec: f32, sum_kl: f32) {
+  let r = sum_rec * params.inv_batch;
+  let k = sum_kl * params.inv_batch;
+  loss[0] = r + params.beta * k;
+  loss[1] = r;
+  loss[2] = k;
+  loss[3] = 0.0;
+  totals[0] += sum_rec + params.beta * sum_kl;
+  totals[1] += sum_rec;
+  totals[2] += sum_kl;
+  totals[3] += f32(params.B);
+  if (params.track != 0u) {
+    let step = health[0] + 1u;
+    health[0] = step;
+    if (health[1] == 0u && !is_finite(r + params.beta * k)) {
+      health[1] = step;
+    }
+  }
+}
+
 @compute @workgroup_size(256)
 fn batch_mean(@builtin(local_invocation_index) li: u32) {
   var rec = 0.0;
@@ -139,25 +160,18 @@ fn batch_mean(@builtin(local_invocation_index) li: u32) {
   kl_part[li] = kl;
   workgroupBarrier();
   tree_sum(li);
-  if (li == 0u) {
-    let r = rec_part[0] * params.inv_batch;
-    let k = kl_part[0] * params.inv_batch;
-    loss[0] = r + params.beta * k;
-    loss[1] = r;
-    loss[2] = k;
-    loss[3] = 0.0;
-    let sum_rec = rec_part[0];
-    let sum_kl = kl_part[0];
-    totals[0] += sum_rec + params.beta * sum_kl;
-    totals[1] += sum_rec;
-    totals[2] += sum_kl;
-    totals[3] += f32(params.B);
-    if (params.track != 0u) {
-      let step = health[0] + 1u;
-      health[0] = step;
-      if (health[1] == 0u && !is_finite(r + params.beta * k)) {
-        health[1] = step;
-      }
-    }
+  if (li == 0u) { finish(rec_part[0], kl_part[0]); }
+}
+
+// CPU-adapter schedule: one invocation sums the B rows in order (a 256-wide barrier tree costs
+// SwiftShader ~0.4 ms, more than the whole per-example pass at small batches).
+@compute @workgroup_size(1)
+fn batch_mean_serial() {
+  var rec = 0.0;
+  var kl = 0.0;
+  for (var b = 0u; b < params.B; b++) {
+    rec += terms[2u * b];
+    kl += terms[2u * b + 1u];
   }
+  finish(rec, kl);
 }

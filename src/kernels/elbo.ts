@@ -9,7 +9,7 @@ import type { PreparedOp } from './matmul';
 export const ELBO: KernelDecl = {
   name: 'elbo',
   source,
-  entryPoints: ['per_example', 'per_example_serial', 'batch_mean'],
+  entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform' },
     { binding: 1, name: 'logits', type: 'read-only-storage' },
@@ -24,7 +24,7 @@ export const ELBO: KernelDecl = {
   ],
   overrides: ['GAUSSIAN'],
   workgroupSize: [256, 1],
-  entryWorkgroupSizes: { per_example_serial: [16, 1] },
+  entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
 export type Likelihood = 'bernoulli' | 'gaussian';
@@ -105,7 +105,7 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   return {
     dispatches: [
       perExample,
-      { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
+      { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
     ],
     destroy: () => params.destroy(),
   };
