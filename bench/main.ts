@@ -30,7 +30,7 @@ import { train } from '../src/train/trainer';
 import type { Dataset } from '../src/data/dataset';
 import { machineInfo, monitorLoad, othersCpu, quietGate, sampleLoad, waitForQuiet } from './machine';
 import { computeTargets, markdown } from './report';
-import { runSuite, stepFlops } from './suite';
+import { runSuite, stepFlops, syntheticImages } from './suite';
 import { tfjsPeer } from './tfjs-peer';
 import type { Peer } from './peer';
 import type { BenchFile, EpochResult, LoadSample, StepResult, SuiteResults } from './results';
@@ -276,15 +276,9 @@ async function pytorchSteps(o: Options, batches: number[], errors: string[], gpu
   return out;
 }
 
-/** Timing-only images: `n` × 784 with 19% of pixels lit, as MNIST; seeded, so every run sees the same. */
+/** Timing-only data: the suite's MNIST-like synthetic images (timings do not depend on pixel values). */
 function syntheticDataset(n: number, seed: number): Dataset {
-  const images = new Float32Array(n * 784);
-  let s = seed >>> 0;
-  for (let i = 0; i < images.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    images[i] = s < 0.19 * 4294967296 ? 1 : 0;
-  }
-  return { images, labels: new Uint8Array(n), count: n, rows: 28, cols: 28, dim: 784 };
+  return { images: syntheticImages(n, seed), labels: new Uint8Array(n), count: n, rows: 28, cols: 28, dim: 784 };
 }
 
 const EPOCH = { examples: 60000, batch: 128, timed: 1 };
