@@ -408,9 +408,12 @@ async function newModel(s: Settings) {
     modelSettings = { ...s };
     loaded = null;
     history.replaceState(null, '', location.pathname + settingsToUrl(s));
-    say(`New model: ${describeConfig(next.config)}, seeded initialisation. Evaluating the test set…`);
+    say(`New model: ${describeConfig(next.config)}, seeded initialisation. Compiling its GPU kernels…`);
     setState('ready');
     drawCharts();
+    // Off the main thread (createComputePipelineAsync): compiling on first use froze the tab for a while.
+    await next.vae.precompile();
+    say(`New model: ${describeConfig(next.config)}, seeded initialisation. Evaluating the test set…`);
     await next.evaluateTest();
     await refreshPictures();
     say(`New model ready: test −ELBO ${fmt(next.test.at(-1)?.elbo)} nats at initialisation. Press Start to train.`);
@@ -511,6 +514,7 @@ async function loadCheckpoint(file: File) {
     history.replaceState(null, '', location.pathname + settingsToUrl(settings));
     setState('ready');
     say(`Loaded ${file.name}: ${describeConfig(ckpt.config)} at step ${ckpt.step}… evaluating the test set.`);
+    await next.vae.precompile();
     const t = await next.evaluateTest();
     await refreshPictures();
     say(`Loaded ${file.name}: step ${ckpt.step} (epoch ${next.epoch.toFixed(2)}), ${ckpt.adam ? 'Adam state restored' : 'no Adam state (weights only)'}, ` +

@@ -6,6 +6,10 @@ import type { GpuContext } from './device';
 import { bindGroupLayoutFor, sliceOf } from './kernel';
 
 /** One dispatch ready to encode: made once, encoded every step. */
+
+/** What `pipeline()` returns while compileAhead collects: never to be set on a pass. */
+const PENDING_PIPELINE = Object.freeze({ label: 'pending (Runtime.compileAhead is collecting; not for use)' }) as unknown as GPUComputePipeline;
+
 export interface Dispatch {
   label: string;
   pipeline: GPUComputePipeline;
@@ -32,6 +36,8 @@ export class Runtime {
   readonly profile: ExecutionProfile;
   private readonly kernels = new Map<KernelDecl, KernelState>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** While compileAhead collects: the pipelines asked for, by key. */
+  private ahead: Map<string, GPUComputePipelineDescriptor> | null = null;
   /** Bound where a kernel declares a read-only binding that this configuration does not use. */
   readonly placeholder: GPUBuffer;
   /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
@@ -78,14 +84,36 @@ export class Runtime {
       const s = this.state(kernel);
       const constants: Record<string, number> = {};
       for (const n of names) constants[n] = Number(overrides[n]);
-      p = this.device.createComputePipeline({
-        label: key,
-        layout: s.pipelineLayout,
-        compute: { module: s.module, entryPoint, constants },
-      });
+      const descriptor: GPUComputePipelineDescriptor = { label: key, layout: s.pipelineLayout, compute: { module: s.module, entryPoint, constants } };
+      if (this.ahead) {
+        this.ahead.set(key, descriptor);
+        return PENDING_PIPELINE;
+      }
+      p = this.device.createComputePipeline(descriptor);
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Compiles every pipeline that `plan` asks for and this runtime does not hold yet with
+   * createComputePipelineAsync, so later requests find them ready instead of compiling on the
+   * calling thread (in a page: no main-thread stall when a model's first step runs). While `plan`
+   * runs, new pipelines come back as placeholders: what it builds is for finding out which
+   * pipelines are needed, and must be thrown away, never submitted. Returns how many it compiled.
+   */
+  async compileAhead(plan: () => void): Promise<number> {
+    if (this.ahead) throw new Error('Runtime.compileAhead: already collecting pipelines (calls must not nest)');
+    const wanted = new Map<string, GPUComputePipelineDescriptor>();
+    this.ahead = wanted;
+    try {
+      plan();
+    } finally {
+      this.ahead = null;
+    }
+    const made = await Promise.all([...wanted].map(async ([key, d]) => [key, await this.device.createComputePipelineAsync(d)] as const));
+    for (const [key, p] of made) this.pipelines.set(key, p);
+    return made.length;
   }
 
   /** A bind group for every binding of the kernel, by WGSL variable name, with checked ranges. */

@@ -96,6 +96,26 @@ export class GpuVae {
     return p;
   }
 
+  /**
+   * Compiles the pipelines of a training step and of evaluation ahead, asynchronously
+   * (createComputePipelineAsync), so that the first `trainStep`/`evaluate` does not compile them on
+   * the calling thread; in a page that is the difference between a frozen tab and a responsive one
+   * while a new model starts. Optional: without it they compile on first use. Returns how many
+   * pipelines it compiled (0 when the runtime already held them all).
+   */
+  async precompile(): Promise<number> {
+    this.checkLive();
+    const scratch: PassPlan[] = [];
+    try {
+      return await this.rt.compileAhead(() => {
+        scratch.push(planPass(this.rt, this.graph, this.plan, this.config, this.maxBatch, STREAMS.train, true));
+        scratch.push(planPass(this.rt, this.graph, this.plan, this.config, this.maxBatch, STREAMS.evalElbo, false));
+      });
+    } finally {
+      for (const p of scratch) p.destroy();
+    }
+  }
+
   private checkLive() {
     if (this.disposed) throw new Error('GpuVae: used after dispose()');
   }
