@@ -26,6 +26,7 @@ import { buildVaeGraph } from '../src/graph/graph';
 import { PassTimer, sample, type RawSample, type Sampled, type SampleOptions } from './timing';
 import type { MatmulCase, Peer } from './peer';
 import type { Breakdown, Ceilings, CopyPoint, FmaConfig, KernelResult, StepResult, SuiteResults } from './results';
+import { rng, uniformArray } from '../test/util/random';
 
 export interface SuiteOptions {
   quick: boolean;
@@ -126,25 +127,6 @@ function shapeText(c: MatmulCase): string {
 
 function opText(c: MatmulCase): string {
   return `${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}${c.bias ? ' +bias' : ''}${c.activation === 'relu' ? ' relu' : ''}`;
-}
-
-/** mulberry32: seeded uniforms for operands and synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
-  return out;
 }
 
 /**
@@ -252,7 +234,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     const bytes = vec4s * 16 * 2;
     const hit = copyCache.get(bytes);
     if (hit) return hit;
-    const src = storageFrom(device, uniform(vec4s * 4, 11), 'copy src'), dst = storageBuffer(device, vec4s * 4, 'copy dst');
+    const src = storageFrom(device, uniformArray(vec4s * 4, 11), 'copy src'), dst = storageBuffer(device, vec4s * 4, 'copy dst');
     // One vec4 per invocation, and eight in a grid-stride loop (fewer invocations: cheaper on CPU
     // adapters, where each costs more than the copy): the ceiling is the better of the two.
     let point: CopyPoint | undefined;
@@ -306,8 +288,8 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     o.log('\nmatmuls (ours, then each peer on the same operands)');
     const cases: MatmulCase[] = [...vaeMatmuls(128), ...b.squares.map((n) => ({ name: `square ${n}`, M: n, N: n, K: n }))];
     for (const c of cases) {
-      const aData = uniform(c.M * c.K, 1 + c.M + c.K), bData = uniform(c.K * c.N, 2 + c.K + c.N);
-      const biasData = c.bias ? uniform(c.N, 3 + c.N) : undefined;
+      const aData = uniformArray(c.M * c.K, 1 + c.M + c.K), bData = uniformArray(c.K * c.N, 2 + c.K + c.N);
+      const biasData = c.bias ? uniformArray(c.N, 3 + c.N) : undefined;
       const a = storageFrom(device, aData, 'A'), bb = storageFrom(device, bData, 'B');
       const bias = biasData ? storageFrom(device, biasData, 'bias') : undefined;
       const cOut = storageBuffer(device, c.M * c.N, 'C');
@@ -410,18 +392,18 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     };
 
     for (const B of [128, 2048]) {
-      const stats = storageFrom(device, uniform(B * 2 * Z, 21, -1, 1), 'stats');
-      const z = storageBuffer(device, B * Z, 'z'), dz = storageFrom(device, uniform(B * Z, 22), 'dz');
-      const dstats = storageFrom(device, uniform(B * 2 * Z, 23), 'dstats');
+      const stats = storageFrom(device, uniformArray(B * 2 * Z, 21, -1, 1), 'stats');
+      const z = storageBuffer(device, B * Z, 'z'), dz = storageFrom(device, uniformArray(B * Z, 22), 'dz');
+      const dstats = storageFrom(device, uniformArray(B * 2 * Z, 23), 'dstats');
       const r = prepareReparameterize(rt, { batch: B, latent: Z }, { stats, z, dz, dstats }, { seed: 1, stream: 0 });
       await elementwise('reparam fwd', `B=${B}, Z=${Z}`, 'Philox noise in-shader', 12 * B * Z, [r.forward], [{ kernel: REPARAMETERIZE, entry: 'forward' }]);
       await elementwise('reparam bwd', `B=${B}, Z=${Z}`, 'noise recomputed', 24 * B * Z, [r.backward!], [{ kernel: REPARAMETERIZE, entry: 'backward' }]);
       r.destroy();
       [stats, z, dz, dstats].forEach((x) => x.destroy());
 
-      const logits = storageFrom(device, uniform(B * D, 24, -4, 4), 'logits');
+      const logits = storageFrom(device, uniformArray(B * D, 24, -4, 4), 'logits');
       const x = storageFrom(device, syntheticImages(B), 'x');
-      const st = storageFrom(device, uniform(B * 2 * Z, 25, -1, 1), 'stats');
+      const st = storageFrom(device, uniformArray(B * 2 * Z, 25, -1, 1), 'stats');
       const dlogits = storageBuffer(device, B * D, 'dlogits'), dst = storageBuffer(device, B * 2 * Z, 'dstats');
       const terms = storageBuffer(device, 2 * B, 'terms'), loss = storageBuffer(device, 4, 'loss'), totals = storageBuffer(device, 4, 'totals');
       const health = storageBuffer(device, 4, 'health');
@@ -447,7 +429,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
 
       // bias_grad (in the step, not asked for by name): the ReLU layers' (400 columns) and the output layer's (784, identity).
       for (const [cols, act] of [[H, 'relu'], [D, 'identity']] as const) {
-        const dY = storageFrom(device, uniform(B * cols, 26), 'dY'), y = storageFrom(device, uniform(B * cols, 27, 0, 1), 'Y');
+        const dY = storageFrom(device, uniformArray(B * cols, 26), 'dY'), y = storageFrom(device, uniformArray(B * cols, 27, 0, 1), 'Y');
         const dPre = storageBuffer(device, B * cols, 'dPre'), dBias = storageBuffer(device, cols, 'dBias');
         const bytes = 4 * ((act === 'identity' ? 1 : 3) * B * cols + cols);
         for (const schedule of schedules) {
@@ -463,7 +445,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
 
     const arena = buildVaeGraph(DEFAULT_CONFIG).arenaSize;
-    const p = storageFrom(device, uniform(arena, 31, -0.05, 0.05), 'params'), g = storageFrom(device, uniform(arena, 32, -0.01, 0.01), 'grads');
+    const p = storageFrom(device, uniformArray(arena, 31, -0.05, 0.05), 'params'), g = storageFrom(device, uniformArray(arena, 32, -0.01, 0.01), 'grads');
     const m = storageBuffer(device, arena, 'm'), v = storageBuffer(device, arena, 'v');
     const adam = prepareAdam(rt, arena, { lr: 1e-3 }, { params: p, grads: g, m, v });
     await elementwise('adam', `${arena} params`, 'p, m, v read+written, g read', 7 * 4 * arena, [adam.dispatch], [{ kernel: ADAM, entry: 'main' }]);
