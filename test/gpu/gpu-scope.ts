@@ -1,7 +1,7 @@
 // GPU test helpers with no test-runner dependency (the Node tests and the browser test page share
 // them): error scopes that must pop empty, NaN-poisoned outputs, one-pass submission.
 import { storageFrom } from '../../src/gpu/buffers';
-import { encodeDispatches, type Dispatch } from '../../src/gpu/runtime';
+import { runDispatches } from '../../src/runtime-api';
 
 /** Runs `fn` inside validation and out-of-memory scopes; throws what either pops. */
 export async function scoped<T>(device: GPUDevice, fn: () => T | Promise<T>): Promise<T> {
@@ -24,11 +24,5 @@ export function poisoned(device: GPUDevice, floats: number, label: string): GPUB
   return storageFrom(device, new Float32Array(floats).fill(NaN), label);
 }
 
-export async function submit(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
-  const encoder = device.createCommandEncoder({ label: 'test' });
-  const pass = encoder.beginComputePass();
-  encodeDispatches(pass, dispatches);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-}
+/** One compute pass of the dispatches, submitted and waited for: the library's own runDispatches. */
+export const submit = runDispatches;
