@@ -1,15 +1,14 @@
 // The runtime a kernel runs in: the device, a pipeline cache keyed by kernel, entry point and
 // override constants, explicit bind group layouts, and the checks every binding gets (usage, size
 // against the device's limits, offset alignment). Passed explicitly; nothing here is global.
-import type { BufferArg, KernelDecl, OverrideValues } from './kernel';
+import type { BufferArg, KernelDecl, OverrideValues, ReductionSchedule } from './kernel';
 import type { GpuContext } from './device';
 import { bindGroupLayoutFor, sliceOf } from './kernel';
-
-/** One dispatch ready to encode: made once, encoded every step. */
 
 /** What `pipeline()` returns while compileAhead collects: never to be set on a pass. */
 const PENDING_PIPELINE = Object.freeze({ label: 'pending (Runtime.compileAhead is collecting; not for use)' }) as unknown as GPUComputePipeline;
 
+/** One dispatch ready to encode: made once, encoded every step. */
 export interface Dispatch {
   label: string;
   pipeline: GPUComputePipeline;
@@ -54,6 +53,11 @@ export class Runtime {
   /** A runtime whose execution profile follows the adapter (software adapters run the CPU schedules). */
   static forContext(ctx: GpuContext): Runtime {
     return new Runtime(ctx.device, { profile: ctx.adapterInfo.isSoftware ? 'cpu' : 'gpu' });
+  }
+
+  /** Whether a reduction runs its serial schedule: asked for, or 'auto' on a CPU-backed adapter. */
+  serial(schedule: ReductionSchedule = 'auto'): boolean {
+    return schedule === 'serial' || (schedule === 'auto' && this.profile === 'cpu');
   }
 
   private state(kernel: KernelDecl): KernelState {

@@ -51,8 +51,7 @@ export function prepareBiasGrad(
     requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
   }
   const dims = rt.uniform(`${label} dims`, packUniform([['u32', rows], ['u32', cols], ['u32', 0], ['u32', 0]]));
-  const schedule = shape.schedule ?? 'auto';
-  const serial = schedule === 'serial' || (schedule === 'auto' && rt.profile === 'cpu');
+  const serial = rt.serial(shape.schedule);
   const pipeline = rt.pipeline(BIAS_GRAD, serial ? 'main_serial' : 'main', { ACT: activationCode(act) });
   const identity = act === 'identity';
   const bindGroup = rt.bindGroup(BIAS_GRAD, {

@@ -98,7 +98,7 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
     terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
-  const serial = (shape.schedule ?? 'auto') === 'serial' || ((shape.schedule ?? 'auto') === 'auto' && rt.profile === 'cpu');
+  const serial = rt.serial(shape.schedule);
   const perExample = serial
     ? { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(B / 16)) }
     : { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) };

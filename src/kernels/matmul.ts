@@ -51,6 +51,11 @@ export function vec4Compatible(s: MatmulShape): boolean {
   return s.transA ? s.M % 4 === 0 : s.K % 4 === 0;
 }
 
+/** The schedule 'auto' picks: matmul_vec4 on CPU-backed adapters when the shape allows it. */
+export function autoVariant(rt: Runtime, s: MatmulShape): 'vec4' | 'tiled' {
+  return rt.profile === 'cpu' && vec4Compatible(s) ? 'vec4' : 'tiled';
+}
+
 export interface MatmulBuffers {
   a: BufferArg;
   b: BufferArg;
@@ -73,7 +78,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   if (buf.bias) requireFloats(label, 'bias', buf.bias, N, `N = ${N}`);
   requireFloats(label, 'C', buf.c, M * N, `M×N = ${M}×${N}`);
   const variant = shape.variant ?? 'auto';
-  const vec4 = variant === 'vec4' || (variant === 'auto' && rt.profile === 'cpu' && vec4Compatible(shape));
+  const vec4 = (variant === 'auto' ? autoVariant(rt, shape) : variant) === 'vec4';
   if (vec4 && !vec4Compatible(shape)) {
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
