@@ -16,22 +16,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Page } from 'puppeteer-core';
 import { acquireDevice, type GpuContext, type SoftwareDriver } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
 import { GpuVae } from '../src/model/gpu-vae';
-import { train } from '../src/train/trainer';
+import { stepsPerEpoch, train } from '../src/train/trainer';
 import type { Dataset } from '../src/data/dataset';
 import { machineInfo, monitorLoad, othersCpu, quietGate, sampleLoad, waitForQuiet } from './machine';
 import { computeTargets, markdown } from './report';
 import { runSuite, stepFlops, syntheticImages } from './suite';
 import { tfjsPeer } from './tfjs-peer';
+import { stats } from './timing';
+import { serveStatic } from '../test/browser/static-server';
 import type { Peer } from './peer';
 import type { BenchFile, EpochResult, LoadSample, StepResult, SuiteResults } from './results';
 
@@ -84,34 +84,12 @@ async function buildPage(): Promise<string> {
   return outDir;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.map': 'application/json',
-};
-
-/** A static server on 127.0.0.1, cross-origin isolated (COOP/COEP) so tfjs-wasm may use threads. */
-async function serve(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const base = resolve(root);
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
-    if (!file.startsWith(base)) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cache-control': 'no-store',
-      }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(() => ok())) };
-}
+/** The page's server: cross-origin isolated (COOP/COEP) so tfjs-wasm may use threads. */
+const serve = (root: string) => serveStatic(root, {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cache-control': 'no-store',
+});
 
 /** test/browser/chromium.ts (shared with the browser tests), compiled at run time with its imports left to node_modules. */
 async function loadChromiumLauncher(): Promise<typeof import('../test/browser/chromium')> {
@@ -297,9 +275,8 @@ async function ourEpoch(ctx: GpuContext): Promise<EpochResult> {
   try {
     const metrics = await train(vae, { epochs: 1 + EPOCH.timed, batch: EPOCH.batch, train: trainSet, test: testSet });
     const seconds = metrics.slice(1).map((m) => m.seconds);
-    const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)];
     log(`  webgpu-vae epoch: ${seconds.map((x) => x.toFixed(2)).join(', ')} s (${metrics.at(-1)!.step - metrics[0].step} steps; train −ELBO ${metrics.map((m) => m.train.elbo.toFixed(1)).join(' → ')})`);
-    return { impl: 'webgpu-vae', examples: EPOCH.examples, batch: EPOCH.batch, steps: Math.ceil(EPOCH.examples / EPOCH.batch), seconds, medianSeconds: median };
+    return { impl: 'webgpu-vae', examples: EPOCH.examples, batch: EPOCH.batch, steps: stepsPerEpoch(EPOCH.examples, EPOCH.batch), seconds, medianSeconds: stats(seconds).median };
   } finally {
     vae.dispose();
     rt.destroy();
@@ -322,7 +299,7 @@ async function pytorchEpoch(errors: string[], gpu: boolean): Promise<EpochResult
     log(`  pytorch-${cuda ? 'cuda' : 'cpu'} epoch: ${seconds.map((x) => x.toFixed(2)).join(', ')} s (torch ${j.torch_version}${j.cuda_device ? ` on ${j.cuda_device}` : `, ${threads} threads`})`);
     return {
       impl: cuda ? 'pytorch-cuda' : 'pytorch-cpu', examples: EPOCH.examples, batch: EPOCH.batch, steps: j.bench_epochs.steps, seconds,
-      medianSeconds: [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)],
+      medianSeconds: stats(seconds).median,
       note: `torch ${j.torch_version}${j.cuda_device ? ` on ${j.cuda_device}` : `, ${threads} threads`}`,
     };
   } catch (e) {

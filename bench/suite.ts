@@ -12,7 +12,7 @@ import { describeAdapter, type GpuContext } from '../src/gpu/device';
 import { bindGroupLayoutFor, type KernelDecl, type OverrideValues } from '../src/gpu/kernel';
 import { Runtime, encodeDispatches, packUniform, type Dispatch } from '../src/gpu/runtime';
 import { readFloats, storageBuffer, storageFrom } from '../src/gpu/buffers';
-import { MATMUL, MATMUL_VEC4, matmulFlops, prepareMatmul, vec4Compatible, type MatmulShape } from '../src/kernels/matmul';
+import { MATMUL, MATMUL_VEC4, autoVariant, matmulFlops, prepareMatmul, vec4Compatible, type MatmulShape } from '../src/kernels/matmul';
 import { activationCode } from '../src/kernels/activation';
 import { REPARAMETERIZE, prepareReparameterize } from '../src/kernels/reparameterize';
 import { ELBO, prepareElbo } from '../src/kernels/elbo';
@@ -294,7 +294,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       const bias = biasData ? storageFrom(device, biasData, 'bias') : undefined;
       const cOut = storageBuffer(device, c.M * c.N, 'C');
       const shape: MatmulShape = { M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB, activation: c.activation ?? 'identity' };
-      const auto = rt.profile === 'cpu' && vec4Compatible(shape) ? 'vec4' : 'tiled';
+      const auto = autoVariant(rt, shape);
       const variants: ('vec4' | 'tiled')[] = [auto];
       const other = auto === 'vec4' ? 'tiled' : 'vec4';
       // The other schedule too (full runs; not on the big squares, where the tiled one takes minutes on SwiftShader).
@@ -409,7 +409,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       const health = storageBuffer(device, 4, 'health');
       // The reduction schedule this adapter's profile picks ('serial' on CPU adapters, 'tree' on GPUs),
       // and in full runs the other one too.
-      const schedules: ('tree' | 'serial')[] = [rt.profile === 'cpu' ? 'serial' : 'tree'];
+      const schedules: ('tree' | 'serial')[] = [rt.serial() ? 'serial' : 'tree'];
       if (b.alternates) schedules.push(schedules[0] === 'serial' ? 'tree' : 'serial');
       for (const schedule of schedules) {
         const primary = schedule === schedules[0];

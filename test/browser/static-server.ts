@@ -1,5 +1,6 @@
 // A minimal static file server on 127.0.0.1 (random port) for built pages under test: what any
-// static host would do, with correct MIME types for .js, .wasm and .bin, and nothing else.
+// static host would do, with correct MIME types for .js, .wasm and .bin, and any extra headers asked
+// for (the benchmark page's COOP/COEP); nothing else. Shared by the browser tests and bench/main.ts.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -16,7 +17,7 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+export async function serveStatic(root: string, headers: Record<string, string> = {}): Promise<StaticServer> {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -27,7 +28,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }
