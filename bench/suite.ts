@@ -591,10 +591,10 @@ async function stepBreakdown(ctx: GpuContext, batch: number, samples: number, x:
   const device = ctx.device;
   const rt = Runtime.forContext(ctx);
   const vae = new GpuVae(rt, {}, { maxBatch: batch });
-  const pass = planPass(rt, vae.graph, vae.plan, vae.config, batch, STREAMS.train, true);
+  const pass = planPass(rt, vae.graph, vae.plan, { batch, seed: vae.config.seed, stream: STREAMS.train, training: true });
   const adam = planAdam(rt, vae.graph, vae.plan, vae.config.adam);
   const dispatches = [...pass.forward, ...pass.backward, adam.dispatch];
-  device.queue.writeBuffer(vae.plan.activations.get(vae.graph.input)!, 0, x.buffer, x.byteOffset, x.byteLength);
+  device.queue.writeBuffer(vae.plan.activations.get(vae.graph.io.input)!, 0, x.buffer, x.byteOffset, x.byteLength);
   const n = dispatches.length;
   const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
   const resolve = device.createBuffer({ size: 16 * n, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });

@@ -6,25 +6,20 @@
 // GpuVae's maxBatch is the batch size, so the test −ELBO uses the same noise as `npm run train`;
 // a checkpoint moves between the two and continues the same run. No DOM here.
 import { GpuVae } from '../src/model/gpu-vae';
-import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../src/model/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../src/model/checkpoint';
 import type { VaeConfig } from '../src/model/config';
 import type { Runtime } from '../src/gpu/runtime';
 import type { MnistSplit } from '../src/data/mnist';
 import type { LossSample } from '../src/train/readback';
-import { epochOrder, snapshotState, stepsPerEpoch } from '../src/train/trainer';
+import { snapshotState } from '../src/train/trainer';
+import { StepDriver, TrainingStopped } from '../src/train/driver';
 
 /**
- * One point of a loss curve, in nats per example: the reconstruction term −log p(x|z), the KL term,
- * −ELBO = rec + KL (the bound on −log p(x), whatever β is) and the training objective rec + β·KL
- * (the library's `loss`; equal to −ELBO when β = 1).
+ * One point of a loss curve, in nats per example: each of the objective's parts by name (for the
+ * ELBO: rec = −log p(x|z) and kl), the bound on −log p(x) under the objective's key (elbo = rec + KL
+ * whatever β is) and the training objective itself (rec + β·KL, the library's `loss`).
  */
-export interface LossPoint {
-  step: number;
-  elbo: number;
-  rec: number;
-  kl: number;
-  objective: number;
-}
+export type LossPoint = { step: number; objective: number } & Record<string, number>;
 
 export type StopReason = 'paused' | 'budget' | 'diverged' | 'error';
 
@@ -64,8 +59,7 @@ export class Session {
   private running = false;
   private loop: Promise<void> | null = null;
   private gpu: Promise<unknown> = Promise.resolve();
-  private order: { epoch: number; order: Uint32Array } | null = null;
-  private readonly xbuf: Float32Array;
+  private readonly driver: StepDriver;
   private disposed = false;
   /** Set by dispose(): the stop skips its closing test evaluation. */
   private discarding = false;
@@ -75,8 +69,14 @@ export class Session {
     this.vae = vae;
     this.config = vae.config;
     this.batch = batch;
-    this.perEpoch = stepsPerEpoch(data.train.count, batch);
-    this.xbuf = new Float32Array(batch * vae.config.inputDim);
+    this.driver = new StepDriver(vae, data.train, batch);
+    this.perEpoch = this.driver.perEpoch;
+  }
+
+  /** A loss point from a loss and its parts. */
+  private point(step: number, loss: number, parts: Record<string, number>): LossPoint {
+    const o = this.vae.objective;
+    return { step, ...parts, [o.labels.key]: o.bound(parts), objective: loss };
   }
 
   /** A fresh model (seeded init) for a config and batch size. */
@@ -97,9 +97,7 @@ export class Session {
     const saved = Number(state.extra?.batch);
     const fromCheckpoint = Number.isInteger(saved) && saved >= 1;
     const b = Math.min(fromCheckpoint ? saved : fallbackBatch, data.train.count);
-    const vae = new GpuVae(rt, state.config, { maxBatch: b, params: state.params });
-    if (state.adam) vae.writeOptimizer(state.adam.m, state.adam.v, state.step);
-    else vae.step = state.step;
+    const vae = restoreState(state, (config, params) => new GpuVae(rt, config, { maxBatch: b, params }));
     return { session: new Session(rt, data, vae, b), state, batchFrom: fromCheckpoint ? 'checkpoint' : 'page' };
   }
 
@@ -133,7 +131,7 @@ export class Session {
   evaluateTest(): Promise<LossPoint> {
     return this.exclusive(async () => {
       const t = await this.vae.evaluate(this.data.test.images, this.data.test.count);
-      const p: LossPoint = { step: this.vae.step, elbo: t.rec + t.kl, rec: t.rec, kl: t.kl, objective: t.loss };
+      const p = this.point(this.vae.step, t.loss, t.parts);
       const last = this.test.at(-1);
       if (last?.step === p.step) this.test[this.test.length - 1] = p;
       else this.test.push(p);
@@ -251,56 +249,34 @@ export class Session {
    * sums since the last reset, and are reset right after the copy. Returns a message on NaN/Inf.
    */
   private async slice(stopAt: number): Promise<string | null> {
-    const c = this.config;
-    const n = this.data.train.count;
-    const D = c.inputDim;
     const t0 = performance.now();
     const startStep = this.vae.step;
     // Reads per second of GPU progress: enough that pausing is prompt at any speed.
     const pace = Math.max(1, Math.min(TRAIN_POINT_EVERY, Math.floor(this.stepsPerSecond / 8)));
-    let pending: Promise<LossSample> | null = null;
-    const settle = async (s: Promise<LossSample>) => {
-      const r = await s;
-      if (r.firstNonFiniteStep > 0 || !Number.isFinite(r.loss)) {
-        return `the loss became NaN or infinite at step ${r.firstNonFiniteStep || r.step}: lower the learning rate and press Reset`;
-      }
-      if (r.step % TRAIN_POINT_EVERY === 0 && r.totals[3] > 0) {
-        const [l, rec, kl, count] = r.totals;
-        this.train.push({ step: r.step, elbo: (rec + kl) / count, rec: rec / count, kl: kl / count, objective: l / count });
+    const settle = (r: LossSample | null) => {
+      if (r && r.step % TRAIN_POINT_EVERY === 0 && r.totals[r.totals.length - 1] > 0) {
+        const count = r.totals[r.totals.length - 1];
+        const parts = Object.fromEntries(this.vae.objective.parts.map((name, i) => [name, r.totals[1 + i] / count]));
+        this.train.push(this.point(r.step, r.totals[0] / count, parts));
         this.events.onHistory?.();
       }
-      return null;
     };
-    while (true) {
-      const step = this.vae.step;
-      const epoch = Math.floor(step / this.perEpoch);
-      const i = step - epoch * this.perEpoch;
-      if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(c.seed, epoch, n) };
-      const order = this.order.order;
-      const b = Math.min(this.batch, n - i * this.batch);
-      const x = this.xbuf.subarray(0, b * D);
-      const images = this.data.train.images;
-      for (let j = 0; j < b; j++) {
-        const src = order[i * this.batch + j]! * D;
-        x.set(images.subarray(src, src + D), j * D);
+    try {
+      while (true) {
+        const next = this.vae.step + 1;
+        const done = !this.running || next >= stopAt || performance.now() - t0 > 120;
+        const point = next % TRAIN_POINT_EVERY === 0;
+        const read = point || next % pace === 0 || done;
+        const { copied, sample } = await this.driver.step(read);
+        // A train point's step copied the totals: reset them for the next point.
+        if (copied && point) this.vae.resetTotals();
+        settle(sample);
+        if (done) break;
       }
-      const next = step + 1;
-      const done = !this.running || next >= stopAt || performance.now() - t0 > 120;
-      const point = next % TRAIN_POINT_EVERY === 0;
-      const sample = this.vae.trainStep(x, point || next % pace === 0 || done);
-      if (sample && point) this.vae.resetTotals();
-      if (sample) {
-        if (pending) {
-          const bad = await settle(pending);
-          if (bad) return bad;
-        }
-        pending = sample;
-      }
-      if (done) break;
-    }
-    if (pending) {
-      const bad = await settle(pending);
-      if (bad) return bad;
+      settle(await this.driver.drain());
+    } catch (e) {
+      if (!(e instanceof TrainingStopped)) throw e;
+      return `the loss became NaN or infinite at step ${e.step}: lower the learning rate and press Reset`;
     }
     const now = performance.now();
     this.rates.push({ steps: this.vae.step - startStep, ms: now - t0, at: now });

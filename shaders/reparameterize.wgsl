@@ -12,14 +12,14 @@
 // from elbo.wgsl). CPU twin: src/cpu/reparameterize.ts.
 
 struct Params {
-  count: u32,    // B·Z
+  count: u32,    // B·S·Z: z has S rows (samples) per example, row r = b·S + s
   Z: u32,
   seed_lo: u32,
   seed_hi: u32,
   step: u32,
   stream: u32,
+  samples: u32,  // S; stats has one row per example
   _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -96,13 +96,14 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   for (var q = 0u; q < 4u; q++) {
     let i = first + q;
     if (i >= params.count) { break; }
-    let mu_at = b * 2u * params.Z + j;
+    let mu_at = (b / params.samples) * 2u * params.Z + j;
     z[i] = stats[mu_at] + exp(0.5 * stats[mu_at + params.Z]) * eps[q];
     j++;
     if (j == params.Z) { j = 0u; b++; }
   }
 }
 
+// S = 1 only: each stats element has one z element, so invocations never add into the same place.
 @compute @workgroup_size(256)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let g = flat_index(gid, groups);
@@ -122,4 +123,28 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     j++;
     if (j == params.Z) { j = 0u; b++; }
   }
+}
+
+// Any S: one invocation per stats element (example e, latent j) sums its S samples' contributions
+// (the noise of element i = (e·S + s)·Z + j is normal i mod 4 of group ⌊i / 4⌋), so no two
+// invocations add into the same place.
+@compute @workgroup_size(256)
+fn backward_samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let t = flat_index(gid, groups);
+  let S = params.samples;
+  if (t * S >= params.count) { return; }
+  let e = t / params.Z;
+  let j = t % params.Z;
+  var sum_d = 0.0;
+  var sum_de = 0.0;
+  for (var s = 0u; s < S; s++) {
+    let i = (e * S + s) * params.Z + j;
+    let d = dz[i];
+    sum_d += d;
+    sum_de += d * gaussians(i / 4u)[i % 4u];
+  }
+  let mu_at = e * 2u * params.Z + j;
+  let lv_at = mu_at + params.Z;
+  dstats[mu_at] += sum_d;
+  dstats[lv_at] += sum_de * 0.5 * exp(0.5 * stats[lv_at]);
 }

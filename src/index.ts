@@ -29,7 +29,8 @@ export type { Activation } from './kernels/activation';
 
 // The VAE
 export { GpuVae } from './model/gpu-vae';
-export type { GpuVaeOptions, LossTotals } from './model/gpu-vae';
+export type { GpuVaeOptions } from './model/gpu-vae';
+export type { LossTotals } from './train/readback';
 export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
 export type { VaeConfig, VaeConfigInput } from './model/config';

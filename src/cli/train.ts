@@ -12,7 +12,7 @@ import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { validateDataset, type Dataset } from '../data/dataset';
 import { resolveConfig, describeConfig, type VaeConfig, type VaeConfigInput } from '../model/config';
-import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../model/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
 import { writeFileAtomic } from '../model/checkpoint-file';
 import { GpuVae } from '../model/gpu-vae';
 import { CpuBackend } from '../train/cpu-backend';
@@ -229,13 +229,13 @@ export async function main(argv: string[]): Promise<number> {
     const ctx = await acquireDevice({ softwareDriver: cli.driver });
     console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
     const rt = Runtime.forContext(ctx);
-    const vae = new GpuVae(rt, config, { maxBatch: Math.min(batch, data.train.count), params: resumed?.params });
-    if (resumed?.adam) vae.writeOptimizer(resumed.adam.m, resumed.adam.v, resumed.step);
+    const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch: Math.min(batch, data.train.count), params });
+    const vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
     backend = vae;
     cleanup = () => { vae.dispose(); rt.destroy(); ctx.destroy(); };
   } else {
-    const cpu = new CpuBackend(config, resumed?.params, Math.min(batch, data.train.count));
-    if (resumed?.adam) cpu.writeOptimizer(resumed.adam.m, resumed.adam.v, resumed.step);
+    const make = (c: VaeConfig, params?: Float32Array) => new CpuBackend(c, params, Math.min(batch, data.train.count));
+    const cpu = resumed ? restoreState({ ...resumed, config }, make) : make(config);
     console.log('backend: CPU reference (float64)');
     backend = cpu;
   }
@@ -278,7 +278,9 @@ export async function main(argv: string[]): Promise<number> {
       },
       onEpoch: async (m, state) => {
         if (tty) process.stderr.write('\n');
-        console.log(`epoch ${m.epoch}/${cli.epochs}: train −ELBO ${fmt(m.train.elbo)} (rec ${fmt(m.train.rec)}, KL ${fmt(m.train.kl)}) · test −ELBO ${fmt(m.test.elbo)} (rec ${fmt(m.test.rec)}, KL ${fmt(m.test.kl)}) nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
+        const { labels, parts } = backend.objective;
+        const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
+        console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
         history.push(m);
         await writeFileAtomic(checkpointPath, encodeCheckpoint(await state()));
         await writeMetrics();
@@ -302,10 +304,11 @@ export async function main(argv: string[]): Promise<number> {
   if (cli.evalK > 0) {
     const t0 = performance.now();
     lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK);
-    console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ −ELBO ${fmt(history.at(-1)!.test.elbo)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const { labels } = backend.objective;
+    console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${labels.loss} ${fmt(history.at(-1)!.test[labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   await writeMetrics({
-    final: { step: backend.step, testNegElbo: history.at(-1)?.test.elbo, ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+    final: { step: backend.step, testNegElbo: history.at(-1)?.test[backend.objective.labels.key], ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
   });
   await writeImages(out, backend, data.test, config);
   // The last epoch's checkpoint is the final state; write it again only if none exists yet.

@@ -40,15 +40,22 @@ export function unitInterval23(x: number): number {
 }
 
 /**
+ * The Philox key of a seed: its low and high 32 bits. The one place a seed becomes key words (the
+ * GPU's noise, initialisation, shuffling and binarization all take it from here).
+ */
+export function seedKey(seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer below 2^53, got ${seed}`);
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
+/**
  * The four standard normals of group g: Box–Muller on Philox words (r0, r1) gives
  * R·cos 2πt, R·sin 2πt with R = √(−2 ln u(r0)), t = u(r1), u = unitInterval23; (r2, r3) gives
  * the other two.
  * Counter (g, step, stream, 0), key (seed low and high 32 bits).
  */
 export function gaussianGroup(seed: number, step: number, stream: number, group: number): [number, number, number, number] {
-  const seedLo = seed >>> 0;
-  const seedHi = Math.floor(seed / 4294967296) >>> 0;
-  const r = philox4x32([group, step, stream, 0], [seedLo, seedHi]);
+  const r = philox4x32([group, step, stream, 0], seedKey(seed));
   const r1 = Math.sqrt(-2 * Math.log(unitInterval23(r[0]))), t1 = 2 * Math.PI * unitInterval23(r[1]);
   const r2 = Math.sqrt(-2 * Math.log(unitInterval23(r[2]))), t2 = 2 * Math.PI * unitInterval23(r[3]);
   return [r1 * Math.cos(t1), r1 * Math.sin(t1), r2 * Math.cos(t2), r2 * Math.sin(t2)];

@@ -1,4 +1,5 @@
-// CPU twin of shaders/reparameterize.wgsl (float64). stats is B×2Z (μ | logvar), z and dz are B×Z.
+// CPU twin of shaders/reparameterize.wgsl (float64). stats is B×2Z (μ | logvar), z and dz are B·S×Z
+// (S samples per example, row b·S + s).
 //   forward:  z = μ + exp(½ logvar)·ε
 //   backward: dμ += dz,  dlogvar += dz·ε·½·exp(½ logvar)
 // ε of element i = b·Z + j = 4g + q is normal q of Philox group g (src/cpu/philox.ts, gaussianGroup).
@@ -20,14 +21,15 @@ export function noiseFor(noise: CpuNoise, count: number): Float64Array {
   return eps;
 }
 
-export function reparameterizeForward(stats: ArrayLike<number>, B: number, Z: number, noise: CpuNoise): Float64Array {
-  const z = new Float64Array(B * Z);
-  const epsilon = noiseFor(noise, B * Z);
-  for (let b = 0; b < B; b++) {
+/** z has S rows per example (row r = b·S + s), each drawing its own noise; stats one row per example. */
+export function reparameterizeForward(stats: ArrayLike<number>, B: number, Z: number, noise: CpuNoise, S = 1): Float64Array {
+  const z = new Float64Array(B * S * Z);
+  const epsilon = noiseFor(noise, B * S * Z);
+  for (let r = 0; r < B * S; r++) {
+    const b = Math.floor(r / S);
     for (let j = 0; j < Z; j++) {
-      const i = b * Z + j;
-      const eps = epsilon[i];
-      z[i] = stats[b * 2 * Z + j] + Math.exp(0.5 * stats[b * 2 * Z + Z + j]) * eps;
+      const i = r * Z + j;
+      z[i] = stats[b * 2 * Z + j] + Math.exp(0.5 * stats[b * 2 * Z + Z + j]) * epsilon[i];
     }
   }
   return z;
@@ -41,12 +43,14 @@ export function reparameterizeBackward(
   B: number,
   Z: number,
   noise: CpuNoise,
+  S = 1,
 ): Float64Array {
   const out = Float64Array.from(dstats);
-  const epsilon = noiseFor(noise, B * Z);
-  for (let b = 0; b < B; b++) {
+  const epsilon = noiseFor(noise, B * S * Z);
+  for (let r = 0; r < B * S; r++) {
+    const b = Math.floor(r / S);
     for (let j = 0; j < Z; j++) {
-      const i = b * Z + j;
+      const i = r * Z + j;
       const eps = epsilon[i];
       const mu = b * 2 * Z + j;
       const lv = mu + Z;

@@ -1,86 +1,96 @@
-// The op graph of an MLP VAE: a chain of linear layers (with activation), the reparameterization and
-// the fused ELBO, over named tensors. Parameters live in one arena, each tensor 64-float aligned so it
-// can be bound on its own (256-byte storage offsets) and updated by one Adam dispatch over the arena.
-import type { Activation } from '../kernels/activation';
+// The op graph of a VAE from its layer lists: the encoder's layers from the data x to stats
+// (μ | log σ²), the reparameterization to z (`samples` rows per example), the decoder's layers to
+// the logits, and the objective. Every op's shape rule checks its inputs as the graph is built.
+// Parameters live in one arena, each tensor 64-float aligned so it can be bound on its own
+// (256-byte storage offsets) and updated by one Adam dispatch over the arena.
 import type { VaeConfig } from '../model/config';
+import { modelLayers } from '../model/config';
+import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
+import { REPARAMETERIZE_OP } from '../ops/reparameterize';
+import type { LayerSpec, ObjectiveKind, OpNode, ParamSpec, Stage, TensorShape, TensorSpec } from './op';
 
-/** An activation tensor: `width` floats per example. */
-export interface TensorSpec {
-  name: string;
-  width: number;
-}
-
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  /** Offset in floats inside the parameter arena (a multiple of PARAM_ALIGN). */
-  offset: number;
-  size: number;
-  /** nn.Linear's default init bound: U(−1/√fan_in, 1/√fan_in). */
-  initBound: number;
-}
-
-export type Op =
-  | { kind: 'linear'; name: string; input: string; output: string; inDim: number; outDim: number; activation: Activation; weight: ParamSpec; bias: ParamSpec }
-  | { kind: 'reparameterize'; name: string; input: string; output: string; latent: number }
-  | { kind: 'elbo'; name: string; logits: string; target: string; stats: string };
+export type { ParamSpec, TensorSpec } from './op';
 
 export interface Graph {
-  ops: Op[];
+  ops: OpNode[];
   tensors: TensorSpec[];
   params: ParamSpec[];
   /** Floats in the parameter arena (a multiple of 4). */
   arenaSize: number;
-  /** The tensors that name the encoder's μ | logvar and the latent sample. */
-  stats: string;
-  z: string;
-  logits: string;
-  input: string;
+  /** The VAE's tensors by role: the data, the encoder's μ | logvar, the latent sample, the decoder's output. */
+  io: { input: string; stats: string; z: string; logits: string };
+  /** The objective op (the last op). */
+  objective: OpNode & { kind: ObjectiveKind };
 }
 
 /** Floats: 64 × 4 bytes = 256, the largest minStorageBufferOffsetAlignment WebGPU allows. */
 export const PARAM_ALIGN = 64;
 
-export function buildVaeGraph(c: VaeConfig): Graph {
-  const ops: Op[] = [];
-  const tensors: TensorSpec[] = [{ name: 'x', width: c.inputDim }];
+const widthOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS): Graph {
+  const ops: OpNode[] = [];
+  const tensors: TensorSpec[] = [];
   const params: ParamSpec[] = [];
+  const byName = new Map<string, TensorSpec>();
   let arena = 0;
-  const param = (name: string, shape: number[], fanIn: number): ParamSpec => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const p = { name, shape, offset: arena, size, initBound: 1 / Math.sqrt(fanIn) };
-    arena += Math.ceil(size / PARAM_ALIGN) * PARAM_ALIGN;
-    params.push(p);
-    return p;
+  const tensor = (name: string, t: TensorShape) => {
+    if (byName.has(name)) throw new Error(`graph: two tensors are named '${name}'`);
+    const spec = { name, shape: [...t.shape], perSample: t.perSample, width: widthOf(t.shape) };
+    tensors.push(spec);
+    byName.set(name, spec);
   };
-  const linear = (name: string, input: string, inDim: number, output: string, outDim: number, activation: Activation) => {
-    tensors.push({ name: output, width: outDim });
-    ops.push({
-      kind: 'linear', name, input, output, inDim, outDim, activation,
-      weight: param(`${name}.weight`, [inDim, outDim], inDim),
-      bias: param(`${name}.bias`, [outDim], inDim),
+  const add = (op: Omit<OpNode, 'kind'> & { kind: OpNode['kind'] }) => {
+    const shapes = Object.fromEntries(Object.entries(op.inputs).map(([role, t]) => [role, byName.get(t)!]));
+    const out = op.kind.shape(op.name, op.attrs, shapes);
+    for (const [role, t] of Object.entries(op.outputs)) {
+      if (!out[role]) throw new Error(`graph: ${op.name} (${op.kind.name}) gives no output '${role}'`);
+      tensor(t, out[role]);
+    }
+    ops.push(op);
+  };
+  const layers = (list: LayerSpec[], prefix: string, stage: Stage, input: string, last: string) => {
+    let prev = input;
+    list.forEach((spec, i) => {
+      const name = spec.name ?? `${prefix}.${i}`;
+      const kind = registry.layer(spec.kind, `layer ${name}`);
+      const { attrs, params: wanted } = kind.layer(spec, byName.get(prev)!, name);
+      const placed: Record<string, ParamSpec> = {};
+      for (const p of wanted) {
+        const size = widthOf(p.shape);
+        const spec: ParamSpec = { name: `${name}.${p.role}`, shape: p.shape, offset: arena, size, initBound: 1 / Math.sqrt(p.fanIn), ...(p.init !== undefined ? { init: p.init } : {}) };
+        arena += Math.ceil(size / PARAM_ALIGN) * PARAM_ALIGN;
+        params.push(spec);
+        placed[p.role] = spec;
+      }
+      const output = i === list.length - 1 ? last : `${name}.out`;
+      add({ kind, name, stage, inputs: { x: prev }, outputs: { y: output }, params: placed, attrs });
+      prev = output;
     });
+    if (list.length === 0) throw new Error(`config: the ${prefix} needs at least one layer`);
   };
-  let prev = 'x', width = c.inputDim;
-  c.encoderHidden.forEach((h, i) => {
-    linear(`encoder.${i}`, prev, width, `encoder.${i}.out`, h, c.activation);
-    prev = `encoder.${i}.out`; width = h;
-  });
-  linear('encoder.head', prev, width, 'stats', 2 * c.latent, 'identity');
-  tensors.push({ name: 'z', width: c.latent });
-  ops.push({ kind: 'reparameterize', name: 'reparameterize', input: 'stats', output: 'z', latent: c.latent });
-  prev = 'z'; width = c.latent;
-  c.decoderHidden.forEach((h, i) => {
-    linear(`decoder.${i}`, prev, width, `decoder.${i}.out`, h, c.activation);
-    prev = `decoder.${i}.out`; width = h;
-  });
-  linear('decoder.out', prev, width, 'logits', c.inputDim, 'identity');
-  ops.push({ kind: 'elbo', name: 'elbo', logits: 'logits', target: 'x', stats: 'stats' });
-  return { ops, tensors, params, arenaSize: arena, stats: 'stats', z: 'z', logits: 'logits', input: 'x' };
+  const io = { input: 'x', stats: 'stats', z: 'z', logits: 'logits' };
+  tensor(io.input, { shape: [c.inputDim], perSample: false });
+  const { encoder, decoder } = modelLayers(c);
+  layers(encoder, 'encoder', 'encoder', io.input, io.stats);
+  add({ kind: REPARAMETERIZE_OP, name: 'reparameterize', stage: 'sample', inputs: { stats: io.stats }, outputs: { z: io.z }, params: {}, attrs: { latent: c.latent } });
+  layers(decoder, 'decoder', 'decoder', io.z, io.logits);
+  const objective = registry.objective(c.objective ?? 'elbo');
+  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats }, outputs: {}, params: {}, attrs: objective.attrs(c) });
+  return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'] };
+}
+
+export function tensorSpec(g: Graph, name: string): TensorSpec {
+  const t = g.tensors.find((s) => s.name === name);
+  if (!t) throw new Error(`graph: no tensor '${name}'`);
+  return t;
 }
 
 export function tensorWidth(g: Graph, name: string): number {
-  const t = g.tensors.find((s) => s.name === name);
-  if (!t) throw new Error(`graph: no tensor '${name}'`);
-  return t.width;
+  return tensorSpec(g, name).width;
+}
+
+/** The tensors whose gradients a backward pass needs: all but the data. */
+export function needsGrad(g: Graph, tensor: string): boolean {
+  return tensor !== g.io.input;
 }

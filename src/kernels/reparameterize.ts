@@ -5,11 +5,12 @@ import source from '../../shaders/reparameterize.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
+import { seedKey } from '../cpu/philox';
 
 export const REPARAMETERIZE: KernelDecl = {
   name: 'reparameterize',
   source,
-  entryPoints: ['forward', 'backward'],
+  entryPoints: ['forward', 'backward', 'backward_samples'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform' },
     { binding: 1, name: 'stats', type: 'read-only-storage' },
@@ -28,12 +29,6 @@ export interface NoiseKey {
   stream: number;
 }
 
-export function seedWords(seed: number): [number, number] {
-  if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new Error(`seed must be a non-negative integer below 2^53, got ${seed}`);
-  }
-  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
-}
 
 export interface ReparamBuffers {
   /** B×2Z: μ then logvar per row. */
@@ -57,28 +52,32 @@ export interface PreparedReparam {
 
 export function prepareReparameterize(
   rt: Runtime,
-  shape: { batch: number; latent: number },
+  shape: { batch: number; latent: number; samples?: number },
   buf: ReparamBuffers,
   noise: NoiseKey,
   label = 'reparameterize',
 ): PreparedReparam {
   const { batch, latent } = shape;
+  const samples = shape.samples ?? 1;
   requirePositiveInt(label, 'batch', batch);
   requirePositiveInt(label, 'latent', latent);
-  const count = batch * latent;
-  requireFloats(label, 'stats', buf.stats, 2 * count, `B×2Z = ${batch}×${2 * latent}`);
-  requireFloats(label, 'z', buf.z, count, `B×Z = ${batch}×${latent}`);
+  requirePositiveInt(label, 'samples', samples);
+  const stat = batch * latent;
+  const count = stat * samples;
+  const zShape = samples === 1 ? `B×Z = ${batch}×${latent}` : `B·S×Z = ${batch}·${samples}×${latent}`;
+  requireFloats(label, 'stats', buf.stats, 2 * stat, `B×2Z = ${batch}×${2 * latent}`);
+  requireFloats(label, 'z', buf.z, count, zShape);
   if (!!buf.dz !== !!buf.dstats) throw new Error(`${label}: the backward needs both dz and dstats`);
-  if (buf.dz) requireFloats(label, 'dz', buf.dz, count, `B×Z = ${batch}×${latent}`);
-  if (buf.dstats) requireFloats(label, 'dstats', buf.dstats, 2 * count, `B×2Z = ${batch}×${2 * latent}`);
-  const [seedLo, seedHi] = seedWords(noise.seed);
+  if (buf.dz) requireFloats(label, 'dz', buf.dz, count, zShape);
+  if (buf.dstats) requireFloats(label, 'dstats', buf.dstats, 2 * stat, `B×2Z = ${batch}×${2 * latent}`);
+  const [seedLo, seedHi] = seedKey(noise.seed);
   const word = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`${label}: ${name} must be a 32-bit unsigned integer, got ${v}`);
     return v;
   };
   word('stream', noise.stream);
   const fields = (step: number, stream: number) =>
-    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', stream], ['u32', 0], ['u32', 0]]);
+    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', stream], ['u32', samples], ['u32', 0]]);
   const params = rt.uniform(`${label} params`, fields(0, noise.stream));
   const bindGroup = rt.bindGroup(REPARAMETERIZE, {
     params,
@@ -90,9 +89,12 @@ export function prepareReparameterize(
   // One invocation per group of four elements (one Philox call gives their four normals).
   const workgroups = rt.grid(Math.ceil(Math.ceil(count / 4) / 256));
   const forward: Dispatch = { label: `${label} forward`, pipeline: rt.pipeline(REPARAMETERIZE, 'forward'), bindGroup, workgroups };
-  const backward: Dispatch | undefined = buf.dz
-    ? { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE, 'backward'), bindGroup, workgroups }
-    : undefined;
+  // One sample per example: the backward of each group of four; more: one invocation per stats element.
+  const backward: Dispatch | undefined = !buf.dz
+    ? undefined
+    : samples === 1
+      ? { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE, 'backward'), bindGroup, workgroups }
+      : { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE, 'backward_samples'), bindGroup, workgroups: rt.grid(Math.ceil(stat / 256)) };
   return {
     forward,
     backward,

@@ -108,3 +108,21 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source =
   for (const [k, val] of Object.entries(metadata)) if (!['format', 'config', 'step'].includes(k)) extra[k] = val;
   return { config, params, adam: m && v ? { m, v } : undefined, step, extra };
 }
+
+/** What a restored model must accept: its Adam state and step. */
+export interface Restorable {
+  step: number;
+  writeOptimizer(m: Float32Array, v: Float32Array, step: number): void;
+}
+
+/**
+ * The one restore of a decoded checkpoint (CLI, GpuVae.load, the demo): `make` builds the model from
+ * the checkpoint's config and weights, then Adam's moments and the step are restored; a weights-only
+ * checkpoint still sets the step, so the data order and noise continue where it stopped.
+ */
+export function restoreState<M extends Restorable>(state: TrainingState, make: (config: VaeConfig, params: Float32Array) => M): M {
+  const model = make(state.config, state.params);
+  if (state.adam) model.writeOptimizer(state.adam.m, state.adam.v, state.step);
+  else model.step = state.step;
+  return model;
+}

@@ -3,6 +3,7 @@
 import { ACTIVATIONS, type Activation } from '../kernels/activation';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import type { Likelihood } from '../kernels/elbo';
+import type { LayerSpec } from './layer-spec';
 
 export interface VaeConfig {
   inputDim: number;
@@ -10,6 +11,12 @@ export interface VaeConfig {
   encoderHidden: number[];
   /** Hidden widths of the decoder, latent side first. */
   decoderHidden: number[];
+  /** The encoder as a layer list, x to μ | log σ² (overrides encoderHidden; see src/model/layers.ts). */
+  encoder?: LayerSpec[];
+  /** The decoder as a layer list, z to the logits (overrides decoderHidden). */
+  decoder?: LayerSpec[];
+  /** The training objective's op kind (default 'elbo'). */
+  objective?: string;
   latent: number;
   activation: Activation;
   likelihood: Likelihood;
@@ -51,6 +58,18 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
     c[key].forEach((w, i) => positiveInt(`${key}[${i}]`, w, 65536));
     c[key] = [...c[key]];
   }
+  for (const key of ['encoder', 'decoder'] as const) {
+    const list = c[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`config: ${key} must be a non-empty array of layers, got ${JSON.stringify(list)}`);
+    c[key] = list.map((l, i) => {
+      if (typeof l !== 'object' || l === null || typeof l.kind !== 'string') {
+        throw new Error(`config: ${key}[${i}] must be a layer such as { "kind": "linear", "width": 400 }, got ${JSON.stringify(l)}`);
+      }
+      return JSON.parse(JSON.stringify(l)) as LayerSpec;
+    });
+  }
+  if (c.objective !== undefined && typeof c.objective !== 'string') throw new Error(`config: objective must be a name such as 'elbo', got ${JSON.stringify(c.objective)}`);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
   }
@@ -65,5 +84,30 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
 
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
-  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} (${c.activation}, ${c.likelihood}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}` : '';
+  if (c.encoder || c.decoder) {
+    const { encoder, decoder } = modelLayers(c);
+    return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+  }
+  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} (${c.activation}, ${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+}
+
+// A model's layer lists. A config either gives them (`encoder`, `decoder`: any kinds the registry
+// knows, the encoder ending at 2 × latent values, the decoder at the data's) or the MLP shorthand
+// `encoderHidden` / `decoderHidden` / `activation`, which means linear layers of those widths and a
+// linear head on each side (`encoder.head` to μ | log σ², `decoder.out` to the logits), as it always has.
+
+export function modelLayers(c: VaeConfig): { encoder: LayerSpec[]; decoder: LayerSpec[] } {
+  const dense = (widths: number[]) => widths.map((width) => ({ kind: 'linear', width, activation: c.activation }));
+  return {
+    encoder: c.encoder ?? [...dense(c.encoderHidden), { kind: 'linear', name: 'encoder.head', width: 2 * c.latent, activation: 'identity' }],
+    decoder: c.decoder ?? [...dense(c.decoderHidden), { kind: 'linear', name: 'decoder.out', width: c.inputDim, activation: 'identity' }],
+  };
+}
+
+/** A short description of a layer list, e.g. linear 400 relu → linear 40. */
+export function describeLayers(list: LayerSpec[]): string {
+  return list
+    .map((l) => [l.kind, ...Object.entries(l).filter(([k]) => k !== 'kind' && k !== 'name').map(([, v]) => (typeof v === 'object' ? JSON.stringify(v) : String(v)))].join(' '))
+    .join(' → ');
 }

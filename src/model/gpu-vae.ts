@@ -4,30 +4,29 @@
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams, STREAMS } from './init';
 import { buildVaeGraph, tensorWidth, type Graph } from '../graph/graph';
-import { planMemory, planBytes, type MemoryPlan } from '../graph/memory-plan';
+import { planMemory, planBytes, planBuffer, type MemoryPlan } from '../graph/memory-plan';
 import { planAdam, planPass, type PassPlan } from '../graph/scheduler';
+import { OBJECTIVE_BUFFERS } from '../graph/op';
+import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
 import { readFloats } from '../gpu/buffers';
 import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
-import { LossReadback, type LossSample } from '../train/readback';
+import { LossReadback, type LossSample, type LossTotals } from '../train/readback';
+import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
-
-export interface LossTotals {
-  /** Mean −ELBO (with β) per example, in nats. */
-  loss: number;
-  rec: number;
-  kl: number;
-  examples: number;
-}
+import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
 
 export interface GpuVaeOptions {
   /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
   maxBatch?: number;
+  /** The most samples per example a pass may draw (rows after the noise = batch × samples). */
+  maxSamples?: number;
   /** Initial parameter arena (else a seeded nn.Linear-style init). */
   params?: Float32Array;
+  /** The op kinds the config's layers and objective may name (default: the built-in ones). */
+  registry?: OpRegistry;
 }
 
 export class GpuVae {
@@ -41,18 +40,32 @@ export class GpuVae {
   private readonly adam: PreparedAdam;
   private readonly passes = new Map<string, PassPlan>();
   private readonly iwae = new Map<number, PreparedIwae>();
+  private iwaeRun: GPUBuffer | undefined;
   private readonly readback: LossReadback;
   private disposed = false;
+  /** The objective's outputs (src/graph/op.ts OBJECTIVE_BUFFERS) and its part names. */
+  private readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
     this.config = resolveConfig(config);
-    this.graph = buildVaeGraph(this.config);
+    this.graph = buildVaeGraph(this.config, options.registry ?? BUILTIN_OPS);
     const maxBatch = options.maxBatch ?? 128;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
-    this.plan = planMemory(rt.device, this.graph, maxBatch);
+    const maxSamples = options.maxSamples ?? 1;
+    if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new Error(`GpuVae: maxSamples must be a positive integer, got ${maxSamples}`);
+    this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples);
+    const obj = this.graph.objective;
+    const buf = (name: string) => planBuffer(this.plan.persistent, `${obj.name}/${name}`, 'objective output');
+    this.out = {
+      parts: obj.kind.parts(obj.attrs),
+      terms: buf(OBJECTIVE_BUFFERS.terms),
+      loss: buf(OBJECTIVE_BUFFERS.loss),
+      totals: buf(OBJECTIVE_BUFFERS.totals),
+      health: buf(OBJECTIVE_BUFFERS.health),
+    };
     this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
-    this.readback = new LossReadback(rt.device);
+    this.readback = new LossReadback(rt.device, this.out);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
     this.step = 0;
     rt.device.lost.then((info) => {
@@ -69,11 +82,17 @@ export class GpuVae {
   set step(step: number) {
     if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
     this.steps = step;
-    this.rt.device.queue.writeBuffer(this.plan.health, 0, Uint32Array.of(step, 0));
+    this.rt.device.queue.writeBuffer(this.out.health, 0, Uint32Array.of(step, 0));
   }
 
   get maxBatch(): number {
     return this.plan.maxBatch;
+  }
+
+  /** The objective's part names (e.g. rec, kl) and how reports label them. */
+  get objective(): ObjectiveInfo {
+    const o = this.graph.objective;
+    return { parts: this.out.parts, labels: o.kind.labels(o.attrs), bound: (p) => o.kind.bound(o.attrs, p) };
   }
 
   /** Bytes of GPU memory the plan holds. */
@@ -85,12 +104,16 @@ export class GpuVae {
     return describeConfig(this.config);
   }
 
+  private planFor(batch: number, stream: number, samples = 1): PassPlan {
+    return planPass(this.rt, this.graph, this.plan, { batch, samples, seed: this.config.seed, stream, training: stream === STREAMS.train });
+  }
+
   private pass(batch: number, stream: number): PassPlan {
     this.checkLive();
     const key = `${stream}:${batch}`;
     let p = this.passes.get(key);
     if (!p) {
-      p = planPass(this.rt, this.graph, this.plan, this.config, batch, stream, stream === STREAMS.train);
+      p = this.planFor(batch, stream);
       this.passes.set(key, p);
     }
     return p;
@@ -108,8 +131,8 @@ export class GpuVae {
     const scratch: PassPlan[] = [];
     try {
       return await this.rt.compileAhead(() => {
-        scratch.push(planPass(this.rt, this.graph, this.plan, this.config, this.maxBatch, STREAMS.train, true));
-        scratch.push(planPass(this.rt, this.graph, this.plan, this.config, this.maxBatch, STREAMS.evalElbo, false));
+        scratch.push(this.planFor(this.maxBatch, STREAMS.train));
+        scratch.push(this.planFor(this.maxBatch, STREAMS.evalElbo));
       });
     } finally {
       for (const p of scratch) p.destroy();
@@ -152,10 +175,10 @@ export class GpuVae {
     if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
     const b = this.batchOf(x, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
-    this.upload(this.graph.input, x);
-    pass.reparam.setStep(this.step >>> 0);
+    this.upload(this.graph.io.input, x);
+    pass.setNoise(this.step >>> 0);
     this.adam.setStep(this.step + 1);
-    const copy = read ? this.readback.take(this.plan.loss, this.plan.totals, this.plan.health) : null;
+    const copy = read ? this.readback.take() : null;
     this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
     this.steps++;
     return copy ? this.readback.collect(copy.slot, this.steps) : null;
@@ -163,14 +186,15 @@ export class GpuVae {
 
 
   resetTotals(): void {
-    this.rt.device.queue.writeBuffer(this.plan.totals, 0, new Float32Array(4));
+    this.rt.device.queue.writeBuffer(this.out.totals, 0, new Float32Array(this.out.totals.size / 4));
   }
 
   /** Means of the totals accumulated since the last reset (waits for the GPU). */
   async readTotals(): Promise<LossTotals> {
-    const t = await readFloats(this.rt.device, this.plan.totals, 4);
-    const n = t[3];
-    return { loss: t[0] / n, rec: t[1] / n, kl: t[2] / n, examples: n };
+    const P = this.out.parts.length;
+    const t = await readFloats(this.rt.device, this.out.totals, P + 2);
+    const n = t[P + 1];
+    return { loss: t[0] / n, parts: Object.fromEntries(this.out.parts.map((name, i) => [name, t[1 + i] / n])), examples: n };
   }
 
   /** Test −ELBO per example with one sampled z each (noise stream evalElbo); resets the totals. */
@@ -178,9 +202,9 @@ export class GpuVae {
     this.resetTotals();
     this.forEachBatch(images, count, (x, b, index) => {
       const pass = this.pass(b, STREAMS.evalElbo);
-      this.upload(this.graph.input, x);
-      pass.reparam.setStep(index);
-      this.submit([...pass.encode, ...pass.sample, ...pass.decode, ...pass.elbo]);
+      this.upload(this.graph.io.input, x);
+      pass.setNoise(index);
+      this.submit(pass.forward);
     });
     const totals = await this.readTotals();
     this.resetTotals();
@@ -190,29 +214,36 @@ export class GpuVae {
   /** The importance-weighted bound L_k averaged over the examples (nats); resets the totals. */
   async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
     if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
+    // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
+    if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec') {
+      throw new Error(`evaluateLk: needs an objective whose per-example terms are (rec, kl); this one has (${this.out.parts.join(', ')})`);
+    }
     this.resetTotals();
     const Z = this.config.latent;
+    this.iwaeRun ??= this.rt.device.createBuffer({ label: 'iwae run', size: Math.max(16, 8 * this.maxBatch), usage: GPUBufferUsage.STORAGE });
+    const { io } = this.graph;
     await this.forEachBatchAsync(images, count, async (x, b, index) => {
       const pass = this.pass(b, STREAMS.evalElbo);
       let iw = this.iwae.get(b);
       if (!iw) {
         iw = prepareIwae(this.rt, { batch: b, latent: Z, k }, {
-          terms: this.plan.terms, stats: this.plan.activations.get(this.graph.stats)!, z: this.plan.activations.get(this.graph.z)!,
-          run: this.plan.iwaeRun, totals: this.plan.totals,
+          terms: this.out.terms, stats: this.plan.activations.get(io.stats)!, z: this.plan.activations.get(io.z)!,
+          run: this.iwaeRun!, totals: this.out.totals,
         });
         this.iwae.set(b, iw);
       }
-      this.upload(this.graph.input, x);
-      this.submit(pass.encode);
+      this.upload(io.input, x);
+      this.submit(pass.stages.encoder);
       for (let s = 0; s < k; s++) {
-        pass.reparam.setStep(index, STREAMS.iwaeBase + s);
-        this.submit([...pass.sample, ...pass.decode, pass.elbo[0], s === 0 ? iw.first : iw.next]);
+        pass.setNoise(index, STREAMS.iwaeBase + s);
+        // The objective's first dispatch writes the per-example terms.
+        this.submit([...pass.stages.sample, ...pass.stages.decoder, pass.stages.objective[0], s === 0 ? iw.first : iw.next]);
         // Bound the queue: each sample writes the same uniform, and the writes are only ordered by submits.
         if (s % 16 === 15) await this.rt.device.queue.onSubmittedWorkDone();
       }
       this.submit([iw.finish]);
     });
-    const t = await readFloats(this.rt.device, this.plan.totals, 4);
+    const t = await readFloats(this.rt.device, this.out.totals, 4);
     this.resetTotals();
     // Prepared with log k of this call's k: drop them so another k gets its own.
     for (const p of this.iwae.values()) p.destroy();
@@ -243,9 +274,9 @@ export class GpuVae {
     const b = this.batchOf(x, 'encode');
     const Z = this.config.latent;
     const pass = this.pass(b, STREAMS.evalElbo);
-    this.upload(this.graph.input, x);
-    this.submit(pass.encode);
-    const stats = await readFloats(this.rt.device, this.plan.activations.get(this.graph.stats)!, b * 2 * Z);
+    this.upload(this.graph.io.input, x);
+    this.submit(pass.stages.encoder);
+    const stats = await readFloats(this.rt.device, this.plan.activations.get(this.graph.io.stats)!, b * 2 * Z);
     const mu = new Float32Array(b * Z), logvar = new Float32Array(b * Z);
     for (let i = 0; i < b; i++) {
       mu.set(stats.subarray(i * 2 * Z, i * 2 * Z + Z), i * Z);
@@ -262,9 +293,9 @@ export class GpuVae {
       throw new Error(`decode: expected 1 to ${this.maxBatch} latents of ${Z} values, got ${z.length} values`);
     }
     const pass = this.pass(b, STREAMS.evalElbo);
-    this.upload(this.graph.z, z);
-    this.submit(pass.decode);
-    const logits = await readFloats(this.rt.device, this.plan.activations.get(this.graph.logits)!, b * this.config.inputDim);
+    this.upload(this.graph.io.z, z);
+    this.submit(pass.stages.decoder);
+    const logits = await readFloats(this.rt.device, this.plan.activations.get(this.graph.io.logits)!, b * this.config.inputDim);
     return this.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
   }
 
@@ -310,14 +341,13 @@ export class GpuVae {
     return { m, v, step: this.step };
   }
 
-  /** The last batch's [loss, rec, kl]. */
-  async readLoss(): Promise<[number, number, number]> {
-    const l = await readFloats(this.rt.device, this.plan.loss, 3);
-    return [l[0], l[1], l[2]];
+  /** The last batch's [loss, ...parts] (for the ELBO: loss, rec, kl). */
+  async readLoss(): Promise<number[]> {
+    return Array.from(await readFloats(this.rt.device, this.out.loss, 1 + this.out.parts.length));
   }
 
   get latentWidth(): number {
-    return tensorWidth(this.graph, this.graph.z);
+    return tensorWidth(this.graph, this.graph.io.z);
   }
 
   /**
@@ -334,12 +364,9 @@ export class GpuVae {
   }
 
   /** A model restored from model.safetensors bytes, optimizer state included, ready to train on. */
-  static load(rt: Runtime, bytes: Uint8Array, options: { maxBatch?: number } = {}): GpuVae {
+  static load(rt: Runtime, bytes: Uint8Array, options: Omit<GpuVaeOptions, 'params'> = {}): GpuVae {
     const state = decodeCheckpoint(bytes);
-    const vae = new GpuVae(rt, state.config, { maxBatch: options.maxBatch, params: state.params });
-    if (state.adam) vae.writeOptimizer(state.adam.m, state.adam.v, state.step);
-    else vae.step = state.step;
-    return vae;
+    return restoreState(state, (config, params) => new GpuVae(rt, config, { ...options, params }));
   }
 
   /** Releases every GPU buffer this model made. */
@@ -352,6 +379,7 @@ export class GpuVae {
     this.iwae.clear();
     this.adam.destroy();
     this.readback.destroy();
+    this.iwaeRun?.destroy();
     for (const b of this.plan.all) b.destroy();
   }
 }

@@ -2,51 +2,68 @@
 // same noise, same evaluation batches as the GPU, computed in float64 on the CPU.
 import { CpuVae } from '../model/cpu-vae';
 import type { VaeConfigInput } from '../model/config';
-import type { LossTotals } from '../model/gpu-vae';
-import type { LossSample } from './readback';
-import type { TrainBackend } from './trainer';
+import type { LossSample, LossTotals } from './readback';
+import type { ObjectiveInfo, TrainBackend } from './backend';
+import type { OpRegistry } from '../ops/registry';
 import { STREAMS } from '../model/init';
 import { gaussianNoise } from '../cpu/philox';
 import { logImportanceWeight, logMeanExp } from '../cpu/iwae';
 
 export class CpuBackend implements TrainBackend {
   readonly model: CpuVae;
-  private totals: [number, number, number, number] = [0, 0, 0, 0];
+  readonly objective: ObjectiveInfo;
+  /** Σ loss, Σ each part, examples: the GPU's totals layout. */
+  private totals: number[];
 
-  constructor(config: VaeConfigInput, params?: Float32Array, private readonly maxBatch = 128) {
-    this.model = new CpuVae(config, params);
+  constructor(config: VaeConfigInput, params?: Float32Array, private readonly maxBatch = 128, registry?: OpRegistry) {
+    this.model = new CpuVae(config, params, registry);
+    const o = this.model.graph.objective;
+    this.objective = { parts: this.model.parts, labels: o.kind.labels(o.attrs), bound: (p) => o.kind.bound(o.attrs, p) };
+    this.totals = this.zeros();
   }
 
   get config() { return this.model.config; }
   get step() { return this.model.step; }
+  set step(step: number) { this.model.step = step; }
+
+  private zeros(): number[] {
+    return new Array(this.objective.parts.length + 2).fill(0);
+  }
+
+  private means(t: number[]): LossTotals {
+    const n = t[t.length - 1];
+    return { loss: t[0] / n, parts: Object.fromEntries(this.objective.parts.map((name, i) => [name, t[1 + i] / n])), examples: n };
+  }
 
   trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null {
     const b = x.length / this.config.inputDim;
-    const [loss, rec, kl] = this.model.trainStep(x, b);
+    const [loss, ...parts] = this.model.trainStep(x, b);
     const t = this.totals;
-    t[0] += loss * b; t[1] += rec * b; t[2] += kl * b; t[3] += b;
-    return read ? Promise.resolve({ step: this.step, loss, rec, kl, totals: [...t] as [number, number, number, number], firstNonFiniteStep: Number.isFinite(loss) ? 0 : this.step }) : null;
+    [loss, ...parts].forEach((v, i) => { t[i] += v * b; });
+    t[t.length - 1] += b;
+    const named = Object.fromEntries(this.objective.parts.map((name, i) => [name, parts[i]]));
+    return read ? Promise.resolve({ step: this.step, loss, parts: named, totals: [...t], firstNonFiniteStep: Number.isFinite(loss) ? 0 : this.step }) : null;
   }
 
   resetTotals(): void {
-    this.totals = [0, 0, 0, 0];
+    this.totals = this.zeros();
   }
 
   async readTotals(): Promise<LossTotals> {
-    const [l, r, k, n] = this.totals;
-    return { loss: l / n, rec: r / n, kl: k / n, examples: n };
+    return this.means(this.totals);
   }
 
-  /** Test −ELBO over the same batches and noise words as GpuVae.evaluate. */
+  /** Test loss over the same batches and noise words as GpuVae.evaluate. */
   async evaluate(images: Float32Array, count: number): Promise<LossTotals> {
     const D = this.config.inputDim;
-    let l = 0, r = 0, k = 0;
+    const t = this.zeros();
     for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
       const b = Math.min(this.maxBatch, count - start);
       const e = this.model.evaluateBatch(images.subarray(start * D, (start + b) * D), b, index);
-      l += e.loss * b; r += e.rec * b; k += e.kl * b;
+      [e.loss, ...e.parts].forEach((v, i) => { t[i] += v * b; });
+      t[t.length - 1] += b;
     }
-    return { loss: l / count, rec: r / count, kl: k / count, examples: count };
+    return this.means(t);
   }
 
   async readParams(): Promise<Float32Array> {
@@ -68,7 +85,7 @@ export class CpuBackend implements TrainBackend {
       for (let s = 0; s < k; s++) {
         const acts = this.model.forwardActivations(x, b, index, STREAMS.iwaeBase + s);
         const rec = this.model.forwardResult(x, b, index, STREAMS.iwaeBase + s).perExample;
-        const stats = acts.get(this.model.graph.stats)!, z = acts.get(this.model.graph.z)!;
+        const stats = acts.get(this.model.graph.io.stats)!, z = acts.get(this.model.graph.io.z)!;
         for (let e = 0; e < b; e++) {
           const row = Array.prototype.slice.call(stats, e * 2 * Z, (e + 1) * 2 * Z) as number[];
           logW[e].push(logImportanceWeight(rec[2 * e], Array.prototype.slice.call(z, e * Z, (e + 1) * Z) as number[], row.slice(0, Z), row.slice(Z)));

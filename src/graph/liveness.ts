@@ -1,0 +1,113 @@
+// Liveness of a training step's buffers and their packing into shared slots. The step runs op i's
+// forward at time i and its backward at time 2n − 1 − i. Each activation lives from the op that writes
+// it to its last reader (forward consumers, and backward rules that keep it); each gradient from its
+// first writer to the backward of the op that made the tensor; scratch only during its op's backward.
+// Values whose lifetimes do not overlap share a slot (best fit, else a new slot). Pure: no GPU here.
+import type { Graph } from './graph';
+import { needsGrad } from './graph';
+
+export interface Value {
+  /** 'act x', 'grad stats', 'scratch encoder.0/dPre'. */
+  key: string;
+  floats: number;
+  start: number;
+  end: number;
+}
+
+export interface SlotPlan {
+  values: Value[];
+  /** Floats of each slot. */
+  slots: number[];
+  /** Slot index of each value, by key. */
+  slotOf: Map<string, number>;
+}
+
+export function liveValues(g: Graph, maxBatch: number, maxSamples: number): Value[] {
+  const n = g.ops.length;
+  const fwd = (i: number) => i;
+  const bwd = (i: number) => 2 * n - 1 - i;
+  const rows = (perSample: boolean) => maxBatch * (perSample ? maxSamples : 1);
+  const spec = new Map(g.tensors.map((t) => [t.name, t]));
+  const act = new Map<string, Value>();
+  const grad = new Map<string, Value>();
+  const values: Value[] = [];
+  const touch = (v: Value, t: number) => {
+    v.start = Math.min(v.start, t);
+    v.end = Math.max(v.end, t);
+  };
+  const actOf = (name: string) => {
+    let v = act.get(name);
+    if (!v) {
+      const t = spec.get(name)!;
+      v = { key: `act ${name}`, floats: rows(t.perSample) * t.width, start: Infinity, end: -Infinity };
+      act.set(name, v);
+      values.push(v);
+    }
+    return v;
+  };
+  // The data are uploaded before the step.
+  touch(actOf(g.io.input), -1);
+  const producer = new Map<string, number>();
+  g.ops.forEach((op, i) => {
+    for (const t of Object.values(op.inputs)) touch(actOf(t), fwd(i));
+    for (const t of Object.values(op.outputs)) {
+      touch(actOf(t), fwd(i));
+      producer.set(t, i);
+    }
+  });
+  const writers = new Map<string, { time: number; mode: 'write' | 'add'; op: string }[]>();
+  g.ops.forEach((op, i) => {
+    const b = op.kind.buffers(op);
+    for (const t of b.saved) touch(actOf(t), bwd(i));
+    for (const w of b.grads) {
+      if (!needsGrad(g, w.tensor)) continue;
+      const time = w.phase === 'forward' ? fwd(i) : bwd(i);
+      if (!writers.has(w.tensor)) writers.set(w.tensor, []);
+      writers.get(w.tensor)!.push({ time, mode: w.mode, op: op.name });
+    }
+    for (const s of b.scratch) {
+      values.push({ key: `scratch ${op.name}/${s.name}`, floats: s.floats(rows(!!s.perSample)), start: bwd(i), end: bwd(i) });
+    }
+  });
+  for (const [tensor, ws] of writers) {
+    ws.sort((a, b) => a.time - b.time);
+    ws.forEach((w, k) => {
+      if ((k === 0) !== (w.mode === 'write')) {
+        throw new Error(
+          k === 0
+            ? `memory plan: ${w.op} adds into the gradient of '${tensor}' before any op writes it`
+            : `memory plan: ${w.op} overwrites the gradient of '${tensor}' that ${ws[0].op} wrote (a tensor read by several ops needs every later one to add)`,
+        );
+      }
+    });
+    const t = spec.get(tensor)!;
+    const v: Value = { key: `grad ${tensor}`, floats: rows(t.perSample) * t.width, start: ws[0].time, end: ws[ws.length - 1].time };
+    const p = producer.get(tensor);
+    if (p !== undefined) touch(v, bwd(p));
+    grad.set(tensor, v);
+    values.push(v);
+  }
+  return values;
+}
+
+export function packSlots(values: Value[]): SlotPlan {
+  const order = [...values].sort((a, b) => a.start - b.start);
+  const slots: number[] = [];
+  const busyUntil: number[] = [];
+  const slotOf = new Map<string, number>();
+  for (const v of order) {
+    let best = -1;
+    for (let s = 0; s < slots.length; s++) {
+      if (busyUntil[s] >= v.start || slots[s] < v.floats) continue;
+      if (best < 0 || slots[s] < slots[best]) best = s;
+    }
+    if (best < 0) {
+      best = slots.length;
+      slots.push(v.floats);
+      busyUntil.push(-Infinity);
+    }
+    busyUntil[best] = v.end;
+    slotOf.set(v.key, best);
+  }
+  return { values, slots, slotOf };
+}

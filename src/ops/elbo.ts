@@ -1,0 +1,80 @@
+// The ELBO objective as an op: the fused elbo.wgsl writes the per-example terms (rec, kl), the batch
+// loss (1/B) Σ (rec + β·kl), the running totals and the health word, and, its gradients being known
+// in advance, dlogits and dstats in the same forward. CPU twin: src/cpu/elbo.ts. One sample per example.
+import { prepareElbo, type Likelihood } from '../kernels/elbo';
+import { elbo } from '../cpu/elbo';
+import { defineObjective, OBJECTIVE_BUFFERS as OUT, type TensorShape } from '../graph/op';
+
+export interface ElboAttrs {
+  /** Values per example of the data (D). */
+  dim: number;
+  latent: number;
+  beta: number;
+  likelihood: Likelihood;
+  sigma: number;
+}
+
+const PARTS = ['rec', 'kl'];
+const width = (t: TensorShape) => t.shape.reduce((a, b) => a * b, 1);
+
+function oneSample(name: string, samples: number) {
+  if (samples !== 1) throw new Error(`${name}: the ELBO objective takes one sample per example; got ${samples}`);
+}
+
+export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
+  name: 'elbo',
+  attrs: (c) => ({ dim: c.inputDim, latent: c.latent, beta: c.beta, likelihood: c.likelihood, sigma: c.sigma }),
+  parts: () => PARTS,
+  bound: (_a, p) => p.rec + p.kl,
+  labels: () => ({ loss: '−ELBO', key: 'elbo', parts: { rec: 'rec', kl: 'KL' } }),
+  shape(name, a, inputs) {
+    if (width(inputs.logits) !== a.dim) throw new Error(`${name}: the decoder gives ${width(inputs.logits)} values per row; expected the data's ${a.dim}`);
+    if (width(inputs.target) !== a.dim) throw new Error(`${name}: the data have ${width(inputs.target)} values per example; expected ${a.dim}`);
+    if (width(inputs.stats) !== 2 * a.latent) throw new Error(`${name}: stats have ${width(inputs.stats)} values per example; expected ${2 * a.latent}`);
+    return {};
+  },
+  buffers(op) {
+    return {
+      saved: [],
+      grads: [
+        { tensor: op.inputs.logits, phase: 'forward', mode: 'write' },
+        { tensor: op.inputs.stats, phase: 'forward', mode: 'write' },
+      ],
+      scratch: [],
+      persistent: [
+        { name: OUT.terms, floats: (rows) => PARTS.length * rows },
+        { name: OUT.loss, floats: () => 1 + PARTS.length },
+        { name: OUT.totals, floats: () => PARTS.length + 2 },
+        { name: OUT.health, floats: () => 2 },
+      ],
+    };
+  },
+  gpu(op, ctx) {
+    oneSample(op.name, ctx.samples);
+    const { logits, target, stats } = op.inputs;
+    const a = op.attrs;
+    const p = prepareElbo(
+      ctx.rt,
+      { batch: ctx.batch, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, track: ctx.training },
+      {
+        logits: ctx.tensor(logits), x: ctx.tensor(target), stats: ctx.tensor(stats),
+        dlogits: ctx.grad(logits), dstats: ctx.grad(stats),
+        perExample: ctx.persistent(OUT.terms), loss: ctx.persistent(OUT.loss), totals: ctx.persistent(OUT.totals), health: ctx.persistent(OUT.health),
+      },
+      op.name,
+    );
+    return { forward: p.dispatches, backward: [], destroy: p.destroy };
+  },
+  cpuForward(op, ctx) {
+    oneSample(op.name, ctx.samples);
+    const { logits, target, stats } = op.inputs;
+    const a = op.attrs;
+    const r = elbo(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, {
+      batch: ctx.batch, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma,
+    });
+    ctx.grads.set(logits, r.dlogits);
+    ctx.grads.set(stats, r.dstats);
+    ctx.report({ loss: r.loss, parts: [r.rec, r.kl], perExample: r.perExample });
+  },
+  cpuBackward() {},
+});

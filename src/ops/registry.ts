@@ -1,0 +1,52 @@
+// The op kinds a model's layer list and objective may name. The built-in set has the linear layer and
+// the ELBO; `with()` gives a registry with more kinds (a model made with it can use them), so a new
+// op kind is its own module plus a registration, and nothing else changes.
+import type { LayerKind, ObjectiveKind } from '../graph/op';
+import { LINEAR } from './linear';
+import { ELBO_OBJECTIVE } from './elbo';
+
+export interface OpRegistry {
+  layer(kind: string, where: string): LayerKind<unknown>;
+  objective(name: string): ObjectiveKind<unknown>;
+  /** A registry that also knows these kinds (a kind of the same name replaces the old one). */
+  with(...kinds: (LayerKind<unknown> | ObjectiveKind<unknown>)[]): OpRegistry;
+  readonly layerNames: readonly string[];
+  readonly objectiveNames: readonly string[];
+}
+
+function isObjectiveKind(k: LayerKind<unknown> | ObjectiveKind<unknown>): k is ObjectiveKind<unknown> {
+  return 'parts' in k;
+}
+
+function makeRegistry(layers: ReadonlyMap<string, LayerKind<unknown>>, objectives: ReadonlyMap<string, ObjectiveKind<unknown>>): OpRegistry {
+  return {
+    layerNames: [...layers.keys()],
+    objectiveNames: [...objectives.keys()],
+    layer(kind, where) {
+      const k = layers.get(kind);
+      if (!k) throw new Error(`${where}: unknown layer kind ${JSON.stringify(kind)}; expected one of ${[...layers.keys()].join(', ')}`);
+      return k;
+    },
+    objective(name) {
+      const k = objectives.get(name);
+      if (!k) throw new Error(`config: unknown objective ${JSON.stringify(name)}; expected one of ${[...objectives.keys()].join(', ')}`);
+      return k;
+    },
+    with(...kinds) {
+      const l = new Map(layers), o = new Map(objectives);
+      for (const k of kinds) {
+        if (isObjectiveKind(k)) o.set(k.name, k);
+        else l.set(k.name, k);
+      }
+      return makeRegistry(l, o);
+    },
+  };
+}
+
+const asLayer = <A>(k: LayerKind<A>) => k as LayerKind<unknown>;
+const asObjective = <A>(k: ObjectiveKind<A>) => k as ObjectiveKind<unknown>;
+
+export const BUILTIN_OPS: OpRegistry = makeRegistry(
+  new Map([[LINEAR.name, asLayer(LINEAR)]]),
+  new Map([[ELBO_OBJECTIVE.name, asObjective(ELBO_OBJECTIVE)]]),
+);

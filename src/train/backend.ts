@@ -1,0 +1,31 @@
+// What a training loop needs of a model: GpuVae, or the CPU reference through CpuBackend.
+import type { VaeConfig } from '../model/config';
+import type { LossSample, LossTotals } from './readback';
+
+/** An objective's part names and how reports label the loss and the parts. */
+export interface ObjectiveInfo {
+  parts: readonly string[];
+  /** `key` names the loss in metrics (e.g. 'elbo'); `loss` and `parts` are the printed labels. */
+  labels: { loss: string; key: string; parts: Record<string, string> };
+  /** The bound on −log p(x) from the parts (the ELBO's rec + KL whatever β is). */
+  bound(parts: Record<string, number>): number;
+}
+
+export interface TrainBackend {
+  readonly config: VaeConfig;
+  readonly step: number;
+  readonly objective: ObjectiveInfo;
+  /** Set once the GPU device is lost (GpuVae); the loop then stops with a clear message. */
+  readonly deviceLost?: string;
+  trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null;
+  resetTotals(): void;
+  readTotals(): Promise<LossTotals>;
+  evaluate(images: Float32Array, count: number): Promise<LossTotals>;
+  readParams(): Promise<Float32Array>;
+  readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
+}
+
+/** A loss and its parts as reports and metrics.json hold them: { [labels.key]: loss, ...parts }. */
+export function lossReport(o: ObjectiveInfo, t: { loss: number; parts: Record<string, number> }): Record<string, number> {
+  return { [o.labels.key]: t.loss, ...t.parts };
+}

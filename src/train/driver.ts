@@ -1,0 +1,123 @@
+// The step-level training driver that every loop uses (the CLI's and fit()'s `train`, the demo's
+// Session): for the backend's current step it gathers the batch in the seeded epoch order (the last
+// batch of an epoch partial), binarizes it if asked, submits the step, keeps at most one loss
+// readback in flight (the CPU runs at most one readback ahead of the GPU) and stops with a clear
+// message once the GPU has recorded a non-finite loss.
+import type { Dataset } from '../data/dataset';
+import { philox4x32, seedKey } from '../cpu/philox';
+import { STREAMS } from '../model/init';
+import type { TrainBackend } from './backend';
+import type { LossSample } from './readback';
+
+export class TrainingStopped extends Error {
+  constructor(message: string, readonly step: number) {
+    super(message);
+    this.name = 'TrainingStopped';
+  }
+}
+
+/** The seeded order of an epoch: a Fisher–Yates shuffle driven by Philox(seed, epoch). */
+export function epochOrder(seed: number, epoch: number, n: number): Uint32Array {
+  const key = seedKey(seed);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const r = philox4x32([i, epoch, STREAMS.shuffle, 0], key);
+    // 53 random bits for an unbiased index even for large n.
+    const u = (r[0] * 2097152 + (r[1] >>> 11)) / 9007199254740992;
+    const j = Math.floor(u * (i + 1));
+    const t = order[i]; order[i] = order[j]; order[j] = t;
+  }
+  return order;
+}
+
+export function stepsPerEpoch(count: number, batch: number): number {
+  return Math.ceil(count / batch);
+}
+
+/** Throws TrainingStopped when a readback shows a non-finite loss. */
+export function checkSample(s: LossSample): void {
+  if (s.firstNonFiniteStep > 0) {
+    throw new TrainingStopped(
+      `training stopped: the loss became NaN or infinite at step ${s.firstNonFiniteStep} (caught on the GPU, read back at step ${s.step}); ` +
+        'lower the learning rate or check the data. The last checkpoint written before this point is kept.',
+      s.firstNonFiniteStep,
+    );
+  }
+  if (!Number.isFinite(s.loss) || !s.totals.every(Number.isFinite)) {
+    throw new TrainingStopped(
+      `training stopped: the loss became ${s.loss} by step ${s.step}; lower the learning rate or check the data. ` +
+        'The last checkpoint written before this point is kept.',
+      s.step,
+    );
+  }
+}
+
+export class StepDriver {
+  readonly batch: number;
+  readonly perEpoch: number;
+  private readonly buffer: Float32Array;
+  private readonly binarizeKey: [number, number] | null;
+  private order: { epoch: number; order: Uint32Array } | null = null;
+  private inFlight: Promise<LossSample> | null = null;
+
+  constructor(readonly backend: TrainBackend, readonly data: Dataset, batch: number, options: { binarize?: boolean } = {}) {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
+    if (data.count < 1) throw new Error('train: the training set is empty');
+    this.batch = Math.min(batch, data.count);
+    this.perEpoch = stepsPerEpoch(data.count, this.batch);
+    this.buffer = new Float32Array(this.batch * data.dim);
+    this.binarizeKey = options.binarize ? seedKey(backend.config.seed) : null;
+  }
+
+  /** The epoch the next step belongs to, and the step's index inside it. */
+  position(step = this.backend.step): { epoch: number; index: number } {
+    const epoch = Math.floor(step / this.perEpoch);
+    return { epoch, index: step - epoch * this.perEpoch };
+  }
+
+  /** The images of the next step's batch (order[start .. start + b)), binarized with a seeded stream if asked. */
+  gather(): Float32Array {
+    const step = this.backend.step;
+    const { epoch, index } = this.position(step);
+    if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(this.backend.config.seed, epoch, this.data.count) };
+    const order = this.order.order;
+    const D = this.data.dim;
+    const start = index * this.batch;
+    const b = Math.min(this.batch, this.data.count - start);
+    const x = this.buffer.subarray(0, b * D);
+    for (let i = 0; i < b; i++) x.set(this.data.images.subarray(order[start + i] * D, (order[start + i] + 1) * D), i * D);
+    if (this.binarizeKey) {
+      for (let i = 0; i < x.length; i += 4) {
+        const r = philox4x32([i, step, STREAMS.binarize, 0], this.binarizeKey);
+        for (let k = 0; k < 4 && i + k < x.length; k++) x[i + k] = r[k] / 4294967296 < x[i + k] ? 1 : 0;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * One training step on the next batch. With `read`, its loss is copied out (`copied`: false when
+   * every readback slot was busy); then the previous readback, if any, is awaited, checked and
+   * returned as `sample`, so the CPU stays one readback ahead of the GPU.
+   */
+  async step(read: boolean): Promise<{ copied: boolean; sample: LossSample | null }> {
+    const copy = this.backend.trainStep(this.gather(), read);
+    if (!copy) return { copied: false, sample: null };
+    const previous = this.inFlight;
+    this.inFlight = copy;
+    if (!previous) return { copied: true, sample: null };
+    const done = await previous;
+    checkSample(done);
+    return { copied: true, sample: done };
+  }
+
+  /** Waits for the readback still in flight (if any), checks and returns it. */
+  async drain(): Promise<LossSample | null> {
+    const last = this.inFlight;
+    this.inFlight = null;
+    if (!last) return null;
+    const done = await last;
+    checkSample(done);
+    return done;
+  }
+}
