@@ -232,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch: Math.min(batch, data.train.count), params });
     const vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
     backend = vae;
+    console.log(`memory plan: ${(vae.bytes / 1e6).toFixed(2)} MB of GPU buffers (${vae.bytes} bytes)`);
     cleanup = () => { vae.dispose(); rt.destroy(); ctx.destroy(); };
   } else {
     const make = (c: VaeConfig, params?: Float32Array) => new CpuBackend(c, params, Math.min(batch, data.train.count));

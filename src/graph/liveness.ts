@@ -2,7 +2,8 @@
 // forward at time i and its backward at time 2n − 1 − i. Each activation lives from the op that writes
 // it to its last reader (forward consumers, and backward rules that keep it); each gradient from its
 // first writer to the backward of the op that made the tensor; scratch only during its op's backward.
-// Values whose lifetimes do not overlap share a slot (best fit, else a new slot). Pure: no GPU here.
+// Values whose lifetimes do not overlap share a slot (best fit, else a new slot), except values that
+// one op binds together in a single bind group. Pure: no GPU here.
 import type { Graph } from './graph';
 import { needsGrad } from './graph';
 
@@ -14,6 +15,9 @@ export interface Value {
   end: number;
 }
 
+/** Keys of values that must not share a slot (an op binding them all at once). */
+export type Conflict = string[];
+
 export interface SlotPlan {
   values: Value[];
   /** Floats of each slot. */
@@ -22,7 +26,7 @@ export interface SlotPlan {
   slotOf: Map<string, number>;
 }
 
-export function liveValues(g: Graph, maxBatch: number, maxSamples: number): Value[] {
+export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { values: Value[]; conflicts: Conflict[] } {
   const n = g.ops.length;
   const fwd = (i: number) => i;
   const bwd = (i: number) => 2 * n - 1 - i;
@@ -87,26 +91,49 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): Valu
     grad.set(tensor, v);
     values.push(v);
   }
-  return values;
+  const conflicts: Conflict[] = [];
+  for (const op of g.ops) {
+    const b = op.kind.buffers(op);
+    if (!b.oneBindGroup) continue;
+    const tensors = [...Object.values(op.inputs), ...Object.values(op.outputs)];
+    conflicts.push([
+      ...tensors.map((t) => `act ${t}`),
+      ...tensors.filter((t) => grad.has(t)).map((t) => `grad ${t}`),
+      ...b.scratch.map((s) => `scratch ${op.name}/${s.name}`),
+    ]);
+  }
+  return { values, conflicts };
 }
 
-export function packSlots(values: Value[]): SlotPlan {
+export function packSlots({ values, conflicts }: { values: Value[]; conflicts: Conflict[] }): SlotPlan {
   const order = [...values].sort((a, b) => a.start - b.start);
   const slots: number[] = [];
   const busyUntil: number[] = [];
+  const held: Set<string>[] = [];
   const slotOf = new Map<string, number>();
+  const avoid = new Map<string, Set<string>>();
+  for (const group of conflicts) {
+    for (const k of group) {
+      if (!avoid.has(k)) avoid.set(k, new Set());
+      for (const other of group) if (other !== k) avoid.get(k)!.add(other);
+    }
+  }
   for (const v of order) {
+    const clash = avoid.get(v.key);
     let best = -1;
     for (let s = 0; s < slots.length; s++) {
       if (busyUntil[s] >= v.start || slots[s] < v.floats) continue;
+      if (clash && [...held[s]].some((k) => clash.has(k))) continue;
       if (best < 0 || slots[s] < slots[best]) best = s;
     }
     if (best < 0) {
       best = slots.length;
       slots.push(v.floats);
       busyUntil.push(-Infinity);
+      held.push(new Set());
     }
     busyUntil[best] = v.end;
+    held[best].add(v.key);
     slotOf.set(v.key, best);
   }
   return { values, slots, slotOf };

@@ -4,7 +4,7 @@
 // gets its own buffer; the parameter, gradient and Adam moment arenas share one layout.
 import type { BufferSlice } from '../gpu/kernel';
 import type { Graph, ParamSpec } from './graph';
-import { liveValues, packSlots } from './liveness';
+import { liveValues, packSlots, type SlotPlan } from './liveness';
 
 export interface MemoryPlan {
   maxBatch: number;
@@ -32,6 +32,22 @@ export function bufferBytes(floats: number): number {
   return Math.max(16, Math.ceil((floats * 4) / 16) * 16);
 }
 
+/** The plan's buffers as (label, floats), without a device: the slots, the persistent buffers, the arenas. */
+export function planLayout(g: Graph, maxBatch: number, maxSamples = 1): { slots: SlotPlan; persistent: [string, number][]; arenas: [string, number][] } {
+  const slots = packSlots(liveValues(g, maxBatch, maxSamples));
+  const persistent: [string, number][] = [];
+  for (const op of g.ops) {
+    for (const p of op.kind.buffers(op).persistent) persistent.push([`${op.name}/${p.name}`, p.floats(maxBatch * (p.perSample ? maxSamples : 1))]);
+  }
+  const arenas = (['params', 'grads', 'adam m', 'adam v'] as const).map((n): [string, number] => [n, g.arenaSize]);
+  return { slots, persistent, arenas };
+}
+
+/** Bytes the plan of `g` holds (what planBytes reports once it is made). */
+export function layoutBytes(layout: ReturnType<typeof planLayout>): number {
+  return [...layout.slots.slots, ...layout.persistent.map(([, f]) => f), ...layout.arenas.map(([, f]) => f)].reduce((s, f) => s + bufferBytes(f), 0);
+}
+
 export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSamples = 1): MemoryPlan {
   const all: GPUBuffer[] = [];
   const make = (label: string, floats: number) => {
@@ -45,7 +61,8 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     all.push(b);
     return b;
   };
-  const packed = packSlots(liveValues(g, maxBatch, maxSamples));
+  const layout = planLayout(g, maxBatch, maxSamples);
+  const packed = layout.slots;
   const names = packed.slots.map(() => [] as string[]);
   for (const v of packed.values) names[packed.slotOf.get(v.key)!].push(v.key);
   const slots = packed.slots.map((floats, i) => make(names[i].join(' | '), floats));
@@ -57,10 +74,7 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     const [what, name] = [v.key.slice(0, v.key.indexOf(' ')), v.key.slice(v.key.indexOf(' ') + 1)];
     (what === 'act' ? activations : what === 'grad' ? gradients : scratch).set(name, buffer);
   }
-  const persistent = new Map<string, GPUBuffer>();
-  for (const op of g.ops) {
-    for (const p of op.kind.buffers(op).persistent) persistent.set(`${op.name}/${p.name}`, make(`${op.name} ${p.name}`, p.floats(maxBatch * (p.perSample ? maxSamples : 1))));
-  }
+  const persistent = new Map(layout.persistent.map(([key, floats]) => [key, make(key.replace('/', ' '), floats)]));
   return {
     maxBatch,
     maxSamples,

@@ -83,6 +83,11 @@ export interface OpBuffers {
   scratch: OwnedBuffer[];
   /** Live for the model's whole life (an objective's terms, loss, totals, health). */
   persistent: OwnedBuffer[];
+  /**
+   * True when one bind group holds all of the op's buffers, forward and backward alike: then none of
+   * them may share memory (WebGPU refuses aliased writable bindings) even where lifetimes allow it.
+   */
+  oneBindGroup?: boolean;
 }
 
 /** What a GPU op is prepared with, for one pass (batch size, samples, noise stream). */

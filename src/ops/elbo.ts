@@ -41,6 +41,8 @@ export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
         { tensor: op.inputs.stats, phase: 'forward', mode: 'write' },
       ],
       scratch: [],
+      // One bind group serves the forward and the backward.
+      oneBindGroup: true,
       persistent: [
         { name: OUT.terms, floats: (rows) => PARTS.length * rows },
         { name: OUT.loss, floats: () => 1 + PARTS.length },

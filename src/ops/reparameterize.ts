@@ -22,6 +22,8 @@ export const REPARAMETERIZE_OP = defineOp<ReparamAttrs>({
       saved: [op.inputs.stats],
       grads: [{ tensor: op.inputs.stats, phase: 'backward', mode: 'add' }],
       scratch: [],
+      // One bind group serves the forward and the backward.
+      oneBindGroup: true,
       persistent: [],
     };
   },
