@@ -30,6 +30,8 @@ export interface PassOptions {
   stream: number;
   /** A training pass (its objective counts steps and watches for a non-finite loss). */
   training: boolean;
+  /** Prepare only these stages (default all), e.g. k samples per example through the decoder without the objective. */
+  stages?: readonly Stage[];
 }
 
 function opContext(rt: Runtime, graph: Graph, plan: MemoryPlan, op: OpNode, o: PassOptions, samples: number): GpuOpContext {
@@ -62,6 +64,7 @@ export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, o: PassOpt
   const stages: Record<Stage, Dispatch[]> = { encoder: [], sample: [], decoder: [], objective: [] };
   try {
     for (const op of graph.ops) {
+      if (o.stages && !o.stages.includes(op.stage)) continue;
       const p = op.kind.gpu(op, opContext(rt, graph, plan, op, o, samples));
       prepared.push(p);
       stages[op.stage].push(...p.forward);

@@ -8,6 +8,8 @@ import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
 
+const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
+
 interface CpuPass {
   ctx: CpuOpContext;
   result?: ObjectiveValue;
@@ -58,9 +60,9 @@ export class CpuVae {
     for (const op of this.graph.ops) if (stages.includes(op.stage)) op.kind.cpuForward(op as OpNode, s.ctx);
   }
 
-  private forward(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): CpuPass {
+  private forward(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1, stages: readonly Stage[] = ALL_STAGES): CpuPass {
     const s = this.pass(batch, samples, step, stream, [[this.graph.io.input, x]]);
-    this.run(s, ['encoder', 'sample', 'decoder', 'objective']);
+    this.run(s, stages);
     return s;
   }
 
@@ -79,9 +81,9 @@ export class CpuVae {
     return this.forward(x, batch, index, STREAMS.evalElbo).result!;
   }
 
-  /** Activations of a forward pass with given noise step and stream (for tests and L_k). */
+  /** Activations of the encoder, noise and decoder with given noise step, stream and samples per example (for tests and L_k). */
   forwardActivations(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): Map<string, ArrayLike<number>> {
-    return this.forward(x, batch, step, stream, samples).ctx.acts;
+    return this.forward(x, batch, step, stream, samples, ['encoder', 'sample', 'decoder']).ctx.acts;
   }
 
   forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number): ObjectiveValue {

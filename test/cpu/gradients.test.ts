@@ -63,6 +63,16 @@ describe('finite-difference checks of the backward rules (float64)', () => {
     expectGrad('reparameterize dstats', d, numericGrad(loss, stats));
   });
 
+  it('reparameterization with 3 samples per example (rows = batch × samples)', () => {
+    const Bz = 4, Z = 3, S = 3;
+    const stats = randoms(Bz * 2 * Z, 15);
+    const w = randoms(Bz * S * Z, 16);
+    const noise = { seed: 99, step: 3, stream: 1030 };
+    const loss = () => reparameterizeForward(stats, Bz, Z, noise, S).reduce((s, z, i) => s + w[i] * z, 0);
+    const d = reparameterizeBackward(stats, w, new Float64Array(Bz * 2 * Z), Bz, Z, noise, S);
+    expectGrad('reparameterize dstats, S = 3', d, numericGrad(loss, stats));
+  });
+
   for (const likelihood of ['bernoulli', 'gaussian'] as const) {
     it(`ELBO, ${likelihood} likelihood, β = 0.7`, () => {
       const Bz = 3, D = 7, Z = 2;

@@ -21,6 +21,14 @@ describe('reparameterize', () => {
     });
   }
 
+  // Rows = batch × samples: each z row draws its own noise; the backward sums a row's samples.
+  for (const [B, Z, S] of [[37, 13, 3], [1, 2, 5], [20, 20, 4], [7, 3, 1]]) {
+    it(`forward and backward with ${S} samples per example match the CPU twin on B=${B}, Z=${Z}`, async () => {
+      const { device, rt } = gpu();
+      expectComparisons(await reparameterizeCase(device, rt, B, Z, { seed: 19, step: 4, stream: 1026 }, S));
+    });
+  }
+
   it('draws four uncorrelated standard normals per group, across example boundaries', async () => {
     const { device, rt } = gpu();
     // μ = 0, logvar = 0: z is ε. 2^16 groups and a partial one (Z = 13: groups straddle examples).

@@ -94,25 +94,26 @@ export async function reparameterizeCase(
   B: number,
   Z: number,
   noise: { seed: number; step: number; stream: number },
+  samples = 1,
 ): Promise<Comparison[]> {
   const stats = uniformArray(B * 2 * Z, B + Z, -2, 2);
-  const dz = uniformArray(B * Z, B * Z);
+  const dz = uniformArray(B * samples * Z, B * Z);
   const dstatsIn = uniformArray(B * 2 * Z, B * 5 + Z);
-  const wantZ = reparameterizeForward(stats, B, Z, noise);
-  const wantD = reparameterizeBackward(stats, dz, dstatsIn, B, Z, noise);
+  const wantZ = reparameterizeForward(stats, B, Z, noise, samples);
+  const wantD = reparameterizeBackward(stats, dz, dstatsIn, B, Z, noise, samples);
   const got = await scoped(device, async () => {
-    const S = storageFrom(device, stats, 'stats'), zb = poisoned(device, B * Z, 'z');
+    const S = storageFrom(device, stats, 'stats'), zb = poisoned(device, B * samples * Z, 'z');
     const dzb = storageFrom(device, dz, 'dz'), ds = storageFrom(device, dstatsIn, 'dstats');
-    const op = prepareReparameterize(rt, { batch: B, latent: Z }, { stats: S, z: zb, dz: dzb, dstats: ds }, noise);
+    const op = prepareReparameterize(rt, { batch: B, latent: Z, samples }, { stats: S, z: zb, dz: dzb, dstats: ds }, noise);
     op.setStep(noise.step);
     await submit(device, [op.forward, op.backward!]);
-    const out = { z: await readFloats(device, zb, B * Z), d: await readFloats(device, ds, B * 2 * Z) };
+    const out = { z: await readFloats(device, zb, B * samples * Z), d: await readFloats(device, ds, B * 2 * Z) };
     op.destroy();
     [S, zb, dzb, ds].forEach((b) => b.destroy());
     return out;
   });
   // ε passes through f32 log and sqrt (cos is exact-reduced in the shader): a few ulps, scaled by σ ≤ e.
-  const name = `reparameterize B=${B} Z=${Z} seed=${noise.seed}`;
+  const name = `reparameterize B=${B} Z=${Z}${samples > 1 ? ` S=${samples}` : ''} seed=${noise.seed}`;
   return [
     { name: `${name} z`, got: got.z, want: wantZ, atol: 2e-5, rtol: 2e-5 },
     { name: `${name} dstats`, got: got.d, want: wantD, atol: 2e-5, rtol: 2e-5 },

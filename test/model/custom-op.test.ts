@@ -2,6 +2,7 @@
 // (its WGSL, its CPU twin, its backward: dx = a·dy, da = Σ x·dy), registers it, and trains a model
 // whose encoder and decoder contain it, GPU against the CPU reference over 20 steps, with nothing
 // under src/ knowing about it. The CPU backward is checked by central finite differences first.
+// Then the samples dimension: one pass with k rows per example after the noise.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelDecl } from '../../src/gpu/kernel';
 import { packUniform } from '../../src/gpu/runtime';
@@ -13,7 +14,9 @@ import { loadEmbeddedMnist } from '../../src/data/mnist';
 import type { Dataset } from '../../src/data/dataset';
 import { expectClose } from '../util/compare';
 import { uniformArray } from '../util/random';
-import { scoped, useGpu } from '../gpu/harness';
+import { scoped, submit, useGpu } from '../gpu/harness';
+import { planPass } from '../../src/graph/scheduler';
+import { readFloats } from '../../src/gpu/buffers';
 
 const SCALE_WGSL = /* wgsl */ `
 struct Params { count: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
@@ -171,6 +174,31 @@ describe('an op kind defined outside src/', () => {
         expect(Math.abs(cpu.params[p.offset] - 1), name).toBeGreaterThan(1e-3);
         expect(params[p.offset]).toBeCloseTo(cpu.params[p.offset], 4);
       }
+      vae.dispose();
+    });
+  });
+});
+
+describe('rows = batch × samples', () => {
+  it('pushes 3 samples per example through the decoder in one pass, as the CPU reference does', async () => {
+    const { device, rt } = gpu();
+    const c = { encoderHidden: [24], decoderHidden: [20], latent: 3, seed: 8 };
+    const B = 5, S = 3;
+    const x = train.images.subarray(0, B * 784);
+    const cpu = new CpuVae(c).forwardActivations(x, B, 2, 1030, S);
+    await scoped(device, async () => {
+      const vae = new GpuVae(rt, c, { maxBatch: B, maxSamples: S });
+      const pass = planPass(rt, vae.graph, vae.plan, { batch: B, samples: S, seed: c.seed, stream: 1030, training: false, stages: ['encoder', 'sample', 'decoder'] });
+      device.queue.writeBuffer(vae.plan.activations.get('x')!, 0, x.buffer, x.byteOffset, x.byteLength);
+      pass.setNoise(2);
+      await submit(device, pass.forward);
+      const z = await readFloats(device, vae.plan.activations.get('z')!, B * S * 3);
+      const logits = await readFloats(device, vae.plan.activations.get('logits')!, B * S * 784);
+      expectClose('z, 3 samples per example', z, cpu.get('z')!, 2e-5, 2e-5);
+      expectClose('logits of 15 rows', logits, cpu.get('logits')!, 1e-4, 1e-4);
+      // The samples of one example differ (each row its own noise).
+      expect(z[0]).not.toBe(z[3]);
+      pass.destroy();
       vae.dispose();
     });
   });
