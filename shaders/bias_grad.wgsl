@@ -2,11 +2,10 @@
 //   dPre = dY ⊙ f'(pre), with f' taken from the layer's output Y (ReLU: Y > 0, tanh: 1 − Y²,
 //   sigmoid: Y(1 − Y), softplus: 1 − exp(−Y)), so the pre-activation never needs storing;
 //   dBias[n] = Σ_r dPre[r, n].  Shapes: dY, Y, dPre are rows×cols; dBias is cols.
-// With ACT = 0 (identity) dPre is dY and is not written. Entry `main` (GPUs): a workgroup owns 16
-// columns, its 16 row lanes sum fixed strides joined by a fixed tree; `main_serial` (CPU adapters):
+// ACT picks f (shaders/activation.wgsl). With ACT = 0 (identity) dPre is dY and is not written.
+// Entry `main` (GPUs): a workgroup owns 16 columns, its 16 row lanes sum fixed strides joined by a
+// fixed tree; `main_serial` (CPU adapters):
 // one invocation per column. Both deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
-
-override ACT: u32 = 0u;
 
 struct Dims { rows: u32, cols: u32, _pad0: u32, _pad1: u32 }
 
@@ -18,21 +17,11 @@ struct Dims { rows: u32, cols: u32, _pad0: u32, _pad1: u32 }
 
 var<workgroup> partial: array<f32, 256>;
 
-fn derivative(y: f32) -> f32 {
-  switch ACT {
-    case 1u: { return select(0.0, 1.0, y > 0.0); }
-    case 2u: { return 1.0 - y * y; }
-    case 3u: { return y * (1.0 - y); }
-    case 4u: { return 1.0 - exp(-y); }
-    default: { return 1.0; }
-  }
-}
-
 // dY ⊙ f'(Y) at element i, stored in dPre when the activation is not the identity.
 fn grad_at(i: u32) -> f32 {
   var g = dY[i];
   if (ACT != 0u) {
-    g *= derivative(Y[i]);
+    g *= activation_derivative(Y[i]);
     dPre[i] = g;
   }
   return g;

@@ -9,8 +9,7 @@
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
-// 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
-override ACT: u32 = 0u;
+// ACT (an override, from shaders/activation.wgsl's preamble) picks the activation.
 
 struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 
@@ -27,23 +26,6 @@ const TK = 16u;  // depth of one step through K
 // As[k * 16 + i] holds op(A) rows 4i..4i+3 of the tile at depth k; Bs[k * 16 + j] columns 4j..4j+3.
 var<workgroup> As: array<vec4<f32>, 256>;
 var<workgroup> Bs: array<vec4<f32>, 256>;
-
-fn activate(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: {
-      // tanh from exp(-2|v|): never overflows, unlike sinh/cosh for large |v|.
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    case 3u: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-    }
-    case 4u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
-    default: { return v; }
-  }
-}
 
 fn load_a(m: u32, k: u32) -> f32 {
   if (m >= dims.M || k >= dims.K) { return 0.0; }
@@ -64,7 +46,7 @@ fn store(m: u32, n0: u32, acc: vec4<f32>) {
     if (n < dims.N) {
       var v = acc[j];
       if (HAS_BIAS) { v += bias[n]; }
-      C[m * dims.N + n] = activate(v);
+      C[m * dims.N + n] = activate_f32(v);
     }
   }
 }

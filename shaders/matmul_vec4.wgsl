@@ -14,7 +14,6 @@
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
 
 struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 
@@ -23,22 +22,6 @@ struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> C: array<vec4<f32>>;
-
-fn activate(v: vec4<f32>) -> vec4<f32> {
-  switch ACT {
-    case 1u: { return max(v, vec4<f32>(0.0)); }
-    case 2u: {
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    case 3u: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4<f32>(0.0));
-    }
-    case 4u: { return max(v, vec4<f32>(0.0)) + log(1.0 + exp(-abs(v))); }
-    default: { return v; }
-  }
-}
 
 // c + a · [b0; b1; b2; b3]: one row of A (4 along K) times 4 rows of B.
 fn mac_nn(a: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>, c: vec4<f32>) -> vec4<f32> {
@@ -51,7 +34,7 @@ fn mac_nt(a: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f3
 }
 
 fn store(row: u32, col: u32, v: vec4<f32>, bias_v: vec4<f32>) {
-  if (row < dims.M && col < dims.N / 4u) { C[row * (dims.N / 4u) + col] = activate(v + bias_v); }
+  if (row < dims.M && col < dims.N / 4u) { C[row * (dims.N / 4u) + col] = activate_vec4(v + bias_v); }
 }
 
 @compute @workgroup_size(8)

@@ -2,13 +2,13 @@
 import source from '../../shaders/bias_grad.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packUniform, type Runtime } from '../gpu/runtime';
-import { activationCode, type Activation } from './activation';
+import { activationCode, withActivations, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
 
 export const BIAS_GRAD: KernelDecl = {
   name: 'bias_grad',
-  source,
+  source: withActivations(source),
   entryPoints: ['main', 'main_serial'],
   bindings: [
     { binding: 0, name: 'dims', type: 'uniform' },

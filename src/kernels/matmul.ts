@@ -4,12 +4,12 @@ import source from '../../shaders/matmul.wgsl?raw';
 import sourceVec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
-import { activationCode, type Activation } from './activation';
+import { activationCode, withActivations, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
 
 export const MATMUL: KernelDecl = {
   name: 'matmul',
-  source,
+  source: withActivations(source),
   entryPoints: ['main'],
   bindings: [
     { binding: 0, name: 'dims', type: 'uniform' },
@@ -23,7 +23,7 @@ export const MATMUL: KernelDecl = {
 };
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
-export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: sourceVec4, workgroupSize: [8, 1] };
+export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), workgroupSize: [8, 1] };
 
 /** Output block of one matmul_vec4 invocation (8 rows × 8 columns); its workgroups are 8 wide along N. */
 export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;

@@ -1,0 +1,48 @@
+// activation.wgsl: the activations of the matmul epilogue and their derivatives for the fused
+// backward, shared by matmul.wgsl, matmul_vec4.wgsl and bias_grad.wgsl (prepended to each by
+// src/kernels/activation.ts, which also prepends the ACT_* code constants from its one list and the
+// `ACT` override they select with). CPU twin: src/cpu/activation.ts.
+
+fn activate_f32(v: f32) -> f32 {
+  switch ACT {
+    case ACT_RELU: { return max(v, 0.0); }
+    case ACT_TANH: {
+      // tanh from exp(-2|v|): never overflows, unlike sinh/cosh for large |v|.
+      let e = exp(-2.0 * abs(v));
+      return sign(v) * (1.0 - e) / (1.0 + e);
+    }
+    case ACT_SIGMOID: {
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+    case ACT_SOFTPLUS: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
+    default: { return v; }
+  }
+}
+
+fn activate_vec4(v: vec4<f32>) -> vec4<f32> {
+  switch ACT {
+    case ACT_RELU: { return max(v, vec4<f32>(0.0)); }
+    case ACT_TANH: {
+      let e = exp(-2.0 * abs(v));
+      return sign(v) * (1.0 - e) / (1.0 + e);
+    }
+    case ACT_SIGMOID: {
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4<f32>(0.0));
+    }
+    case ACT_SOFTPLUS: { return max(v, vec4<f32>(0.0)) + log(1.0 + exp(-abs(v))); }
+    default: { return v; }
+  }
+}
+
+// f'(pre) from the output y = f(pre) (ReLU: y > 0, tanh: 1 − y², sigmoid: y(1 − y), softplus: 1 − e^(−y)).
+fn activation_derivative(y: f32) -> f32 {
+  switch ACT {
+    case ACT_RELU: { return select(0.0, 1.0, y > 0.0); }
+    case ACT_TANH: { return 1.0 - y * y; }
+    case ACT_SIGMOID: { return y * (1.0 - y); }
+    case ACT_SOFTPLUS: { return 1.0 - exp(-y); }
+    default: { return 1.0; }
+  }
+}
