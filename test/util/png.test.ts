@@ -1,10 +1,10 @@
-// Tests for the PNG encoder (src/util/png.ts, src/util/png-node.ts) and image tiling
+// Tests for the PNG writer (src/util/png-node.ts, on pngjs) and image tiling
 // (src/util/image-grid.ts): PNGs are decoded back by a small independent decoder below (bitwise
 // CRC-32, zlib inflate, all five scanline filters) and checked field by field and pixel by pixel.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 as zlibCrc32, deflateSync, inflateSync } from 'node:zlib';
+import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   manifoldGrid,
@@ -14,7 +14,6 @@ import {
   tileImages,
   toByte,
 } from '../../src/util/image-grid';
-import { adler32, crc32, encodePng, PNG_SIGNATURE, zlibStore } from '../../src/util/png';
 import { encodePngNode, writePng } from '../../src/util/png-node';
 import { rng } from './random';
 
@@ -57,7 +56,7 @@ function paeth(a: number, b: number, c: number): number {
 
 /** Decodes 8-bit gray / RGB non-interlaced PNGs, asserting every CRC and the chunk order. */
 function decodePng(png: Uint8Array): Decoded {
-  expect(Array.from(png.subarray(0, 8))).toEqual(Array.from(PNG_SIGNATURE));
+  expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const chunks: Chunk[] = [];
   let o = 8;
@@ -119,42 +118,6 @@ function randomBytes(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
 }
 
-const bytesOf = (s: string) => new TextEncoder().encode(s);
-
-// ---- checksums and stored zlib ----------------------------------------------------------------
-
-describe('checksums', () => {
-  it('crc32 matches the standard check value, node:zlib and a bitwise CRC, and continues a running CRC', () => {
-    expect(crc32(bytesOf('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-    const data = randomBytes(5000, 1);
-    expect(crc32(data)).toBe(slowCrc32(data));
-    expect(crc32(data)).toBe(zlibCrc32(data));
-    expect(crc32(data.subarray(1234), crc32(data.subarray(0, 1234)))).toBe(crc32(data));
-  });
-
-  it('adler32 matches known values and the trailer node:zlib writes', () => {
-    expect(adler32(bytesOf('Wikipedia'))).toBe(0x11e60398);
-    expect(adler32(new Uint8Array(0))).toBe(1);
-    // Long runs of 0xff exercise the deferred modulo.
-    for (const data of [new Uint8Array(100_000).fill(255), randomBytes(70_000, 2)]) {
-      const z = deflateSync(data);
-      expect(adler32(data)).toBe(new DataView(z.buffer, z.byteOffset, z.byteLength).getUint32(z.length - 4, false));
-    }
-  });
-
-  it('zlibStore produces streams that inflate back exactly, across block boundaries', () => {
-    for (const n of [0, 1, 65_535, 65_536, 200_001]) {
-      const data = randomBytes(n, n + 3);
-      const z = zlibStore(data);
-      expect(((z[0]! << 8) | z[1]!) % 31).toBe(0);
-      expect(z.length).toBe(2 + 5 * Math.max(1, Math.ceil(n / 65_535)) + n + 4);
-      expect(Array.from(inflateSync(z)).length).toBe(n);
-      expect(Buffer.from(inflateSync(z)).equals(Buffer.from(data))).toBe(true);
-    }
-  });
-});
-
 // ---- PNG encoding -----------------------------------------------------------------------------
 
 describe('encodePng', () => {
@@ -179,37 +142,24 @@ describe('encodePng', () => {
     expect(Array.from(d.pixels)).toEqual(Array.from(pixels));
   });
 
-  it('lays out a 1×1 image byte for byte with the browser-safe stored deflate', () => {
-    const png = encodePng({ width: 1, height: 1, pixels: Uint8Array.of(200) });
-    // signature 8 + IHDR (12 + 13) + IDAT (12 + zlib: 2 + 5 + 2 raw bytes + 4) + IEND 12
-    expect(png.length).toBe(8 + 25 + 12 + 13 + 12);
-    expect(Array.from(png.subarray(8, 16))).toEqual([0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-    expect(Array.from(png.subarray(png.length - 12))).toEqual([
-      0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82, // IEND with its well-known CRC
-    ]);
-    const d = decodePng(png);
-    expect(Array.from(d.pixels)).toEqual([200]);
-  });
-
-  it('stored and zlib-compressed encodings decode to the same pixels; deflate compresses a grid', () => {
+  it('encodes a 1×1 image and compresses a grid', () => {
+    expect(Array.from(decodePng(encodePngNode({ width: 1, height: 1, pixels: Uint8Array.of(200) })).pixels)).toEqual([200]);
     const grid = tileImages(new Float32Array(16 * 28 * 28).fill(0.25), 16, 28, 28, 4);
-    const stored = encodePng(grid);
     const deflated = encodePngNode(grid);
-    expect(deflated.length).toBeLessThan(stored.length / 10);
-    expect(Array.from(decodePng(stored).pixels)).toEqual(Array.from(grid.pixels));
+    expect(deflated.length).toBeLessThan(grid.pixels.length / 10);
     expect(Array.from(decodePng(deflated).pixels)).toEqual(Array.from(grid.pixels));
   });
 
   it('rejects bad sizes and channel counts with precise errors', () => {
-    expect(() => encodePng({ width: 2, height: 2, pixels: new Uint8Array(3) })).toThrow(
+    expect(() => encodePngNode({ width: 2, height: 2, pixels: new Uint8Array(3) })).toThrow(
       /3 pixel bytes for a 2×2 image with 1 channel\(s\); expected 4/,
     );
-    expect(() => encodePng({ width: 0, height: 2, pixels: new Uint8Array(0) })).toThrow(/width 0 is invalid/);
-    expect(() => encodePng({ width: 1.5, height: 2, pixels: new Uint8Array(3) })).toThrow(/width 1.5/);
-    expect(() => encodePng({ width: 1, height: 1, pixels: new Uint8Array(2), channels: 2 as 1 })).toThrow(
+    expect(() => encodePngNode({ width: 0, height: 2, pixels: new Uint8Array(0) })).toThrow(/width 0 is invalid/);
+    expect(() => encodePngNode({ width: 1.5, height: 2, pixels: new Uint8Array(3) })).toThrow(/width 1.5/);
+    expect(() => encodePngNode({ width: 1, height: 1, pixels: new Uint8Array(2), channels: 2 as 1 })).toThrow(
       /channels 2 is unsupported/,
     );
-    expect(() => encodePng({ width: 2, height: 1, pixels: new Uint8Array(2), channels: 3 })).toThrow(/expected 6/);
+    expect(() => encodePngNode({ width: 2, height: 1, pixels: new Uint8Array(2), channels: 3 })).toThrow(/expected 6/);
   });
 
   it('writePng writes a decodable file', async () => {

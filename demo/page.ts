@@ -1,0 +1,130 @@
+// The demo page's state (one object, `page`: nothing else at module level holds any) and what shows
+// it: the status line, the buttons, the message and banner, and the snapshot that window.__demo
+// returns (see demo/main.ts).
+import type { GpuContext } from '../src/gpu/device';
+import type { Runtime } from '../src/gpu/runtime';
+import type { MnistSplit } from '../src/data/mnist';
+import { DEFAULT_CONFIG, describeConfig, type VaeConfig } from '../src/model/config';
+import type { Session } from './session';
+import { DEFAULT_SETTINGS, sameRun, type Settings } from './settings';
+
+export type PageState = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error' | 'no-webgpu';
+
+export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+export const fmt = (v: number | undefined, digits = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+export const page = {
+  state: 'loading' as PageState,
+  gpu: undefined as GpuContext | undefined,
+  rt: undefined as Runtime | undefined,
+  data: undefined as MnistSplit | undefined,
+  session: null as Session | null,
+  /** Bumped whenever the session is replaced: results computed for an older one are dropped. */
+  generation: 0,
+  busy: false,
+  /** The settings the controls hold (valid values only) and those the current model was made with. */
+  controls: { ...DEFAULT_SETTINGS } as Settings,
+  modelSettings: { ...DEFAULT_SETTINGS } as Settings,
+  /** Config fields the controls do not set: defaults, or the last loaded checkpoint's. */
+  baseConfig: DEFAULT_CONFIG as VaeConfig,
+  loaded: null as { name: string; step: number } | null,
+  lk: null as { k: number; value: number; step: number; elbo: number } | null,
+  saves: 0,
+  autostartRun: false,
+  warnings: [] as string[],
+  message: '',
+  adapterText: '',
+  software: false,
+  runStart: null as { step: number; time: number } | null,
+};
+
+export function snapshot() {
+  const s = page.session;
+  const sps = s?.stepsPerSecond ?? 0;
+  return Object.freeze({
+    state: page.state,
+    busy: page.busy,
+    step: s?.step ?? 0,
+    epoch: s ? s.epoch : 0,
+    adapter: page.adapterText,
+    software: page.software,
+    model: s ? describeConfig(s.config) : '',
+    batch: s?.batch ?? page.controls.batch,
+    stepsPerSecond: sps,
+    examplesPerSecond: sps * (s?.batch ?? 0),
+    train: (s?.train ?? []).map((p) => ({ ...p })),
+    test: (s?.test ?? []).map((p) => ({ ...p })),
+    lastTestElbo: s?.test.at(-1)?.elbo ?? null,
+    lk: page.lk && { ...page.lk },
+    loaded: page.loaded && { ...page.loaded },
+    saves: page.saves,
+    message: page.message,
+    warnings: [...page.warnings],
+  });
+}
+
+export function setState(next: PageState) {
+  page.state = next;
+  document.body.dataset.state = next;
+  $('state-pill').textContent = next === 'no-webgpu' ? 'no WebGPU' : next;
+  updateButtons();
+  updateStatus();
+}
+
+export function say(text: string, kind: 'info' | 'error' = 'info') {
+  page.message = text;
+  const el = $('message');
+  el.textContent = text;
+  el.classList.toggle('error', kind === 'error');
+}
+
+export function showBanner(lines: string[], kind: 'warn' | 'error') {
+  const el = $('banner');
+  el.hidden = lines.length === 0;
+  el.textContent = lines.join('\n');
+  el.classList.toggle('error', kind === 'error');
+}
+
+export function updateButtons() {
+  const hasModel = !!page.session && !page.busy;
+  const running = !!page.session?.isRunning;
+  const start = $<HTMLButtonElement>('start');
+  start.disabled = !hasModel || page.state === 'diverged' || page.state === 'error';
+  start.textContent = running ? 'Pause' : (page.session?.step ?? 0) > 0 ? 'Resume' : 'Start';
+  $<HTMLButtonElement>('reset').disabled = !page.rt || !page.data || page.busy;
+  $<HTMLButtonElement>('save').disabled = !hasModel || page.state === 'diverged';
+  $<HTMLButtonElement>('lk').disabled = !hasModel || page.state === 'diverged';
+  const loadOk = !!page.rt && !!page.data && !page.busy;
+  $('load-label').setAttribute('aria-disabled', String(!loadOk));
+  $<HTMLInputElement>('load').disabled = !loadOk;
+  const pending = !!page.session && !sameRun(page.controls, page.modelSettings);
+  $('pending').hidden = !pending;
+  $('reset').classList.toggle('attention', pending);
+}
+
+export function updateStatus() {
+  const s = page.session;
+  $('step').textContent = String(s?.step ?? 0);
+  $('epoch').textContent = s ? s.epoch.toFixed(2) : '0.00';
+  // The last measured rate stays up while paused.
+  const sps = s?.stepsPerSecond ?? 0;
+  $('sps').textContent = sps > 0 ? (sps >= 100 ? sps.toFixed(0) : sps.toFixed(1)) : '–';
+  $('eps').textContent = sps > 0 ? Math.round(sps * s!.batch).toLocaleString('en-US') : '–';
+  if (s) {
+    const params = s.vae.graph.params.reduce((a, p) => a + p.size, 0);
+    $('model').textContent = `${describeConfig(s.config)} · ${params.toLocaleString('en-US')} parameters · batch ${s.batch} · lr ${s.config.adam.lr}`;
+  }
+  const t = s?.test.at(-1);
+  $('elbo').textContent = fmt(t?.elbo);
+  const beta = s?.config.beta ?? 1;
+  $('objective').hidden = beta === 1 || !t;
+  $('objective').textContent = t ? `training objective rec + ${beta}·KL = ${fmt(t.objective)}` : '';
+  // The objective's parts, each in the element named after it (#rec, #kl for the ELBO).
+  for (const part of s?.vae.objective.parts ?? ['rec', 'kl']) {
+    const el = document.getElementById(part);
+    if (el) el.textContent = fmt(t?.[part]);
+  }
+  $('train-elbo').textContent = fmt(s?.train.at(-1)?.elbo);
+  $('lk-label').innerHTML = page.lk ? `−L<sub>${page.lk.k}</sub> at step ${page.lk.step}` : '−L<sub>k</sub>';
+  $('lk-value').textContent = fmt(page.lk?.value === undefined ? undefined : -page.lk.value);
+}

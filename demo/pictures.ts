@@ -1,0 +1,241 @@
+// The page's pictures: reconstructions of a row of test digits, prior samples, and the latent manifold
+// (2-D latent, with the μ of two chosen digits A and B and optionally every test digit's μ) or an
+// interpolation A → B. Computed on the GPU between training slices (coalesced: one refresh at a
+// time, one more if asked meanwhile) and redrawn from the last result when only the selection changes.
+import type { MnistSplit } from '../src/data/mnist';
+import { STREAMS } from '../src/model/init';
+import { gaussianNoise } from '../src/cpu/philox';
+import { manifoldLatents } from '../src/util/image-grid';
+import type { Session } from './session';
+import { drawScatter } from './scatter';
+import { drawLayout, gridLayout, pairLayout, SIDE } from './digits';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const MANIFOLD_STEPS = 15;
+const MANIFOLD_LO = 0.05, MANIFOLD_HI = 0.95;
+export const SHOWN_DIGITS = 24;
+const INTERPOLATION_FRAMES = 10;
+const PICTURES_EVERY_MS = 1500;
+export const COLORS = { train: '#3f6fd8', test: '#e0762b', a: '#2f7de1', b: '#e8590c' };
+
+export const recLayout = pairLayout(SHOWN_DIGITS, 4);
+const sampleLayout = gridLayout(64, 8, 2);
+const manifoldLayout = gridLayout(MANIFOLD_STEPS * MANIFOLD_STEPS, MANIFOLD_STEPS, 0);
+const interpLayout = gridLayout(INTERPOLATION_FRAMES + 2, 4, 3);
+
+interface Computed {
+  gen: number;
+  x: Float32Array;
+  mu: Float32Array;
+  recon: Float32Array;
+  samples: Float32Array;
+  latent: Float32Array | null;
+  /** μ of every test digit (2-D latent, when asked for). */
+  testMu: Float32Array | null;
+}
+
+/** What the pictures read from the page: the model, the data and the model's generation number. */
+export interface PictureSource {
+  session(): Session | null;
+  data(): MnistSplit | undefined;
+  generation(): number;
+}
+
+export class Pictures {
+  /** Which test digits are shown (an offset into the evenly spaced selection). */
+  shownOffset = 0;
+  /** The two digits (indices into the shown row) at the interpolation's ends, and which one a click sets. */
+  pick: [number, number] = [0, 17];
+  nextPick: 0 | 1 = 0;
+  sampleSeed = 0;
+  pictures: Computed | null = null;
+  /** When the last pictures were computed, and how often to refresh while training. */
+  lastAt = 0;
+  every = PICTURES_EVERY_MS;
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly env: PictureSource) {}
+
+  /** A new model: forget what was drawn. */
+  reset(): void {
+    this.pictures = null;
+  }
+
+  /** A click on the reconstructions chose digit `digit` as the next end of the interpolation. */
+  choose(digit: number): boolean {
+    if (!this.pictures || this.pick.includes(digit)) return false;
+    this.pick[this.nextPick] = digit;
+    this.nextPick = this.nextPick === 0 ? 1 : 0;
+    return true;
+  }
+
+  private shownIndices(): number[] {
+    const n = this.env.data()!.test.count;
+    // Evenly spaced through the test set (ordered by class), so every class shows; offset for others.
+    return Array.from({ length: SHOWN_DIGITS }, (_, i) => (Math.floor((i * n) / SHOWN_DIGITS) + this.shownOffset) % n);
+  }
+
+  private gatherShown(): Float32Array {
+    const D = this.env.data()!.test.dim;
+    const x = new Float32Array(SHOWN_DIGITS * D);
+    this.shownIndices().forEach((j, i) => x.set(this.env.data()!.test.images.subarray(j * D, (j + 1) * D), i * D));
+    return x;
+  }
+
+  private priorLatents(n: number, latent: number, seed: number): Float32Array {
+    return Float32Array.from({ length: n * latent }, (_, i) => gaussianNoise(seed, 0, STREAMS.prior, i));
+  }
+
+  private interpolationLatents(mu: Float32Array, latent: number): Float32Array {
+    const [a, b] = this.pick;
+    const z = new Float32Array(INTERPOLATION_FRAMES * latent);
+    for (let f = 0; f < INTERPOLATION_FRAMES; f++) {
+      const t = f / (INTERPOLATION_FRAMES - 1);
+      for (let d = 0; d < latent; d++) z[f * latent + d] = (1 - t) * mu[a * latent + d]! + t * mu[b * latent + d]!;
+    }
+    return z;
+  }
+
+  /** Recomputes every picture on the GPU (coalesced: one refresh at a time, one more if asked meanwhile). */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        await this.compute();
+      } while (this.again);
+    })().finally(() => { this.refreshing = null; });
+    return this.refreshing;
+  }
+
+  private async compute() {
+    const s = this.env.session();
+    if (!s || !this.env.data()) return;
+    const gen = this.env.generation();
+    const Z = s.config.latent;
+    const x = this.gatherShown();
+    const t0 = performance.now();
+    try {
+      const { mu, recon } = await s.encodeAndReconstruct(x);
+      const samples = await s.decode(this.priorLatents(64, Z, s.config.seed + this.sampleSeed));
+      const latent = Z === 2
+        ? await s.decode(manifoldLatents(MANIFOLD_STEPS, 2, { lo: MANIFOLD_LO, hi: MANIFOLD_HI }))
+        : await s.decode(this.interpolationLatents(mu, Z));
+      const testMu = Z === 2 && $<HTMLInputElement>('scatter').checked ? await s.encodeMeans(this.env.data()!.test.images) : null;
+      if (gen !== this.env.generation()) return;
+      this.pictures = { gen, x, mu, recon, samples, latent, testMu };
+      this.lastAt = performance.now();
+      this.every = Math.max(PICTURES_EVERY_MS, 6 * (this.lastAt - t0));
+      this.draw();
+    } catch (e) {
+      if (gen === this.env.generation()) throw e;
+    }
+  }
+
+  /** Redraws from the last computed pictures (selection changes need no GPU for the manifold). */
+  draw() {
+    const p = this.pictures;
+    const s = this.env.session();
+    if (!p || !s) return;
+    const Z = s.config.latent;
+    const recFrames: [number, string][] = [[2 * this.pick[0], COLORS.a], [2 * this.pick[1], COLORS.b]];
+    drawLayout($<HTMLCanvasElement>('recon'), recLayout, [p.x, p.recon], { frames: recFrames });
+    drawLayout($<HTMLCanvasElement>('samples'), sampleLayout, [p.samples], { background: '#ffffff' });
+    const canvas = $<HTMLCanvasElement>('latent-canvas');
+    if (Z === 2) {
+      $('latent-title').textContent = 'Latent manifold (decoder means)';
+      $('scatter-toggle').hidden = false;
+      $('latent-hint').innerHTML =
+        `z₁ (→) and z₂ (↑) at the prior's ${MANIFOLD_LO * 100}%…${MANIFOLD_HI * 100}% quantiles, ${MANIFOLD_STEPS}×${MANIFOLD_STEPS}. ` +
+        'Dots: μ of the chosen digits <b class="a">A</b> and <b class="b">B</b>. Tick “scatter” for all test digits’ μ by class.';
+      $('pick-target').textContent = 'path marked on the manifold';
+      if (!p.latent) return;
+      if (p.testMu) {
+        $('latent-title').textContent = 'Latent space: μ of the test digits';
+        $('latent-hint').innerHTML =
+          'μ of q(z|x) for all 1,000 test digits, coloured by class, with the chosen digits <b class="a">A</b> and <b class="b">B</b>. ' +
+          'Untick “scatter” for the decoder’s manifold.';
+        const m = (i: number, label: string, color: string) => ({ x: p.mu[2 * i]!, y: p.mu[2 * i + 1]!, label, color });
+        drawScatter(canvas, p.testMu, this.env.data()!.test.labels, [m(this.pick[0], 'A', COLORS.a), m(this.pick[1], 'B', COLORS.b)]);
+      } else {
+        drawLayout(canvas, manifoldLayout, [p.latent], { overlay: (ctx, scale) => this.drawPath(ctx, scale, p.mu) });
+      }
+    } else {
+      $('latent-title').textContent = 'Interpolation A → B in latent space';
+      $('scatter-toggle').hidden = true;
+      $('latent-hint').innerHTML =
+        `<b class="a">A</b>, then decode((1 − t)·μ<sub>A</sub> + t·μ<sub>B</sub>) for t = 0 … 1 in ${INTERPOLATION_FRAMES} steps, then <b class="b">B</b>. ` +
+        'With a 2-D latent the manifold shows here instead.';
+      $('pick-target').textContent = 'interpolation';
+      if (!p.latent) return;
+      const [a, b] = this.pick;
+      const D = SIDE * SIDE;
+      const frames = new Float32Array((INTERPOLATION_FRAMES + 2) * D);
+      frames.set(p.x.subarray(a * D, (a + 1) * D), 0);
+      frames.set(p.latent.subarray(0, INTERPOLATION_FRAMES * D), D);
+      frames.set(p.x.subarray(b * D, (b + 1) * D), (INTERPOLATION_FRAMES + 1) * D);
+      drawLayout(canvas, interpLayout, [frames], { frames: [[0, COLORS.a], [INTERPOLATION_FRAMES + 1, COLORS.b]] });
+    }
+  }
+
+  /** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
+  private normalCdf(z: number): number {
+    const x = Math.abs(z) / Math.SQRT2;
+    const t = 1 / (1 + 0.3275911 * x);
+    const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
+    return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+  }
+
+  /** Where latent point i of `mu` (2-D) sits on the manifold picture: at its prior quantiles, in canvas pixels. */
+  private manifoldPlace(mu: Float32Array, i: number, scale: number, margin: number): [number, number] {
+    const span = (MANIFOLD_STEPS - 1) * SIDE;
+    const size = MANIFOLD_STEPS * SIDE;
+    const u = (this.normalCdf(mu[2 * i]!) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
+    const v = (this.normalCdf(mu[2 * i + 1]!) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
+    const clamp = (q: number) => Math.max(margin, Math.min(size - margin, q));
+    return [clamp(SIDE / 2 + u * span) * scale, clamp(SIDE / 2 + (1 - v) * span) * scale];
+  }
+
+  /** μ_A → μ_B drawn on the manifold. */
+  private drawPath(ctx: CanvasRenderingContext2D, scale: number, mu: Float32Array) {
+    const [ax, ay] = this.manifoldPlace(mu, this.pick[0], scale, 6);
+    const [bx, by] = this.manifoldPlace(mu, this.pick[1], scale, 6);
+    ctx.lineWidth = 2;
+    ctx.setLineDash([5, 4]);
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+    ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.font = 'bold 12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const [x, y, colour, label] of [[ax, ay, COLORS.a, 'A'], [bx, by, COLORS.b, 'B']] as const) {
+      ctx.beginPath();
+      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      ctx.fillStyle = colour;
+      ctx.fill();
+      ctx.strokeStyle = '#fff';
+      ctx.stroke();
+      ctx.fillStyle = '#fff';
+      ctx.fillText(label, x, y + 0.5);
+    }
+  }
+
+  async refreshInterpolation() {
+    const s = this.env.session();
+    if (!s || !this.pictures) return;
+    if (s.config.latent === 2) {
+      this.draw();
+      return;
+    }
+    const gen = this.env.generation();
+    const latent = await s.decode(this.interpolationLatents(this.pictures.mu, s.config.latent));
+    if (gen !== this.env.generation() || !this.pictures) return;
+    this.pictures.latent = latent;
+    this.draw();
+  }
+}
