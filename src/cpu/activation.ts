@@ -1,5 +1,5 @@
-// CPU twin of the activations (float64): the function, its derivative from the input, and its
-// derivative from the output, which is what the GPU backward uses since it never stores the input.
+// CPU twin of the activations (float64): the function and its derivative from the output, which is
+// what the GPU backward uses since it never stores the input.
 import type { Activation } from '../kernels/activation';
 
 export function activate(a: Activation, x: number): number {
@@ -9,16 +9,6 @@ export function activate(a: Activation, x: number): number {
     case 'tanh': return Math.tanh(x);
     case 'sigmoid': return 1 / (1 + Math.exp(-x));
     case 'softplus': return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-  }
-}
-
-export function derivativeAtInput(a: Activation, x: number): number {
-  switch (a) {
-    case 'identity': return 1;
-    case 'relu': return x > 0 ? 1 : 0;
-    case 'tanh': { const t = Math.tanh(x); return 1 - t * t; }
-    case 'sigmoid': { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }
-    case 'softplus': return 1 / (1 + Math.exp(-x));
   }
 }
 

@@ -183,10 +183,6 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
   labels(attrs: A): { loss: string; key: string; parts: Record<string, string> };
 }
 
-export function isObjective(kind: OpKind<unknown>): kind is ObjectiveKind<unknown> {
-  return typeof (kind as Partial<ObjectiveKind<unknown>>).parts === 'function';
-}
-
 /** Declares an op kind with its attribute type checked against every member. */
 export function defineOp<A>(kind: OpKind<A>): OpKind<A> {
   return kind;
@@ -198,9 +194,4 @@ export function defineLayer<A>(kind: LayerKind<A>): LayerKind<A> {
 
 export function defineObjective<A>(kind: ObjectiveKind<A>): ObjectiveKind<A> {
   return kind;
-}
-
-/** Floats needed by `floats` rounded to whole 16-byte words (the 4-float padding of uniforms and copies). */
-export function padded(floats: number): number {
-  return Math.ceil(floats / 4) * 4;
 }

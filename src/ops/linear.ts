@@ -63,21 +63,20 @@ export const LINEAR = defineLayer<LinearAttrs>({
       { a: ctx.tensor(x), b: ctx.param(weight), bias: ctx.param(bias), c: ctx.tensor(y) },
       `${op.name} forward`,
     ));
+    // dPre = dY ⊙ f'(y), db = Σ dPre;  dW = xᵀ·dPre;  dX = dPre·Wᵀ (not for the data).
     const backward: Dispatch[] = [];
-    {
-      const dY = ctx.grad(y);
-      const identity = activation === 'identity';
-      const dPre = identity ? dY : ctx.scratch('dPre');
-      backward.push(...keep(prepareBiasGrad(
-        ctx.rt,
-        { rows: B, cols: outDim, activation },
-        { dY, y: identity ? undefined : ctx.tensor(y), dPre: identity ? undefined : dPre, dBias: ctx.paramGrad(bias) },
-        `${op.name} bias grad`,
-      )));
-      backward.push(...keep(prepareMatmul(ctx.rt, { M: inDim, N: outDim, K: B, transA: true }, { a: ctx.tensor(x), b: dPre, c: ctx.paramGrad(weight) }, `${op.name} dW`)));
-      if (ctx.needsGrad(x)) {
-        backward.push(...keep(prepareMatmul(ctx.rt, { M: B, N: inDim, K: outDim, transB: true }, { a: dPre, b: ctx.param(weight), c: ctx.grad(x) }, `${op.name} dX`)));
-      }
+    const dY = ctx.grad(y);
+    const identity = activation === 'identity';
+    const dPre = identity ? dY : ctx.scratch('dPre');
+    backward.push(...keep(prepareBiasGrad(
+      ctx.rt,
+      { rows: B, cols: outDim, activation },
+      { dY, y: identity ? undefined : ctx.tensor(y), dPre: identity ? undefined : dPre, dBias: ctx.paramGrad(bias) },
+      `${op.name} bias grad`,
+    )));
+    backward.push(...keep(prepareMatmul(ctx.rt, { M: inDim, N: outDim, K: B, transA: true }, { a: ctx.tensor(x), b: dPre, c: ctx.paramGrad(weight) }, `${op.name} dW`)));
+    if (ctx.needsGrad(x)) {
+      backward.push(...keep(prepareMatmul(ctx.rt, { M: B, N: inDim, K: outDim, transB: true }, { a: dPre, b: ctx.param(weight), c: ctx.grad(x) }, `${op.name} dX`)));
     }
     return { forward, backward, destroy: () => owned.forEach((o) => o.destroy()) };
   },
