@@ -23,6 +23,7 @@ import { STREAMS } from '../src/model/init';
 import { gaussianNoise } from '../src/cpu/philox';
 import { manifoldLatents } from '../src/util/image-grid';
 import { Session, type StopReason } from './session';
+import { importModel } from './pytorch-import';
 import { drawChart } from './chart';
 import { drawScatter } from './scatter';
 import { cellAt, drawLayout, gridLayout, pairLayout, SIDE } from './digits';
@@ -498,7 +499,7 @@ async function loadCheckpoint(file: File) {
     // Made before the current model is touched: a file that does not load leaves it as it was.
     let result: ReturnType<typeof Session.load>;
     try {
-      result = Session.load(rt!, data!, bytes, controls.batch, file.name);
+      result = Session.load(rt!, data!, importModel(bytes, file.name), controls.batch, file.name);
     } catch (e) {
       say(`Could not load ${file.name}: ${(e as Error).message}`, 'error');
       return;

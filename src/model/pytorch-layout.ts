@@ -5,7 +5,7 @@
 // Browser-safe: bytes in, bytes out; the file's metadata carries our config.
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { buildVaeGraph, type Graph, type ParamSpec } from '../graph/graph';
-import { CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
+import { CHECKPOINT_FORMAT, decodeCheckpoint, type TrainingState } from './checkpoint';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
 
 /** vae/main.py's VAE, or torch_vae.py's MlpVAE for every other shape. */
@@ -154,7 +154,8 @@ export interface PytorchModel {
 /**
  * Reads a PyTorch state_dict in safetensors form into weights-only training state. The config is
  * the one given, else the file's metadata, else (vae/main.py's names only) read off the shapes with
- * vae/main.py's ReLU and Bernoulli decoder. The file's `step` is kept as `extra.pytorchStep`.
+ * vae/main.py's ReLU and Bernoulli decoder. The file's `step` is kept as `extra.pytorchStep`, its
+ * training `batch` as `extra.batch`.
  */
 export function decodePytorchModel(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string } = {}): PytorchModel {
   const source = options.source ?? 'state_dict';
@@ -189,6 +190,9 @@ export function decodePytorchModel(bytes: Uint8Array, options: { config?: VaeCon
   const extra: Record<string, string> = { source: 'pytorch' };
   const step = Number(metadata.step);
   if (Number.isSafeInteger(step) && step > 0) extra.pytorchStep = String(step);
+  // The training batch fixes the evaluation batches (and so their noise) of the CLI and the demo.
+  const batch = Number(metadata.batch);
+  if (Number.isSafeInteger(batch) && batch >= 1) extra.batch = String(batch);
   return { state: { config, params, step: 0, extra }, layout: pytorchLayout(config), configFrom };
 }
 
@@ -200,4 +204,21 @@ function configFromMainPyShapes(tensors: Record<string, Tensor>, source: string)
     throw new CheckpointError(`${source}: has no config metadata and is not vae/main.py's VAE (fc1, fc21, fc22, fc3, fc4 weights [out, in]); it holds ${names || 'no tensors'}. Pass the config it was made with (--config FILE)`);
   }
   return resolveConfig({ inputDim: fc1[1], encoderHidden: [fc1[0]], latent: fc21[0], decoderHidden: [fc3[0]], activation: 'relu', likelihood: 'bernoulli' });
+}
+
+/**
+ * Either kind of model file: a webgpu-vae checkpoint as it is, or a PyTorch state_dict converted
+ * (weights only). For the demo's and `npm run evaluate`'s "load a model".
+ */
+export function decodeModelFile(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string } = {}): { state: TrainingState; from: 'webgpu-vae' | PytorchLayout } {
+  const source = options.source ?? 'model';
+  let format: string | undefined;
+  try {
+    format = decodeSafetensors(bytes).metadata.format;
+  } catch (e) {
+    throw new CheckpointError(`${source}: ${(e as Error).message}`);
+  }
+  if (format === CHECKPOINT_FORMAT) return { state: decodeCheckpoint(bytes, undefined, source), from: 'webgpu-vae' };
+  const m = decodePytorchModel(bytes, options);
+  return { state: m.state, from: m.layout };
 }

@@ -19,6 +19,8 @@ import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium, PROJECT_ROOT, type LaunchedChromium } from './chromium';
 import { serveStatic, type StaticServer } from './static-server';
 import { decodeCheckpoint } from '../../src/model/checkpoint';
+import { encodePytorchModel, toPytorchStateDict } from '../../src/model/pytorch-layout';
+import { encodeSafetensors } from '../../src/model/safetensors';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 const CLI_BUNDLE = join(PROJECT_ROOT, 'node_modules/.cache/webgpu-vae-demo-test/train.mjs');
@@ -276,6 +278,26 @@ describe('demo page in headless Chromium', () => {
       const refused = await waitFor(page, 'the refusal', (s) => /Could not load junk\.safetensors/.test(s.message) && !s.busy, 20_000);
       expect(refused.loaded).toBeNull();
       expect(refused.model).toBe('784-64-2 / 2-64-784 (relu, bernoulli)');
+
+      // PyTorch → page: the CLI's model as a state_dict (vae/main.py names) loads, weights only, with
+      // the CLI's test −ELBO; one whose fc4.weight has the wrong shape is refused, naming it.
+      const cliModel = decodeCheckpoint(new Uint8Array(await readFile(join(cliDir, 'model.safetensors'))));
+      const torchFile = join(tmp, 'pytorch.safetensors');
+      await writeFile(torchFile, encodePytorchModel(cliModel, { batch: '256' }));
+      const wrong = toPytorchStateDict(cliModel.config, cliModel.params);
+      wrong['fc4.weight'] = { dtype: 'F32', shape: [784, 63], data: new Float32Array(784 * 63) };
+      const wrongFile = join(tmp, 'wrong.safetensors');
+      await writeFile(wrongFile, encodeSafetensors(wrong, { format: 'pt', config: JSON.stringify(cliModel.config) }));
+      await (await page.$('input#load'))!.uploadFile(wrongFile);
+      const misfit = await waitFor(page, 'the misfit refusal', (s) => /Could not load wrong\.safetensors/.test(s.message) && !s.busy, 20_000);
+      expect(misfit.message).toMatch(/fc4\.weight is F32 \[784, 63\]; expected F32 \[784, 64\]/);
+      expect(misfit.loaded).toBeNull();
+      await (await page.$('input#load'))!.uploadFile(torchFile);
+      const fromTorch = await waitFor(page, 'the PyTorch model', (s) => s.loaded?.name === 'pytorch.safetensors' && !s.busy && /Test −ELBO/.test(s.message), 60_000);
+      console.info(`page: PyTorch state_dict test −ELBO ${fromTorch.test.at(-1)!.elbo.toFixed(4)} vs CLI ${cliTest.elbo.toFixed(4)} nats`);
+      expect(fromTorch.message).toMatch(/no Adam state \(weights only\)/);
+      expect(fromTorch.batch).toBe(256);
+      expect(Math.abs(fromTorch.test.at(-1)!.elbo - cliTest.elbo)).toBeLessThan(0.05);
 
       // CLI → page: same config, step, batch and test −ELBO (same split, noise and batching; rounding differs by adapter).
       t0 = performance.now();
