@@ -208,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
   const config = resumed
     ? resolveConfig({ ...resumed.config, adam: { ...resumed.config.adam, ...(cli.config.adam ?? {}) } })
     : resolveConfig(cli.config);
+  if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
   if (resumed && config.adam.lr !== resumed.config.adam.lr) console.log(`learning rate changed on resume: ${resumed.config.adam.lr} → ${config.adam.lr}`);
   const out = resolve(cli.out ?? (resumePath ? join(resumePath, '..') : join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19))));
   await mkdir(out, { recursive: true });
