@@ -115,7 +115,7 @@ describe.skipIf(!py.python)('webgpu-vae ⇄ PyTorch', () => {
 
   it('PyTorch → here: a model trained in PyTorch evaluates the same with npm run evaluate', async () => {
     const { rt } = gpu();
-    const input = { encoderHidden: [32, 16], decoderHidden: [16, 32], latent: 5, activation: 'softplus', seed: 4 };
+    const input: VaeConfigInput = { encoderHidden: [32, 16], decoderHidden: [16, 32], latent: 5, activation: 'softplus', seed: 4 };
     const cfg = join(dir, 'torch-config.json'), pt = join(dir, 'torch-trained.safetensors');
     await writeFile(cfg, JSON.stringify(input));
     await torchVae(py.python!, ['train', '--config', cfg, '--world-size', '1', '--steps', '150', '--batch', '128', '--eval-samples', '0', '--out', pt]);
