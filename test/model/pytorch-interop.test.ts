@@ -7,7 +7,8 @@
 //     after every step, and the result converts back and loads here with the same −ELBO.
 // Skipped, with the reason printed, where no python3 has torch and numpy.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -139,6 +140,21 @@ describe.skipIf(!py.python)('webgpu-vae ⇄ PyTorch', () => {
     expect(Math.abs(ours.testKl - theirs.testKl)).toBeLessThan(1e-3);
     expect(ours.testNegLk).toBeLessThan(ours.testNegElbo);
     expect(Math.abs(ours.testNegLk - theirs.testNegLk!)).toBeLessThan(1);
+  });
+
+  it('torch_vae.py refuses malformed and mismatched files clearly and writes nothing', async () => {
+    const junk = join(dir, 'py-junk.safetensors'), wrong = join(dir, 'py-wrong.safetensors'), out = join(dir, 'py-out.safetensors');
+    await writeFile(junk, 'not safetensors');
+    const good = decodeSafetensors(new Uint8Array(await readFile(join(dir, 'main-pt.safetensors')))); // from the first test
+    const w = good.tensors['fc21.weight'];
+    await writeFile(wrong, encodeSafetensors({ ...good.tensors, 'fc21.weight': { dtype: 'F32', shape: [3, 32], data: w.data.slice(0, 96) } }, good.metadata));
+    const z = join(dir, 'main-z.safetensors');
+    await expect(torchVae(py.python!, ['evaluate', junk])).rejects.toThrow(/exited 2:\nerror: .*py-junk\.safetensors: header length \d+ does not fit the 15-byte file; not safetensors/);
+    await expect(torchVae(py.python!, ['decode', wrong, z, out])).rejects.toThrow(/py-wrong\.safetensors: does not fit MainPyVAE of the config: tensor fc21\.weight is torch\.float32 \[3, 32\]; expected float32 \[4, 32\]/);
+    await expect(torchVae(py.python!, ['train', '--init', wrong, '--steps', '1', '--out', out])).rejects.toThrow(/tensor fc21\.weight is torch\.float32 \[3, 32\]/);
+    await expect(torchVae(py.python!, ['decode', join(dir, 'main-pt.safetensors'), junk, out])).rejects.toThrow(/py-junk\.safetensors: header length/);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
   });
 
   it('past one machine: two gloo ranks continue a converted model with DDP in step, and it comes back', async () => {
