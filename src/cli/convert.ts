@@ -2,8 +2,8 @@
 // metadata) and back. Everything is read and checked before anything is written, and the output is
 // written atomically and never over an existing file without --force, so a bad input loses nothing.
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint } from '../model/checkpoint';
@@ -87,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`PyTorch state_dict (${model.layout} names, config from ${from}) → ${describeConfig(model.state.config)}, weights only: ` +
       'training it (npm run train -- --resume) starts Adam fresh at step 0');
   }
+  // Only now, with everything checked: the output's folder, then the file, atomically.
+  await mkdir(dirname(out), { recursive: true });
   await writeFileAtomic(out, bytes);
   console.log(`wrote ${out}`);
   return 0;
