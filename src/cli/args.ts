@@ -77,8 +77,8 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-export function parseCli(argv: string[]): Cli | 'help' {
-  const { values, positionals } = parseArgs({
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -89,6 +89,17 @@ export function parseCli(argv: string[]): Cli | 'help' {
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+export function parseCli(argv: string[]): Cli | 'help' {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (e) {
+    // Unknown flags, missing values, '-1' read as an option: a usage error like any other.
+    fail((e as Error).message);
+  }
+  const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length) fail(`unexpected argument '${positionals[0]}'`);
   const config: VaeConfigInput = {};
