@@ -1,6 +1,7 @@
 // Crash safety of checkpoints: the training CLI is killed (SIGKILL, no chance to clean up) at seeded
 // random moments while it writes a checkpoint every epoch; after every kill the checkpoint on disk
-// either does not exist yet or loads completely, and resuming from it works.
+// either does not exist yet or loads completely, and resuming from it works (the killed run's lock
+// file is left behind and taken over by the next run).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -32,8 +33,19 @@ describe('killing training at random moments', () => {
     let loaded = 0;
     const steps: number[] = [];
     for (let kill = 0; kill < 8; kill++) {
-      const child = spawn('node', [...args, ...(existsSync(join(out, 'model.safetensors')) ? ['--resume', out] : [])], { stdio: 'ignore' });
-      await new Promise((ok) => setTimeout(ok, 1500 + 2000 * r()));
+      const child = spawn('node', [...args, ...(existsSync(join(out, 'model.safetensors')) ? ['--resume', out] : [])], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // The random moment counts from when the run has taken its folder (start-up time varies with
+      // the machine's load), so the kills land while it trains and writes checkpoints.
+      await new Promise<void>((ok) => {
+        let text = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('run folder:')) ok();
+        });
+        child.once('exit', () => ok());
+      });
+      child.stdout!.resume();
+      await new Promise((ok) => setTimeout(ok, 1000 + 2500 * r()));
       child.kill('SIGKILL');
       await new Promise((ok) => child.once('exit', ok));
       const path = join(out, 'model.safetensors');
