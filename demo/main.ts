@@ -27,7 +27,8 @@ import { importModel } from './pytorch-import';
 import { drawChart } from './chart';
 import { drawScatter } from './scatter';
 import { cellAt, drawLayout, gridLayout, pairLayout, SIDE } from './digits';
-import { configFor, DEFAULT_SETTINGS, FIELD_PARSERS, sameRun, settingsFor, settingsFromUrl, settingsToUrl, type Settings } from './settings';
+import { configFor, DEFAULT_SETTINGS, FIELD_PARSERS, hiddenText, sameRun, settingsFor, settingsFromUrl, settingsProblem, settingsToUrl, type Settings } from './settings';
+import { readCheckpointBlob } from '../src/model/checkpoint-extent';
 
 type PageState = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error' | 'no-webgpu';
 
@@ -495,10 +496,12 @@ async function loadCheckpoint(file: File) {
   busy = true;
   updateButtons();
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
     // Made before the current model is touched: a file that does not load leaves it as it was.
     let result: ReturnType<typeof Session.load>;
     try {
+      // Read no further than its header says (a huge or lying file is refused before it is read);
+      // a PyTorch state_dict becomes a weights-only checkpoint.
+      const bytes = await readCheckpointBlob(file, file.name);
       result = Session.load(rt!, data!, importModel(bytes, file.name), controls.batch, file.name);
     } catch (e) {
       say(`Could not load ${file.name}: ${(e as Error).message}`, 'error');
@@ -558,7 +561,7 @@ const FIELDS = ['latent', 'hidden', 'beta', 'lr', 'batch', 'steps'] as const;
 
 function writeControls(s: Settings) {
   $<HTMLInputElement>('latent').value = String(s.latent);
-  $<HTMLInputElement>('hidden').value = s.hidden.join(',');
+  $<HTMLInputElement>('hidden').value = hiddenText(s.hidden);
   $<HTMLInputElement>('beta').value = String(s.beta);
   $<HTMLInputElement>('lr').value = String(s.lr);
   $<HTMLInputElement>('batch').value = String(s.batch);
@@ -570,7 +573,11 @@ function onControlChange(field: (typeof FIELDS)[number]) {
   const input = $<HTMLInputElement>(field);
   try {
     const value = FIELD_PARSERS[field](input.value);
-    (controls as unknown as Record<string, unknown>)[field] = value;
+    const next = { ...controls, [field]: value, ...(field === 'hidden' ? { decoder: null } : {}) };
+    // The model as a whole must fit the page (a huge one would stall it while it is made).
+    const problem = field === 'steps' ? null : settingsProblem(configFor(next, baseConfig), Math.min(next.batch, data?.train.count ?? next.batch));
+    if (problem) throw new Error(problem);
+    controls = next;
     input.classList.remove('invalid');
     input.title = '';
   } catch (e) {

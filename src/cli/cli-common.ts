@@ -1,6 +1,6 @@
 // What the convert and evaluate commands share: usage errors, the --config JSON file, and the
 // entry point that turns errors into a message and an exit code (2 for usage, 1 otherwise).
-import { readFile } from 'node:fs/promises';
+import { readBounded } from '../util/bounded-read';
 import type { VaeConfigInput } from '../model/config';
 import { CheckpointError } from '../model/safetensors';
 
@@ -14,7 +14,8 @@ export function fail(message: string): never {
 export async function readConfigFile(path: string): Promise<VaeConfigInput> {
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(path, 'utf8'));
+    // A config is a few hundred bytes; a run's metrics.json a few hundred kB at most.
+    value = JSON.parse(new TextDecoder().decode(await readBounded(path, 16 << 20, '--config', { exact: true, why: 'a config or a metrics.json' })));
   } catch (e) {
     fail(`--config ${path}: cannot read a JSON config (${(e as Error).message})`);
   }

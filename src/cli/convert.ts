@@ -2,12 +2,12 @@
 // metadata) and back. Everything is read and checked before anything is written, and the output is
 // written atomically and never over an existing file without --force, so a bad input loses nothing.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint } from '../model/checkpoint';
-import { writeFileAtomic } from '../model/checkpoint-file';
+import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { decodePytorchModel, encodePytorchModel, pytorchLayout } from '../model/pytorch-layout';
 import { fail, readConfigFile, runIfInvoked } from './cli-common';
 
@@ -59,7 +59,7 @@ async function readInput(path: string, allowFolder: boolean): Promise<{ path: st
   if (allowFolder && existsSync(p) && statSync(p).isDirectory()) p = join(p, 'model.safetensors');
   if (!existsSync(p)) fail(`${path}: no such file`);
   if (statSync(p).isDirectory()) fail(`${path}: is a folder; expected a .safetensors file`);
-  return { path: p, bytes: new Uint8Array(await readFile(p)) };
+  return { path: p, bytes: await readCheckpointBytes(p) };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,6 @@
 // over S independent z per test digit; sample 0 draws the noise the training's own evaluation draws,
 // so `npm run evaluate` on a run's checkpoint repeats its metrics.json test −ELBO.
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../gpu/device';
@@ -13,7 +12,7 @@ import { loadIdxDataset } from '../data/idx-node';
 import { subset, validateDataset, type Dataset } from '../data/dataset';
 import { describeConfig } from '../model/config';
 import type { TrainingState } from '../model/checkpoint';
-import { writeFileAtomic } from '../model/checkpoint-file';
+import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { GpuVae } from '../model/gpu-vae';
 import { decodeModelFile } from '../model/pytorch-layout';
 import { fail, readConfigFile, runIfInvoked } from './cli-common';
@@ -110,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'model.safetensors');
   if (!existsSync(path)) fail(`${positionals[0]}: no such model file`);
   const config = values.config ? await readConfigFile(values.config) : undefined;
-  const { state, from } = decodeModelFile(new Uint8Array(await readFile(path)), { config, source: path });
+  const { state, from } = decodeModelFile(await readCheckpointBytes(path), { config, source: path });
   const data = await loadTest(values.data ?? 'mnist');
   validateDataset(data.test, { likelihood: state.config.likelihood });
   if (data.test.dim !== state.config.inputDim) fail(`--data: the test images have ${data.test.dim} pixels; the model takes ${state.config.inputDim}`);

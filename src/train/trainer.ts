@@ -2,7 +2,7 @@
 // (last partial batch kept), optional dynamic binarization, loss read back every N steps without
 // stalling, per-epoch train and test −ELBO, a checkpoint hook, cancellation, and a stop with a
 // clear message when the loss turns non-finite (the last good checkpoint is then the one kept).
-import type { Dataset } from '../data/dataset';
+import { validateDataset, type Dataset } from '../data/dataset';
 import { philox4x32 } from '../cpu/philox';
 import { STREAMS } from '../model/init';
 import type { VaeConfig } from '../model/config';
@@ -117,6 +117,12 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
   if (o.test.count < 1) throw new Error('train: the test set is empty');
   for (const [name, ds] of [['training', o.train], ['test', o.test]] as const) {
     if (ds.dim !== c.inputDim) throw new Error(`train: the ${name} set has ${ds.dim}-pixel images; the model expects ${c.inputDim}`);
+    // Sizes that disagree (a stale tail would be trained on) and pixels the likelihood cannot take.
+    try {
+      validateDataset(ds, { likelihood: c.likelihood });
+    } catch (e) {
+      throw new Error(`train: the ${name} set: ${(e as Error).message}`, { cause: e });
+    }
   }
   const batch = Math.min(o.batch, o.train.count);
   const perEpoch = stepsPerEpoch(o.train.count, batch);

@@ -1,6 +1,7 @@
 // Crash safety of checkpoints: the training CLI is killed (SIGKILL, no chance to clean up) at seeded
 // random moments while it writes a checkpoint every epoch; after every kill the checkpoint on disk
-// either does not exist yet or loads completely, and resuming from it works.
+// either does not exist yet or loads completely, and resuming from it works (the killed run's lock
+// file is left behind and taken over by the next run).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
