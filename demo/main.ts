@@ -26,7 +26,9 @@ import { LossCharts } from './loss-charts';
 import { cellAt } from './digits';
 import { Pictures, recLayout } from './pictures';
 import { $, fmt, page, say, setState, showBanner, snapshot, updateButtons, updateStatus } from './page';
-import { configFor, FIELD_PARSERS, sameRun, settingsFor, settingsFromUrl, settingsToUrl, type Settings } from './settings';
+import { configFor, FIELD_PARSERS, hiddenText, sameRun, settingsFor, settingsFromUrl, settingsProblem, settingsToUrl, type Settings } from './settings';
+import { importModel } from './pytorch-import';
+import { readCheckpointBlob } from '../src/model/checkpoint-extent';
 
 
 
@@ -154,11 +156,13 @@ async function loadCheckpoint(file: File) {
   page.busy = true;
   updateButtons();
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
     // Made before the current model is touched: a file that does not load leaves it as it was.
     let result: ReturnType<typeof Session.load>;
     try {
-      result = Session.load(page.rt!, page.data!, bytes, page.controls.batch, file.name);
+      // Read no further than its header says (a huge or lying file is refused before it is read);
+      // a PyTorch state_dict becomes a weights-only checkpoint.
+      const bytes = await readCheckpointBlob(file, file.name);
+      result = Session.load(page.rt!, page.data!, importModel(bytes, file.name), page.controls.batch, file.name);
     } catch (e) {
       say(`Could not load ${file.name}: ${(e as Error).message}`, 'error');
       return;
@@ -217,7 +221,7 @@ const FIELDS = ['latent', 'hidden', 'beta', 'lr', 'batch', 'steps'] as const;
 
 function writeControls(s: Settings) {
   $<HTMLInputElement>('latent').value = String(s.latent);
-  $<HTMLInputElement>('hidden').value = s.hidden.join(',');
+  $<HTMLInputElement>('hidden').value = hiddenText(s.hidden);
   $<HTMLInputElement>('beta').value = String(s.beta);
   $<HTMLInputElement>('lr').value = String(s.lr);
   $<HTMLInputElement>('batch').value = String(s.batch);
@@ -229,7 +233,11 @@ function onControlChange(field: (typeof FIELDS)[number]) {
   const input = $<HTMLInputElement>(field);
   try {
     const value = FIELD_PARSERS[field](input.value);
-    (page.controls as unknown as Record<string, unknown>)[field] = value;
+    const next = { ...page.controls, [field]: value, ...(field === 'hidden' ? { decoder: null } : {}) };
+    // The model as a whole must fit the page (a huge one would stall it while it is made).
+    const problem = field === 'steps' ? null : settingsProblem(configFor(next, page.baseConfig), Math.min(next.batch, page.data?.train.count ?? next.batch));
+    if (problem) throw new Error(problem);
+    page.controls = next;
     input.classList.remove('invalid');
     input.title = '';
   } catch (e) {

@@ -13,6 +13,8 @@ import type { MnistSplit } from '../src/data/mnist';
 import type { LossSample } from '../src/train/readback';
 import { snapshotState } from '../src/train/trainer';
 import { StepDriver, TrainingStopped } from '../src/train/driver';
+import { parseRunMetadata } from '../src/model/run-metadata';
+import { settingsProblem } from './settings';
 
 /**
  * One point of a loss curve, in nats per example: each of the objective's parts by name (for the
@@ -83,6 +85,8 @@ export class Session {
   static create(rt: Runtime, data: MnistSplit, config: VaeConfig, batch: number): Session {
     checkData(config, data);
     const b = Math.min(batch, data.train.count);
+    const problem = settingsProblem(config, b);
+    if (problem) throw new Error(`This page will not make that model: ${problem}`);
     return new Session(rt, data, new GpuVae(rt, config, { maxBatch: b }), b);
   }
 
@@ -94,9 +98,12 @@ export class Session {
   static load(rt: Runtime, data: MnistSplit, bytes: Uint8Array, fallbackBatch: number, source: string): { session: Session; state: TrainingState; batchFrom: 'checkpoint' | 'page' } {
     const state = decodeCheckpoint(bytes, undefined, source);
     checkData(state.config, data);
-    const saved = Number(state.extra?.batch);
-    const fromCheckpoint = Number.isInteger(saved) && saved >= 1;
-    const b = Math.min(fromCheckpoint ? saved : fallbackBatch, data.train.count);
+    // Strict: a batch like "-5" or "1e3" is a named error, not a silent fallback.
+    const saved = parseRunMetadata(state.extra, source).batch;
+    const fromCheckpoint = saved !== undefined;
+    const b = Math.min(saved ?? fallbackBatch, data.train.count);
+    const problem = settingsProblem(state.config, b);
+    if (problem) throw new Error(`${source}: this page does not train that model: ${problem}`);
     const vae = restoreState(state, (config, params) => new GpuVae(rt, config, { maxBatch: b, params }));
     return { session: new Session(rt, data, vae, b), state, batchFrom: fromCheckpoint ? 'checkpoint' : 'page' };
   }
@@ -147,7 +154,7 @@ export class Session {
 
   /** model.safetensors bytes, as the CLI writes them (weights, Adam moments, step, config, batch). */
   save(): Promise<Uint8Array> {
-    return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), data: DATA_NAME, writer: 'webgpu-vae demo' })));
+    return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), data: DATA_NAME, dataSpec: 'mnist', trainCount: String(this.data.train.count), binarize: 'false', writer: 'webgpu-vae demo' })));
   }
 
   /** Decoder means for latents (any count; decoded maxBatch at a time). */

@@ -1,12 +1,22 @@
 // The demo's run settings: what the controls edit and the URL carries
-// (?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&autostart=1), with the CLI's defaults
-// and its validation, and the VaeConfig a setting makes. Pure: no DOM.
+// (?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&autostart=1, and for a loaded
+// checkpoint activation, likelihood and decoder when not the defaults), with the CLI's defaults and
+// the config's own validation, and the VaeConfig a setting makes. Every field accepts what a
+// checkpoint the page loads can hold, and the model's size is bounded as a whole (model-limits.ts),
+// so every URL the page writes is one it accepts. Pure: no DOM.
 import { DEFAULT_CONFIG, resolveConfig, type VaeConfig } from '../src/model/config';
+import { ACTIVATIONS, type Activation } from '../src/kernels/activation';
+import type { Likelihood } from '../src/kernels/elbo';
+import { demoModelProblem } from './model-limits';
 
 export interface Settings {
   latent: number;
   /** Encoder hidden widths, input side first; the decoder mirrors them (as the CLI's --hidden does). */
   hidden: number[];
+  /** Decoder hidden widths, latent side first; null: the encoder's mirrored. */
+  decoder: number[] | null;
+  activation: Activation;
+  likelihood: Likelihood;
   batch: number;
   lr: number;
   beta: number;
@@ -18,6 +28,9 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   latent: DEFAULT_CONFIG.latent,
   hidden: [...DEFAULT_CONFIG.encoderHidden],
+  decoder: null,
+  activation: DEFAULT_CONFIG.activation,
+  likelihood: DEFAULT_CONFIG.likelihood,
   batch: 128,
   lr: DEFAULT_CONFIG.adam.lr,
   beta: DEFAULT_CONFIG.beta,
@@ -25,8 +38,10 @@ export const DEFAULT_SETTINGS: Settings = {
   steps: null,
 };
 
-/** The largest batch the controls accept (the training set has 9,000 digits). */
-export const MAX_BATCH = 1024;
+/** The largest batch the controls accept: the training set's 9,000 digits (a larger batch is the whole set). */
+export const MAX_BATCH = 9000;
+/** Per-field bounds are the config's own; the model's size as a whole is bounded by demoModelProblem. */
+const MAX_LAYERS = 16;
 
 type Parser<T> = (text: string) => T;
 
@@ -36,32 +51,44 @@ const int = (min: number, max: number): Parser<number> => (text) => {
   return n;
 };
 
-const positive = (max: number): Parser<number> => (text) => {
+/** A finite number above 0 (the config's rule for the learning rate). */
+const positive: Parser<number> = (text) => {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) throw new Error(`must be a number > 0 and ≤ ${max}`);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new Error('must be a finite number > 0');
   return n;
 };
 
-const nonNegative = (max: number): Parser<number> => (text) => {
+/** A finite number ≥ 0 (the config's rule for β). */
+const nonNegative: Parser<number> = (text) => {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new Error(`must be a number from 0 to ${max}`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error('must be a finite number ≥ 0');
   return n;
 };
 
-/** "400" or "512,256": the widths of the encoder's hidden layers. */
+/** "400" or "512,256": the widths of the encoder's hidden layers ('none': no hidden layer). */
 export const parseHidden: Parser<number[]> = (text) => {
+  if (text.trim() === 'none') return [];
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.length > 4) throw new Error('at most 4 hidden layers');
-  return parts.map((p) => int(1, 4096)(p));
+  if (parts.length > MAX_LAYERS) throw new Error(`at most ${MAX_LAYERS} hidden layers`);
+  return parts.map((p) => int(1, 65536)(p));
+};
+
+const oneOf = <T extends string>(values: readonly T[]): Parser<T> => (text) => {
+  if (!(values as readonly string[]).includes(text)) throw new Error(`must be one of ${values.join(', ')}`);
+  return text as T;
 };
 
 export const FIELD_PARSERS = {
-  latent: int(1, 256),
+  latent: int(1, 4096),
   hidden: parseHidden,
+  // 'none': a decoder without hidden layers under an encoder with some.
+  decoder: (text: string): number[] | null => (text.trim() === '' ? null : parseHidden(text)),
+  activation: oneOf(ACTIVATIONS),
+  likelihood: oneOf(['bernoulli', 'gaussian'] as const),
   batch: int(1, MAX_BATCH),
-  lr: positive(1),
-  beta: nonNegative(100),
-  seed: int(0, 2 ** 32 - 1),
+  lr: positive,
+  beta: nonNegative,
+  seed: int(0, Number.MAX_SAFE_INTEGER),
   steps: (text: string): number | null => (text.trim() === '' || text.trim() === '∞' ? null : int(1, 10_000_000)(text)),
 } satisfies { [K in keyof Settings]: Parser<Settings[K]> };
 
@@ -87,17 +114,36 @@ export function settingsFromUrl(search: string): ParsedUrl {
     }
   }
   const auto = q.get('autostart');
-  const autostart = auto !== null && auto !== '0' && auto !== 'false';
+  let autostart = auto !== null && auto !== '0' && auto !== 'false';
+  // The size of the model as a whole: too large and the page would stall making it. Its size
+  // fields go back to the defaults, and it does not start on its own.
+  const problem = demoModelProblem(configFor(settings), Math.min(settings.batch, MAX_BATCH));
+  if (problem) {
+    warnings.push(`URL settings latent, hidden, decoder and batch ignored: ${problem}`);
+    settings.latent = DEFAULT_SETTINGS.latent;
+    settings.hidden = [...DEFAULT_SETTINGS.hidden];
+    settings.decoder = null;
+    settings.batch = DEFAULT_SETTINGS.batch;
+    autostart = false;
+  }
   const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart']);
   for (const key of q.keys()) if (!known.has(key)) warnings.push(`URL parameter ${key} is unknown (known: ${[...known].join(', ')})`);
   return { settings, autostart, warnings };
+}
+
+/** Layer widths as the controls and the URL write them: "512,256", or "none". */
+export function hiddenText(widths: readonly number[]): string {
+  return widths.length ? widths.join(',') : 'none';
 }
 
 /** The query string for settings (defaults left out), e.g. "?latent=2&hidden=64". */
 export function settingsToUrl(s: Settings): string {
   const q = new URLSearchParams();
   if (s.latent !== DEFAULT_SETTINGS.latent) q.set('latent', String(s.latent));
-  if (s.hidden.join(',') !== DEFAULT_SETTINGS.hidden.join(',')) q.set('hidden', s.hidden.join(','));
+  if (s.hidden.join(',') !== DEFAULT_SETTINGS.hidden.join(',')) q.set('hidden', hiddenText(s.hidden));
+  if (s.decoder !== null) q.set('decoder', hiddenText(s.decoder));
+  if (s.activation !== DEFAULT_SETTINGS.activation) q.set('activation', s.activation);
+  if (s.likelihood !== DEFAULT_SETTINGS.likelihood) q.set('likelihood', s.likelihood);
   if (s.batch !== DEFAULT_SETTINGS.batch) q.set('batch', String(s.batch));
   if (s.lr !== DEFAULT_SETTINGS.lr) q.set('lr', String(s.lr));
   if (s.beta !== DEFAULT_SETTINGS.beta) q.set('beta', String(s.beta));
@@ -116,7 +162,9 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
     ...base,
     latent: s.latent,
     encoderHidden: [...s.hidden],
-    decoderHidden: [...s.hidden].reverse(),
+    decoderHidden: s.decoder ? [...s.decoder] : [...s.hidden].reverse(),
+    activation: s.activation,
+    likelihood: s.likelihood,
     beta: s.beta,
     seed: s.seed,
     adam: { ...base.adam, lr: s.lr },
@@ -125,10 +173,28 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
 
 /** The settings that describe a model's config (e.g. one loaded from a checkpoint). */
 export function settingsFor(c: VaeConfig, batch: number, steps: number | null): Settings {
-  return { latent: c.latent, hidden: [...c.encoderHidden], batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps };
+  const mirrored = c.decoderHidden.join(',') === [...c.encoderHidden].reverse().join(',');
+  return {
+    latent: c.latent, hidden: [...c.encoderHidden], decoder: mirrored ? null : [...c.decoderHidden], activation: c.activation,
+    likelihood: c.likelihood, batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps,
+  };
+}
+
+/** Why a config and batch (from the controls or a checkpoint) cannot be a model of this page, or null. */
+export function settingsProblem(c: VaeConfig, batch: number): string | null {
+  const s = settingsFor(c, batch, null);
+  for (const [key, text] of [['latent', String(s.latent)], ['hidden', hiddenText(s.hidden)], ['decoder', s.decoder === null ? '' : hiddenText(s.decoder)], ['batch', String(s.batch)]] as const) {
+    try {
+      FIELD_PARSERS[key](text);
+    } catch (e) {
+      return `${key} ${text} ${(e as Error).message}`;
+    }
+  }
+  return demoModelProblem(c, batch);
 }
 
 /** Whether two settings make the same model and data order (the step budget aside). */
 export function sameRun(a: Settings, b: Settings): boolean {
-  return a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed;
+  return a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
+    a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed;
 }

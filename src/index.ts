@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 // webgpu-vae: the public API. A runtime on a GPUDevice (yours, or one it acquires in the browser or
 // in Node), the kernels as a backend on your GPUBuffers, the VAE (train, fit, encode, decode, sample,
-// evaluate, save/load as safetensors), the CPU reference, and the data helpers. See docs/API.md.
+// evaluate, save/load as safetensors, to and from PyTorch's layout), the CPU reference, and the data
+// helpers. See docs/API.md.
 
 // Devices and the runtime
 export { acquireDevice, describeAdapter } from './gpu/device';
@@ -37,6 +38,10 @@ export type { VaeConfig, VaeConfigInput } from './model/config';
 export { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from './model/checkpoint';
 export type { TrainingState } from './model/checkpoint';
 export { decodeSafetensors, encodeSafetensors, CheckpointError } from './model/safetensors';
+export {
+  decodeModelFile, decodePytorchModel, encodePytorchModel, fromPytorchStateDict, pytorchLayout, pytorchTensorSpecs, toPytorchStateDict, PYTORCH_FORMAT,
+} from './model/pytorch-layout';
+export type { PytorchLayout, PytorchModel, PytorchTensorSpec } from './model/pytorch-layout';
 export { train, epochOrder, stepsPerEpoch, TrainingStopped } from './train/trainer';
 export type { EpochMetrics, Progress, TrainOptions, TrainBackend } from './train/trainer';
 export type { LossSample } from './train/readback';

@@ -49,12 +49,33 @@ export async function createRuntime(options: CreateRuntimeOptions = {}): Promise
   };
 }
 
-/** Encodes dispatches into one compute pass, submits, and resolves when the GPU has run them. */
+/**
+ * Encodes dispatches into one compute pass, submits, and resolves when the GPU has run them. The
+ * work runs inside WebGPU validation and out-of-memory error scopes, so a dispatch that cannot run
+ * (a destroyed buffer, one from another device, an invalid bind group) rejects the promise instead
+ * of resolving as if it had worked with the error left on the device's uncaptured-error channel.
+ */
 export async function runDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
-  const encoder = device.createCommandEncoder({ label: 'webgpu-vae' });
-  const pass = encoder.beginComputePass();
-  encodeDispatches(pass, dispatches);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let thrown: unknown;
+  try {
+    const encoder = device.createCommandEncoder({ label: 'webgpu-vae' });
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+  } catch (e) {
+    thrown = e;
+  }
+  const oom = await device.popErrorScope();
+  const validation = await device.popErrorScope();
+  if (thrown) throw thrown;
+  const labels = dispatches.map((d) => d.label).join(', ');
+  if (validation) {
+    throw new Error(`runDispatches: WebGPU refused the work (${labels}): ${validation.message.trim()}; ` +
+      'check that every buffer is alive (not destroyed) and was made on this device');
+  }
+  if (oom) throw new Error(`runDispatches: the device ran out of memory (${labels}): ${oom.message.trim()}`);
   await device.queue.onSubmittedWorkDone();
 }

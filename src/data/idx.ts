@@ -38,6 +38,22 @@ function readU32BE(b: Uint8Array, o: number): number {
 }
 
 /**
+ * The byte length a valid IDX header announces (header + product of dims), or undefined when the
+ * bytes do not start with a well-formed, within-limits header (parseIdx then says what is wrong).
+ */
+export function idxByteLength(header: Uint8Array): number | undefined {
+  if (header.length < 4 || header[0] !== 0 || header[1] !== 0 || header[2] !== 0x08) return undefined;
+  const ndims = header[3]!;
+  if (ndims !== 1 && ndims !== 3) return undefined;
+  const headerBytes = 4 + 4 * ndims;
+  if (header.length < headerBytes) return undefined;
+  let elements = 1;
+  for (let i = 0; i < ndims; i++) elements *= readU32BE(header, 4 + 4 * i);
+  if (elements < 1 || elements > IDX_MAX_ELEMENTS) return undefined;
+  return headerBytes + elements;
+}
+
+/**
  * Parses an uncompressed IDX file of unsigned bytes with 1 or 3 dims. `source` (a file name)
  * prefixes every error message. Gzipped input is rejected with a hint: decompress it first
  * (idx-node does that in Node; browsers can use DecompressionStream('gzip')).

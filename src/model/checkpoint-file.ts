@@ -2,9 +2,11 @@
 // a crash or a full disk never leaves a half-written checkpoint in place of a good one, and reads
 // that name the offending path. The browser side uses safetensors.ts directly.
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
+import { checkExtent, describedLength, headerLength } from './checkpoint-extent';
+import { readBounded, regularFileSize } from '../util/bounded-read';
 
 /**
  * Replaces `path` with `bytes` atomically: readers see the old file or the new one, never a mix.
@@ -50,18 +52,37 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /**
+ * A checkpoint's bytes, read no further than its header says the file goes: the first 8 bytes give
+ * the header's length, the header the tensors' extent, and a file larger than that (or not a
+ * regular file, like /dev/zero) is refused before it is read. Every failure is a CheckpointError
+ * naming the path; a malformed header comes back as its bytes for the decoder to describe.
+ */
+export async function readCheckpointBytes(path: string): Promise<Uint8Array> {
+  try {
+    const size = await regularFileSize(path, 'checkpoint');
+    const prefix = await readBounded(path, 8, 'checkpoint', { exact: false });
+    if (prefix.length < 8) return prefix;
+    const n = headerLength(prefix, path);
+    if (8 + n > size) return await readBounded(path, 8 + n, 'checkpoint', { exact: false });
+    const head = await readBounded(path, 8 + n, 'checkpoint', { exact: false });
+    const described = describedLength(head, n);
+    if (described === undefined) return head;
+    checkExtent(size, described, path);
+    return await readBounded(path, described, 'checkpoint', { why: 'the size its header describes' });
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    throw new CheckpointError(`${path}: cannot read checkpoint: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
  * Reads and decodes a safetensors file. Both IO failures and format errors come back as a
  * CheckpointError whose message starts with the path; the underlying error is its `cause`.
  */
 export async function readCheckpoint(
   path: string,
 ): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new CheckpointError(`${path}: cannot read checkpoint: ${(err as Error).message}`, { cause: err });
-  }
+  const bytes = await readCheckpointBytes(path);
   try {
     return decodeSafetensors(bytes);
   } catch (err) {

@@ -75,10 +75,20 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source =
     }
   }
   const step = Number(metadata.step);
-  if (!Number.isSafeInteger(step) || step < 0) throw new CheckpointError(`${source}: step metadata ${JSON.stringify(metadata.step)} is not a non-negative integer`);
+  if (typeof metadata.step !== 'string' || !/^(0|[1-9][0-9]*)$/.test(metadata.step) || !Number.isSafeInteger(step) || step > 0xffffffff) {
+    throw new CheckpointError(`${source}: step metadata ${JSON.stringify(metadata.step)} is not an integer from 0 to 2^32 − 1`);
+  }
   const g = buildVaeGraph(config);
+  // Before anything is allocated for it: a config claiming enormous layers must be backed by tensors
+  // in the file (whose size the reader bounded), else it is corrupt.
+  let stored = 0;
+  for (const t of Object.values(tensors)) if (t.dtype === 'F32') stored += t.data.length;
+  const needed = g.params.reduce((n, p) => n + p.size, 0);
+  if (needed > stored) {
+    throw new CheckpointError(`${source}: its config metadata describes the model ${describeConfig(config)} with ${needed} parameters, ` +
+      `but the file's F32 tensors hold only ${stored} values; the metadata or the file is corrupt`);
+  }
   const read = (prefix: string, required: boolean): Float32Array | undefined => {
-    const arena = new Float32Array(g.arenaSize);
     let found = 0;
     for (const p of g.params) {
       const t = tensors[prefix + p.name];
@@ -91,13 +101,14 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source =
       for (let i = 0; i < data.length; i++) {
         if (!Number.isFinite(data[i])) throw new CheckpointError(`${source}: tensor ${prefix + p.name} holds a non-finite value (${data[i]}) at index ${i}`);
       }
-      arena.set(data, p.offset);
     }
     if (found === 0 && !required) return undefined;
     if (found !== g.params.length) {
       const missing = g.params.filter((p) => !tensors[prefix + p.name]).map((p) => prefix + p.name);
       throw new CheckpointError(`${source}: missing tensors ${missing.join(', ')}`);
     }
+    const arena = new Float32Array(g.arenaSize);
+    for (const p of g.params) arena.set(tensors[prefix + p.name]!.data as Float32Array, p.offset);
     return arena;
   };
   const params = read('', true)!;

@@ -45,6 +45,8 @@ export class GpuVae {
   private disposed = false;
   /** The objective's outputs (src/graph/op.ts OBJECTIVE_BUFFERS) and its part names. */
   private readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
+  /** Set while a fit() runs: a second one would interleave its steps with the first's. */
+  private fitting = false;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
@@ -80,6 +82,7 @@ export class GpuVae {
 
   /** Sets the step count (e.g. from a checkpoint); the GPU's own step counter follows. */
   set step(step: number) {
+    this.checkLive();
     if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
     this.steps = step;
     this.rt.device.queue.writeBuffer(this.out.health, 0, Uint32Array.of(step, 0));
@@ -140,7 +143,7 @@ export class GpuVae {
   }
 
   private checkLive() {
-    if (this.disposed) throw new Error('GpuVae: used after dispose()');
+    if (this.disposed) throw new Error('GpuVae: used after dispose(); its GPU buffers are released (load or create a new model)');
   }
 
   private batchOf(x: Float32Array, what: string): number {
@@ -172,6 +175,7 @@ export class GpuVae {
    * (null when every readback slot is still busy). Nothing waits for the GPU here.
    */
   trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
+    this.checkLive();
     if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
     const b = this.batchOf(x, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
@@ -186,11 +190,13 @@ export class GpuVae {
 
 
   resetTotals(): void {
+    this.checkLive();
     this.rt.device.queue.writeBuffer(this.out.totals, 0, new Float32Array(this.out.totals.size / 4));
   }
 
   /** Means of the totals accumulated since the last reset (waits for the GPU). */
   async readTotals(): Promise<LossTotals> {
+    this.checkLive();
     const P = this.out.parts.length;
     const t = await readFloats(this.rt.device, this.out.totals, P + 2);
     const n = t[P + 1];
@@ -199,6 +205,7 @@ export class GpuVae {
 
   /** Test −ELBO per example with one sampled z each (noise stream evalElbo); resets the totals. */
   async evaluate(images: Float32Array, count: number): Promise<LossTotals> {
+    this.checkLive();
     this.resetTotals();
     this.forEachBatch(images, count, (x, b, index) => {
       const pass = this.pass(b, STREAMS.evalElbo);
@@ -213,6 +220,7 @@ export class GpuVae {
 
   /** The importance-weighted bound L_k averaged over the examples (nats); resets the totals. */
   async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+    this.checkLive();
     if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec') {
@@ -271,6 +279,7 @@ export class GpuVae {
 
   /** μ and log σ² of q(z|x) for each example (batch ≤ maxBatch). */
   async encode(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    this.checkLive();
     const b = this.batchOf(x, 'encode');
     const Z = this.config.latent;
     const pass = this.pass(b, STREAMS.evalElbo);
@@ -287,6 +296,7 @@ export class GpuVae {
 
   /** The decoder's mean image for each latent (Bernoulli: σ(logits); Gaussian: the mean). */
   async decode(z: Float32Array): Promise<Float32Array> {
+    this.checkLive();
     const Z = this.config.latent;
     const b = z.length / Z;
     if (!Number.isInteger(b) || b < 1 || b > this.maxBatch) {
@@ -301,23 +311,28 @@ export class GpuVae {
 
   /** Mean reconstructions decode(μ(x)). */
   async reconstruct(x: Float32Array): Promise<Float32Array> {
+    this.checkLive();
     return this.decode((await this.encode(x)).mu);
   }
 
   /** Decoded samples from the prior N(0, I), drawn from the seeded Philox stream. */
   async sample(n: number, seed = this.config.seed): Promise<Float32Array> {
+    this.checkLive();
+    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new Error(`sample: n must be an integer from 1 to maxBatch ${this.maxBatch}, got ${n}`);
     const Z = this.config.latent;
     const z = Float32Array.from({ length: n * Z }, (_, i) => gaussianNoise(seed, 0, STREAMS.prior, i));
     return this.decode(z);
   }
 
   writeParams(arena: Float32Array): void {
+    this.checkLive();
     this.checkArena(arena, 'params');
     this.rt.device.queue.writeBuffer(this.plan.params, 0, arena.buffer, arena.byteOffset, arena.byteLength);
   }
 
   /** Restores Adam's moments and step count (e.g. from a checkpoint). */
   writeOptimizer(m: Float32Array, v: Float32Array, step: number): void {
+    this.checkLive();
     this.checkArena(m, 'adam m');
     this.checkArena(v, 'adam v');
     this.rt.device.queue.writeBuffer(this.plan.adamM, 0, m.buffer, m.byteOffset, m.byteLength);
@@ -332,10 +347,12 @@ export class GpuVae {
   }
 
   async readParams(): Promise<Float32Array> {
+    this.checkLive();
     return readFloats(this.rt.device, this.plan.params, this.graph.arenaSize);
   }
 
   async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
+    this.checkLive();
     const m = await readFloats(this.rt.device, this.plan.adamM, this.graph.arenaSize);
     const v = await readFloats(this.rt.device, this.plan.adamV, this.graph.arenaSize);
     return { m, v, step: this.step };
@@ -343,6 +360,7 @@ export class GpuVae {
 
   /** The last batch's [loss, ...parts] (for the ELBO: loss, rec, kl). */
   async readLoss(): Promise<number[]> {
+    this.checkLive();
     return Array.from(await readFloats(this.rt.device, this.out.loss, 1 + this.out.parts.length));
   }
 
@@ -355,11 +373,21 @@ export class GpuVae {
    * stopped), with progress and per-epoch callbacks and cancellation through `signal`.
    */
   async fit(options: TrainOptions): Promise<EpochMetrics[]> {
-    return train(this, options);
+    this.checkLive();
+    if (this.fitting) {
+      throw new Error('GpuVae.fit: this model is already training (another fit() has not finished); await it, or stop it through its signal, before starting another');
+    }
+    this.fitting = true;
+    try {
+      return await train(this, options);
+    } finally {
+      this.fitting = false;
+    }
   }
 
   /** model.safetensors bytes: weights, Adam moments, step and config (the CLI's and the demo's format). */
   async save(extra: Record<string, string> = {}): Promise<Uint8Array> {
+    this.checkLive();
     return encodeCheckpoint(await snapshotState(this, extra));
   }
 

@@ -2,7 +2,7 @@
 // the demo's Session drives directly): loss read back every N steps, progress, per-epoch train and
 // test loss with the objective's parts, a checkpoint hook, cancellation, and a stop with a clear
 // message when the loss turns non-finite or the device is lost (the last good checkpoint is kept).
-import type { Dataset } from '../data/dataset';
+import { validateDataset, type Dataset } from '../data/dataset';
 import type { TrainingState } from '../model/checkpoint';
 import { lossReport, type TrainBackend } from './backend';
 import { checkSample, StepDriver, TrainingStopped } from './driver';
@@ -62,6 +62,12 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
   if (o.test.count < 1) throw new Error('train: the test set is empty');
   for (const [name, ds] of [['training', o.train], ['test', o.test]] as const) {
     if (ds.dim !== c.inputDim) throw new Error(`train: the ${name} set has ${ds.dim}-pixel images; the model expects ${c.inputDim}`);
+    // Sizes that disagree (a stale tail would be trained on) and pixels the likelihood cannot take.
+    try {
+      validateDataset(ds, { likelihood: c.likelihood });
+    } catch (e) {
+      throw new Error(`train: the ${name} set: ${(e as Error).message}`, { cause: e });
+    }
   }
   const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize });
   const perEpoch = driver.perEpoch;

@@ -9,142 +9,17 @@
 //   loaded; the page trains on, and the CLI resumes the page's file at its step and ends where an
 //   uninterrupted CLI run ends.
 // Without Chromium this fails with what to install; it never skips.
-import { afterAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium, PROJECT_ROOT, type LaunchedChromium } from './chromium';
-import { serveStatic, type StaticServer } from './static-server';
+import { PROJECT_ROOT } from './chromium';
+import { canvasInk, openPage, run, saveFromPage, setup, waitFor } from './demo-harness';
 import { decodeCheckpoint } from '../../src/model/checkpoint';
+import { encodePytorchModel, toPytorchStateDict } from '../../src/model/pytorch-layout';
+import { encodeSafetensors } from '../../src/model/safetensors';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 const CLI_BUNDLE = join(PROJECT_ROOT, 'node_modules/.cache/webgpu-vae-demo-test/train.mjs');
-
-interface LossPoint { step: number; elbo: number; rec: number; kl: number; objective: number }
-interface DemoStatus {
-  state: string;
-  busy: boolean;
-  step: number;
-  adapter: string;
-  software: boolean;
-  model: string;
-  batch: number;
-  stepsPerSecond: number;
-  train: LossPoint[];
-  test: LossPoint[];
-  lastTestElbo: number | null;
-  loaded: { name: string; step: number } | null;
-  saves: number;
-  message: string;
-  warnings: string[];
-}
-
-function run(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: PROJECT_ROOT, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Build once, serve once, one browser: shared by the tests, made inside the first that needs them. */
-let env: Promise<{ site: string; server: StaticServer; chromium: LaunchedChromium; tmp: string }> | undefined;
-function setup() {
-  env ??= (async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'webgpu-vae-demo-test-'));
-    const site = join(tmp, 'site');
-    const t0 = performance.now();
-    const built = await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', site, '--emptyOutDir', '--logLevel', 'warn']);
-    if (built.code !== 0) throw new Error(`vite build --config demo/vite.config.ts failed (${built.code}):\n${built.stdout}\n${built.stderr}`);
-    console.info(`built the demo in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${(await readdir(site)).join(', ')}`);
-    const chromium = await launchChromium();
-    const server = await serveStatic(site);
-    console.info(`browser: ${chromium.executablePath} (${await chromium.browser.version()}), site ${server.url}`);
-    return { site, server, chromium, tmp };
-  })();
-  return env;
-}
-
-afterAll(async () => {
-  if (!env) return;
-  const e = await env.catch(() => undefined);
-  await e?.chromium.close();
-  await e?.server.close();
-  if (e) await rm(e.tmp, { recursive: true, force: true });
-});
-
-/** A page that records console errors, uncaught errors, failed requests and long main-thread tasks. */
-async function openPage(browser: Browser) {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000, deviceScaleFactor: 1 });
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url ?? '?'})`);
-  });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e instanceof Error ? e.message : String(e)}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  await page.evaluateOnNewDocument(() => {
-    const w = window as unknown as { __longTasks: [number, number][] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  return { page, errors };
-}
-
-const status = (page: Page) => page.evaluate(() => (window as unknown as { __demo: DemoStatus }).__demo);
-
-/** Waits until `ok(status)` holds; fails at once if the page reports an error state. */
-async function waitFor(page: Page, what: string, ok: (s: DemoStatus) => boolean, timeoutMs: number): Promise<DemoStatus> {
-  const until = performance.now() + timeoutMs;
-  for (;;) {
-    const s = await status(page);
-    if (ok(s)) return s;
-    if (['error', 'diverged', 'no-webgpu'].includes(s.state)) throw new Error(`page state ${s.state} while waiting for ${what}: ${s.message}`);
-    if (performance.now() > until) throw new Error(`timed out waiting for ${what}; page at step ${s.step}, state ${s.state}: ${s.message}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Non-background pixels of a 2-D canvas (background: its top-left pixel) and distinct grey levels. */
-function canvasInk(page: Page, id: string) {
-  return page.evaluate((id) => {
-    const c = document.getElementById(id) as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    const levels = new Set<number>();
-    for (let i = 0; i < d.length; i += 4) {
-      if (Math.abs(d[i]! - d[0]!) + Math.abs(d[i + 1]! - d[1]!) + Math.abs(d[i + 2]! - d[2]!) > 24) ink++;
-      levels.add(d[i]! >> 2);
-    }
-    return { ink: ink / (d.length / 4), levels: levels.size, width: c.width, height: c.height };
-  }, id);
-}
-
-/** Clicks Save and returns the downloaded model.safetensors (CDP download to a fresh folder). */
-async function saveFromPage(browser: Browser, page: Page, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const cdp = await browser.target().createCDPSession();
-  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true });
-  const before = (await status(page)).saves;
-  await page.click('#save');
-  await waitFor(page, 'the save', (s) => s.saves > before, 30_000);
-  const file = join(dir, 'model.safetensors');
-  const until = performance.now() + 30_000;
-  while (!(existsSync(file) && !(await readdir(dir)).some((f) => f.endsWith('.crdownload')))) {
-    if (performance.now() > until) throw new Error(`no download arrived in ${dir}: ${(await readdir(dir)).join(', ') || 'empty'}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await cdp.detach();
-  return file;
-}
 
 describe('demo page in headless Chromium', () => {
   it('trains a small VAE from URL settings to its step budget, with charts, pictures and no errors', async () => {
@@ -276,6 +151,26 @@ describe('demo page in headless Chromium', () => {
       const refused = await waitFor(page, 'the refusal', (s) => /Could not load junk\.safetensors/.test(s.message) && !s.busy, 20_000);
       expect(refused.loaded).toBeNull();
       expect(refused.model).toBe('784-64-2 / 2-64-784 (relu, bernoulli)');
+
+      // PyTorch → page: the CLI's model as a state_dict (vae/main.py names) loads, weights only, with
+      // the CLI's test −ELBO; one whose fc4.weight has the wrong shape is refused, naming it.
+      const cliModel = decodeCheckpoint(new Uint8Array(await readFile(join(cliDir, 'model.safetensors'))));
+      const torchFile = join(tmp, 'pytorch.safetensors');
+      await writeFile(torchFile, encodePytorchModel(cliModel, { batch: '256' }));
+      const wrong = toPytorchStateDict(cliModel.config, cliModel.params);
+      wrong['fc4.weight'] = { dtype: 'F32', shape: [784, 63], data: new Float32Array(784 * 63) };
+      const wrongFile = join(tmp, 'wrong.safetensors');
+      await writeFile(wrongFile, encodeSafetensors(wrong, { format: 'pt', config: JSON.stringify(cliModel.config) }));
+      await (await page.$('input#load'))!.uploadFile(wrongFile);
+      const misfit = await waitFor(page, 'the misfit refusal', (s) => /Could not load wrong\.safetensors/.test(s.message) && !s.busy, 20_000);
+      expect(misfit.message).toMatch(/fc4\.weight is F32 \[784, 63\]; expected F32 \[784, 64\]/);
+      expect(misfit.loaded).toBeNull();
+      await (await page.$('input#load'))!.uploadFile(torchFile);
+      const fromTorch = await waitFor(page, 'the PyTorch model', (s) => s.loaded?.name === 'pytorch.safetensors' && !s.busy && /Test −ELBO/.test(s.message), 60_000);
+      console.info(`page: PyTorch state_dict test −ELBO ${fromTorch.test.at(-1)!.elbo.toFixed(4)} vs CLI ${cliTest.elbo.toFixed(4)} nats`);
+      expect(fromTorch.message).toMatch(/no Adam state \(weights only\)/);
+      expect(fromTorch.batch).toBe(256);
+      expect(Math.abs(fromTorch.test.at(-1)!.elbo - cliTest.elbo)).toBeLessThan(0.05);
 
       // CLI → page: same config, step, batch and test −ELBO (same split, noise and batching; rounding differs by adapter).
       t0 = performance.now();

@@ -27,7 +27,7 @@ describe('matmul', () => {
         }
       }
     }
-  });
+  }, 400_000); // 20 cases: ~40 s on a quiet machine, several times that on a loaded one
 
   const shapes: [number, number, number][] = [
     [1, 400, 784],   // batch 1 through the first encoder layer

