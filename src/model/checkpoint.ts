@@ -78,7 +78,12 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source =
   if (typeof metadata.step !== 'string' || !/^(0|[1-9][0-9]*)$/.test(metadata.step) || !Number.isSafeInteger(step) || step > 0xffffffff) {
     throw new CheckpointError(`${source}: step metadata ${JSON.stringify(metadata.step)} is not an integer from 0 to 2^32 − 1`);
   }
-  const g = buildVaeGraph(config);
+  let g: Graph;
+  try {
+    g = buildVaeGraph(config);
+  } catch (e) {
+    throw new CheckpointError(`${source}: its config describes no model this runtime can build: ${(e as Error).message}`);
+  }
   // Before anything is allocated for it: a config claiming enormous layers must be backed by tensors
   // in the file (whose size the reader bounded), else it is corrupt.
   let stored = 0;

@@ -36,6 +36,9 @@ export function pytorchLayout(config: VaeConfig): PytorchLayout {
 
 /** The PyTorch state_dict the config's module has, in the module's order. */
 export function pytorchTensorSpecs(config: VaeConfig): PytorchTensorSpec[] {
+  if (config.encoder || config.decoder) {
+    throw new Error(`PyTorch layout: only MLP configs (encoderHidden / decoderHidden) have one; this model is given as layer lists (${describeConfig(config)})`);
+  }
   const g = buildVaeGraph(config);
   const main = pytorchLayout(config) === 'vae/main.py';
   const Z = config.latent;

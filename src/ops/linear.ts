@@ -14,14 +14,16 @@ export interface LinearAttrs {
   activation: Activation;
 }
 
+const MAX_WIDTH = 1 << 20;
 const width = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const LINEAR = defineLayer<LinearAttrs>({
   name: 'linear',
   layer(spec, input, name) {
     const out = spec.width;
-    if (typeof out !== 'number' || !Number.isInteger(out) || out < 1 || out > 65536) {
-      throw new Error(`layer ${name} (linear): width must be an integer from 1 to 65536, got ${JSON.stringify(out)}`);
+    // As wide as the data may be (config: inputDim up to 2^20; hidden widths up to 65536).
+    if (typeof out !== 'number' || !Number.isInteger(out) || out < 1 || out > MAX_WIDTH) {
+      throw new Error(`layer ${name} (linear): width must be an integer from 1 to ${MAX_WIDTH}, got ${JSON.stringify(out)}`);
     }
     const activation = (spec.activation ?? 'identity') as Activation;
     if (!ACTIVATIONS.includes(activation)) {

@@ -59,6 +59,8 @@ export async function snapshotState(backend: TrainBackend, extra: Record<string,
 export async function train(backend: TrainBackend, o: TrainOptions): Promise<EpochMetrics[]> {
   const c = backend.config;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`train: epochs must be a positive integer, got ${o.epochs}`);
+  if (!Number.isInteger(o.batch) || o.batch < 1) throw new Error(`train: batch must be a positive integer, got ${o.batch}`);
+  if (o.train.count < 1) throw new Error('train: the training set is empty');
   if (o.test.count < 1) throw new Error('train: the test set is empty');
   for (const [name, ds] of [['training', o.train], ['test', o.test]] as const) {
     if (ds.dim !== c.inputDim) throw new Error(`train: the ${name} set has ${ds.dim}-pixel images; the model expects ${c.inputDim}`);
