@@ -6,7 +6,7 @@
 // Also the transposed conv's input gradient (same W layout). Entry `main` (GPUs): matmul.wgsl's
 // 64×64 tile, 16×16 invocations with 4×4 register blocks, K stepped by 16 through workgroup memory.
 // Entry `main_cpu` (CPU-backed adapters): no workgroup memory; 8 rows from workgroup_id (the same in
-// every lane, so X loads are broadcasts) × 4 columns per invocation. CPU twin: src/cpu/conv2d.ts.
+// every lane, so X loads are broadcasts) × 8 columns per invocation. CPU twin: src/cpu/conv2d.ts.
 
 override HAS_BIAS: bool = false;
 // 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
@@ -107,15 +107,17 @@ fn main(
   }
 }
 
-// CPU-adapter schedule: invocation (lane) x owns output channels 4x..4x+3, workgroup y owns rows
-// 8y..8y+7. Taps outer, channels inner: one bounds test per row and tap, none per multiply-add.
+// CPU-adapter schedule: lane x owns output channels 8x..8x+7 (two vec4 accumulators per row),
+// workgroup y owns rows 8y..8y+7; 16 accumulators in named registers (arrays indexed in loops cost
+// lavapipe 1.5×: docs/CONV.md). Taps outer, channels inner: one bounds test per row and tap.
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o0 = gid.x * 4u;
+  let o0 = gid.x * 8u;
   let m0 = wid.y * 8u;
   if (o0 >= dims.out_c || m0 >= dims.M) { return; }
-  let last_o = dims.out_c - 1u;
-  let o1 = min(o0 + 1u, last_o); let o2 = min(o0 + 2u, last_o); let o3 = min(o0 + 3u, last_o);
+  let lo = dims.out_c - 1u;
+  let o1 = min(o0 + 1u, lo); let o2 = min(o0 + 2u, lo); let o3 = min(o0 + 3u, lo);
+  let o4 = min(o0 + 4u, lo); let o5 = min(o0 + 5u, lo); let o6 = min(o0 + 6u, lo); let o7 = min(o0 + 7u, lo);
   // Each row's image base and top-left input corner (rows past M repeat the last row; not stored).
   var base: array<u32, 8>;
   var ih0: array<i32, 8>;
@@ -127,7 +129,10 @@ fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
     ih0[r] = i32((t % dims.out_h) * dims.stride_h) - i32(dims.pad_h);
     iw0[r] = i32((m % dims.out_w) * dims.stride_w) - i32(dims.pad_w);
   }
-  var acc: array<vec4<f32>, 8>;
+  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0); var a5 = vec4<f32>(0.0); var a6 = vec4<f32>(0.0); var a7 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0); var b1 = vec4<f32>(0.0); var b2 = vec4<f32>(0.0); var b3 = vec4<f32>(0.0);
+  var b4 = vec4<f32>(0.0); var b5 = vec4<f32>(0.0); var b6 = vec4<f32>(0.0); var b7 = vec4<f32>(0.0);
   for (var kh = 0u; kh < dims.k_h; kh++) {
     for (var kw = 0u; kw < dims.k_w; kw++) {
       var off: array<u32, 8>;
@@ -138,17 +143,28 @@ fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
         ok[r] = ih >= 0 && iw >= 0 && ih < i32(dims.in_h) && iw < i32(dims.in_w);
         off[r] = select(0u, ((base[r] + u32(ih)) * dims.in_w + u32(iw)) * dims.in_c, ok[r]);
       }
+      let f0 = off[0]; let f1 = off[1]; let f2 = off[2]; let f3 = off[3]; let f4 = off[4]; let f5 = off[5]; let f6 = off[6]; let f7 = off[7];
+      let k0 = ok[0]; let k1 = ok[1]; let k2 = ok[2]; let k3 = ok[3]; let k4 = ok[4]; let k5 = ok[5]; let k6 = ok[6]; let k7 = ok[7];
       let wbase = (kh * dims.k_w + kw) * dims.in_c * dims.out_c;
       for (var c = 0u; c < dims.in_c; c++) {
         let wr = wbase + c * dims.out_c;
         let w = vec4<f32>(Wt[wr + o0], Wt[wr + o1], Wt[wr + o2], Wt[wr + o3]);
-        for (var r = 0u; r < 8u; r++) {
-          acc[r] = fma(vec4<f32>(select(0.0, X[off[r] + c], ok[r])), w, acc[r]);
-        }
+        let u = vec4<f32>(Wt[wr + o4], Wt[wr + o5], Wt[wr + o6], Wt[wr + o7]);
+        let x0 = vec4<f32>(select(0.0, X[f0 + c], k0)); let x1 = vec4<f32>(select(0.0, X[f1 + c], k1));
+        let x2 = vec4<f32>(select(0.0, X[f2 + c], k2)); let x3 = vec4<f32>(select(0.0, X[f3 + c], k3));
+        let x4 = vec4<f32>(select(0.0, X[f4 + c], k4)); let x5 = vec4<f32>(select(0.0, X[f5 + c], k5));
+        let x6 = vec4<f32>(select(0.0, X[f6 + c], k6)); let x7 = vec4<f32>(select(0.0, X[f7 + c], k7));
+        a0 = fma(x0, w, a0); a1 = fma(x1, w, a1); a2 = fma(x2, w, a2); a3 = fma(x3, w, a3);
+        a4 = fma(x4, w, a4); a5 = fma(x5, w, a5); a6 = fma(x6, w, a6); a7 = fma(x7, w, a7);
+        b0 = fma(x0, u, b0); b1 = fma(x1, u, b1); b2 = fma(x2, u, b2); b3 = fma(x3, u, b3);
+        b4 = fma(x4, u, b4); b5 = fma(x5, u, b5); b6 = fma(x6, u, b6); b7 = fma(x7, u, b7);
       }
     }
   }
-  for (var r = 0u; r < 8u; r++) {
-    for (var j = 0u; j < 4u; j++) { store(m0 + r, o0 + j, acc[r][j]); }
-  }
+  store8(m0 + 0u, o0, a0, b0); store8(m0 + 1u, o0, a1, b1); store8(m0 + 2u, o0, a2, b2); store8(m0 + 3u, o0, a3, b3);
+  store8(m0 + 4u, o0, a4, b4); store8(m0 + 5u, o0, a5, b5); store8(m0 + 6u, o0, a6, b6); store8(m0 + 7u, o0, a7, b7);
+}
+
+fn store8(m: u32, o0: u32, a: vec4<f32>, b: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) { store(m, o0 + j, a[j]); store(m, o0 + 4u + j, b[j]); }
 }

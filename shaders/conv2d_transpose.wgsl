@@ -9,7 +9,7 @@
 // phase (a, b) (workgroup_id.z = a·sw + b) is a dense GEMM — rows (n, i, j) with ih = a + sh·i,
 // iw = b + sw·j; depth (th, tw, o) with kh = kh0 + sh·th; oh = i + qh − th — and no multiply-add
 // is spent on a stride's zeros. Entry `main` (GPUs): matmul.wgsl's 64×64 workgroup-memory tile per
-// phase; `main_cpu` (CPU-backed adapters): 8 rows from workgroup_id × 4 channels per invocation.
+// phase; `main_cpu` (CPU-backed adapters): 8 rows from workgroup_id × 8 channels per invocation.
 // CPU twin: src/cpu/conv2d.ts (conv2dTranspose, a scatter, written from the definition).
 
 override HAS_BIAS: bool = false;
@@ -152,17 +152,19 @@ fn main(
   }
 }
 
-// CPU-adapter schedule: lane x owns channels 4x..4x+3 of R, workgroup y owns 8 rows of phase z.
+// CPU-adapter schedule: lane x owns channels 8x..8x+7 of R, workgroup y owns 8 rows of phase z;
+// accumulators in named registers as in conv2d.wgsl.
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = phase_of(wid.z);
-  let c0 = gid.x * 4u;
+  let c0 = gid.x * 8u;
   let m0 = wid.y * 8u;
   if (c0 >= dims.in_c || m0 >= p.M) { return; }
-  let last_c = dims.in_c - 1u;
+  let lc = dims.in_c - 1u;
   let oc = dims.out_c;
-  // Offsets of the lane's four channels in a tap's C×O block of W (past C: repeats, not stored).
-  let w0 = c0 * oc; let w1 = min(c0 + 1u, last_c) * oc; let w2 = min(c0 + 2u, last_c) * oc; let w3 = min(c0 + 3u, last_c) * oc;
+  // Offsets of the lane's channels in a tap's C×O block of W (past C: repeats, not stored).
+  let w0 = c0 * oc; let w1 = min(c0 + 1u, lc) * oc; let w2 = min(c0 + 2u, lc) * oc; let w3 = min(c0 + 3u, lc) * oc;
+  let w4 = min(c0 + 4u, lc) * oc; let w5 = min(c0 + 5u, lc) * oc; let w6 = min(c0 + 6u, lc) * oc; let w7 = min(c0 + 7u, lc) * oc;
   var img: array<u32, 8>;
   var oh0: array<i32, 8>;
   var ow0: array<i32, 8>;
@@ -173,7 +175,10 @@ fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
     oh0[r] = i32(t % p.nh + p.qh);
     ow0[r] = i32(m % p.nw + p.qw);
   }
-  var acc: array<vec4<f32>, 8>;
+  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0); var a5 = vec4<f32>(0.0); var a6 = vec4<f32>(0.0); var a7 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0); var b1 = vec4<f32>(0.0); var b2 = vec4<f32>(0.0); var b3 = vec4<f32>(0.0);
+  var b4 = vec4<f32>(0.0); var b5 = vec4<f32>(0.0); var b6 = vec4<f32>(0.0); var b7 = vec4<f32>(0.0);
   for (var th = 0u; th < p.nth; th++) {
     for (var tw = 0u; tw < p.ntw; tw++) {
       var off: array<u32, 8>;
@@ -184,16 +189,28 @@ fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
         ok[r] = oh >= 0 && ow >= 0 && oh < i32(dims.out_h) && ow < i32(dims.out_w);
         off[r] = select(0u, ((img[r] + u32(oh)) * dims.out_w + u32(ow)) * oc, ok[r]);
       }
+      let f0 = off[0]; let f1 = off[1]; let f2 = off[2]; let f3 = off[3]; let f4 = off[4]; let f5 = off[5]; let f6 = off[6]; let f7 = off[7];
+      let k0 = ok[0]; let k1 = ok[1]; let k2 = ok[2]; let k3 = ok[3]; let k4 = ok[4]; let k5 = ok[5]; let k6 = ok[6]; let k7 = ok[7];
       let wr = ((p.kh0 + dims.stride_h * th) * dims.k_w + p.kw0 + dims.stride_w * tw) * dims.in_c * oc;
       for (var o = 0u; o < oc; o++) {
-        let w = vec4<f32>(Wt[wr + w0 + o], Wt[wr + w1 + o], Wt[wr + w2 + o], Wt[wr + w3 + o]);
-        for (var r = 0u; r < 8u; r++) {
-          acc[r] = fma(vec4<f32>(select(0.0, G[off[r] + o], ok[r])), w, acc[r]);
-        }
+        let q = wr + o;
+        let w = vec4<f32>(Wt[q + w0], Wt[q + w1], Wt[q + w2], Wt[q + w3]);
+        let u = vec4<f32>(Wt[q + w4], Wt[q + w5], Wt[q + w6], Wt[q + w7]);
+        let x0 = vec4<f32>(select(0.0, G[f0 + o], k0)); let x1 = vec4<f32>(select(0.0, G[f1 + o], k1));
+        let x2 = vec4<f32>(select(0.0, G[f2 + o], k2)); let x3 = vec4<f32>(select(0.0, G[f3 + o], k3));
+        let x4 = vec4<f32>(select(0.0, G[f4 + o], k4)); let x5 = vec4<f32>(select(0.0, G[f5 + o], k5));
+        let x6 = vec4<f32>(select(0.0, G[f6 + o], k6)); let x7 = vec4<f32>(select(0.0, G[f7 + o], k7));
+        a0 = fma(x0, w, a0); a1 = fma(x1, w, a1); a2 = fma(x2, w, a2); a3 = fma(x3, w, a3);
+        a4 = fma(x4, w, a4); a5 = fma(x5, w, a5); a6 = fma(x6, w, a6); a7 = fma(x7, w, a7);
+        b0 = fma(x0, u, b0); b1 = fma(x1, u, b1); b2 = fma(x2, u, b2); b3 = fma(x3, u, b3);
+        b4 = fma(x4, u, b4); b5 = fma(x5, u, b5); b6 = fma(x6, u, b6); b7 = fma(x7, u, b7);
       }
     }
   }
-  for (var r = 0u; r < 8u; r++) {
-    for (var j = 0u; j < 4u; j++) { store(p, m0 + r, c0 + j, acc[r][j]); }
-  }
+  store8(p, m0 + 0u, c0, a0, b0); store8(p, m0 + 1u, c0, a1, b1); store8(p, m0 + 2u, c0, a2, b2); store8(p, m0 + 3u, c0, a3, b3);
+  store8(p, m0 + 4u, c0, a4, b4); store8(p, m0 + 5u, c0, a5, b5); store8(p, m0 + 6u, c0, a6, b6); store8(p, m0 + 7u, c0, a7, b7);
+}
+
+fn store8(p: Phase, m: u32, c0: u32, a: vec4<f32>, b: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) { store(p, m, c0 + j, a[j]); store(p, m, c0 + 4u + j, b[j]); }
 }

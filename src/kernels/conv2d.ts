@@ -41,13 +41,13 @@ export const CONV2D_TRANSPOSE: KernelDecl = {
 
 /**
  * The two schedules of every conv kernel: 'tiled' (entry `main`, 64×64 output tiles through
- * workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 4 channels per invocation
+ * workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 8 channels per invocation
  * in registers, no workgroup memory, for CPU-backed adapters); 'auto' picks from the adapter.
  */
 export type ConvSchedule = 'auto' | 'tiled' | 'blocked';
 
-/** Output block of one workgroup: 'tiled' 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 4) channels. */
-export const CONV_TILE = { tiled: { rows: 64, cols: 64 }, blocked: { rows: 8, cols: 32 } } as const;
+/** Output block of one workgroup: 'tiled' 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 8) channels. */
+export const CONV_TILE = { tiled: { rows: 64, cols: 64 }, blocked: { rows: 8, cols: 64 } } as const;
 
 /** The schedule 'auto' picks: register blocks on CPU-backed adapters, workgroup-memory tiles on GPUs. */
 export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 'tiled' | 'blocked' {
