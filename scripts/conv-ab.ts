@@ -103,9 +103,9 @@ for (const { name, transposed, g } of layers) {
   const flops = convFlops(g);
   const src = filled(transposed ? sz.out : sz.in), w = filled(sz.weights);
   const dst = storageBuffer(device, transposed ? sz.in : sz.out, 'dst');
-  const gemm = (schedule: 'tiled' | 'blocked') => transposed
-    ? prepareConvRelationTranspose(rt, g, { g: src, w, r: dst }, { schedule }, name)
-    : prepareConvRelationForward(rt, g, { x: src, w, y: dst }, { schedule }, name);
+  const gemm = (schedule: 'tiled' | 'blocked', lanesAlongRows?: boolean) => transposed
+    ? prepareConvRelationTranspose(rt, g, { g: src, w, r: dst }, { schedule, lanesAlongRows }, name)
+    : prepareConvRelationForward(rt, g, { x: src, w, y: dst }, { schedule, lanesAlongRows }, name);
   // The same GEMM as an explicit matmul (its im2col not counted): M rows, N channels, K taps × channels
   // (for a transposed conv, the taps one sub-pixel phase meets).
   const [M, N, K] = transposed
@@ -117,24 +117,26 @@ for (const { name, transposed, g } of layers) {
     ['forward: direct NCHW', direct(g, transposed, false, src, w, dst)],
     ['forward: direct NHWC', direct(g, transposed, true, src, w, dst)],
     ['forward: implicit GEMM NHWC tiled', gemm('tiled')],
-    ['forward: implicit GEMM NHWC blocked', gemm('blocked')],
+    ['forward: implicit GEMM NHWC blocked, lanes along channels', gemm('blocked', false)],
+    ['forward: implicit GEMM NHWC blocked, lanes along rows', gemm('blocked', true)],
   ]);
   // Backward: the input gradient (the other kernel of the pair) and the weight gradient.
   const din = filled(transposed ? sz.in : sz.out), dout = storageBuffer(device, transposed ? sz.out : sz.in, 'dx');
   const xin = transposed ? src : filled(sz.in), gout = transposed ? din : filled(sz.out);
   const dW = storageBuffer(device, sz.weights, 'dW');
-  const dx = (schedule: 'tiled' | 'blocked') => transposed
-    ? prepareConvRelationForward(rt, g, { x: din, w, y: dout }, { schedule }, name)
-    : prepareConvRelationTranspose(rt, g, { g: din, w, r: dout }, { schedule }, name);
+  const dx = (schedule: 'tiled' | 'blocked', lanesAlongRows?: boolean) => transposed
+    ? prepareConvRelationForward(rt, g, { x: din, w, y: dout }, { schedule, lanesAlongRows }, name)
+    : prepareConvRelationTranspose(rt, g, { g: din, w, r: dout }, { schedule, lanesAlongRows }, name);
   const wg = (schedule: 'tiled' | 'blocked', splits?: number) =>
     prepareConvRelationWeightGrad(rt, g, { x: transposed ? din : xin, g: transposed ? src : gout, dW }, { schedule, splits }, name);
   const cands: [string, PreparedOp][] = [];
-  if (!(name.startsWith('enc Conv(32)'))) cands.push(['dx tiled', dx('tiled')], ['dx blocked', dx('blocked')]);
+  if (!(name.startsWith('enc Conv(32)'))) cands.push(['dx tiled', dx('tiled')], ['dx blocked, lanes along channels', dx('blocked', false)], ['dx blocked, lanes along rows', dx('blocked', true)]);
   cands.push(
     [`dW tiled, ${weightGradSplits(g, 'tiled')} splits`, wg('tiled')],
     ['dW tiled, 1 split', wg('tiled', 1)],
-    [`dW blocked, ${weightGradSplits(g, 'blocked')} splits`, wg('blocked')],
     ['dW blocked, 1 split', wg('blocked', 1)],
+    ['dW blocked, 4 splits', wg('blocked', 4)],
+    ['dW blocked, 16 splits', wg('blocked', 16)],
   );
   await compare(name, flops, cands);
   for (const b of new Set([src, w, dst, din, dout, xin, gout, dW, mA, mB, mC])) b.destroy();

@@ -11,6 +11,9 @@
 override HAS_BIAS: bool = false;
 // 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
 override ACT: u32 = 0u;
+// main_cpu only: lanes take consecutive 8-row blocks (and workgroup y the channels) instead of
+// channel blocks, for layers with few channels, where most lanes would otherwise idle.
+override LANES_ALONG_ROWS: bool = false;
 
 struct Dims {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -112,8 +115,8 @@ fn main(
 // lavapipe 1.5×: docs/CONV.md). Taps outer, channels inner: one bounds test per row and tap.
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let o0 = gid.x * 8u;
-  let m0 = wid.y * 8u;
+  let o0 = select(gid.x, wid.y, LANES_ALONG_ROWS) * 8u;
+  let m0 = select(wid.y, gid.x, LANES_ALONG_ROWS) * 8u;
   if (o0 >= dims.out_c || m0 >= dims.M) { return; }
   let lo = dims.out_c - 1u;
   let o1 = min(o0 + 1u, lo); let o2 = min(o0 + 2u, lo); let o3 = min(o0 + 3u, lo);

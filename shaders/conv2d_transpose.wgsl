@@ -14,6 +14,9 @@
 
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
+// main_cpu only: lanes take consecutive 8-row blocks (and workgroup y the channels) instead of
+// channel blocks, for layers with few channels, where most lanes would otherwise idle.
+override LANES_ALONG_ROWS: bool = false;
 
 struct Dims {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -157,8 +160,8 @@ fn main(
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = phase_of(wid.z);
-  let c0 = gid.x * 8u;
-  let m0 = wid.y * 8u;
+  let c0 = select(gid.x, wid.y, LANES_ALONG_ROWS) * 8u;
+  let m0 = select(wid.y, gid.x, LANES_ALONG_ROWS) * 8u;
   if (c0 >= dims.in_c || m0 >= p.M) { return; }
   let lc = dims.in_c - 1u;
   let oc = dims.out_c;

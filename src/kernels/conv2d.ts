@@ -24,7 +24,7 @@ export const CONV2D: KernelDecl = {
   source,
   entryPoints: ['main', 'main_cpu'],
   bindings: BINDINGS,
-  overrides: ['HAS_BIAS', 'ACT'],
+  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
   workgroupSize: [16, 16],
   entryWorkgroupSizes: { main_cpu: [8, 1] },
 };
@@ -34,7 +34,7 @@ export const CONV2D_TRANSPOSE: KernelDecl = {
   source: transposeSource,
   entryPoints: ['main', 'main_cpu'],
   bindings: [BINDINGS[0], { binding: 1, name: 'G', type: 'read-only-storage' }, BINDINGS[2], BINDINGS[3], { binding: 4, name: 'R', type: 'storage' }],
-  overrides: ['HAS_BIAS', 'ACT'],
+  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
   workgroupSize: [16, 16],
   entryWorkgroupSizes: { main_cpu: [8, 1] },
 };
@@ -45,6 +45,22 @@ export const CONV2D_TRANSPOSE: KernelDecl = {
  * in registers, no workgroup memory, for CPU-backed adapters); 'auto' picks from the adapter.
  */
 export type ConvSchedule = 'auto' | 'tiled' | 'blocked';
+
+/**
+ * The blocked forward kernels put their 8 lanes along rows instead of channels below this many
+ * output channels: a workgroup's lanes then cover 8 row blocks rather than 64 channels, most of
+ * which such a layer lacks (scripts/conv-ab.ts; docs/CONV.md).
+ */
+export const LANES_ALONG_ROWS_BELOW = 32;
+
+/** The dispatch of a blocked forward kernel over `rows` × `channels` of output, and its lane order. */
+function blockedGrid(rows: number, channels: number, z: number, lanesAlongRows?: boolean): { rowsInLanes: boolean; grid: [number, number, number] } {
+  const rowsInLanes = lanesAlongRows ?? channels < LANES_ALONG_ROWS_BELOW;
+  const { rows: r, cols: c } = CONV_TILE.blocked;
+  return rowsInLanes
+    ? { rowsInLanes, grid: [Math.ceil(rows / (r * 8)), Math.ceil(channels / (c / 8)), z] }
+    : { rowsInLanes, grid: [Math.ceil(channels / c), Math.ceil(rows / r), z] };
+}
 
 /** Output block of one workgroup: 'tiled' 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 8) channels. */
 export const CONV_TILE = { tiled: { rows: 64, cols: 64 }, blocked: { rows: 8, cols: 64 } } as const;
@@ -79,7 +95,7 @@ export function prepareConvRelationForward(
   rt: Runtime,
   g: ConvGeometry,
   buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
-  options: { activation?: Activation; schedule?: ConvSchedule },
+  options: BlockedOptions & { activation?: Activation },
   label: string,
 ): PreparedOp {
   const sz = convSizes(g);
@@ -90,13 +106,14 @@ export function prepareConvRelationForward(
   const M = g.batch * g.outH * g.outW;
   const schedule = autoConvSchedule(rt, options.schedule);
   const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, g.kH * g.kW * g.inC, 0]));
-  const pipeline = rt.pipeline(CONV2D, schedule === 'tiled' ? 'main' : 'main_cpu', {
-    HAS_BIAS: !!buf.bias,
-    ACT: activationCode(options.activation ?? 'identity'),
-  });
+  const blocked = blockedGrid(M, g.outC, 1, options.lanesAlongRows);
+  const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  const pipeline = schedule === 'tiled'
+    ? rt.pipeline(CONV2D, 'main', act)
+    : rt.pipeline(CONV2D, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
   const bindGroup = rt.bindGroup(CONV2D, { dims, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
-  const tile = CONV_TILE[schedule];
-  const workgroups = checkGrid(rt, label, [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), 1]);
+  const tile = CONV_TILE.tiled;
+  const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), 1] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
 
@@ -105,7 +122,7 @@ export function prepareConvRelationTranspose(
   rt: Runtime,
   g: ConvGeometry,
   buf: { g: BufferArg; w: BufferArg; bias?: BufferArg; r: BufferArg },
-  options: { activation?: Activation; schedule?: ConvSchedule },
+  options: BlockedOptions & { activation?: Activation },
   label: string,
 ): PreparedOp {
   const sz = convSizes(g);
@@ -115,15 +132,17 @@ export function prepareConvRelationTranspose(
   requireFloats(label, 'the result', buf.r, sz.in, describeIn(g));
   const schedule = autoConvSchedule(rt, options.schedule);
   const dims = rt.uniform(`${label} dims`, packConvDims(g, [0, 0, 0]));
-  const pipeline = rt.pipeline(CONV2D_TRANSPOSE, schedule === 'tiled' ? 'main' : 'main_cpu', {
-    HAS_BIAS: !!buf.bias,
-    ACT: activationCode(options.activation ?? 'identity'),
-  });
-  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
   // Phase (0, 0) has the most rows: ⌈H/sh⌉·⌈W/sw⌉ per image.
   const rows = g.batch * Math.ceil(g.inH / g.strideH) * Math.ceil(g.inW / g.strideW);
-  const tile = CONV_TILE[schedule];
-  const workgroups = checkGrid(rt, label, [Math.ceil(g.inC / tile.cols), Math.ceil(rows / tile.rows), g.strideH * g.strideW]);
+  const phases = g.strideH * g.strideW;
+  const blocked = blockedGrid(rows, g.inC, phases, options.lanesAlongRows);
+  const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  const pipeline = schedule === 'tiled'
+    ? rt.pipeline(CONV2D_TRANSPOSE, 'main', act)
+    : rt.pipeline(CONV2D_TRANSPOSE, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
+  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
+  const tile = CONV_TILE.tiled;
+  const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.inC / tile.cols), Math.ceil(rows / tile.rows), phases] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
 
@@ -131,10 +150,15 @@ export interface ConvOptions {
   schedule?: ConvSchedule;
 }
 
+export interface BlockedOptions extends ConvOptions {
+  /** The blocked schedule's lane order (default: along rows below LANES_ALONG_ROWS_BELOW channels). */
+  lanesAlongRows?: boolean;
+}
+
 /** Conv forward: y = act(conv(x, W) + bias); x B×H×W×C, W KH×KW×C×O, y B×OH×OW×O. */
 export function prepareConv2d(
   rt: Runtime,
-  shape: Conv2dShape & ConvOptions,
+  shape: Conv2dShape & BlockedOptions,
   buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
   label = 'conv2d',
 ): PreparedOp {
@@ -144,18 +168,18 @@ export function prepareConv2d(
 /** Conv input gradient: dx = convᵀ(dPre, W), dPre being dy after the activation backward. */
 export function prepareConv2dInputGrad(
   rt: Runtime,
-  shape: Conv2dShape & ConvOptions,
+  shape: Conv2dShape & BlockedOptions,
   buf: { dPre: BufferArg; w: BufferArg; dx: BufferArg },
   label = 'conv2d dx',
 ): PreparedOp {
   const g = conv2dGeometry(label, shape);
-  return prepareConvRelationTranspose(rt, g, { g: buf.dPre, w: buf.w, r: buf.dx }, { schedule: shape.schedule }, label);
+  return prepareConvRelationTranspose(rt, g, { g: buf.dPre, w: buf.w, r: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
 }
 
 /** Transposed conv forward: y = act(convᵀ(x, W) + bias); x B×H×W×C, W KH×KW×O×C, y B×OH×OW×O. */
 export function prepareConvTranspose2d(
   rt: Runtime,
-  shape: ConvTranspose2dShape & ConvOptions,
+  shape: ConvTranspose2dShape & BlockedOptions,
   buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
   label = 'conv_transpose2d',
 ): PreparedOp {
@@ -166,10 +190,10 @@ export function prepareConvTranspose2d(
 /** Transposed conv input gradient: dx = conv(dPre, W), conv2d.wgsl on the same weights. */
 export function prepareConvTranspose2dInputGrad(
   rt: Runtime,
-  shape: ConvTranspose2dShape & ConvOptions,
+  shape: ConvTranspose2dShape & BlockedOptions,
   buf: { dPre: BufferArg; w: BufferArg; dx: BufferArg },
   label = 'conv_transpose2d dx',
 ): PreparedOp {
   const g = convTranspose2dGeometry(label, shape);
-  return prepareConvRelationForward(rt, g, { x: buf.dPre, w: buf.w, y: buf.dx }, { schedule: shape.schedule }, label);
+  return prepareConvRelationForward(rt, g, { x: buf.dPre, w: buf.w, y: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
 }
