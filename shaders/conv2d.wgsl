@@ -11,8 +11,8 @@
 override HAS_BIAS: bool = false;
 // 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
 override ACT: u32 = 0u;
-// main_cpu only: lanes take consecutive 8-row blocks (and workgroup y the channels) instead of
-// channel blocks, for layers with few channels, where most lanes would otherwise idle.
+// main_cpu only: lanes take consecutive 8-row blocks (workgroup y the channel block; W loads are
+// then broadcasts) instead of 8-channel blocks, which leave lanes idle below 64 channels.
 override LANES_ALONG_ROWS: bool = false;
 
 struct Dims {

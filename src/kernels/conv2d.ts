@@ -46,16 +46,10 @@ export const CONV2D_TRANSPOSE: KernelDecl = {
  */
 export type ConvSchedule = 'auto' | 'tiled' | 'blocked';
 
-/**
- * The blocked forward kernels put their 8 lanes along rows instead of channels below this many
- * output channels: a workgroup's lanes then cover 8 row blocks rather than 64 channels, most of
- * which such a layer lacks (scripts/conv-ab.ts; docs/CONV.md).
- */
-export const LANES_ALONG_ROWS_BELOW = 32;
-
 /** The dispatch of a blocked forward kernel over `rows` × `channels` of output, and its lane order. */
 function blockedGrid(rows: number, channels: number, z: number, lanesAlongRows?: boolean): { rowsInLanes: boolean; grid: [number, number, number] } {
-  const rowsInLanes = lanesAlongRows ?? channels < LANES_ALONG_ROWS_BELOW;
+  // Lanes along rows by default: faster on lavapipe for 1 to 64 channels (docs/CONV.md).
+  const rowsInLanes = lanesAlongRows ?? true;
   const { rows: r, cols: c } = CONV_TILE.blocked;
   return rowsInLanes
     ? { rowsInLanes, grid: [Math.ceil(rows / (r * 8)), Math.ceil(channels / (c / 8)), z] }
@@ -151,7 +145,7 @@ export interface ConvOptions {
 }
 
 export interface BlockedOptions extends ConvOptions {
-  /** The blocked schedule's lane order (default: along rows below LANES_ALONG_ROWS_BELOW channels). */
+  /** The blocked schedule's lane order: 8-row blocks (default) or 8-channel blocks along the lanes. */
   lanesAlongRows?: boolean;
 }
 
