@@ -5,8 +5,8 @@
 // so Y's rows are the matmul's rows and the bias and activation epilogue is the matmul's.
 // Also the transposed conv's input gradient (same W layout). Entry `main` (GPUs): matmul.wgsl's
 // 64×64 tile, 16×16 invocations with 4×4 register blocks, K stepped by 16 through workgroup memory.
-// Entry `main_cpu` (CPU-backed adapters): no workgroup memory; 8 rows from workgroup_id (the same in
-// every lane, so X loads are broadcasts) × 8 columns per invocation. CPU twin: src/cpu/conv2d.ts.
+// Entry `main_cpu` (CPU-backed adapters): no workgroup memory; an 8-row × 8-channel block per
+// invocation in registers, lanes along 8-row blocks (LANES_ALONG_ROWS) or along channel blocks. CPU twin: src/cpu/conv2d.ts.
 
 override HAS_BIAS: bool = false;
 // 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
@@ -110,8 +110,8 @@ fn main(
   }
 }
 
-// CPU-adapter schedule: lane x owns output channels 8x..8x+7 (two vec4 accumulators per row),
-// workgroup y owns rows 8y..8y+7; 16 accumulators in named registers (arrays indexed in loops cost
+// CPU-adapter schedule: an invocation owns output channels o0..o0+7 (two vec4 accumulators per
+// row) of rows m0..m0+7; the lanes step m0 (LANES_ALONG_ROWS) or o0, workgroup y the other; 16 accumulators in named registers (arrays indexed in loops cost
 // lavapipe 1.5×: docs/CONV.md). Taps outer, channels inner: one bounds test per row and tap.
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -9,7 +9,7 @@
 // phase (a, b) (workgroup_id.z = a·sw + b) is a dense GEMM — rows (n, i, j) with ih = a + sh·i,
 // iw = b + sw·j; depth (th, tw, o) with kh = kh0 + sh·th; oh = i + qh − th — and no multiply-add
 // is spent on a stride's zeros. Entry `main` (GPUs): matmul.wgsl's 64×64 workgroup-memory tile per
-// phase; `main_cpu` (CPU-backed adapters): 8 rows from workgroup_id × 8 channels per invocation.
+// phase; `main_cpu` (CPU-backed adapters): 8 rows × 8 channels per invocation in registers.
 // CPU twin: src/cpu/conv2d.ts (conv2dTranspose, a scatter, written from the definition).
 
 override HAS_BIAS: bool = false;
@@ -155,7 +155,8 @@ fn main(
   }
 }
 
-// CPU-adapter schedule: lane x owns channels 8x..8x+7 of R, workgroup y owns 8 rows of phase z;
+// CPU-adapter schedule: an invocation owns channels c0..c0+7 of 8 rows of phase z; the lanes step
+// the rows (LANES_ALONG_ROWS) or the channels, workgroup y the other;
 // accumulators in named registers as in conv2d.wgsl.
 @compute @workgroup_size(8)
 fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -104,7 +104,10 @@ export function prepareConvTranspose2dWeightGrad(
   return prepareConvRelationWeightGrad(rt, convTranspose2dGeometry(label, shape), { x: buf.dPre, g: buf.x, dW: buf.dW }, shape, label);
 }
 
-/** The bias gradient of a conv output B×H×W×C with its activation backward fused: bias_grad.wgsl, rows = B·H·W. */
+/**
+ * The bias gradient of a conv output B×H×W×C with its activation backward fused: bias_grad.wgsl,
+ * rows = B·H·W. With the identity it writes no dPre: the input and weight gradients then take dY.
+ */
 export function prepareConvBiasGrad(
   rt: Runtime,
   shape: { batch: number; h: number; w: number; c: number; activation?: Activation; schedule?: ReductionSchedule },

@@ -37,6 +37,8 @@ describe('conv layers backward on the GPU', () => {
     { ...PRESET_SHAPES[2], reduction: 'serial' as const },
     { ...withActivation(AWKWARD_SHAPES[1], 'tanh'), reduction: 'serial' as const },
     { ...withActivation(AWKWARD_SHAPES[5], 'sigmoid'), reduction: 'tree' as const },
+    // The decoder's last layer: identity, so dPre is dy itself and bias_grad writes none.
+    { ...PRESET_SHAPES[3], reduction: 'serial' as const },
   ];
   for (const { kind, shape, reduction } of layers) {
     it(`matches the CPU backward: ${kind} ${shape.inH}×${shape.inW}×${shape.inC}→${shape.outC} ${shape.activation ?? 'identity'} (bias_grad ${reduction})`, async () => {

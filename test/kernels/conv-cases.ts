@@ -126,12 +126,17 @@ export async function convLayerBackwardCase(
   const want = conv ? convBackward(x, w, y, dy, s) : convTransposeBackward(x, w, y, dy, c.shape);
   const [rows, ch] = conv ? [g.batch * g.outH * g.outW, g.outC] : [g.batch * g.inH * g.inW, g.inC];
   const shape = { ...c.shape, schedule: c.schedule, splits: c.splits, lanesAlongRows: c.lanesAlongRows };
-  const got = await runOps(device, { x, w, y, dy }, { dPre: y.length, db: ch, dx: x.length, dW: w.length }, (bf) => [
-    prepareConvBiasGrad(rt, { batch: g.batch, h: rows / g.batch, w: 1, c: ch, activation: s.activation, schedule: reduction }, { dY: bf.dy, y: bf.y, dPre: bf.dPre, dBias: bf.db }),
-    ...(conv
-      ? [prepareConv2dInputGrad(rt, shape, { dPre: bf.dPre, w: bf.w, dx: bf.dx }), prepareConv2dWeightGrad(rt, shape, { x: bf.x, dPre: bf.dPre, dW: bf.dW })]
-      : [prepareConvTranspose2dInputGrad(rt, shape, { dPre: bf.dPre, w: bf.w, dx: bf.dx }), prepareConvTranspose2dWeightGrad(rt, shape, { x: bf.x, dPre: bf.dPre, dW: bf.dW })]),
-  ]);
+  // With the identity, bias_grad writes no dPre: it is dy itself (as for the linear layers).
+  const identity = (s.activation ?? 'identity') === 'identity';
+  const got = await runOps(device, { x, w, y, dy }, { dPre: y.length, db: ch, dx: x.length, dW: w.length }, (bf) => {
+    const dPre = identity ? bf.dy : bf.dPre;
+    return [
+      prepareConvBiasGrad(rt, { batch: g.batch, h: rows / g.batch, w: 1, c: ch, activation: s.activation, schedule: reduction }, identity ? { dY: bf.dy, dBias: bf.db } : { dY: bf.dy, y: bf.y, dPre, dBias: bf.db }),
+      ...(conv
+        ? [prepareConv2dInputGrad(rt, shape, { dPre, w: bf.w, dx: bf.dx }), prepareConv2dWeightGrad(rt, shape, { x: bf.x, dPre, dW: bf.dW })]
+        : [prepareConvTranspose2dInputGrad(rt, shape, { dPre, w: bf.w, dx: bf.dx }), prepareConvTranspose2dWeightGrad(rt, shape, { x: bf.x, dPre, dW: bf.dW })]),
+    ];
+  });
   const name = `${describeCase(c)} layer backward`;
   const dxDepth = conv ? Math.ceil(g.kH / g.strideH) * Math.ceil(g.kW / g.strideW) * g.outC : g.kH * g.kW * g.inC;
   return [
