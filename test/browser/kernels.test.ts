@@ -47,7 +47,7 @@ describe('kernels in headless Chromium', () => {
     expect(pageErrors, 'uncaught page errors').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(r.adapter, 'adapter description').not.toBe('');
-    expect(r.checks.length, 'number of checks').toBe(34);
+    expect(r.checks.length, 'number of checks').toBe(30);
     expect(r.checks.filter((c) => !c.ok).map((c) => c.detail ?? c.name), 'checks out of tolerance').toEqual([]);
   });
 });
