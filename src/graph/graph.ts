@@ -21,6 +21,8 @@ export interface Graph {
   io: { input: string; stats: string; z: string; logits: string };
   /** The objective op (the last op). */
   objective: OpNode & { kind: ObjectiveKind };
+  /** Tensors that are another tensor under a new shape (reshape, flatten): name → the tensor holding the memory. */
+  aliases: Map<string, string>;
 }
 
 /** Floats: 64 × 4 bytes = 256, the largest minStorageBufferOffsetAlignment WebGPU allows. */
@@ -77,7 +79,9 @@ export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS):
   layers(decoder, 'decoder', 'decoder', io.z, io.logits);
   const objective = registry.objective(c.objective ?? 'elbo');
   add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats }, outputs: {}, params: {}, attrs: objective.attrs(c) });
-  return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'] };
+  const aliases = new Map<string, string>();
+  for (const op of ops) for (const [out, inp] of op.kind.buffers(op).aliases ?? []) aliases.set(out, aliases.get(inp) ?? inp);
+  return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'], aliases };
 }
 
 export function tensorSpec(g: Graph, name: string): TensorSpec {
@@ -92,5 +96,10 @@ export function tensorWidth(g: Graph, name: string): number {
 
 /** The tensors whose gradients a backward pass needs: all but the data. */
 export function needsGrad(g: Graph, tensor: string): boolean {
-  return tensor !== g.io.input;
+  return storageOf(g, tensor) !== g.io.input;
+}
+
+/** The tensor whose buffer holds `tensor` (itself unless it is a reshape of another). */
+export function storageOf(g: Graph, tensor: string): string {
+  return g.aliases?.get(tensor) ?? tensor;
 }

@@ -5,7 +5,7 @@
 // Values whose lifetimes do not overlap share a slot (best fit, else a new slot), except values that
 // one op binds together in a single bind group. Pure: no GPU here.
 import type { Graph } from './graph';
-import { needsGrad } from './graph';
+import { needsGrad, storageOf } from './graph';
 
 export interface Value {
   /** 'act x', 'grad stats', 'scratch encoder.0/dPre'. */
@@ -39,7 +39,9 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
     v.start = Math.min(v.start, t);
     v.end = Math.max(v.end, t);
   };
-  const actOf = (name: string) => {
+  // A reshape's output is its input's buffer: both names are one value.
+  const actOf = (tensor: string) => {
+    const name = storageOf(g, tensor);
     let v = act.get(name);
     if (!v) {
       const t = spec.get(name)!;
@@ -66,8 +68,9 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
     for (const w of b.grads) {
       if (!needsGrad(g, w.tensor)) continue;
       const time = w.phase === 'forward' ? fwd(i) : bwd(i);
-      if (!writers.has(w.tensor)) writers.set(w.tensor, []);
-      writers.get(w.tensor)!.push({ time, mode: w.mode, op: op.name });
+      const tensor = storageOf(g, w.tensor);
+      if (!writers.has(tensor)) writers.set(tensor, []);
+      writers.get(tensor)!.push({ time, mode: w.mode, op: op.name });
     }
     for (const s of b.scratch) {
       values.push({ key: `scratch ${op.name}/${s.name}`, floats: s.floats(rows(!!s.perSample)), start: bwd(i), end: bwd(i) });
@@ -95,7 +98,7 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
   for (const op of g.ops) {
     const b = op.kind.buffers(op);
     if (!b.oneBindGroup) continue;
-    const tensors = [...Object.values(op.inputs), ...Object.values(op.outputs)];
+    const tensors = [...Object.values(op.inputs), ...Object.values(op.outputs)].map((t) => storageOf(g, t));
     conflicts.push([
       ...tensors.map((t) => `act ${t}`),
       ...tensors.filter((t) => grad.has(t)).map((t) => `grad ${t}`),

@@ -74,6 +74,11 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     const [what, name] = [v.key.slice(0, v.key.indexOf(' ')), v.key.slice(v.key.indexOf(' ') + 1)];
     (what === 'act' ? activations : what === 'grad' ? gradients : scratch).set(name, buffer);
   }
+  for (const [alias, storage] of g.aliases ?? []) {
+    const a = activations.get(storage), d = gradients.get(storage);
+    if (a) activations.set(alias, a);
+    if (d) gradients.set(alias, d);
+  }
   const persistent = new Map(layout.persistent.map(([key, floats]) => [key, make(key.replace('/', ' '), floats)]));
   return {
     maxBatch,

@@ -88,6 +88,11 @@ export interface OpBuffers {
    * them may share memory (WebGPU refuses aliased writable bindings) even where lifetimes allow it.
    */
   oneBindGroup?: boolean;
+  /**
+   * Outputs that are their input under another shape (a reshape): [output, input] tensor names. The
+   * memory plan gives both one buffer, and their gradients one buffer; the op dispatches nothing.
+   */
+  aliases?: [string, string][];
 }
 
 /** What a GPU op is prepared with, for one pass (batch size, samples, noise stream). */
