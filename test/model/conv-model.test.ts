@@ -6,7 +6,7 @@ import { buildVaeGraph, storageOf, tensorSpec } from '../../src/graph/graph';
 import { planLayout } from '../../src/graph/memory-plan';
 import { resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
-import { convLayers, kerasLayers, presetConfig } from '../../src/model/presets';
+import { convLayers, presetConfig } from '../../src/model/presets';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { STREAMS } from '../../src/model/init';
 import type { CpuOpContext, ObjectiveValue } from '../../src/graph/op';
