@@ -5,7 +5,7 @@
 // between training slices, so the page stays responsive while it trains. The page's state is one
 // object (demo/page.ts); pictures and charts have their own modules (demo/pictures.ts, loss-charts.ts).
 //
-// URL parameters (all optional): latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
+// URL parameters (all optional): arch (mlp | conv), latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
 // (stop at that step) and autostart=1, e.g. ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1.
 // An autostarted run that reaches `steps` evaluates the test set, shows the last test −ELBO in #elbo
 // and sets document.body.dataset.state = "done".
@@ -217,9 +217,12 @@ async function computeLk() {
 }
 
 // ---- controls ----------------------------------------------------------------------------------
-const FIELDS = ['latent', 'hidden', 'beta', 'lr', 'batch', 'steps'] as const;
+const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'lr', 'batch', 'steps'] as const;
 
 function writeControls(s: Settings) {
+  $<HTMLSelectElement>('arch').value = s.arch;
+  // The conv preset has its own layers: the hidden widths are the MLP's.
+  $<HTMLInputElement>('hidden').disabled = s.arch !== 'mlp';
   $<HTMLInputElement>('latent').value = String(s.latent);
   $<HTMLInputElement>('hidden').value = hiddenText(s.hidden);
   $<HTMLInputElement>('beta').value = String(s.beta);
@@ -238,6 +241,7 @@ function onControlChange(field: (typeof FIELDS)[number]) {
     const problem = field === 'steps' ? null : settingsProblem(configFor(next, page.baseConfig), Math.min(next.batch, page.data?.train.count ?? next.batch));
     if (problem) throw new Error(problem);
     page.controls = next;
+    if (field === 'arch') $<HTMLInputElement>('hidden').disabled = next.arch !== 'mlp';
     input.classList.remove('invalid');
     input.title = '';
   } catch (e) {

@@ -1,5 +1,5 @@
 // The demo's run settings: what the controls edit and the URL carries
-// (?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&autostart=1, and for a loaded
+// (?arch=conv&latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&autostart=1, and for a loaded
 // checkpoint activation, likelihood and decoder when not the defaults), with the CLI's defaults and
 // the config's own validation, and the VaeConfig a setting makes. Every field accepts what a
 // checkpoint the page loads can hold, and the model's size is bounded as a whole (model-limits.ts),
@@ -8,8 +8,15 @@ import { DEFAULT_CONFIG, resolveConfig, type VaeConfig } from '../src/model/conf
 import { ACTIVATIONS, type Activation } from '../src/kernels/activation';
 import type { Likelihood } from '../src/kernels/elbo';
 import { demoModelProblem } from './model-limits';
+import { presetConfig } from '../src/model/presets';
+
+/** The architectures the model picker offers (src/model/presets.ts). */
+export const DEMO_ARCHITECTURES = ['mlp', 'conv'] as const;
+export type DemoArchitecture = (typeof DEMO_ARCHITECTURES)[number];
 
 export interface Settings {
+  /** mlp: linear layers of `hidden` widths; conv: the conv preset (hidden and decoder unused). */
+  arch: DemoArchitecture;
   latent: number;
   /** Encoder hidden widths, input side first; the decoder mirrors them (as the CLI's --hidden does). */
   hidden: number[];
@@ -26,6 +33,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
+  arch: 'mlp',
   latent: DEFAULT_CONFIG.latent,
   hidden: [...DEFAULT_CONFIG.encoderHidden],
   decoder: null,
@@ -79,6 +87,7 @@ const oneOf = <T extends string>(values: readonly T[]): Parser<T> => (text) => {
 };
 
 export const FIELD_PARSERS = {
+  arch: oneOf(DEMO_ARCHITECTURES),
   latent: int(1, 4096),
   hidden: parseHidden,
   // 'none': a decoder without hidden layers under an encoder with some.
@@ -139,6 +148,7 @@ export function hiddenText(widths: readonly number[]): string {
 /** The query string for settings (defaults left out), e.g. "?latent=2&hidden=64". */
 export function settingsToUrl(s: Settings): string {
   const q = new URLSearchParams();
+  if (s.arch !== DEFAULT_SETTINGS.arch) q.set('arch', s.arch);
   if (s.latent !== DEFAULT_SETTINGS.latent) q.set('latent', String(s.latent));
   if (s.hidden.join(',') !== DEFAULT_SETTINGS.hidden.join(',')) q.set('hidden', hiddenText(s.hidden));
   if (s.decoder !== null) q.set('decoder', hiddenText(s.decoder));
@@ -158,8 +168,11 @@ export function settingsToUrl(s: Settings): string {
  * likelihood, σ, Adam's β₁/β₂/ε): the defaults, or those of the last checkpoint loaded.
  */
 export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeConfig {
+  const { encoder: _e, decoder: _d, ...rest } = base;
+  const layers = s.arch === 'conv' ? presetConfig('conv', { inputDim: base.inputDim, latent: s.latent }) : {};
   return resolveConfig({
-    ...base,
+    ...rest,
+    ...(s.arch === 'conv' ? { encoder: layers.encoder, decoder: layers.decoder } : {}),
     latent: s.latent,
     encoderHidden: [...s.hidden],
     decoderHidden: s.decoder ? [...s.decoder] : [...s.hidden].reverse(),
@@ -172,9 +185,17 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
 }
 
 /** The settings that describe a model's config (e.g. one loaded from a checkpoint). */
+/** 'conv' when a config's layer lists are the conv preset's, 'mlp' without layer lists, else null. */
+export function archOf(c: VaeConfig): DemoArchitecture | null {
+  if (!c.encoder && !c.decoder) return 'mlp';
+  const conv = presetConfig('conv', { inputDim: c.inputDim, latent: c.latent });
+  return JSON.stringify([c.encoder, c.decoder]) === JSON.stringify([conv.encoder, conv.decoder]) ? 'conv' : null;
+}
+
 export function settingsFor(c: VaeConfig, batch: number, steps: number | null): Settings {
   const mirrored = c.decoderHidden.join(',') === [...c.encoderHidden].reverse().join(',');
   return {
+    arch: archOf(c) ?? 'mlp',
     latent: c.latent, hidden: [...c.encoderHidden], decoder: mirrored ? null : [...c.decoderHidden], activation: c.activation,
     likelihood: c.likelihood, batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps,
   };
@@ -182,6 +203,7 @@ export function settingsFor(c: VaeConfig, batch: number, steps: number | null): 
 
 /** Why a config and batch (from the controls or a checkpoint) cannot be a model of this page, or null. */
 export function settingsProblem(c: VaeConfig, batch: number): string | null {
+  if (archOf(c) === null) return 'its layer lists are not an architecture this page offers (mlp, or the conv preset)';
   const s = settingsFor(c, batch, null);
   for (const [key, text] of [['latent', String(s.latent)], ['hidden', hiddenText(s.hidden)], ['decoder', s.decoder === null ? '' : hiddenText(s.decoder)], ['batch', String(s.batch)]] as const) {
     try {
@@ -195,6 +217,6 @@ export function settingsProblem(c: VaeConfig, batch: number): string | null {
 
 /** Whether two settings make the same model and data order (the step budget aside). */
 export function sameRun(a: Settings, b: Settings): boolean {
-  return a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
+  return a.arch === b.arch && a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
     a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed;
 }

@@ -8,6 +8,7 @@ import { demoModelProblem, DEMO_MAX_PARAMETERS } from '../../demo/model-limits';
 import { resolveConfig, type VaeConfig } from '../../src/model/config';
 import { ACTIVATIONS } from '../../src/kernels/activation';
 import { parameterCount } from '../../src/model/model-size';
+import { presetConfig } from '../../src/model/presets';
 import { readCheckpointBlob } from '../../src/model/checkpoint-extent';
 import { encodeSafetensors } from '../../src/model/safetensors';
 import { CheckpointError } from '../../src/index';
@@ -71,6 +72,22 @@ describe('every URL the page writes is one it accepts', () => {
       expect(back.settings.steps).toBe(steps);
     }
     expect(noHidden, 'models without hidden layers were among them').toBeGreaterThan(50);
+  });
+
+  it('the model picker: ?arch=conv is the conv preset for the latent, round-trips, and other layer lists are refused', () => {
+    const parsed = settingsFromUrl('?arch=conv&latent=2');
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.settings.arch).toBe('conv');
+    const c = configFor(parsed.settings);
+    expect(c.encoder).toEqual(presetConfig('conv', { latent: 2 }).encoder);
+    expect(c.decoder).toEqual(presetConfig('conv', { latent: 2 }).decoder);
+    expect(settingsToUrl(parsed.settings)).toBe('?arch=conv&latent=2');
+    expect(settingsFor(c, 128, null).arch).toBe('conv');
+    expect(settingsProblem(c, 128)).toBeNull();
+    // Back to the MLP: the layer lists of a conv base config are dropped.
+    expect(configFor({ ...parsed.settings, arch: 'mlp' }, c).encoder).toBeUndefined();
+    expect(settingsFromUrl('?arch=resnet').warnings[0]).toMatch(/URL parameter arch="resnet" ignored: must be one of mlp, conv/);
+    expect(settingsProblem(resolveConfig(presetConfig('keras')), 128)).toMatch(/layer lists are not an architecture this page offers/);
   });
 
   it('settingsProblem names what the page will not load', () => {
