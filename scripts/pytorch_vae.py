@@ -6,6 +6,12 @@ Same data split, model, loss and optimizer as the TypeScript trainer:
     global index g with g % 10 == 9 -> test (1,000), else train (9,000); pixels used as given in [0, 1].
   * model: 784 -> 400 ReLU -> one Linear 400 -> 2L head (first L = mu, last L = logvar);
     decoder L -> 400 ReLU -> 784 logits; nn.Linear default init.
+    --arch conv: Conv2d(1, 32, 4, s2, p1) ReLU 28->14 -> Conv2d(32, 64, 4, s2, p1) ReLU 14->7 -> flatten
+    -> Linear 3136 -> 2L; decoder Linear L -> 3136 ReLU -> ConvTranspose2d(64, 32, 4, s2, p1) ReLU 7->14
+    -> ConvTranspose2d(32, 1, 4, s2, p1) 14->28 logits; PyTorch's default init (kaiming-uniform a=sqrt(5):
+    U(+-1/sqrt(fan_in)), fan_in from weight.size(1), so C_out*KH*KW for the transposed convs), as ours.
+    Flattening is in webgpu-vae's (h, w, c) order (NHWC; PyTorch's own nn.Flatten on NCHW is (c, h, w)),
+    so a state_dict maps onto ours by permutations alone: conv weights permute(2, 3, 1, 0) -> KH x KW x I x O.
   * loss: Bernoulli likelihood (BCE with logits summed over pixels) + analytic KL,
     mean over the batch, nats per example.
   * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
@@ -13,6 +19,7 @@ After each epoch: train -ELBO (as seen during training) and test -ELBO (one z pe
 At the end: -L_k, the importance-weighted bound of Burda et al. (2016), on the test set.
 
   /usr/bin/python3 scripts/pytorch_vae.py --out metrics.json             # 10 epochs, seed 0 (Debian torch)
+  /usr/bin/python3 scripts/pytorch_vae.py --arch conv --out conv.json     # the conv preset, same protocol
   /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
   python3 scripts/pytorch_vae.py --bench-epochs 1 --synthetic 60000 --device cuda   # time an epoch on a GPU
 """
@@ -68,6 +75,42 @@ class VAE(nn.Module):
 
     def decode(self, z):
         return self.dec2(F.relu(self.dec1(z)))  # logits
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decode(z), mu, logvar
+
+
+class ConvVAE(nn.Module):
+    """The `conv` preset of src/model/presets.ts (channels c1, c2; square side-by-side one-channel images)."""
+
+    def __init__(self, side, latent, c1=32, c2=64):
+        super().__init__()
+        if side % 4:
+            sys.exit(f"--arch conv: the image side must be a multiple of 4, got {side}")
+        self.latent, self.side, self.q, self.c2 = latent, side, side // 4, c2
+        self.conv1 = nn.Conv2d(1, c1, 4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(c1, c2, 4, stride=2, padding=1)
+        self.head = nn.Linear(self.q * self.q * c2, 2 * latent)  # [mu | logvar]
+        self.dec1 = nn.Linear(latent, self.q * self.q * c2)
+        self.deconv1 = nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1)
+        self.deconv2 = nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1)
+
+    def encode(self, x):
+        lead = x.shape[:-1]
+        h = x.reshape(-1, 1, self.side, self.side)
+        h = F.relu(self.conv2(F.relu(self.conv1(h))))
+        h = self.head(h.permute(0, 2, 3, 1).flatten(1))  # (h, w, c) order, as ours
+        h = h.reshape(lead + (2 * self.latent,))
+        return h[..., :self.latent], h[..., self.latent:]
+
+    def decode(self, z):
+        lead = z.shape[:-1]
+        h = F.relu(self.dec1(z.reshape(-1, self.latent)))
+        h = h.reshape(-1, self.q, self.q, self.c2).permute(0, 3, 1, 2)  # rows were (h, w, c)
+        h = self.deconv2(F.relu(self.deconv1(h)))
+        return h.reshape(lead + (self.side * self.side,))  # logits, one channel: (h, w) order
 
     def forward(self, x):
         mu, logvar = self.encode(x)
@@ -208,7 +251,9 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--latent", type=int, default=20)
-    p.add_argument("--hidden", type=int, default=400)
+    p.add_argument("--hidden", type=int, default=400, help="--arch mlp: hidden width")
+    p.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
+    p.add_argument("--channels", default="32,64", help="--arch conv: the two conv widths")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=50, help="importance samples for -L_k on the test set")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
@@ -237,7 +282,11 @@ def main():
         sys.exit("--synthetic is for timing only (--bench-steps or --bench-epochs): it is not MNIST")
     device = torch.device(args.device)
     train, test = synthetic_split(args.synthetic, args.seed) if args.synthetic else load_split(args.root)
-    model = VAE(MNIST_DIM, args.hidden, args.latent).to(device)
+    if args.arch == "conv":
+        c1, c2 = (int(c) for c in args.channels.split(","))
+        model = ConvVAE(int(math.isqrt(MNIST_DIM)), args.latent, c1, c2).to(device)
+    else:
+        model = VAE(MNIST_DIM, args.hidden, args.latent).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
     config.update(train_count=len(train), test_count=len(test))
