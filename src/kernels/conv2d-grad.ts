@@ -44,6 +44,17 @@ export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked')
 export interface WeightGradOptions extends ConvOptions {
   /** Depth splits (default: weightGradSplits); 1 writes dW directly, more add a reduction pass. */
   splits?: number;
+  /**
+   * Where the partial sums go (splits × KH·KW·C·O floats), e.g. a memory plan's scratch; without it
+   * the prepared op makes (and destroys) its own buffer.
+   */
+  partial?: GPUBuffer;
+}
+
+/** Floats of the partial sums the weight gradient needs on a geometry under either schedule (0: none). */
+export function weightGradScratchFloats(g: ConvGeometry): number {
+  const splits = Math.max(weightGradSplits(g, 'tiled'), weightGradSplits(g, 'blocked'));
+  return splits > 1 ? splits * convSizes(g).weights : 0;
 }
 
 /** Relation weight gradient: dW = Σ in ⊗ g over batch and positions (conv2d_weight_grad.wgsl). */
@@ -65,9 +76,13 @@ export function prepareConvRelationWeightGrad(
   const chunk = Math.ceil(K / Math.min(wanted, K));
   const splits = Math.ceil(K / chunk);
   const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, K, chunk]));
-  const partial = splits > 1
+  if (splits > 1 && options.partial && options.partial.size < splits * sz.weights * 4) {
+    throw new Error(`${label}: the partial-sum buffer holds ${options.partial.size} bytes; ${splits} splits × ${sz.weights} floats need ${splits * sz.weights * 4}`);
+  }
+  const own = splits > 1 && !options.partial
     ? rt.device.createBuffer({ label: `${label} partial sums`, size: splits * sz.weights * 4, usage: GPUBufferUsage.STORAGE })
     : null;
+  const partial = splits > 1 ? (options.partial ?? own) : null;
   const bindGroup = rt.bindGroup(CONV2D_WEIGHT_GRAD, {
     dims, X: buf.x, G: buf.g, partial: partial ?? buf.dW, dW: partial ? buf.dW : rt.writablePlaceholder,
   });
@@ -81,7 +96,7 @@ export function prepareConvRelationWeightGrad(
   if (partial) {
     dispatches.push({ label: `${label} reduce`, pipeline: rt.pipeline(CONV2D_WEIGHT_GRAD, 'reduce_splits'), bindGroup, workgroups: rt.grid(Math.ceil(sz.weights / 64)) });
   }
-  return { dispatches, destroy: () => { dims.destroy(); partial?.destroy(); } };
+  return { dispatches, destroy: () => { dims.destroy(); own?.destroy(); } };
 }
 
 /** Conv weight gradient: dW[kh, kw, c, o] = Σ x[n, oh·s − p + kh, ow·s − p + kw, c] · dPre[n, oh, ow, o]. */

@@ -8,7 +8,7 @@
 import { ACTIVATIONS, type Activation } from '../kernels/activation';
 import { conv2dGeometry, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from '../kernels/conv-shape';
 import { prepareConv2d, prepareConv2dInputGrad, prepareConvTranspose2d, prepareConvTranspose2dInputGrad } from '../kernels/conv2d';
-import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWeightGrad } from '../kernels/conv2d-grad';
+import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWeightGrad, weightGradScratchFloats } from '../kernels/conv2d-grad';
 import type { PreparedOp } from '../kernels/matmul';
 import type { Dispatch } from '../gpu/runtime';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../cpu/conv-layer';
@@ -104,11 +104,16 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
     buffers(op) {
       const identity = op.attrs.activation === 'identity';
       const a = op.attrs;
+      // The weight gradient's depth-split partial sums (as many splits as either schedule may take).
+      const partial = (rows: number) => weightGradScratchFloats(geometry(op.name, shapeOf(a, rows)));
       return {
         // The weight gradient reads x; the activation backward reads y.
         saved: identity ? [op.inputs.x] : [op.inputs.x, op.outputs.y],
         grads: [{ tensor: op.inputs.x, phase: 'backward', mode: 'write' }],
-        scratch: identity ? [] : [{ name: 'dPre', floats: (rows) => rows * a.outH * a.outW * a.outC, perSample: true }],
+        scratch: [
+          ...(identity ? [] : [{ name: 'dPre', floats: (rows: number) => rows * a.outH * a.outW * a.outC, perSample: true }]),
+          { name: 'dW partial sums', floats: partial, perSample: true },
+        ],
         persistent: [],
       };
     },
@@ -133,7 +138,8 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
           `${op.name} bias grad`,
         )));
         const dW = transposed ? prepareConvTranspose2dWeightGrad : prepareConv2dWeightGrad;
-        backward.push(...keep(dW(ctx.rt, shape, { x: ctx.tensor(x), dPre, dW: ctx.paramGrad(weight) }, `${op.name} dW`)));
+        const partial = ctx.scratch('dW partial sums');
+        backward.push(...keep(dW(ctx.rt, { ...shape, partial }, { x: ctx.tensor(x), dPre, dW: ctx.paramGrad(weight) }, `${op.name} dW`)));
         if (ctx.needsGrad(x)) {
           const dx = transposed ? prepareConvTranspose2dInputGrad : prepareConv2dInputGrad;
           backward.push(...keep(dx(ctx.rt, shape, { dPre, w: ctx.param(weight), dx: ctx.grad(x) }, `${op.name} dX`)));

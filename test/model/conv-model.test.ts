@@ -64,6 +64,11 @@ describe('conv layers in the layer list', () => {
     expect(keys).not.toContain('grad encoder.0.out');
     expect(keys).not.toContain('grad x');
     expect(keys).toContain('grad encoder.2.out');
+    // The weight gradient's depth-split partial sums are the plan's scratch, live only in their op's
+    // backward: at batch 128 Conv(64)'s dW takes the tiled schedule's 24 splits × 4·4·32·64 floats.
+    const big = planLayout(g, 128).slots.values.find((v) => v.key === 'scratch encoder.2/dW partial sums')!;
+    expect(big.floats).toBe(24 * 4 * 4 * 32 * 64);
+    expect(big.start).toBe(big.end);
   });
 
   it('the Keras VAE example as a layer list: 3×3 kernels, Dense 16, three transposed convs', () => {
