@@ -1,10 +1,12 @@
 // Browser side of test/browser/kernels.test.ts: a smoke subset of the kernels run in the page on
-// navigator.gpu, with the same checks and tolerances as the Node tests (test/kernels/cases.ts):
+// navigator.gpu (`?suite=conv`: the conv kernels' subset, else the others), with the same checks and tolerances as the Node tests (test/kernels/cases.ts):
 // outputs poisoned with NaN, every GPU action inside error scopes that must pop empty. Results go to
 // window.__results; body[data-state] becomes 'done' when they are complete.
 import { acquireDevice, describeAdapter } from '../../src/gpu/device';
 import { Runtime } from '../../src/gpu/runtime';
 import { adamCase, biasGradCase, elboCase, matmulCase, reparameterizeCase, type Comparison } from '../kernels/cases';
+import { convForwardCase, convGradKernelsCase, convLayerBackwardCase } from '../kernels/conv-cases';
+import { AWKWARD_SHAPES, PRESET_SHAPES, withActivation } from '../kernels/conv-shapes';
 import { closeness } from '../util/closeness';
 
 export interface BrowserCheck {
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const rt = Runtime.forContext(ctx);
   const device = ctx.device;
   // The same checks and tolerances as the Node tests (test/kernels/cases.ts), a smoke subset.
-  const cases: [string, () => Promise<Comparison[]>][] = [
+  const core: [string, () => Promise<Comparison[]>][] = [
     ['matmul tiled NN relu+bias', () => matmulCase(device, rt, { M: 37, N: 129, K: 65, activation: 'relu', bias: true, variant: 'tiled' }, 100)],
     ['matmul tiled TN identity', () => matmulCase(device, rt, { M: 65, N: 63, K: 1, transA: true, bias: false, variant: 'tiled' }, 716)],
     ['matmul vec4 NN tanh+bias', () => matmulCase(device, rt, { M: 37, N: 132, K: 68, activation: 'tanh', bias: true, variant: 'vec4' }, 300)],
@@ -70,7 +72,17 @@ async function main(): Promise<void> {
     ['elbo serial', () => elboCase(device, rt, { B: 37, D: 129, Z: 13, likelihood: 'bernoulli', beta: 1, schedule: 'serial' })],
     ['adam', () => adamCase(device, rt, { lr: 3e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 }, 2)],
   ];
+  // The conv kernels (test/kernels/conv-cases.ts), each kernel in both schedules with few pipelines
+  // (each costs SwiftShader seconds to compile): the adapter's own ('auto') on the preset's layers,
+  // 'tiled' on awkward shapes. A page of their own (?suite=conv), so each page keeps its time budget.
+  const conv: [string, () => Promise<Comparison[]>][] = [
+    ['conv2d forward auto', () => convForwardCase(device, rt, { ...PRESET_SHAPES[1], bias: true, schedule: 'auto' }, 10)],
+    ['conv_transpose2d forward tiled', () => convForwardCase(device, rt, { ...withActivation(AWKWARD_SHAPES[6], 'relu'), bias: true, schedule: 'tiled' }, 13)],
+    ['conv2d dx, dW tiled, 3 splits', () => convGradKernelsCase(device, rt, { ...AWKWARD_SHAPES[1], bias: false, schedule: 'tiled', splits: 3 }, 15)],
+    ['conv_transpose2d layer backward auto', () => convLayerBackwardCase(device, rt, { ...PRESET_SHAPES[3], bias: true, schedule: 'auto' }, 16)],
+  ];
   try {
+    const cases = new URLSearchParams(location.search).get('suite') === 'conv' ? conv : core;
     for (const [name, run] of cases) {
       try {
         record(await run());

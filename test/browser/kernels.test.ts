@@ -21,11 +21,15 @@ describe('kernels in headless Chromium', () => {
     await server?.close();
   });
 
-  it('runs matmul, bias_grad, reparameterize, elbo and adam within tolerance of the CPU twins', async () => {
+  /** Loads the page with one suite of checks and judges its results. */
+  async function runSuite(suite: 'core' | 'conv', checks: number): Promise<void> {
     // Set up inside the test, not in beforeAll: a missing Chromium must fail this test, not skip it.
-    chromium = await launchChromium();
-    server = await startViteServer();
+    if (!chromium) chromium = await launchChromium();
+    if (!server) server = await startViteServer();
     console.info(`browser: ${chromium.executablePath} (${await chromium.browser.version()}), server ${server.url}`);
+    await page?.close();
+    consoleErrors.length = 0;
+    pageErrors.length = 0;
     page = await chromium.browser.newPage();
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url ?? '?'})`);
@@ -34,10 +38,10 @@ describe('kernels in headless Chromium', () => {
     page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
 
     const started = performance.now();
-    await page.goto(new URL('test/browser/kernels.html', server.url).href, { waitUntil: 'load' });
+    await page.goto(new URL(`test/browser/kernels.html?suite=${suite}`, server.url).href, { waitUntil: 'load' });
     await page.waitForSelector('body[data-state="done"]', { timeout: PAGE_TIMEOUT_MS });
     const results = (await page.evaluate(() => window.__results)) as BrowserResults | undefined;
-    console.info(`page finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.info(`page (${suite}) finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     expect(results, 'the page set no window.__results').toBeDefined();
     const r = results!;
@@ -47,7 +51,11 @@ describe('kernels in headless Chromium', () => {
     expect(pageErrors, 'uncaught page errors').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(r.adapter, 'adapter description').not.toBe('');
-    expect(r.checks.length, 'number of checks').toBe(23);
+    expect(r.checks.length, 'number of checks').toBe(checks);
     expect(r.checks.filter((c) => !c.ok).map((c) => c.detail ?? c.name), 'checks out of tolerance').toEqual([]);
-  });
+  }
+
+  it('runs matmul, bias_grad, reparameterize, elbo and adam within tolerance of the CPU twins', () => runSuite('core', 23));
+
+  it('runs the conv kernels (forward, input and weight gradients, a layer backward) within tolerance of the CPU twins', () => runSuite('conv', 7));
 });

@@ -1,0 +1,119 @@
+// The conv weight-gradient kernel as data (shaders/conv2d_weight_grad.wgsl) and its wrappers for the
+// conv and the transposed conv, plus the conv bias gradient: in NHWC it is bias_grad.wgsl itself
+// (rows = B·H·W positions, columns = channels), so no new kernel is needed for it.
+import source from '../../shaders/conv2d_weight_grad.wgsl?raw';
+import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
+import type { Runtime } from '../gpu/runtime';
+import type { Activation } from './activation';
+import { prepareBiasGrad, type BiasGradBuffers } from './bias-grad';
+import { requireFloats, requirePositiveInt } from './checks';
+import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
+import { autoConvSchedule, checkGrid, CONV_TILE, describeIn, describeOut, describeWeights, packConvDims, type ConvOptions } from './conv2d';
+import type { PreparedOp } from './matmul';
+
+export const CONV2D_WEIGHT_GRAD: KernelDecl = {
+  name: 'conv2d_weight_grad',
+  source,
+  entryPoints: ['main', 'main_cpu', 'reduce_splits'],
+  bindings: [
+    { binding: 0, name: 'dims', type: 'uniform' },
+    { binding: 1, name: 'X', type: 'read-only-storage' },
+    { binding: 2, name: 'G', type: 'read-only-storage' },
+    { binding: 3, name: 'partial', type: 'storage' },
+    { binding: 4, name: 'dW', type: 'storage' },
+  ],
+  overrides: [],
+  workgroupSize: [16, 16],
+  entryWorkgroupSizes: { main_cpu: [8, 1], reduce_splits: [64, 1] },
+};
+
+/** Workgroups the split along the depth aims for, per schedule, and the least depth per split. */
+export const WEIGHT_GRAD_SPLIT = { target: { tiled: 256, blocked: 64 }, minChunk: 256 } as const;
+
+/**
+ * How many depth splits: enough workgroups to fill the device (the GEMM is small — M = KH·KW·C,
+ * N = O — and deep — K = B·OH·OW), but never a chunk shorter than WEIGHT_GRAD_SPLIT.minChunk.
+ */
+export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked'): number {
+  const tile = CONV_TILE[schedule];
+  const tiles = Math.ceil(g.outC / tile.cols) * Math.ceil((g.kH * g.kW * g.inC) / tile.rows);
+  const K = g.batch * g.outH * g.outW;
+  return Math.max(1, Math.min(Math.ceil(WEIGHT_GRAD_SPLIT.target[schedule] / tiles), Math.floor(K / WEIGHT_GRAD_SPLIT.minChunk)));
+}
+
+export interface WeightGradOptions extends ConvOptions {
+  /** Depth splits (default: weightGradSplits); 1 writes dW directly, more add a reduction pass. */
+  splits?: number;
+}
+
+/** Relation weight gradient: dW = Σ in ⊗ g over batch and positions (conv2d_weight_grad.wgsl). */
+export function prepareConvRelationWeightGrad(
+  rt: Runtime,
+  g: ConvGeometry,
+  buf: { x: BufferArg; g: BufferArg; dW: BufferArg },
+  options: WeightGradOptions,
+  label: string,
+): PreparedOp {
+  const sz = convSizes(g);
+  requireFloats(label, 'the relation input', buf.x, sz.in, describeIn(g));
+  requireFloats(label, 'the relation output gradient', buf.g, sz.out, describeOut(g));
+  requireFloats(label, 'dW', buf.dW, sz.weights, describeWeights(g));
+  const schedule = autoConvSchedule(rt, options.schedule);
+  const M = g.kH * g.kW * g.inC, K = g.batch * g.outH * g.outW;
+  const wanted = options.splits ?? weightGradSplits(g, schedule);
+  requirePositiveInt(label, 'splits', wanted);
+  const chunk = Math.ceil(K / Math.min(wanted, K));
+  const splits = Math.ceil(K / chunk);
+  const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, K, chunk]));
+  const partial = splits > 1
+    ? rt.device.createBuffer({ label: `${label} partial sums`, size: splits * sz.weights * 4, usage: GPUBufferUsage.STORAGE })
+    : null;
+  const bindGroup = rt.bindGroup(CONV2D_WEIGHT_GRAD, {
+    dims, X: buf.x, G: buf.g, partial: partial ?? buf.dW, dW: partial ? buf.dW : rt.writablePlaceholder,
+  });
+  const tile = CONV_TILE[schedule];
+  const dispatches = [{
+    label,
+    pipeline: rt.pipeline(CONV2D_WEIGHT_GRAD, schedule === 'tiled' ? 'main' : 'main_cpu'),
+    bindGroup,
+    workgroups: checkGrid(rt, label, [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), splits]),
+  }];
+  if (partial) {
+    dispatches.push({ label: `${label} reduce`, pipeline: rt.pipeline(CONV2D_WEIGHT_GRAD, 'reduce_splits'), bindGroup, workgroups: rt.grid(Math.ceil(sz.weights / 64)) });
+  }
+  return { dispatches, destroy: () => { dims.destroy(); partial?.destroy(); } };
+}
+
+/** Conv weight gradient: dW[kh, kw, c, o] = Σ x[n, oh·s − p + kh, ow·s − p + kw, c] · dPre[n, oh, ow, o]. */
+export function prepareConv2dWeightGrad(
+  rt: Runtime,
+  shape: Conv2dShape & WeightGradOptions,
+  buf: { x: BufferArg; dPre: BufferArg; dW: BufferArg },
+  label = 'conv2d dW',
+): PreparedOp {
+  return prepareConvRelationWeightGrad(rt, conv2dGeometry(label, shape), { x: buf.x, g: buf.dPre, dW: buf.dW }, shape, label);
+}
+
+/** Transposed conv weight gradient: the same kernel with the roles swapped (its output's dPre is the relation's input). */
+export function prepareConvTranspose2dWeightGrad(
+  rt: Runtime,
+  shape: ConvTranspose2dShape & WeightGradOptions,
+  buf: { x: BufferArg; dPre: BufferArg; dW: BufferArg },
+  label = 'conv_transpose2d dW',
+): PreparedOp {
+  return prepareConvRelationWeightGrad(rt, convTranspose2dGeometry(label, shape), { x: buf.dPre, g: buf.x, dW: buf.dW }, shape, label);
+}
+
+/**
+ * The bias gradient of a conv output B×H×W×C with its activation backward fused: bias_grad.wgsl,
+ * rows = B·H·W. With the identity it writes no dPre: the input and weight gradients then take dY.
+ */
+export function prepareConvBiasGrad(
+  rt: Runtime,
+  shape: { batch: number; h: number; w: number; c: number; activation?: Activation; schedule?: ReductionSchedule },
+  buf: BiasGradBuffers,
+  label = 'conv bias_grad',
+): PreparedOp {
+  for (const n of ['batch', 'h', 'w', 'c'] as const) requirePositiveInt(label, n, shape[n]);
+  return prepareBiasGrad(rt, { rows: shape.batch * shape.h * shape.w, cols: shape.c, activation: shape.activation, schedule: shape.schedule }, buf, label);
+}

@@ -1,0 +1,193 @@
+// The convolution kernels as data (shaders/conv2d.wgsl, conv2d_transpose.wgsl) and wrappers that
+// check shapes and buffers once and return dispatches: the conv forward with fused bias and
+// activation, the transposed conv forward (the same for the conv's input gradient, and conv2d.wgsl
+// for the transposed conv's input gradient: the sums are identical). NHWC activations, HWIO weights.
+import source from '../../shaders/conv2d.wgsl?raw';
+import transposeSource from '../../shaders/conv2d_transpose.wgsl?raw';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import { packUniform, type Runtime } from '../gpu/runtime';
+import { activationCode, type Activation } from './activation';
+import { requireFloats } from './checks';
+import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
+import type { PreparedOp } from './matmul';
+
+const BINDINGS = [
+  { binding: 0, name: 'dims', type: 'uniform' },
+  { binding: 1, name: 'X', type: 'read-only-storage' },
+  { binding: 2, name: 'Wt', type: 'read-only-storage' },
+  { binding: 3, name: 'bias', type: 'read-only-storage' },
+  { binding: 4, name: 'Y', type: 'storage' },
+] as const;
+
+export const CONV2D: KernelDecl = {
+  name: 'conv2d',
+  source,
+  entryPoints: ['main', 'main_cpu'],
+  bindings: BINDINGS,
+  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
+  workgroupSize: [16, 16],
+  entryWorkgroupSizes: { main_cpu: [8, 1] },
+};
+
+export const CONV2D_TRANSPOSE: KernelDecl = {
+  name: 'conv2d_transpose',
+  source: transposeSource,
+  entryPoints: ['main', 'main_cpu'],
+  bindings: [BINDINGS[0], { binding: 1, name: 'G', type: 'read-only-storage' }, BINDINGS[2], BINDINGS[3], { binding: 4, name: 'R', type: 'storage' }],
+  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
+  workgroupSize: [16, 16],
+  entryWorkgroupSizes: { main_cpu: [8, 1] },
+};
+
+/**
+ * The two schedules of every conv kernel: 'tiled' (entry `main`, 64×64 output tiles through
+ * workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 8 channels per invocation
+ * in registers, no workgroup memory, for CPU-backed adapters); 'auto' picks from the adapter.
+ */
+export type ConvSchedule = 'auto' | 'tiled' | 'blocked';
+
+/** The dispatch of a blocked forward kernel over `rows` × `channels` of output, and its lane order. */
+function blockedGrid(rows: number, channels: number, z: number, lanesAlongRows?: boolean): { rowsInLanes: boolean; grid: [number, number, number] } {
+  // Lanes along rows by default: faster on lavapipe for 1 to 64 channels (docs/CONV.md).
+  const rowsInLanes = lanesAlongRows ?? true;
+  const { rows: r, cols: c } = CONV_TILE.blocked;
+  return rowsInLanes
+    ? { rowsInLanes, grid: [Math.ceil(rows / (r * 8)), Math.ceil(channels / (c / 8)), z] }
+    : { rowsInLanes, grid: [Math.ceil(channels / c), Math.ceil(rows / r), z] };
+}
+
+/** Output block of one workgroup: 'tiled' 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 8) channels. */
+export const CONV_TILE = { tiled: { rows: 64, cols: 64 }, blocked: { rows: 8, cols: 64 } } as const;
+
+/** The schedule 'auto' picks: register blocks on CPU-backed adapters, workgroup-memory tiles on GPUs. */
+export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 'tiled' | 'blocked' {
+  if (schedule !== 'auto') return schedule;
+  return rt.profile === 'cpu' ? 'blocked' : 'tiled';
+}
+
+/** conv2d.wgsl's Dims: the geometry, then two words the kernel uses for its GEMM view. */
+export function packConvDims(g: ConvGeometry, extra: readonly [number, number, number]): ArrayBuffer {
+  return packUniform([
+    g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, ...extra,
+  ].map((v) => ['u32', v] as const));
+}
+
+export const describeIn = (g: ConvGeometry) => `B×H×W×C = ${g.batch}×${g.inH}×${g.inW}×${g.inC}`;
+export const describeOut = (g: ConvGeometry) => `B×H×W×C = ${g.batch}×${g.outH}×${g.outW}×${g.outC}`;
+export const describeWeights = (g: ConvGeometry) => `KH×KW×C×O = ${g.kH}×${g.kW}×${g.inC}×${g.outC}`;
+
+export function checkGrid(rt: Runtime, label: string, workgroups: readonly [number, number, number]): [number, number, number] {
+  const max = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (workgroups.some((w) => w > max)) {
+    throw new Error(`${label}: needs ${workgroups.join('×')} workgroups; this device allows ${max} per dimension (use a smaller batch)`);
+  }
+  return [workgroups[0], workgroups[1], workgroups[2]];
+}
+
+/** Relation forward: out = act(conv(in, W) + bias) on a geometry (conv2d.wgsl). */
+export function prepareConvRelationForward(
+  rt: Runtime,
+  g: ConvGeometry,
+  buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
+  options: BlockedOptions & { activation?: Activation },
+  label: string,
+): PreparedOp {
+  const sz = convSizes(g);
+  requireFloats(label, 'x', buf.x, sz.in, describeIn(g));
+  requireFloats(label, 'W', buf.w, sz.weights, describeWeights(g));
+  if (buf.bias) requireFloats(label, 'bias', buf.bias, g.outC, `C = ${g.outC}`);
+  requireFloats(label, 'y', buf.y, sz.out, describeOut(g));
+  const M = g.batch * g.outH * g.outW;
+  const schedule = autoConvSchedule(rt, options.schedule);
+  const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, g.kH * g.kW * g.inC, 0]));
+  const blocked = blockedGrid(M, g.outC, 1, options.lanesAlongRows);
+  const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  const pipeline = schedule === 'tiled'
+    ? rt.pipeline(CONV2D, 'main', act)
+    : rt.pipeline(CONV2D, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
+  const bindGroup = rt.bindGroup(CONV2D, { dims, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
+  const tile = CONV_TILE.tiled;
+  const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), 1] : blocked.grid);
+  return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
+}
+
+/** Relation backward-data: in-sized r = act(convᵀ(out-sized g, W) + bias) (conv2d_transpose.wgsl). */
+export function prepareConvRelationTranspose(
+  rt: Runtime,
+  g: ConvGeometry,
+  buf: { g: BufferArg; w: BufferArg; bias?: BufferArg; r: BufferArg },
+  options: BlockedOptions & { activation?: Activation },
+  label: string,
+): PreparedOp {
+  const sz = convSizes(g);
+  requireFloats(label, 'the gradient or input', buf.g, sz.out, describeOut(g));
+  requireFloats(label, 'W', buf.w, sz.weights, describeWeights(g));
+  if (buf.bias) requireFloats(label, 'bias', buf.bias, g.inC, `C = ${g.inC}`);
+  requireFloats(label, 'the result', buf.r, sz.in, describeIn(g));
+  const schedule = autoConvSchedule(rt, options.schedule);
+  const dims = rt.uniform(`${label} dims`, packConvDims(g, [0, 0, 0]));
+  // Phase (0, 0) has the most rows: ⌈H/sh⌉·⌈W/sw⌉ per image.
+  const rows = g.batch * Math.ceil(g.inH / g.strideH) * Math.ceil(g.inW / g.strideW);
+  const phases = g.strideH * g.strideW;
+  const blocked = blockedGrid(rows, g.inC, phases, options.lanesAlongRows);
+  const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  const pipeline = schedule === 'tiled'
+    ? rt.pipeline(CONV2D_TRANSPOSE, 'main', act)
+    : rt.pipeline(CONV2D_TRANSPOSE, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
+  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
+  const tile = CONV_TILE.tiled;
+  const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.inC / tile.cols), Math.ceil(rows / tile.rows), phases] : blocked.grid);
+  return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
+}
+
+export interface ConvOptions {
+  schedule?: ConvSchedule;
+}
+
+export interface BlockedOptions extends ConvOptions {
+  /** The blocked schedule's lane order: 8-row blocks (default) or 8-channel blocks along the lanes. */
+  lanesAlongRows?: boolean;
+}
+
+/** Conv forward: y = act(conv(x, W) + bias); x B×H×W×C, W KH×KW×C×O, y B×OH×OW×O. */
+export function prepareConv2d(
+  rt: Runtime,
+  shape: Conv2dShape & BlockedOptions,
+  buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
+  label = 'conv2d',
+): PreparedOp {
+  return prepareConvRelationForward(rt, conv2dGeometry(label, shape), buf, shape, label);
+}
+
+/** Conv input gradient: dx = convᵀ(dPre, W), dPre being dy after the activation backward. */
+export function prepareConv2dInputGrad(
+  rt: Runtime,
+  shape: Conv2dShape & BlockedOptions,
+  buf: { dPre: BufferArg; w: BufferArg; dx: BufferArg },
+  label = 'conv2d dx',
+): PreparedOp {
+  const g = conv2dGeometry(label, shape);
+  return prepareConvRelationTranspose(rt, g, { g: buf.dPre, w: buf.w, r: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
+}
+
+/** Transposed conv forward: y = act(convᵀ(x, W) + bias); x B×H×W×C, W KH×KW×O×C, y B×OH×OW×O. */
+export function prepareConvTranspose2d(
+  rt: Runtime,
+  shape: ConvTranspose2dShape & BlockedOptions,
+  buf: { x: BufferArg; w: BufferArg; bias?: BufferArg; y: BufferArg },
+  label = 'conv_transpose2d',
+): PreparedOp {
+  const g = convTranspose2dGeometry(label, shape);
+  return prepareConvRelationTranspose(rt, g, { g: buf.x, w: buf.w, bias: buf.bias, r: buf.y }, shape, label);
+}
+
+/** Transposed conv input gradient: dx = conv(dPre, W), conv2d.wgsl on the same weights. */
+export function prepareConvTranspose2dInputGrad(
+  rt: Runtime,
+  shape: ConvTranspose2dShape & BlockedOptions,
+  buf: { dPre: BufferArg; w: BufferArg; dx: BufferArg },
+  label = 'conv_transpose2d dx',
+): PreparedOp {
+  const g = convTranspose2dGeometry(label, shape);
+  return prepareConvRelationForward(rt, g, { x: buf.dPre, w: buf.w, y: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
+}
