@@ -152,7 +152,7 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   }
   storageBarrier();
   // The largest log w of the example.
-  var m = -3.4028235e38;
+  var m = -3.4028234e38;
   for (var i = li; i < K; i += 256u) { m = max(m, weights[first + i]); }
   part[li] = vec4<f32>(m, 0.0, 0.0, 0.0);
   workgroupBarrier();
@@ -203,7 +203,7 @@ fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   let first = b * K;
   var rec_sum = 0.0;
   var kl_sum = 0.0;
-  var m = -3.4028235e38;
+  var m = -3.4028234e38;
   for (var i = 0u; i < K; i++) {
     let r = first + i;
     // Four interleaved partial sums (pixels d ≡ 0, 1, 2, 3 mod 4), joined pairwise, then the tail.
