@@ -11,11 +11,12 @@ import { ELBO } from '../../src/kernels/elbo';
 import { GRAD_NORM } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
 import { IWAE_OBJECTIVE } from '../../src/kernels/iwae-objective';
+import { LATENT_MOMENTS } from '../../src/kernels/latent-moments';
 import { MATMUL } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { REPARAMETERIZE_SAMPLES } from '../../src/kernels/reparameterize-samples';
 
-export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, IWAE_OBJECTIVE, REPARAMETERIZE_SAMPLES, GRAD_NORM];
+export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, IWAE_OBJECTIVE, REPARAMETERIZE_SAMPLES, GRAD_NORM, LATENT_MOMENTS];
 
 function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
   if (v.resourceType === 0) return 'uniform';
