@@ -6,12 +6,11 @@
 //   log w_r = −rec_r − β·kl_r;  L_b = log (1/k) Σ_i w_{b,i} = m + log Σ_i e^{log w − m} − log k, m = max;
 //   loss = −(1/B) Σ_b L_b;  ŵ_r = e^{log w_r − m} / Σ_i e^{log w − m}.
 // Gradients (the upstream gradient of log w_r is −ŵ_r/B, known once the k samples are in):
-//   dlogits_r = (ŵ_r/B)·∂rec_r/∂l;
-//   IWAE (−log q written as Σ ½ε² + ½ logvar, a function of logvar alone at fixed ε):
-//     dz_direct_r = (ŵ_r·β/B)·z_r  (the prior); the direct dlogvar −β/(2B) is added by the samples backward;
-//   DReG (DREG, Tucker et al. 2019; q's score term dropped, log q written in z):
-//     c_r = (1 − β)ŵ_r + βŵ_r²,  dz_direct_r = (c_r·β/B)·(z_r − ε_r/σ_b).
-// Shapes: logits, dlogits (B·k)×D; x B×D; stats B×2Z (μ | logvar); eps, dz_direct (B·k)×Z;
+//   dlogits_r = (ŵ_r/B)·∂rec_r/∂l, the same for both estimators. The latent side (the prior's and
+//   q's gradients w.r.t. z, IWAE's direct dlogvar, DReG's weights) needs only ŵ, stats and ε, and is
+//   done by reparameterize_samples.wgsl's backward (see src/kernels/iwae-objective.ts for the maths);
+//   that keeps this kernel at 10 storage buffers, the most Chromium's adapters allow.
+// Shapes: logits, dlogits (B·k)×D; x B×D; stats B×2Z (μ | logvar); eps (B·k)×Z;
 // weights B·k (log w, then ŵ); terms B×4 (−L_b, mean rec, mean kl, ESS = 1/Σŵ²); loss 4 floats
 // (means of the terms); totals 4 floats (Σ −L_b, Σ rec, Σ kl, examples), health as in elbo.wgsl.
 // Entry `per_example` (one workgroup per example, trees) or `per_example_serial` (one invocation per
@@ -19,7 +18,6 @@
 // orders, no atomics: deterministic. CPU twin: src/cpu/iwae-objective.ts.
 
 override GAUSSIAN: bool = false;
-override DREG: bool = false;
 
 struct Params {
   B: u32,
@@ -46,13 +44,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
 @group(0) @binding(4) var<storage, read> eps: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dz_direct: array<f32>;
-@group(0) @binding(7) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(8) var<storage, read_write> terms: array<f32>;
-@group(0) @binding(9) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(10) var<storage, read_write> totals: array<f32>;
+@group(0) @binding(6) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(7) var<storage, read_write> terms: array<f32>;
+@group(0) @binding(8) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(9) var<storage, read_write> totals: array<f32>;
 // [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
-@group(0) @binding(11) var<storage, read_write> health: array<u32>;
+@group(0) @binding(10) var<storage, read_write> health: array<u32>;
 
 fn is_finite(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
@@ -86,21 +83,6 @@ fn kl_term(b: u32, r: u32, j: u32) -> f32 {
   let e = eps[r * params.Z + j];
   let zz = mu + exp(0.5 * lv) * e;
   return -0.5 * e * e - 0.5 * lv + 0.5 * zz * zz;
-}
-
-// dz_direct of latent j of row r with weight factor c (ŵ for IWAE, (1 − β)ŵ + βŵ² for DReG).
-fn write_dz(b: u32, r: u32, j: u32, c: f32) {
-  let mu = stats[b * 2u * params.Z + j];
-  let lv = stats[b * 2u * params.Z + params.Z + j];
-  let e = eps[r * params.Z + j];
-  var g = mu + exp(0.5 * lv) * e;            // z
-  if (DREG) { g -= e * exp(-0.5 * lv); }     // − ε/σ = −(z − μ)/σ²
-  dz_direct[r * params.Z + j] = c * params.beta * params.inv_batch * g;
-}
-
-fn dreg_factor(w: f32) -> f32 {
-  if (DREG) { return (1.0 - params.beta) * w + params.beta * w * w; }
-  return w;
 }
 
 var<workgroup> part: array<vec4<f32>, 256>;
@@ -177,8 +159,6 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     let w = exp(weights[r] - m) * inv_sum;
     let scale = w * params.inv_batch;
     for (var d = li; d < D; d += 256u) { dlogits[r * D + d] = scale * nll_grad(r * D + d, b * D + d); }
-    let c = dreg_factor(w);
-    for (var j = li; j < params.Z; j += 256u) { write_dz(b, r, j, c); }
   }
   // Every invocation has read every log w above; now replace them by ŵ.
   storageBarrier();
@@ -238,8 +218,6 @@ fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
     weights[r] = w;
     let scale = w * params.inv_batch;
     for (var d = 0u; d < D; d++) { dlogits[r * D + d] = scale * nll_grad(r * D + d, b * D + d); }
-    let c = dreg_factor(w);
-    for (var j = 0u; j < params.Z; j++) { write_dz(b, r, j, c); }
   }
   terms[4u * b] = -(m + log(s1) - params.log_k);
   terms[4u * b + 1u] = rec_sum * params.inv_k;

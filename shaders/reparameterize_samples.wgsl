@@ -2,13 +2,14 @@
 // the k samples' gradients into the encoder's (the importance-weighted objective's samples dimension:
 // rows r = b·k + i, sample i of example b).
 //   forward:  z_r = μ_b + exp(½ logvar_b)·ε_r
-//   backward: g_r = s_r·dz_r + dz_direct_r,  s_r = 1 (IWAE) or (1 − β) + βŵ_r (DREG: DReG's path weight
-//             c_r = s_r·ŵ_r applied to the decoder's dz, which was made from ŵ-weighted dlogits);
-//             dμ_b = Σ_i g_r,  dlogvar_b = ½σ_b·Σ_i g_r ε_r + direct_lv   (direct_lv = −β/(2B) for IWAE,
-//             0 for DReG: see src/kernels/iwae-objective.ts). dstats is written, not added to.
+//   backward, with ŵ_r from iwae_objective.wgsl and dz_r from the decoder's backward of its dlogits:
+//     IWAE: g_r = dz_r + (ŵ_r β/B)·z_r;  dμ_b = Σ_i g_r;  dlogvar_b = ½σ_b·Σ_i g_r ε_r − β/(2B)
+//     DReG (DREG): c_r = (1 − β)ŵ_r + βŵ_r², s_r = c_r/ŵ_r = (1 − β) + βŵ_r,
+//           g_r = s_r·dz_r + (c_r β/B)·(z_r − ε_r/σ_b);  dμ_b = Σ_i g_r;  dlogvar_b = ½σ_b·Σ_i g_r ε_r
+//   (the maths: src/kernels/iwae-objective.ts). dstats is written, not added to.
 // The noise ε (B·k)×Z can be drawn by reparameterize.wgsl itself with μ = 0, logvar = 0 (z = ε
 // exactly) at batch B·k, so the CPU replays it (src/cpu/reparameterize.ts, noiseFor).
-// Shapes: stats, dstats B×2Z (μ | logvar); eps, z, dz, dz_direct (B·k)×Z; weights B·k (ŵ).
+// Shapes: stats, dstats B×2Z (μ | logvar); eps, z, dz (B·k)×Z; weights B·k (ŵ).
 // The backward sums the k samples in order in one invocation per (b, j): deterministic.
 // CPU twin: src/cpu/reparameterize-samples.ts.
 
@@ -20,7 +21,7 @@ struct Params {
   Z: u32,
   _pad0: u32,
   beta: f32,
-  direct_lv: f32,
+  inv_batch: f32,
   _pad1: f32,
   _pad2: f32,
 }
@@ -30,9 +31,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> eps: array<f32>;
 @group(0) @binding(3) var<storage, read_write> z: array<f32>;
 @group(0) @binding(4) var<storage, read> dz: array<f32>;
-@group(0) @binding(5) var<storage, read> dz_direct: array<f32>;
-@group(0) @binding(6) var<storage, read> weights: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dstats: array<f32>;
+@group(0) @binding(5) var<storage, read> weights: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dstats: array<f32>;
 
 fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
@@ -58,18 +58,30 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (e >= params.B * Z) { return; }
   let b = e / Z;
   let j = e % Z;
+  let mu_at = b * 2u * Z + j;
+  let lv = stats[mu_at + Z];
+  let inv_sigma = exp(-0.5 * lv);
+  let beta = params.beta;
   var dmu = 0.0;
   var dlv = 0.0;
   for (var i = 0u; i < params.K; i++) {
     let r = b * params.K + i;
-    var s = 1.0;
-    if (DREG) { s = 1.0 - params.beta + params.beta * weights[r]; }
     let at = r * Z + j;
-    let g = s * dz[at] + dz_direct[at];
+    let w = weights[r];
+    let ep = eps[at];
+    var g: f32;
+    if (DREG) {
+      let s = 1.0 - beta + beta * w;
+      g = s * dz[at] + s * w * beta * params.inv_batch * (z[at] - ep * inv_sigma);
+    } else {
+      g = dz[at] + w * beta * params.inv_batch * z[at];
+    }
     dmu += g;
-    dlv += g * eps[at];
+    dlv += g * ep;
   }
-  let mu_at = b * 2u * Z + j;
+  // IWAE's direct term: −log q = Σ ½ε² + ½ logvar at fixed ε, weighted by Σ_i ŵ_i = 1, over B.
+  var direct = -0.5 * beta * params.inv_batch;
+  if (DREG) { direct = 0.0; }
   dstats[mu_at] = dmu;
-  dstats[mu_at + Z] = 0.5 * exp(0.5 * stats[mu_at + Z]) * dlv + params.direct_lv;
+  dstats[mu_at + Z] = 0.5 * exp(0.5 * lv) * dlv + direct;
 }

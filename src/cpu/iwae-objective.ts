@@ -2,9 +2,8 @@
 // batch (Burda et al. 2016) and its gradients, with k samples per example in rows r = b·k + i.
 //   z_r = μ_b + σ_b ε_r,  log w_r = −rec_r + β·Σ_j (½ε² + ½ logvar − ½z²)   (½ log 2π cancel)
 //   L_b = log (1/k) Σ_i w_{b,i}  (log-sum-exp),  loss = −(1/B) Σ_b L_b,  ŵ = softmax_i(log w).
-// Gradients of the loss (see docs in src/kernels/iwae-objective.ts for which terms are direct):
-//   dlogits_r = (ŵ_r / B)·∂rec_r/∂l;  IWAE: dz_direct_r = (ŵ_r β / B)·z_r;
-//   DReG:  c_r = (1 − β)ŵ_r + βŵ_r²,  dz_direct_r = (c_r β / B)·(z_r − ε_r / σ_b).
+// Gradient: dlogits_r = (ŵ_r / B)·∂rec_r/∂l; the latent side is the samples backward's
+// (src/cpu/reparameterize-samples.ts; the maths in src/kernels/iwae-objective.ts).
 import type { IwaeObjectiveShape } from '../kernels/iwae-objective';
 
 export type CpuIwaeShape = Omit<IwaeObjectiveShape, 'track' | 'schedule'>;
@@ -26,7 +25,6 @@ export interface CpuIwaeObjective {
   weights: Float64Array;
   z: Float64Array;
   dlogits: Float64Array;
-  dzDirect: Float64Array;
 }
 
 /** −log p(t | l) of one pixel and its derivative w.r.t. l. */
@@ -46,10 +44,9 @@ export function iwaeObjective(
   const beta = s.beta ?? 1;
   const sigmaX = s.sigma ?? 1;
   const gaussian = (s.likelihood ?? 'bernoulli') === 'gaussian';
-  const dreg = (s.estimator ?? 'iwae') === 'dreg';
   const R = B * K;
   const logW = new Float64Array(R), weights = new Float64Array(R), z = new Float64Array(R * Z);
-  const dlogits = new Float64Array(R * D), dzDirect = new Float64Array(R * Z), perExample = new Float64Array(4 * B);
+  const dlogits = new Float64Array(R * D), perExample = new Float64Array(4 * B);
   let sums = [0, 0, 0, 0];
   for (let b = 0; b < B; b++) {
     let recSum = 0, klSum = 0;
@@ -83,17 +80,10 @@ export function iwaeObjective(
       const w = Math.exp(logW[r] - m) / sum;
       weights[r] = w;
       for (let d = 0; d < D; d++) dlogits[r * D + d] = (w / B) * pixelNll(logits[r * D + d], x[b * D + d], gaussian, sigmaX)[1];
-      const c = dreg ? (1 - beta) * w + beta * w * w : w;
-      for (let j = 0; j < Z; j++) {
-        const lv = stats[b * 2 * Z + Z + j];
-        const zz = z[r * Z + j];
-        const score = dreg ? eps[r * Z + j] * Math.exp(-0.5 * lv) : 0; // ε/σ = (z − μ)/σ²
-        dzDirect[r * Z + j] = ((c * beta) / B) * (zz - score);
-      }
     }
     const row = [-bound, recSum / K, klSum / K, ess];
     perExample.set(row, 4 * b);
     sums = sums.map((v, q) => v + row[q]);
   }
-  return { loss: sums[0] / B, rec: sums[1] / B, kl: sums[2] / B, ess: sums[3] / B, perExample, logW, weights, z, dlogits, dzDirect };
+  return { loss: sums[0] / B, rec: sums[1] / B, kl: sums[2] / B, ess: sums[3] / B, perExample, logW, weights, z, dlogits };
 }

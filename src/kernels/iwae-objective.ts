@@ -1,18 +1,19 @@
 // The fused importance-weighted training objective as data (shaders/iwae_objective.wgsl) and its
-// wrapper: the batch −L_k in nats per example, with k samples per example in rows r = b·k + i, and
-// its gradients w.r.t. the decoder's logits and the direct gradient w.r.t. z.
+// wrapper: the batch −L_k in nats per example, with k samples per example in rows r = b·k + i, the
+// normalised weights ŵ and the gradient w.r.t. the decoder's logits.
 //
 // The gradient, with z_r = μ_b + σ_b ε_r and loss = −(1/B) Σ_b log (1/k) Σ_i w_{b,i}:
-//   through the decoder: dlogits_r = (ŵ_r/B)·∂rec_r/∂l; the decoder's backward turns it into dz_r.
+//   through the decoder: dlogits_r = (ŵ_r/B)·∂rec_r/∂l (this kernel); the decoder's backward turns
+//     it into dz_r; reparameterize_samples.wgsl's backward adds the latent side from ŵ, stats and ε:
 //   IWAE: log q(z_r|x) = Σ_j (−½ε² − ½ logvar − ½ log 2π) with ε fixed, so q reaches the encoder
-//     only as a direct dlogvar = −β/(2B) (Σ_i ŵ_i = 1), and the prior gives dz_direct_r = ŵ_r β z_r / B.
-//     The samples backward (reparameterize-samples.ts) then forms g_r = dz_r + dz_direct_r and
-//     dμ_b = Σ_i g_r, dlogvar_b = Σ_i g_r ε_r σ_b/2 − β/(2B): the exact gradient of the loss.
+//     only as a direct dlogvar = −β/(2B) (Σ_i ŵ_i = 1), and the prior adds ŵ_r β z_r / B to dz_r:
+//     g_r = dz_r + ŵ_r β z_r / B,  dμ_b = Σ_i g_r,  dlogvar_b = Σ_i g_r ε_r σ_b/2 − β/(2B):
+//     the exact gradient of the loss.
 //   DReG (Tucker et al. 2019): log q written in z with the encoder's parameters held (the score
 //     term ∂ log q/∂φ|_z dropped), every path term weighted by c_r = (1 − β)ŵ_r + βŵ_r² instead of
-//     ŵ_r (ŵ² at β = 1): dz_direct_r = c_r β (z_r − ε_r/σ_b)/B, and the decoder's dz_r, made from
-//     ŵ-weighted dlogits, scaled per row by s_r = c_r/ŵ_r = (1 − β) + βŵ_r in the samples backward;
-//     no direct dμ, dlogvar. Unbiased for the same gradient; the decoder's gradient is IWAE's.
+//     ŵ_r (ŵ² at β = 1): the decoder's dz_r, made from ŵ-weighted dlogits, is scaled per row by
+//     s_r = c_r/ŵ_r = (1 − β) + βŵ_r, and the prior and q add c_r β (z_r − ε_r/σ_b)/B; no direct
+//     dμ, dlogvar. Unbiased for the same gradient; the decoder's gradient is IWAE's (same dlogits).
 // K = 1: ŵ = 1, −L_1 = rec + β·(log q − log p), the ELBO with the KL sampled instead of analytic
 // (same expectation, and with the noise fixed the same gradient as that sampled-KL ELBO).
 import source from '../../shaders/iwae_objective.wgsl?raw';
@@ -33,20 +34,19 @@ export const IWAE_OBJECTIVE: KernelDecl = {
     { binding: 3, name: 'stats', type: 'read-only-storage' },
     { binding: 4, name: 'eps', type: 'read-only-storage' },
     { binding: 5, name: 'dlogits', type: 'storage' },
-    { binding: 6, name: 'dz_direct', type: 'storage' },
-    { binding: 7, name: 'weights', type: 'storage' },
-    { binding: 8, name: 'terms', type: 'storage' },
-    { binding: 9, name: 'loss', type: 'storage' },
-    { binding: 10, name: 'totals', type: 'storage' },
-    { binding: 11, name: 'health', type: 'storage' },
+    { binding: 6, name: 'weights', type: 'storage' },
+    { binding: 7, name: 'terms', type: 'storage' },
+    { binding: 8, name: 'loss', type: 'storage' },
+    { binding: 9, name: 'totals', type: 'storage' },
+    { binding: 10, name: 'health', type: 'storage' },
   ],
-  overrides: ['GAUSSIAN', 'DREG'],
+  overrides: ['GAUSSIAN'],
   workgroupSize: [256, 1],
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
-/** The gradient estimator: IWAE's own, or the doubly reparameterized one (DReG) for the encoder. */
-export type IwaeEstimator = 'iwae' | 'dreg';
+/** The estimator lives in the samples backward (the objective kernel is the same for both). */
+export type { IwaeEstimator } from './reparameterize-samples';
 
 export interface IwaeObjectiveShape {
   batch: number;
@@ -60,7 +60,6 @@ export interface IwaeObjectiveShape {
   likelihood?: Likelihood;
   /** Standard deviation of the Gaussian likelihood (fixed). */
   sigma?: number;
-  estimator?: IwaeEstimator;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
   /** 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
@@ -77,8 +76,6 @@ export interface IwaeObjectiveBuffers {
   /** (B·k)×Z: the standard normal noise each sample's z was made from. */
   eps: BufferArg;
   dlogits: BufferArg;
-  /** (B·k)×Z: the objective's own gradient w.r.t. z (prior; and q for DReG). */
-  dzDirect: BufferArg;
   /** B·k: the normalised weights ŵ on return. */
   weights: BufferArg;
   /** B×4: −L_b, mean rec, mean sampled KL, effective sample size. */
@@ -91,7 +88,7 @@ export interface IwaeObjectiveBuffers {
   health?: BufferArg;
 }
 
-/** The storage buffers the objective binds at once (more than WebGPU's default limit of 8). */
+/** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's adapters give 10). */
 export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b) => b.type !== 'uniform').length;
 
 export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp {
@@ -99,7 +96,6 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
   const beta = shape.beta ?? 1;
   const sigma = shape.sigma ?? 1;
   const likelihood = shape.likelihood ?? 'bernoulli';
-  const estimator = shape.estimator ?? 'iwae';
   requirePositiveInt(label, 'batch', B);
   requirePositiveInt(label, 'samples', K);
   requirePositiveInt(label, 'dim', D);
@@ -109,7 +105,6 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
   if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
     throw new Error(`${label}: likelihood must be 'bernoulli' or 'gaussian', got '${String(likelihood)}'`);
   }
-  if (estimator !== 'iwae' && estimator !== 'dreg') throw new Error(`${label}: estimator must be 'iwae' or 'dreg', got '${String(estimator)}'`);
   const have = rt.limits.maxStorageBuffersPerShaderStage;
   if (have < IWAE_OBJECTIVE_STORAGE_BUFFERS) {
     throw new Error(`${label}: needs ${IWAE_OBJECTIVE_STORAGE_BUFFERS} storage buffers per shader stage; this device allows ${have}`);
@@ -122,7 +117,6 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
   requireFloats(label, 'stats', buf.stats, 2 * B * Z, `B×2Z = ${B}×${2 * Z}`);
   requireFloats(label, 'eps', buf.eps, R * Z, rz);
   requireFloats(label, 'dlogits', buf.dlogits, R * D, rd);
-  requireFloats(label, 'dzDirect', buf.dzDirect, R * Z, rz);
   requireFloats(label, 'weights', buf.weights, R, `B·k = ${R}`);
   requireFloats(label, 'perExample', buf.perExample, 4 * B, `B×4 = ${B}×4`);
   requireFloats(label, 'loss', buf.loss, 4, '4');
@@ -138,9 +132,9 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
       ['f32', Math.log(K)], ['f32', 1 / K], ['f32', 0], ['f32', 0],
     ]),
   );
-  const overrides = { GAUSSIAN: likelihood === 'gaussian', DREG: estimator === 'dreg' };
+  const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(IWAE_OBJECTIVE, {
-    params, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits, dz_direct: buf.dzDirect,
+    params, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
     weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
   const serial = rt.serial(shape.schedule);

@@ -1,11 +1,11 @@
 // The k-samples reparameterization as data (shaders/reparameterize_samples.wgsl) and its wrapper:
 // z for rows r = b·k + i from μ_b, logvar_b and stored noise ε_r, and the backward that joins the
-// k samples' dz (scaled per row for DReG) and the objective's direct terms into dstats.
+// k samples' dz (scaled per row for DReG) and the objective's latent-side terms (the prior, q for
+// DReG, IWAE's direct dlogvar) into dstats, from the normalised weights ŵ.
 import source from '../../shaders/reparameterize_samples.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
-import type { IwaeEstimator } from './iwae-objective';
 
 export const REPARAMETERIZE_SAMPLES: KernelDecl = {
   name: 'reparameterize_samples',
@@ -17,13 +17,15 @@ export const REPARAMETERIZE_SAMPLES: KernelDecl = {
     { binding: 2, name: 'eps', type: 'read-only-storage' },
     { binding: 3, name: 'z', type: 'storage' },
     { binding: 4, name: 'dz', type: 'read-only-storage' },
-    { binding: 5, name: 'dz_direct', type: 'read-only-storage' },
-    { binding: 6, name: 'weights', type: 'read-only-storage' },
-    { binding: 7, name: 'dstats', type: 'storage' },
+    { binding: 5, name: 'weights', type: 'read-only-storage' },
+    { binding: 6, name: 'dstats', type: 'storage' },
   ],
   overrides: ['DREG'],
   workgroupSize: [256, 1],
 };
+
+/** The gradient estimator: IWAE's own, or the doubly reparameterized one (DReG) for the encoder. */
+export type IwaeEstimator = 'iwae' | 'dreg';
 
 export interface SamplesShape {
   batch: number;
@@ -35,11 +37,6 @@ export interface SamplesShape {
   estimator?: IwaeEstimator;
 }
 
-/** The IWAE objective's direct gradient w.r.t. each logvar: −β/(2B) for IWAE, none for DReG. */
-export function directLogvarGrad(s: SamplesShape): number {
-  return (s.estimator ?? 'iwae') === 'dreg' ? 0 : -(s.beta ?? 1) / (2 * s.batch);
-}
-
 export interface SamplesBuffers {
   /** B×2Z: μ then logvar per example. */
   stats: BufferArg;
@@ -49,8 +46,6 @@ export interface SamplesBuffers {
   z: BufferArg;
   /** Backward only: (B·k)×Z gradient w.r.t. z from the decoder's backward. */
   dz?: BufferArg;
-  /** Backward only: (B·k)×Z direct gradient w.r.t. z from the IWAE objective. */
-  dzDirect?: BufferArg;
   /** Backward only: B·k normalised weights ŵ from the IWAE objective (read for DReG). */
   weights?: BufferArg;
   /** Backward only: B×2Z gradient w.r.t. μ | logvar (written). */
@@ -59,7 +54,7 @@ export interface SamplesBuffers {
 
 export interface PreparedSamples {
   forward: Dispatch;
-  /** Present when dz, dzDirect, weights and dstats were given. */
+  /** Present when dz, weights and dstats were given. */
   backward?: Dispatch;
   destroy(): void;
 }
@@ -78,16 +73,14 @@ export function prepareReparameterizeSamples(rt: Runtime, shape: SamplesShape, b
   requireFloats(label, 'stats', buf.stats, 2 * B * Z, `B×2Z = ${B}×${2 * Z}`);
   requireFloats(label, 'eps', buf.eps, R * Z, rz);
   requireFloats(label, 'z', buf.z, R * Z, rz);
-  const backwardParts = [buf.dz, buf.dzDirect, buf.weights, buf.dstats];
-  const given = backwardParts.filter(Boolean).length;
-  if (given !== 0 && given !== 4) throw new Error(`${label}: the backward needs dz, dzDirect, weights and dstats together`);
+  const given = [buf.dz, buf.weights, buf.dstats].filter(Boolean).length;
+  if (given !== 0 && given !== 3) throw new Error(`${label}: the backward needs dz, weights and dstats together`);
   if (buf.dz) requireFloats(label, 'dz', buf.dz, R * Z, rz);
-  if (buf.dzDirect) requireFloats(label, 'dzDirect', buf.dzDirect, R * Z, rz);
   if (buf.weights) requireFloats(label, 'weights', buf.weights, R, `B·k = ${R}`);
   if (buf.dstats) requireFloats(label, 'dstats', buf.dstats, 2 * B * Z, `B×2Z = ${B}×${2 * Z}`);
   const params = rt.uniform(
     `${label} params`,
-    packUniform([['u32', B], ['u32', K], ['u32', Z], ['u32', 0], ['f32', beta], ['f32', directLogvarGrad(shape)], ['f32', 0], ['f32', 0]]),
+    packUniform([['u32', B], ['u32', K], ['u32', Z], ['u32', 0], ['f32', beta], ['f32', 1 / B], ['f32', 0], ['f32', 0]]),
   );
   const bindGroup = rt.bindGroup(REPARAMETERIZE_SAMPLES, {
     params,
@@ -95,7 +88,6 @@ export function prepareReparameterizeSamples(rt: Runtime, shape: SamplesShape, b
     eps: buf.eps,
     z: buf.z,
     dz: buf.dz ?? rt.placeholder,
-    dz_direct: buf.dzDirect ?? rt.placeholder,
     weights: buf.weights ?? rt.placeholder,
     dstats: buf.dstats ?? rt.writablePlaceholder,
   });

@@ -21,7 +21,7 @@ describe('kernels in headless Chromium', () => {
     await server?.close();
   });
 
-  it('runs matmul, bias_grad, reparameterize, elbo and adam within tolerance of the CPU twins', async () => {
+  it('runs matmul, bias_grad, reparameterize, elbo, adam, iwae_objective and reparameterize_samples within tolerance of the CPU twins', async () => {
     // Set up inside the test, not in beforeAll: a missing Chromium must fail this test, not skip it.
     chromium = await launchChromium();
     server = await startViteServer();
@@ -47,7 +47,7 @@ describe('kernels in headless Chromium', () => {
     expect(pageErrors, 'uncaught page errors').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(r.adapter, 'adapter description').not.toBe('');
-    expect(r.checks.length, 'number of checks').toBe(23);
+    expect(r.checks.length, 'number of checks').toBe(38);
     expect(r.checks.filter((c) => !c.ok).map((c) => c.detail ?? c.name), 'checks out of tolerance').toEqual([]);
   });
 });

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
 import type { Runtime } from '../../src/gpu/runtime';
 import { prepareElbo } from '../../src/kernels/elbo';
-import { prepareIwaeObjective, type IwaeEstimator } from '../../src/kernels/iwae-objective';
+import { prepareIwaeObjective } from '../../src/kernels/iwae-objective';
 import { prepareMatmul } from '../../src/kernels/matmul';
 import { prepareReparameterize } from '../../src/kernels/reparameterize';
-import { prepareReparameterizeSamples } from '../../src/kernels/reparameterize-samples';
+import { prepareReparameterizeSamples, type IwaeEstimator } from '../../src/kernels/reparameterize-samples';
 import { iwaeObjective } from '../../src/cpu/iwae-objective';
 import { matmul } from '../../src/cpu/matmul';
 import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize-samples';
@@ -48,7 +48,7 @@ async function gpuChain(device: GPUDevice, rt: Runtime, c: Chain, withElbo: bool
       x: storageFrom(device, inp.x, 'x'), stats: storageFrom(device, inp.stats, 'stats'), W: storageFrom(device, inp.W, 'W'),
       bias: storageFrom(device, inp.bias, 'bias'), zeros: storageFrom(device, new Float32Array(R * 2 * Z), 'zeros'),
       eps: poisoned(device, R * Z, 'eps'), z: poisoned(device, R * Z, 'z'), logits: poisoned(device, R * D, 'logits'),
-      dlogits: poisoned(device, R * D, 'dlogits'), dzDirect: poisoned(device, R * Z, 'dz direct'), weights: poisoned(device, R, 'weights'),
+      dlogits: poisoned(device, R * D, 'dlogits'), weights: poisoned(device, R, 'weights'),
       perExample: poisoned(device, 4 * B, 'per example'), loss: poisoned(device, 4, 'loss'), totals: storageBuffer(device, 4, 'totals'),
       dz: poisoned(device, R * Z, 'dz'), dstats: poisoned(device, B * 2 * Z, 'dstats'),
       // The ELBO path on the same noise (K = 1 only).
@@ -60,7 +60,7 @@ async function gpuChain(device: GPUDevice, rt: Runtime, c: Chain, withElbo: bool
     draw.setStep(NOISE.step);
     const samples = prepareReparameterizeSamples(rt, { batch: B, samples: K, latent: Z, beta: c.beta, estimator: c.estimator }, buf);
     const decode = prepareMatmul(rt, { M: R, N: D, K: Z }, { a: buf.z, b: buf.W, bias: buf.bias, c: buf.logits });
-    const objective = prepareIwaeObjective(rt, { batch: B, samples: K, dim: D, latent: Z, beta: c.beta, estimator: c.estimator }, buf);
+    const objective = prepareIwaeObjective(rt, { batch: B, samples: K, dim: D, latent: Z, beta: c.beta }, buf);
     const decodeBack = prepareMatmul(rt, { M: R, N: Z, K: D, transB: true }, { a: buf.dlogits, b: buf.W, c: buf.dz });
     const ops = [draw, samples, decode, objective, decodeBack];
     const dispatches = [draw.forward, samples.forward, ...decode.dispatches, ...objective.dispatches, ...decodeBack.dispatches, samples.backward!];
@@ -101,7 +101,7 @@ describe('IWAE kernels composed on the GPU', () => {
       expectClose(`chain ${estimator} logits`, g.logits, logits, 1e-5, 1e-5);
       const o = iwaeObjective(g.logits, g.inp.x, g.inp.stats, g.eps, s);
       const dz = matmul(o.dlogits, g.inp.W, null, { M: c.B * c.K, N: c.Z, K: c.D, transB: true });
-      const dstats = samplesBackward(g.inp.stats, g.eps, dz, o.dzDirect, o.weights, s);
+      const dstats = samplesBackward(g.inp.stats, g.eps, dz, o.weights, s);
       expectClose(`chain ${estimator} loss`, g.loss, [o.loss, o.rec, o.kl, o.ess], 1e-4, 1e-5);
       expectClose(`chain ${estimator} dlogits`, g.dlogits, o.dlogits, 1e-8, 1e-4);
       expectClose(`chain ${estimator} dstats`, g.dstats, dstats, 1e-6, 1e-4);
