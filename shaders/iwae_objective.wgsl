@@ -9,7 +9,7 @@
 //   dlogits_r = (ŵ_r/B)·∂rec_r/∂l, the same for both estimators. The latent side (the prior's and
 //   q's gradients w.r.t. z, IWAE's direct dlogvar, DReG's weights) needs only ŵ, stats and ε, and is
 //   done by reparameterize_samples.wgsl's backward (see src/kernels/iwae-objective.ts for the maths);
-//   that keeps this kernel at 10 storage buffers, the most Chromium's adapters allow.
+//   that keeps this kernel at 10 storage buffers (Chromium's SwiftShader adapter allows 10 per stage).
 // Shapes: logits, dlogits (B·k)×D; x B×D; stats B×2Z (μ | logvar); eps (B·k)×Z;
 // weights B·k (log w, then ŵ); terms B×4 (−L_b, mean rec, mean kl, ESS = 1/Σŵ²); loss 4 floats
 // (means of the terms); totals 4 floats (Σ −L_b, Σ rec, Σ kl, examples), health as in elbo.wgsl.

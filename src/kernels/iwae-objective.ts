@@ -88,7 +88,7 @@ export interface IwaeObjectiveBuffers {
   health?: BufferArg;
 }
 
-/** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's adapters give 10). */
+/** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's SwiftShader allows 10). */
 export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b) => b.type !== 'uniform').length;
 
 export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp {
