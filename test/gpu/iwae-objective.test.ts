@@ -29,12 +29,16 @@ describe('iwae_objective', () => {
     });
   }
 
-  it('stays stable with log w spread over more than 1e3 nats within an example', async () => {
+  it('stays stable with log w spread over more than 1e3 nats within an example, and with every log w below −500', async () => {
     const { device, rt } = gpu();
     for (const schedule of ['tree', 'serial'] as const) {
       const run = await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule, spread: 1000 });
       expect(run.spread).toBeGreaterThan(1000);
       expectComparisons(run.comparisons);
+      // Every log w below −500: e^{log w} is 0 in f32, the shifted sum is not.
+      const low = await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule, spread: 100, shift: 500 });
+      expect(low.maxLogW).toBeLessThan(-500);
+      expectComparisons(low.comparisons);
     }
   });
 

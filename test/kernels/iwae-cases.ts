@@ -29,12 +29,16 @@ export interface IwaeObjectiveCase {
   schedule?: ReductionSchedule;
   /** Spreads each example's log w over about this many nats (sample i's logits shifted by i·spread/(k − 1)·3/D). */
   spread?: number;
+  /** Shifts every logit by 3·shift/D: log w of every sample about `shift` nats lower. */
+  shift?: number;
 }
 
 export interface ObjectiveRun {
   comparisons: Comparison[];
   /** The largest max − min of log w over an example's samples (CPU). */
   spread: number;
+  /** The largest log w of any sample (CPU). */
+  maxLogW: number;
 }
 
 export async function iwaeObjectiveCase(device: GPUDevice, rt: Runtime, c: IwaeObjectiveCase): Promise<ObjectiveRun> {
@@ -42,6 +46,7 @@ export async function iwaeObjectiveCase(device: GPUDevice, rt: Runtime, c: IwaeO
   const R = B * K;
   const logits = uniformArray(R * D, R + D, -6, 6);
   if (c.spread && K > 1) for (let r = 0; r < R; r++) for (let d = 0; d < D; d++) logits[r * D + d] += ((r % K) / (K - 1)) * ((3 * c.spread) / D);
+  if (c.shift) for (let i = 0; i < R * D; i++) logits[i] += (3 * c.shift) / D;
   const x = uniformArray(B * D, B * D + 1, 0, 1);
   const stats = uniformArray(B * 2 * Z, B + Z, -2, 2);
   const eps = normalArray(R * Z, R * Z + 7);
@@ -82,12 +87,13 @@ export async function iwaeObjectiveCase(device: GPUDevice, rt: Runtime, c: IwaeO
   // f32 sums of D pixel terms and Z latent terms: log w is off by about √D ulps of its size, and
   // ŵ and dlogits inherit that relative error.
   const lwErr = 1e-6 + 1e-8 * Math.sqrt(D + Z) * maxAbs(want.logW);
-  const name = `iwae_objective[${c.schedule ?? 'auto'}] B=${B} k=${K} D=${D} Z=${Z} ${c.likelihood} β=${c.beta}${c.spread ? ` spread=${spread.toFixed(0)}` : ''}`;
+  const name = `iwae_objective[${c.schedule ?? 'auto'}] B=${B} k=${K} D=${D} Z=${Z} ${c.likelihood} β=${c.beta}${c.spread ? ` spread=${spread.toFixed(0)}` : ''}${c.shift ? ` max log w=${Math.max(...want.logW).toFixed(0)}` : ''}`;
   const meanRow = [want.loss, want.rec, want.kl, want.ess];
   const sums = meanRow.slice(0, 3).map((v, i) => i + 1 + 2 * B * v);
   const wMax = maxAbs(want.weights);
   return {
     spread,
+    maxLogW: Math.max(...want.logW),
     comparisons: [
       { name: `${name} loss (−L_k, rec, kl, ESS)`, got: got.loss, want: meanRow, atol: 2 * lwErr, rtol: 4 * lwErr },
       { name: `${name} totals`, got: got.totals, want: [...sums, 4 + 2 * B], atol: 4 * B * lwErr, rtol: 4 * lwErr },
