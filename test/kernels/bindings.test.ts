@@ -9,15 +9,23 @@ import { packFields } from '../../src/gpu/runtime';
 import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
+import { GRAD_NORM } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
+import { IWAE_OBJECTIVE } from '../../src/kernels/iwae-objective';
+import { LATENT_MOMENTS } from '../../src/kernels/latent-moments';
 import { MATMUL, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
+import { REPARAMETERIZE_SAMPLES } from '../../src/kernels/reparameterize-samples';
 
-export const KERNELS: KernelDecl[] = [MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD];
+export const KERNELS: KernelDecl[] = [
+  MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
+  IWAE_OBJECTIVE, REPARAMETERIZE_SAMPLES, GRAD_NORM, LATENT_MOMENTS,
+];
 
-const POSITIONAL_UNIFORMS = ['conv2d', 'conv2d_transpose', 'conv2d_weight_grad'];
+// Only these still pack their uniforms by position (kernels new in issues 13 and 14).
+const POSITIONAL_UNIFORMS = ['conv2d', 'conv2d_transpose', 'conv2d_weight_grad', 'iwae_objective', 'reparameterize_samples', 'grad_norm', 'latent_moments'];
 
 function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
   if (v.resourceType === 0) return 'uniform';
@@ -41,7 +49,6 @@ describe('kernel descriptions match their shaders', () => {
       for (const v of groups[0].filter((g) => g && g.resourceType === 0)) {
         const decl = k.bindings.find((b) => b.name === v.name)!;
         if (!decl.fields) {
-          // Only these still pack their uniforms by position (the conv kernels, new in issue 13).
           expect(POSITIONAL_UNIFORMS, `${k.name}: uniform '${v.name}' declares no fields`).toContain(k.name);
           continue;
         }
