@@ -11,7 +11,7 @@
 // steps through their parameters and waits for the last (training: each step consumes the previous
 // step's parameters, so the last depends on all); webgpu also drains jax-js's device queue after.
 import type * as JaxNs from '@jax-js/jax';
-import type { MatmulCase, Peer, PeerMatmul, PeerTrainer, VaeWeights } from './peer';
+import type { MatmulCase, Peer, PeerMatmul, PeerProfile, PeerTrainer, VaeWeights } from './peer';
 import type { Impl } from './results';
 import type { RawSample } from './timing';
 
@@ -206,6 +206,10 @@ export async function jaxjsPeer(jax: Jax, device: JaxDevice, detail: string, ver
         async lastLoss(): Promise<number> {
           return last ? (await last.ref.data())[0] : NaN;
         },
+        profile: device === 'webgpu' ? (n) => profileSteps(jax, n, async () => {
+          for (let i = 0; i < n; i++) one();
+          await finish([...tree.leaves(params), last!]);
+        }) : undefined,
         dispose(): undefined {
           last?.dispose();
           tree.dispose(params);
@@ -229,4 +233,62 @@ export async function jaxjsPeer(jax: Jax, device: JaxDevice, detail: string, ver
       }
     },
   };
+}
+
+/** A performance.measure entry from jax-js's profiler (its devtools detail carries the kernel's description). */
+type TraceEntry = PerformanceEntry & { detail?: { devtools?: { trackGroup?: string; properties?: [string, string][] } } };
+
+/**
+ * `steps` training steps with jax.profiler on (after as many without, to count queue submits): jax-js then puts timestamp queries around every
+ * kernel's passes and reports each as a performance.measure in the "JAX Profiler" track group, with
+ * its size, reduction and pass count. Grouped per step by label and reduction.
+ */
+async function profileSteps(jax: Jax, steps: number, run: () => Promise<void>): Promise<PeerProfile> {
+  // Submits per step, counted on jax-js's queue over untraced steps (tracing adds submits of its own).
+  const queue = jax.getWebGPUDevice().queue as GPUQueue & { submit: GPUQueue['submit'] };
+  const submit = queue.submit;
+  let submits = 0;
+  queue.submit = function (buffers) {
+    submits++;
+    return submit.call(this, buffers);
+  };
+  try {
+    await run();
+  } finally {
+    delete (queue as Partial<GPUQueue>).submit;
+  }
+  const seen: TraceEntry[] = [];
+  const observer = new PerformanceObserver((list) => seen.push(...(list.getEntries() as TraceEntry[])));
+  observer.observe({ type: 'measure' });
+  const t0 = performance.now();
+  jax.profiler.startTrace();
+  try {
+    await run();
+  } finally {
+    jax.profiler.stopTrace();
+  }
+  const wallMs = (performance.now() - t0) / steps;
+  // The traces arrive once jax-js has read its timestamps back (a map after the work): wait for them to settle.
+  for (let quiet = 0, count = -1; quiet < 3; ) {
+    await jax.getWebGPUDevice().queue.onSubmittedWorkDone();
+    await new Promise((r) => setTimeout(r, 50));
+    seen.push(...(observer.takeRecords() as TraceEntry[]));
+    quiet = seen.length === count ? quiet + 1 : 0;
+    count = seen.length;
+  }
+  observer.disconnect();
+  const kernels = seen.filter((e) => e.detail?.devtools?.trackGroup === 'JAX Profiler');
+  const groups = new Map<string, { count: number; ms: number }>();
+  let passes = 0;
+  for (const e of kernels) {
+    const props = Object.fromEntries(e.detail?.devtools?.properties ?? []);
+    passes += Number(props.passes ?? 1);
+    const what = `${e.name}${props.reduction ? ` reduce ${props.reduction}` : ' elementwise'}${props.nargs ? `, ${props.nargs} inputs` : ''}`;
+    const g = groups.get(what) ?? { count: 0, ms: 0 };
+    g.count++;
+    g.ms += e.duration;
+    groups.set(what, g);
+  }
+  const rows = [...groups].map(([what, g]) => ({ what, count: g.count / steps, ms: g.ms / steps })).sort((a, b) => b.ms - a.ms);
+  return { steps, kernels: kernels.length / steps, passes: passes / steps, submits: submits / steps, gpuMs: rows.reduce((a, r) => a + r.ms, 0), wallMs, rows };
 }

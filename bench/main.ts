@@ -14,7 +14,7 @@
 //   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,epoch,
 //   --no-gate (do not pause before a measurement while other processes use the CPU),
 //   --gate-budget SECONDS (the most the gate may hold measurements back in all, default 900; after
-//   that it measures at once, and says so), --json FILE.
+//   that it measures at once, and says so), --batches 32,128,512 (training-step batch sizes), --json FILE.
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

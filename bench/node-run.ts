@@ -57,7 +57,7 @@ export async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
-  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate });
+  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate, batches: o.batches });
   const gpu = !ctx.adapterInfo.isSoftware;
   if (o.pytorch && (!o.only || o.only.includes('steps'))) {
     const batches = [...new Set(suite.steps.map((s) => s.batch))];

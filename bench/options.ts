@@ -20,6 +20,8 @@ export interface Options {
   noGate: boolean;
   /** The most seconds the gate may hold measurements back (waits and retries) in the whole run. */
   gateBudgetS: number;
+  /** Training-step batch sizes instead of the run's default (quick: 32, 128, 512; full: and 2048). */
+  batches?: number[];
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -38,6 +40,7 @@ export function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'no-gate': { type: 'boolean' },
       'gate-budget': { type: 'string' },
+      batches: { type: 'string' },
     },
   });
   const quick = !!values.quick;
@@ -48,6 +51,10 @@ export function parseOptions(argv: string[]): Options {
   if (!Number.isFinite(waitQuietS) || waitQuietS < 0) throw new Error(`--wait-quiet must be a number of seconds ≥ 0, got '${values['wait-quiet']}'`);
   const gateBudgetS = Number(values['gate-budget'] ?? 900);
   if (!Number.isFinite(gateBudgetS) || gateBudgetS < 0) throw new Error(`--gate-budget must be a number of seconds ≥ 0, got '${values['gate-budget']}'`);
+  const batches = values.batches?.split(',').map(Number);
+  if (batches && (!batches.length || batches.some((x) => !Number.isInteger(x) || x < 1 || x > 65536))) {
+    throw new Error(`--batches must be a comma-separated list of batch sizes from 1 to 65536, got '${values.batches}'`);
+  }
   if (!Number.isFinite(maxLoad) || maxLoad <= 0) throw new Error(`--max-load must be a positive number, got '${values['max-load']}'`);
   return {
     quick,
@@ -62,5 +69,6 @@ export function parseOptions(argv: string[]): Options {
     only: values.only?.split(',').filter(Boolean),
     noGate: !!values['no-gate'],
     gateBudgetS,
+    batches,
   };
 }

@@ -2,7 +2,8 @@
 // (webgpu and wasm backends) and jax-js (webgpu and wasm devices) as the peers in the same page, on
 // the same adapter. bench/run.ts builds it with Vite, serves it (cross-origin isolated, so the wasm
 // peers may use threads) and drives it in headless Chromium. Query: ?quick=1,
-// ?peers=tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm (or none), ?only=kernels,steps.
+// ?peers=tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm (or none), ?only=kernels,steps,
+// ?batches=32,128,512.
 // Progress goes to the console (prefixed "[bench] "); window.__bench holds the outcome.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -29,6 +30,7 @@ const params = new URLSearchParams(location.search);
 const quick = params.get('quick') === '1';
 const wanted = (params.get('peers') ?? 'tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm').split(',').filter((p) => p && p !== 'none');
 const only = params.get('only')?.split(',').filter(Boolean);
+const batches = params.get('batches')?.split(',').map(Number);
 const logElement = document.getElementById('log');
 const log = (line: string) => {
   console.log(`[bench] ${line}`);
@@ -62,7 +64,7 @@ async function main(): Promise<SuiteResults> {
   const gate = window.__benchGateBefore && window.__benchGateAfter
     ? { before: window.__benchGateBefore, after: window.__benchGateAfter }
     : undefined;
-  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate });
+  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate, batches });
   ctx.destroy();
   return results;
 }

@@ -35,8 +35,24 @@ export interface PeerTrainer {
   /** `inner` training steps on batches from `next`, then a wait for them to finish. */
   run(inner: number): Promise<RawSample>;
   lastLoss(): Promise<number>;
+  /** A few steps with the peer's own kernel profiler on, kernel by kernel (where it has one: jax-js on WebGPU). */
+  profile?(steps: number): Promise<PeerProfile>;
   /** Disposes the model and optimizer; returns tensors leaked (alive after minus before) where the peer can count them. */
   dispose(): number | undefined;
+}
+
+/** A peer's training step kernel by kernel, from its own profiler (GPU timestamps around each kernel). */
+export interface PeerProfile {
+  steps: number;
+  /** Per step: kernels dispatched, compute passes, queue submits, and the sum of the kernels' GPU times. */
+  kernels: number;
+  passes: number;
+  submits: number;
+  gpuMs: number;
+  /** Per step, wall time of the profiled steps (profiling on). */
+  wallMs: number;
+  /** Per step, grouped by what the kernel does; the most expensive first. */
+  rows: { what: string; count: number; ms: number }[];
 }
 
 export interface Peer {

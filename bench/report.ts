@@ -206,6 +206,20 @@ export function breakdownTable(s: SuiteResults): string | undefined {
   return `${byKind}\n\n${rows}`;
 }
 
+/** Each peer profile: a summary line beside our dispatch count, and its kernels, the most expensive first. */
+export function peerProfileSections(s: SuiteResults, top = 12): string[] {
+  return (s.peerProfiles ?? []).flatMap((p) => {
+    const ours = s.breakdown;
+    const head = `${p.impl} at batch ${p.batch}, from its own profiler (jax.profiler: GPU timestamps around each kernel's passes; mean of ${p.steps} steps): ` +
+      `${f(p.kernels, 0)} kernels in ${f(p.passes, 0)} compute passes and ${f(p.submits, 0)} queue submits per step; the kernels' GPU time ${ms(p.gpuMs)} ms of ${ms(p.wallMs)} ms wall per step (profiling on)` +
+      (ours ? `. Ours: ${ours.rows.length} dispatches in one pass and one submit per step, ${ms(ours.totalMs)} ms of GPU time.` : '.');
+    const rows = p.rows.slice(0, top).map((r) => [r.what, f(r.count, r.count < 10 ? 1 : 0), ms(r.ms), pct(r.ms / p.gpuMs)]);
+    const rest = p.rows.slice(top);
+    if (rest.length) rows.push([`${rest.length} other kinds`, f(rest.reduce((a, r) => a + r.count, 0), 0), ms(rest.reduce((a, r) => a + r.ms, 0)), pct(rest.reduce((a, r) => a + r.ms, 0) / p.gpuMs)]);
+    return [head, '', table(['kernel (jax-js label, reduction, inputs)', 'per step', 'ms', 'share'], rows), ''];
+  });
+}
+
 export function ceilingTable(s: SuiteResults): string {
   const c = s.ceilings;
   const rows: string[][] = c.fma.map((x) => [`FMA loop ${x.form ?? 'vec4×8'}, workgroup ${x.workgroupSize}`, `${x.invocations} invocations × ${x.iters} iterations × ${x.flopsPerIter ?? 64} FLOP`, ms(x.ms), `${f(x.gflops, 1)} GFLOP/s`]);
@@ -270,6 +284,8 @@ export function markdown(r: BenchFile): string {
       `Each dispatch of one step in its own compute pass between GPU timestamps (median of ${s.breakdown!.samples} steps): ${ms(s.breakdown!.totalMs)} ms in all` +
       `${step ? `, against ${ms(step.msPerStep)} ms/step measured end to end (one pass, steps queued back to back)` : ''}.`, '', bd, '');
   }
+  const profiles = peerProfileSections(s);
+  if (profiles.length) lines.push('## Where the peers\' step time goes', '', ...profiles);
   lines.push('## Element-wise kernels', '', elementwiseTable(s), '', '## Ceilings on this adapter', '', ceilingTable(s), '');
   if (s.errors.length) lines.push('## Errors', '', ...s.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');

@@ -1,6 +1,7 @@
 // The shape of a benchmark run's results: what the page (or the Node runner) measures, and what
 // bench/run.ts adds (machine, load, targets) before writing bench-results/<date>.json and .md.
 import type { AdapterSummary } from '../src/gpu/device';
+import type { PeerProfile } from './peer';
 
 /** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
 export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'jax-js-webgpu' | 'jax-js-wasm' | 'pytorch-cpu' | 'pytorch-cuda';
@@ -150,6 +151,8 @@ export interface SuiteResults {
   steps: StepResult[];
   /** Node runs: whole epochs through the trainer, and PyTorch's (CUDA where there is one). */
   epochs?: EpochResult[];
+  /** Peers' own kernel profiles of a training step (jax-js on WebGPU), at the breakdown's batch. */
+  peerProfiles?: (PeerProfile & { impl: Impl; batch: number })[];
   /** Peers' loss on our weights (absent in older results). */
   agreement?: Agreement[];
   /** Ours at batch 128, where timestamps exist. */

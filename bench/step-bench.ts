@@ -9,7 +9,7 @@ import { D, Z, stepFlops, syntheticImages } from './shapes';
 import { sample } from './timing';
 import type { SuiteContext } from './suite-context';
 import type { Peer, VaeWeights } from './peer';
-import { WEBGPU_PEERS, type Agreement, type StepResult } from './results';
+import { WEBGPU_PEERS, type Agreement, type StepResult, type SuiteResults } from './results';
 
 /** Relative tolerance of the agreement check: float32 sums of ~10^5 terms on either side. */
 export const AGREEMENT_TOLERANCE = 1e-4;
@@ -74,9 +74,15 @@ async function agreement(sc: SuiteContext, weights: VaeWeights, x: Float32Array)
 const line = (impl: string, batch: number, ms: number, rest: string) =>
   `  batch ${String(batch).padStart(4)} ${impl.padEnd(14)} ${ms.toFixed(2).padStart(9)} ms/step ${((1000 * batch) / ms).toFixed(0).padStart(7)} ex/s (${rest})`;
 
-export async function measureSteps(sc: SuiteContext, fmaGflops: number): Promise<{ steps: StepResult[]; agreement: Agreement[] }> {
+/** The batch at which peers' own kernel profiles are taken (that of our per-dispatch breakdown). */
+export const PROFILE_BATCH = 128;
+
+type Profiles = NonNullable<SuiteResults['peerProfiles']>;
+
+export async function measureSteps(sc: SuiteContext, fmaGflops: number): Promise<{ steps: StepResult[]; agreement: Agreement[]; profiles: Profiles }> {
   const { ctx, device, b, o, errors, guarded } = sc;
   const steps: StepResult[] = [];
+  const profiles: Profiles = [];
   o.log('\ntraining step, default model 784-400-20 (ours: forward, ELBO, backward, Adam in one submit)');
   const poolCount = Math.max(4096, 2 * Math.max(...b.batches));
   const pool = syntheticImages(poolCount);
@@ -134,6 +140,16 @@ export async function measureSteps(sc: SuiteContext, fmaGflops: number): Promise
           try {
             const sampled = await sample((inner) => t.run(inner), b.step);
             const last = await t.lastLoss();
+            if (batch === PROFILE_BATCH && t.profile) {
+              try {
+                const p = await t.profile(3);
+                profiles.push({ impl: peer.impl, batch, ...p });
+                o.log(`  ${peer.impl} at batch ${batch}, its own profiler: ${p.kernels.toFixed(0)} kernels, ${p.passes.toFixed(0)} passes, ${p.submits.toFixed(0)} submits per step; ` +
+                  `kernels' GPU time ${p.gpuMs.toFixed(1)} ms of ${p.wallMs.toFixed(1)} ms per step (profiling on)`);
+              } catch (e) {
+                errors.push(`${peer.impl} profile: ${(e as Error).message}`);
+              }
+            }
             disposed = true;
             return { tr: t, s: sampled, lossLast: last, leakedTensors: t.dispose() };
           } finally {
@@ -155,5 +171,5 @@ export async function measureSteps(sc: SuiteContext, fmaGflops: number): Promise
       }
     }
   }
-  return { steps, agreement: agreed };
+  return { steps, agreement: agreed, profiles };
 }

@@ -13,6 +13,8 @@ export interface SuiteOptions {
   errors?: string[];
   /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps'. */
   only?: string[];
+  /** Training-step batch sizes instead of the budget's. */
+  batches?: number[];
   /**
    * Around each measurement: `before` resolves when the machine is quiet enough to measure (the
    * driver watches other processes' CPU use and pauses while they run); `after` says whether it
@@ -69,7 +71,7 @@ export function suiteContext(ctx: GpuContext, o: SuiteOptions): SuiteContext {
     device,
     rt: Runtime.forContext(ctx),
     timer: PassTimer.available(device) ? new PassTimer(device) : undefined,
-    b: o.quick ? QUICK : FULL,
+    b: { ...(o.quick ? QUICK : FULL), ...(o.batches ? { batches: o.batches } : {}) },
     o,
     errors: [...(o.errors ?? [])],
     async guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {

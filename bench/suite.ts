@@ -44,7 +44,8 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
 
   let steps: StepResult[] = [];
   let agreement: Agreement[] = [];
-  if (run('steps')) ({ steps, agreement } = await measureSteps(sc, fmaGflops));
+  let peerProfiles: SuiteResults['peerProfiles'] = [];
+  if (run('steps')) ({ steps, agreement, profiles: peerProfiles } = await measureSteps(sc, fmaGflops));
 
   let breakdown: Breakdown | undefined;
   if (run('steps') && PassTimer.available(device)) {
@@ -74,6 +75,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     steps,
     agreement,
     breakdown,
+    peerProfiles,
     peers: o.peers.map((p) => p.info),
     errors,
     durationS: (performance.now() - started) / 1000,

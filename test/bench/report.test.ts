@@ -2,7 +2,7 @@
 // rows and their ratio text), the step table's peer columns, where a peer was faster, the agreement
 // table, and the options' defaults and checks.
 import { describe, expect, test } from 'vitest';
-import { agreementTable, computeTargets, markdown, slowerSteps, stepRatioText, stepTable } from '../../bench/report';
+import { agreementTable, computeTargets, markdown, peerProfileSections, slowerSteps, stepRatioText, stepTable } from '../../bench/report';
 import { parseOptions } from '../../bench/options';
 import type { BenchFile, Impl, StepResult, SuiteResults } from '../../bench/results';
 
@@ -88,9 +88,32 @@ describe('bench report', () => {
     expect(md).toContain("1 disturbed by others and kept once the gate's budget was spent (step 128 jax-js-webgpu)");
     expect(md).toContain('NOT quiet');
   });
+
+  test("a peer's own profile is summarised beside our dispatch count, its kernels the most expensive first", () => {
+    const s = suite(steps);
+    s.breakdown = { batch: 128, samples: 5, totalMs: 80, rows: Array.from({ length: 20 }, (_, i) => ({ label: `d${i}`, kind: 'matmul', ms: 4, share: 0.05 })) };
+    s.peerProfiles = [{
+      impl: 'jax-js-webgpu', batch: 128, steps: 3, kernels: 61, passes: 64, submits: 61, gpuMs: 150, wallMs: 190,
+      rows: [{ what: 'Kernel[314K] reduce add:784', count: 2, ms: 100 }, { what: 'Kernel[100K] elementwise', count: 40, ms: 30 }, { what: 'Kernel[1] reduce add:128', count: 19, ms: 20 }],
+    }];
+    const [head, , tableText] = peerProfileSections(s, 2);
+    expect(head).toContain('61 kernels in 64 compute passes and 61 queue submits per step; the kernels\' GPU time 150 ms of 190 ms wall per step');
+    expect(head).toContain('Ours: 20 dispatches in one pass and one submit per step, 80.0 ms of GPU time.');
+    const lines = tableText.split('\n');
+    expect(lines[2]).toContain('Kernel[314K] reduce add:784');
+    expect(lines[2]).toContain('67%');
+    expect(lines[4]).toContain('1 other kinds');
+    expect(markdown({ ...file(s), targets: [] })).toContain("## Where the peers' step time goes");
+  });
 });
 
 describe('bench options', () => {
+  test('--batches picks the step batch sizes, and refuses what is not one', () => {
+    expect(parseOptions(['--batches', '32,128,512']).batches).toEqual([32, 128, 512]);
+    expect(parseOptions([]).batches).toBeUndefined();
+    expect(() => parseOptions(['--batches', '32,big'])).toThrow(/--batches must be a comma-separated list of batch sizes from 1 to 65536, got '32,big'/);
+  });
+
   test('the browser run has the jax-js peers by default, Node only the tfjs ones', () => {
     expect(parseOptions([]).peers).toEqual(['tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu', 'jax-js-wasm']);
     expect(parseOptions(['--node']).peers).toEqual(['tfjs-webgpu', 'tfjs-wasm']);
