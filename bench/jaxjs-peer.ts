@@ -111,7 +111,9 @@ export async function jaxjsPeer(jax: Jax, device: JaxDevice, detail: string, ver
     const ai = gpu.adapterInfo;
     info = `webgpu device on ${[ai?.vendor, ai?.architecture, ai?.description].filter(Boolean).join(' ') || 'unknown adapter'}`;
   } else {
-    info = `wasm device, SharedArrayBuffer ${typeof SharedArrayBuffer !== 'undefined' ? 'available' : 'absent'}`;
+    // jax-js runs wasm kernels on a pool of hardwareConcurrency workers when it can share memory with them.
+    const threads = typeof SharedArrayBuffer !== 'undefined' && typeof Worker !== 'undefined';
+    info = `wasm device, ${threads ? `worker pool (${typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : '?'} hardware threads)` : 'single-threaded (no SharedArrayBuffer or Worker)'}`;
   }
 
   return {
