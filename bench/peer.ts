@@ -1,7 +1,9 @@
 // What the suite asks of a peer implementation (TensorFlow.js or jax-js on one backend): the same
 // matmuls and the same training step, timed with the same protocol as ours (repetitions queued, then
 // one wait for all of them to finish), everything it allocates disposed.
-import type { Impl, PeerInfo } from './results';
+import type { Impl, PeerInfo, PeerProfile } from './results';
+
+export type { PeerProfile } from './results';
 import type { RawSample } from './timing';
 
 export interface MatmulCase {
@@ -39,20 +41,6 @@ export interface PeerTrainer {
   profile?(steps: number): Promise<PeerProfile>;
   /** Disposes the model and optimizer; returns tensors leaked (alive after minus before) where the peer can count them. */
   dispose(): number | undefined;
-}
-
-/** A peer's training step kernel by kernel, from its own profiler (GPU timestamps around each kernel). */
-export interface PeerProfile {
-  steps: number;
-  /** Per step: kernels dispatched, compute passes, queue submits, and the sum of the kernels' GPU times. */
-  kernels: number;
-  passes: number;
-  submits: number;
-  gpuMs: number;
-  /** Per step, wall time of the profiled steps (profiling on). */
-  wallMs: number;
-  /** Per step, grouped by what the kernel does; the most expensive first. */
-  rows: { what: string; count: number; ms: number }[];
 }
 
 export interface Peer {

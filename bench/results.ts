@@ -1,7 +1,6 @@
 // The shape of a benchmark run's results: what the page (or the Node runner) measures, and what
 // bench/run.ts adds (machine, load, targets) before writing bench-results/<date>.json and .md.
 import type { AdapterSummary } from '../src/gpu/device';
-import type { PeerProfile } from './peer';
 
 /** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
 export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'jax-js-webgpu' | 'jax-js-wasm' | 'pytorch-cpu' | 'pytorch-cuda';
@@ -196,4 +195,18 @@ export interface BenchFile {
   };
   suite: SuiteResults;
   targets: Target[];
+}
+
+/** A peer's training step kernel by kernel, from its own profiler (GPU timestamps around each kernel); here, not in peer.ts, so the two do not import each other. */
+export interface PeerProfile {
+  steps: number;
+  /** Per step: kernels dispatched, compute passes, queue submits, and the sum of the kernels' GPU times. */
+  kernels: number;
+  passes: number;
+  submits: number;
+  gpuMs: number;
+  /** Per step, wall time of the profiled steps (profiling on). */
+  wallMs: number;
+  /** Per step, grouped by what the kernel does; the most expensive first. */
+  rows: { what: string; count: number; ms: number }[];
 }
