@@ -6,24 +6,7 @@ import { ACTIVATIONS } from '../../src/kernels/activation';
 import { conv2dGeometry, convTranspose2dGeometry, type ConvTranspose2dShape } from '../../src/kernels/conv-shape';
 import { conv2d, conv2dTranspose } from '../../src/cpu/conv2d';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../../src/cpu/conv-layer';
-import { rng } from '../util/random';
-
-function randoms(n: number, seed: number, scale = 1): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => scale * (2 * r() - 1));
-}
-
-function numericGrad(f: () => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i];
-    x[i] = old + h; const up = f();
-    x[i] = old - h; const down = f();
-    x[i] = old;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
+import { randoms, numericGrad } from '../util/finite-diff';
 
 function expectGrad(label: string, analytic: ArrayLike<number>, numeric: ArrayLike<number>, tol = 1e-6) {
   expect(analytic.length, `${label}: length`).toBe(numeric.length);

@@ -6,25 +6,8 @@ import { ACTIVATIONS } from '../../src/kernels/activation';
 import { elbo } from '../../src/cpu/elbo';
 import { linearBackward, linearForward } from '../../src/cpu/linear';
 import { reparameterizeBackward, reparameterizeForward } from '../../src/cpu/reparameterize';
+import { randoms, numericGrad } from '../util/finite-diff';
 import { rng } from '../util/random';
-
-function randoms(n: number, seed: number, scale = 1): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => scale * (2 * r() - 1));
-}
-
-/** Central differences of a scalar function at every coordinate of x. */
-function numericGrad(f: () => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i];
-    x[i] = old + h; const up = f();
-    x[i] = old - h; const down = f();
-    x[i] = old;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
 
 function expectGrad(label: string, analytic: ArrayLike<number>, numeric: ArrayLike<number>, tol = 1e-6) {
   let worst = 0;

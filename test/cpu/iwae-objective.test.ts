@@ -10,24 +10,8 @@ import { linearBackward, linearForward } from '../../src/cpu/linear';
 import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize-samples';
 import type { Likelihood } from '../../src/kernels/elbo';
 import type { IwaeEstimator } from '../../src/kernels/reparameterize-samples';
+import { numericGrad, randoms } from '../util/finite-diff';
 import { normalArray, rng } from '../util/random';
-
-function randoms(n: number, seed: number, scale = 1): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => scale * (2 * r() - 1));
-}
-
-function numericGrad(f: () => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i];
-    x[i] = old + h; const up = f();
-    x[i] = old - h; const down = f();
-    x[i] = old;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
 
 function expectGrad(label: string, analytic: ArrayLike<number>, numeric: ArrayLike<number>, tol = 1e-6) {
   let worst = 0;
