@@ -9,12 +9,12 @@ import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
 import { IWAE } from '../../src/kernels/iwae';
-import { MATMUL } from '../../src/kernels/matmul';
+import { MATMUL, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
 
-export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD];
+export const KERNELS: KernelDecl[] = [MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD];
 
 function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
   if (v.resourceType === 0) return 'uniform';
