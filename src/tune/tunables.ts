@@ -1,6 +1,10 @@
 // The kernels a tuner can time, by the name their schedule requests carry: for each, scratch
 // operands of the request's shape (seeded values, never zeros) and a dispatch of any candidate on them.
 import type { Runtime } from '../gpu/runtime';
+import type { ConvGeometry } from '../kernels/conv-shape';
+import { convSizes } from '../kernels/conv-shape';
+import { convCandidateOptions, prepareConvRelationForward, prepareConvRelationTranspose } from '../kernels/conv2d';
+import { prepareConvRelationWeightGrad, weightGradCandidateOptions } from '../kernels/conv2d-grad';
 import { prepareMatmul, type MatmulCandidate, type PreparedOp } from '../kernels/matmul';
 
 export interface TunableSetup {
@@ -35,5 +39,20 @@ export const matmulTunable: Tunable = (rt, shape) => {
   };
 };
 
-/** The built-in tunable kernels. */
-export const TUNABLES: Readonly<Record<string, Tunable>> = { matmul: matmulTunable };
+/** A conv kernel on a relation's geometry: operands of its in, out and weight sizes. */
+function convTunable(prepare: (rt: Runtime, g: ConvGeometry, b: { inSide: GPUBuffer; outSide: GPUBuffer; w: GPUBuffer }, candidate: string) => PreparedOp): Tunable {
+  return (rt, shape) => {
+    const g = { ...shape } as unknown as ConvGeometry;
+    const sz = convSizes(g);
+    const b = { inSide: scratch(rt, sz.in, 1, 'tune in'), outSide: scratch(rt, sz.out, 2, 'tune out'), w: scratch(rt, sz.weights, 3, 'tune W') };
+    return { prepare: (c) => prepare(rt, g, b, c), destroy: () => { b.inSide.destroy(); b.outSide.destroy(); b.w.destroy(); } };
+  };
+}
+
+/** The built-in tunable kernels, by the names their requests carry. */
+export const TUNABLES: Readonly<Record<string, Tunable>> = {
+  matmul: matmulTunable,
+  conv2d: convTunable((rt, g, b, c) => prepareConvRelationForward(rt, g, { x: b.inSide, w: b.w, y: b.outSide }, convCandidateOptions(c), `tune conv2d ${c}`)),
+  conv2d_transpose: convTunable((rt, g, b, c) => prepareConvRelationTranspose(rt, g, { g: b.outSide, w: b.w, r: b.inSide }, convCandidateOptions(c), `tune conv2d_transpose ${c}`)),
+  conv2d_weight_grad: convTunable((rt, g, b, c) => prepareConvRelationWeightGrad(rt, g, { x: b.inSide, g: b.outSide, dW: b.w }, weightGradCandidateOptions(c, g), `tune conv2d_weight_grad ${c}`)),
+};

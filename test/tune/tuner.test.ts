@@ -16,6 +16,10 @@ import { Tuner, type TunerOptions } from '../../src/tune/tuner';
 import { scratch } from '../../src/tune/tunables';
 import { expectComparisons } from '../util/compare';
 import { matmulCase } from '../kernels/cases';
+import { convForwardCase, convGradKernelsCase, geometry } from '../kernels/conv-cases';
+import { convSizes } from '../../src/kernels/conv-shape';
+import { CONV_CANDIDATES, prepareConv2d, prepareConv2dInputGrad } from '../../src/kernels/conv2d';
+import { prepareConv2dWeightGrad, WEIGHT_GRAD_CANDIDATES } from '../../src/kernels/conv2d-grad';
 import { useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -167,4 +171,32 @@ describe('tuner', () => {
       }
     }
   });
+});
+
+describe('tuner on the conv kernels', () => {
+  it('tunes a conv layer\'s forward, input-gradient and weight-gradient kernels, and what it picked passes against the twins', async () => {
+    const { device } = gpu();
+    const tuner = await Tuner.open({ adapterKey: key(), store: null, rounds: 2, sampleMs: 1 });
+    const rt = new Runtime(device, { profile: gpu().rt.profile, schedules: tuner });
+    const c = { kind: 'conv' as const, shape: { batch: 2, inH: 9, inW: 7, inC: 3, outC: 9, kernel: 3, stride: 2, padding: 1, activation: 'relu' as const }, bias: true, schedule: 'auto' as const };
+    const report = await rt.tune(() => {
+      const g = geometry(c);
+      const sz = convSizes(g);
+      const x = scratch(rt, sz.in, 1, 'x'), w = scratch(rt, sz.weights, 2, 'w'), y = scratch(rt, sz.out, 3, 'y'), dx = scratch(rt, sz.in, 4, 'dx');
+      prepareConv2d(rt, c.shape, { x, w, y }).destroy();
+      prepareConv2dInputGrad(rt, c.shape, { dPre: y, w, dx }).destroy();
+      prepareConv2dWeightGrad(rt, c.shape, { x, dPre: y, dW: w }).destroy();
+      for (const b of [x, w, y, dx]) b.destroy();
+    });
+    expect(report.results.map((r) => `${r.kernel}:${r.source}`)).toEqual(['conv2d:tuned', 'conv2d_transpose:tuned', 'conv2d_weight_grad:tuned']);
+    expect(report.results.map((r) => r.times.length)).toEqual([CONV_CANDIDATES.length, CONV_CANDIDATES.length, WEIGHT_GRAD_CANDIDATES.length]);
+    for (const r of report.results) {
+      const ms = (id: string) => r.times.find((t) => t.candidate === id)!.ms;
+      expect(ms(r.choice)).toBeLessThanOrEqual(ms(r.rule));
+    }
+    // The runtime now runs the choices ('auto' in the case): the kernels against their twins.
+    expectComparisons(await convForwardCase(device, rt, c, 5100));
+    expectComparisons(await convGradKernelsCase(device, rt, { ...c, bias: false }, 5101));
+    rt.destroy();
+  }, 240_000);
 });
