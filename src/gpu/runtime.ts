@@ -46,6 +46,8 @@ export class Runtime {
   readonly schedules: ScheduleChooser | null;
   /** Every schedule request seen, by kernel and shape class (what `tune()` tunes without a plan). */
   private readonly requests = new Map<string, ScheduleRequest>();
+  /** The last tune()'s report (null before any). */
+  lastTune: TuneReport | null = null;
   /** While tune() collects: the requests its plan makes. */
   private collecting: Map<string, ScheduleRequest> | null = null;
 
@@ -96,8 +98,8 @@ export class Runtime {
       }
       wanted = [...found.values()];
     }
-    if (!this.schedules) return { adapterKey: '', results: [], elapsedMs: 0 };
-    return this.schedules.tune(this, wanted);
+    this.lastTune = this.schedules ? await this.schedules.tune(this, wanted) : { adapterKey: '', results: [], elapsedMs: 0 };
+    return this.lastTune;
   }
 
   /** Whether a reduction runs its serial schedule: asked for, or 'auto' on a CPU-backed adapter. */

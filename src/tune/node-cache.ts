@@ -4,7 +4,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { TuneStore } from './cache';
+import type { AdapterSummary } from '../gpu/device';
+import { adapterKey, type TuneStore } from './cache';
+import { Tuner, type TunerOptions } from './tuner';
 
 /** $WEBGPU_VAE_TUNE_CACHE, else $XDG_CACHE_HOME/webgpu-vae/tune.json, else ~/.cache/webgpu-vae/tune.json. */
 export function defaultTuneCachePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,4 +44,10 @@ export function nodeImplementation(): string {
     // bundled without the package's manifest: the key still names Node's version
   }
   return `dawn (webgpu ${dawn}) node ${process.versions.node}`;
+}
+
+/** A tuner for this process's adapter with its choices in a cache file (default: defaultTuneCachePath()). */
+export function openNodeTuner(info: AdapterSummary, options: Partial<TunerOptions> & { cachePath?: string } = {}): Promise<Tuner> {
+  const { cachePath, ...rest } = options;
+  return Tuner.open({ adapterKey: adapterKey(info, nodeImplementation()), store: fileTuneStore(cachePath ?? defaultTuneCachePath()), ...rest });
 }

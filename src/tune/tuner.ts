@@ -25,6 +25,8 @@ export interface TunerOptions {
   margin?: number;
   /** Force the timing method (default: timestamps when the device has them). */
   timing?: TimingMethod;
+  /** Time again the classes the store holds for this adapter (their old choices are replaced). */
+  fresh?: boolean;
   warn?: (message: string) => void;
   tunables?: Readonly<Record<string, Tunable>>;
 }
@@ -41,6 +43,7 @@ export class Tuner implements ScheduleChooser {
     this.options = options;
     this.adapterKey = options.adapterKey;
     this.doc = doc;
+    if (options.fresh) this.doc.adapters[this.adapterKey] = {};
     this.doc.adapters[this.adapterKey] ??= {};
   }
 
