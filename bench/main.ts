@@ -9,10 +9,11 @@
 // Options: --out DIR (bench-results), --peers tfjs-webgpu,tfjs-wasm|none, --no-pytorch,
 //   --driver auto|lavapipe|swiftshader (Node), --wait-quiet SECONDS (default 600; 0 with --quick),
 //   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,epoch,
-//   --no-gate (do not pause before a measurement while other processes use the CPU), --json FILE.
+//   --no-tune (skip tuned against untuned), --no-gate (do not pause before a measurement while other processes use the CPU), --json FILE.
 //
 // This file is bundled by scripts/build-node.mjs (esbuild), which cannot bundle Vite, Puppeteer or
 // TensorFlow.js: those are imported at run time from node_modules, never through the bundle.
+import { nodeImplementation } from '../src/tune/node-cache';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
@@ -124,6 +125,7 @@ async function runBrowser(o: Options, gate: Gate): Promise<{ suite: SuiteResults
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
     const query = new URLSearchParams({ quick: o.quick ? '1' : '0', peers: o.peers.join(',') || 'none' });
     if (o.only) query.set('only', o.only.join(','));
+    if (o.noTune) query.set('notune', '1');
     await page.goto(`${server.url}bench/index.html?${query}`, { waitUntil: 'load' });
     const userAgent = await page.evaluate(() => navigator.userAgent);
     // Poll from here: one long in-page wait would hit Puppeteer's protocol timeout.
@@ -314,7 +316,7 @@ async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
-  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate });
+  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate, noTune: o.noTune, implementation: nodeImplementation() });
   const gpu = !ctx.adapterInfo.isSoftware;
   if (o.pytorch && (!o.only || o.only.includes('steps'))) {
     const batches = [...new Set(suite.steps.map((s) => s.batch))];
@@ -354,6 +356,8 @@ export interface Options {
   only?: string[];
   /** Do not pause measurements while other processes are busy. */
   noGate: boolean;
+  /** Skip the tuned-against-untuned section. */
+  noTune: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -371,6 +375,7 @@ export function parseOptions(argv: string[]): Options {
       'max-load': { type: 'string' },
       only: { type: 'string' },
       'no-gate': { type: 'boolean' },
+      'no-tune': { type: 'boolean' },
     },
   });
   const quick = !!values.quick;
@@ -392,6 +397,7 @@ export function parseOptions(argv: string[]): Options {
     maxLoad,
     only: values.only?.split(',').filter(Boolean),
     noGate: !!values['no-gate'],
+    noTune: !!values['no-tune'],
   };
 }
 

@@ -1,13 +1,14 @@
 // The benchmark page (bench/index.html): runs bench/suite.ts on navigator.gpu with TensorFlow.js 4.22
 // (webgpu and wasm backends) as the peers in the same page, on the same adapter. bench/run.ts builds
 // it with Vite, serves it (cross-origin isolated, so tfjs-wasm may use threads) and drives it in
-// headless Chromium. Query: ?quick=1, ?peers=tfjs-webgpu,tfjs-wasm (or none), ?only=kernels,steps.
+// headless Chromium. Query: ?quick=1, ?peers=tfjs-webgpu,tfjs-wasm (or none), ?only=kernels,steps,tuning, ?notune=1.
 // Progress goes to the console (prefixed "[bench] "); window.__bench holds the outcome.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { acquireDevice } from '../src/gpu/device';
 import { runSuite } from './suite';
+import { browserImplementation } from '../src/tune/cache';
 import { tfjsPeer } from './tfjs-peer';
 import type { Peer } from './peer';
 import type { SuiteResults } from './results';
@@ -56,7 +57,7 @@ async function main(): Promise<SuiteResults> {
   const gate = window.__benchGateBefore && window.__benchGateAfter
     ? { before: window.__benchGateBefore, after: window.__benchGateAfter }
     : undefined;
-  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate });
+  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate, noTune: params.get('notune') === '1', implementation: browserImplementation() });
   ctx.destroy();
   return results;
 }

@@ -1,5 +1,6 @@
 // From a run's results to the targets and the markdown tables (bench-results/<date>.md, and what
 // docs/BENCHMARKS.md quotes).
+import { tuningMarkdown } from './tuned';
 import { table } from './timing';
 import type { BenchFile, EpochResult, Impl, KernelResult, StepResult, SuiteResults, Target } from './results';
 
@@ -238,6 +239,7 @@ export function markdown(r: BenchFile): string {
       `Each dispatch of one step in its own compute pass between GPU timestamps (median of ${s.breakdown!.samples} steps): ${ms(s.breakdown!.totalMs)} ms in all` +
       `${step ? `, against ${ms(step.msPerStep)} ms/step measured end to end (one pass, steps queued back to back)` : ''}.`, '', bd, '');
   }
+  if (s.tuning) lines.push('## Tuned against untuned (same run)', '', tuningMarkdown(s.tuning), '');
   lines.push('## Element-wise kernels', '', elementwiseTable(s), '', '## Ceilings on this adapter', '', ceilingTable(s), '');
   if (s.errors.length) lines.push('## Errors', '', ...s.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');

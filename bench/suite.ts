@@ -27,6 +27,7 @@ import { PassTimer, sample, type RawSample, type Sampled, type SampleOptions } f
 import type { MatmulCase, Peer } from './peer';
 import type { Breakdown, Ceilings, CopyPoint, FmaConfig, KernelResult, StepResult, SuiteResults } from './results';
 import { rng, uniformArray } from '../test/util/random';
+import { tunedVsUntuned, type TuningResult } from './tuned';
 
 export interface SuiteOptions {
   quick: boolean;
@@ -34,7 +35,11 @@ export interface SuiteOptions {
   log(line: string): void;
   /** Extra errors met before the suite started (a peer that failed to initialise). */
   errors?: string[];
-  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps'. */
+  /** Skip the tuned-against-untuned section. */
+  noTune?: boolean;
+  /** What runs the kernels (Dawn's version in Node, the user agent in a page): half the tuner's adapter key. */
+  implementation?: string;
+  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps', 'tuning'. */
   only?: string[];
   /**
    * Around each measurement: `before` resolves when the machine is quiet enough to measure (the
@@ -547,6 +552,19 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  let tuning: TuningResult | undefined;
+  if (run('tuning') && !o.noTune) {
+    try {
+      o.log('\ntuned against untuned (the tuner on the default model, then both models\' steps alternating)');
+      tuning = await guarded('tuning', () => tunedVsUntuned(ctx, {
+        batches: o.quick ? [128] : [32, 128, 512], rounds: o.quick ? 5 : 9, stepMs: o.quick ? 300 : 800,
+        images: (n) => syntheticImages(n), log: o.log, implementation: o.implementation ?? 'unknown',
+      }));
+    } catch (e) {
+      errors.push(`tuning: ${(e as Error).message}`);
+    }
+  }
+
   timer?.destroy();
   rt.destroy();
   const ceilings: Ceilings = {
@@ -567,6 +585,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     kernels,
     steps,
     breakdown,
+    tuning,
     peers: o.peers.map((p) => p.info),
     errors,
     durationS: (performance.now() - started) / 1000,
