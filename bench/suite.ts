@@ -557,7 +557,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     try {
       o.log('\ntuned against untuned (the tuner on the default model, then both models\' steps alternating)');
       tuning = await guarded('tuning', () => tunedVsUntuned(ctx, {
-        batches: o.quick ? [128] : [32, 128, 512], rounds: o.quick ? 5 : 9, stepMs: o.quick ? 300 : 800,
+        batches: o.quick ? [128] : [32, 128, 512], rounds: o.quick ? 9 : 15, stepMs: o.quick ? 1000 : 2000,
         images: (n) => syntheticImages(n), log: o.log, implementation: o.implementation ?? 'unknown',
       }));
     } catch (e) {

@@ -38,6 +38,7 @@ Options:
                     binarization default to the checkpoint's
   --read-every N    read the loss back every N steps (default 10)
   --no-tune         run every kernel's rule schedule instead of tuning the model's shapes on this adapter
+                    (also: WEBGPU_VAE_NO_TUNE=1 in the environment)
                     (tuning times each shape's candidate schedules once, at most 10 s, and remembers the
                     fastest per adapter and driver version; \`npm run tune\` prints the table)
   --tune-cache FILE where tuned choices are remembered (default $WEBGPU_VAE_TUNE_CACHE, else
@@ -142,7 +143,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
     driver: driver as SoftwareDriver,
     resume: values.resume,
     readEvery: int('read-every', values['read-every'], 10, 1, MAX_STEPS),
-    tune: !values['no-tune'],
+    tune: !values['no-tune'] && !process.env.WEBGPU_VAE_NO_TUNE,
     tuneCache: values['tune-cache'],
   };
 }

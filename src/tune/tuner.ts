@@ -32,6 +32,31 @@ export interface TunerOptions {
 }
 
 const now = () => globalThis.performance.now();
+
+/**
+ * The rule's candidate unless another beats it in the same rounds: each round's time over the rule's
+ * time in that round (so a machine that slows down for a while slows both), and the candidate with
+ * the lowest median ratio wins only if that median is below 1 − margin and it was faster than the
+ * rule in at least three rounds of four, and its median time is below the rule's by the margin too.
+ * So the choice is never slower than the rule's as measured, and noise alone rarely displaces it.
+ */
+export function pick(rule: string, samples: ReadonlyMap<string, readonly number[]>, rounds: number, margin: number): string {
+  const ruleT = samples.get(rule)!;
+  let best = rule;
+  let bestRatio = 1;
+  for (const [c, t] of samples) {
+    if (c === rule) continue;
+    const ratios = t.slice(0, rounds).map((x, r) => x / ruleT[r]);
+    const m = median(ratios);
+    const wins = ratios.filter((q) => q < 1).length;
+    const faster = median(t.slice(0, rounds)) < median(ruleT.slice(0, rounds)) * (1 - margin);
+    if (faster && m < 1 - margin && wins >= Math.ceil(0.75 * ratios.length) && m < bestRatio) {
+      best = c;
+      bestRatio = m;
+    }
+  }
+  return best;
+}
 const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export class Tuner implements ScheduleChooser {
@@ -163,10 +188,7 @@ export class Tuner implements ScheduleChooser {
       }
       const times: CandidateTime[] = req.candidates.map((c) => ({ candidate: c, ms: median(samples.get(c)!), samples: samples.get(c)!.length }));
       if (done < lim.minRounds) return { choice: req.rule, source: 'budget', times };
-      const ruleMs = times.find((t) => t.candidate === req.rule)!.ms;
-      const best = times.reduce((a, b) => (b.ms < a.ms ? b : a));
-      const choice = best.candidate !== req.rule && best.ms < ruleMs * (1 - (this.options.margin ?? 0.05)) ? best.candidate : req.rule;
-      return { choice, source: 'tuned', times };
+      return { choice: pick(req.rule, samples, done, this.options.margin ?? 0.05), source: 'tuned', times };
     } finally {
       for (const op of ops.values()) op.destroy();
       setup.destroy();

@@ -12,7 +12,7 @@ import type { TuneReport } from '../../src/gpu/schedule';
 import { matmulCandidates, matmulRule, prepareMatmul, type MatmulShape } from '../../src/kernels/matmul';
 import { adapterKey } from '../../src/tune/cache';
 import { fileTuneStore, nodeImplementation } from '../../src/tune/node-cache';
-import { Tuner, type TunerOptions } from '../../src/tune/tuner';
+import { pick, Tuner, type TunerOptions } from '../../src/tune/tuner';
 import { scratch } from '../../src/tune/tunables';
 import { expectComparisons } from '../util/compare';
 import { matmulCase } from '../kernels/cases';
@@ -199,4 +199,17 @@ describe('tuner on the conv kernels', () => {
     expectComparisons(await convGradKernelsCase(device, rt, { ...c, bias: false }, 5101));
     rt.destroy();
   }, 240_000);
+});
+
+describe('the choice', () => {
+  const s = (entries: Record<string, number[]>) => new Map(Object.entries(entries));
+  it('is the rule unless another is faster by the margin in its median and in three rounds of four', () => {
+    expect(pick('r', s({ r: [10, 10, 10, 10], a: [8, 8, 8, 8], b: [9, 9, 9, 9] }), 4, 0.05)).toBe('a');
+    expect(pick('r', s({ r: [10, 10, 10, 10], a: [9.7, 9.7, 9.7, 9.7] }), 4, 0.05)).toBe('r'); // within the margin
+    expect(pick('r', s({ r: [10, 10, 10, 10], a: [5, 5, 11, 11] }), 4, 0.05)).toBe('r'); // wins only half the rounds
+    // The machine slowed down in rounds 3-4 for both: the paired ratios still show a's lead.
+    expect(pick('r', s({ r: [10, 10, 30, 30], a: [8, 8, 24, 24] }), 4, 0.05)).toBe('a');
+    // Samples past the last complete round are not counted.
+    expect(pick('r', s({ r: [10, 10], a: [11, 11, 1] }), 2, 0.05)).toBe('r');
+  });
 });
