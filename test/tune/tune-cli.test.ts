@@ -33,13 +33,18 @@ describe('tuning from the CLIs', () => {
     run(bundles.train, ['--data', data, '--epochs', '1', '--batch', '8', '--hidden', '16', '--latent', '4', '--eval-k', '0', '--out', join(dir, out), '--tune-cache', cache, ...extra]);
 
   it('npm run train tunes by default, finds the choices on a second run, and --no-tune runs the rule', async () => {
-    const first = await train('a');
-    expect(first).toMatch(/kernel schedules: \d+ shape classes \(0 from the cache, (\d+) tuned now\)/);
-    const classes = Number(/kernel schedules: (\d+) shape classes/.exec(first)![1]);
+    // On a loaded machine the 10 s budget may leave some classes to the rule (not remembered: tuned next time).
+    const summary = /kernel schedules: (\d+) shape classes \((\d+) from the cache, (\d+) tuned now(?:, (\d+) left to the rule: time budget spent)?\)/;
+    const first = summary.exec(await train('a'));
+    expect(first).not.toBeNull();
+    const [classes, cached1, tuned1] = [1, 2, 3].map((i) => Number(first![i]));
     expect(classes).toBeGreaterThan(3);
-    expect(Object.keys(Object.values(JSON.parse(readFileSync(cache, 'utf8')).adapters)[0] as object).length).toBe(classes);
-    const second = await train('b');
-    expect(second).toContain(`kernel schedules: ${classes} shape classes (${classes} from the cache, 0 tuned now)`);
+    expect(cached1).toBe(0);
+    expect(tuned1).toBeGreaterThan(0);
+    expect(Object.keys(Object.values(JSON.parse(readFileSync(cache, 'utf8')).adapters)[0] as object).length).toBe(tuned1);
+    const second = summary.exec(await train('b'));
+    expect(Number(second![1])).toBe(classes);
+    expect(Number(second![2])).toBe(tuned1); // what the first run tuned is found, not timed again
     const off = await train('c', ['--no-tune']);
     expect(off).not.toMatch(/kernel schedules/);
   }, 400_000);
