@@ -213,3 +213,25 @@ describe('the choice', () => {
     expect(pick('r', s({ r: [10, 10], a: [11, 11, 1] }), 2, 0.05)).toBe('r');
   });
 });
+
+describe('the library', () => {
+  it('createRuntime({ tune }) tunes a model\'s shapes in GpuVae.precompile and remembers them in its store; without it the rule', async () => {
+    const { createRuntime } = await import('../../src/runtime-api');
+    const { GpuVae } = await import('../../src/model/gpu-vae');
+    let text: string | null = null;
+    const store = { describe: 'memory', read: async () => text, write: async (t: string) => { text = t; } };
+    const config = { encoderHidden: [16], decoderHidden: [16], latent: 4 };
+    for (const expected of ['tuned', 'cache'] as const) {
+      const r = await createRuntime({ device: gpu().device, profile: gpu().rt.profile, tune: { store, rounds: 2, sampleMs: 1 } });
+      const vae = new GpuVae(r.runtime, config, { maxBatch: 8 });
+      await vae.precompile();
+      const sources = new Set(r.runtime.lastTune!.results.map((x) => x.source));
+      expect([...sources]).toEqual([expected]);
+      vae.dispose();
+      r.destroy();
+    }
+    const off = await createRuntime({ device: gpu().device, profile: gpu().rt.profile });
+    expect(off.runtime.schedules).toBeNull();
+    off.destroy();
+  }, 240_000);
+});
