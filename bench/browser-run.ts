@@ -86,6 +86,7 @@ export async function runBrowser(o: Options, gate: Gate): Promise<{ suite: Suite
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
     const query = new URLSearchParams({ quick: o.quick ? '1' : '0', peers: o.peers.join(',') || 'none' });
     if (o.only) query.set('only', o.only.join(','));
+    if (o.noTune) query.set('notune', '1');
     if (o.batches) query.set('batches', o.batches.join(','));
     await page.goto(`${server.url}bench/index.html?${query}`, { waitUntil: 'load' });
     const userAgent = await page.evaluate(() => navigator.userAgent);

@@ -12,7 +12,7 @@
 //   --peers tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm|none (Node: jax-js-wasm only), --no-pytorch,
 //   --driver auto|lavapipe|swiftshader (Node), --wait-quiet SECONDS (default 600; 0 with --quick),
 //   --max-load X (quiet means 1-min load < X, default 0.8), --only ceilings,kernels,steps,epoch,
-//   --no-gate (do not pause before a measurement while other processes use the CPU),
+//   --no-tune (skip tuned against untuned), --no-gate (do not pause before a measurement while other processes use the CPU),
 //   --gate-budget SECONDS (the most the gate may hold measurements back in all, default 900; after
 //   that it measures at once, and says so), --batches 32,128,512 (training-step batch sizes), --json FILE.
 import { execFileSync } from 'node:child_process';

@@ -3,6 +3,7 @@
 // optionally jax-js's wasm device as peers, then PyTorch's steps and the epochs (bench/pytorch.ts).
 import { acquireDevice } from '../src/gpu/device';
 import { runSuite } from './suite';
+import { nodeImplementation } from '../src/tune/node-cache';
 import { tfjsPeer } from './tfjs-peer';
 import { JAXJS_VERSION, jaxjsPeer } from './jaxjs-peer';
 import { EPOCH, ourEpoch, pytorchEpoch, pytorchSteps } from './pytorch';
@@ -57,7 +58,7 @@ export async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
-  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate, batches: o.batches });
+  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate, batches: o.batches, noTune: o.noTune, implementation: nodeImplementation() });
   const gpu = !ctx.adapterInfo.isSoftware;
   if (o.pytorch && (!o.only || o.only.includes('steps'))) {
     const batches = [...new Set(suite.steps.map((s) => s.batch))];

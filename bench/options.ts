@@ -18,6 +18,8 @@ export interface Options {
   only?: string[];
   /** Do not pause measurements while other processes are busy. */
   noGate: boolean;
+  /** Skip the tuned-against-untuned section. */
+  noTune: boolean;
   /** The most seconds the gate may hold measurements back (waits and retries) in the whole run. */
   gateBudgetS: number;
   /** Training-step batch sizes instead of the run's default (quick: 32, 128, 512; full: and 2048). */
@@ -39,6 +41,7 @@ export function parseOptions(argv: string[]): Options {
       'max-load': { type: 'string' },
       only: { type: 'string' },
       'no-gate': { type: 'boolean' },
+      'no-tune': { type: 'boolean' },
       'gate-budget': { type: 'string' },
       batches: { type: 'string' },
     },
@@ -68,6 +71,7 @@ export function parseOptions(argv: string[]): Options {
     maxLoad,
     only: values.only?.split(',').filter(Boolean),
     noGate: !!values['no-gate'],
+    noTune: !!values['no-tune'],
     gateBudgetS,
     batches,
   };

@@ -11,6 +11,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as jax from '@jax-js/jax';
 import { acquireDevice } from '../src/gpu/device';
 import { runSuite } from './suite';
+import { browserImplementation } from '../src/tune/cache';
 import { tfjsPeer } from './tfjs-peer';
 import { JAXJS_VERSION, jaxjsPeer } from './jaxjs-peer';
 import type { Peer } from './peer';
@@ -64,7 +65,7 @@ async function main(): Promise<SuiteResults> {
   const gate = window.__benchGateBefore && window.__benchGateAfter
     ? { before: window.__benchGateBefore, after: window.__benchGateAfter }
     : undefined;
-  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate, batches });
+  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate, batches, noTune: params.get('notune') === '1', implementation: browserImplementation() });
   ctx.destroy();
   return results;
 }

@@ -1,6 +1,7 @@
 // From a run's results to the targets and the markdown tables (bench-results/<date>.md, and what
 // docs/BENCHMARKS.md quotes).
 import { table } from './timing';
+import { tuningMarkdown } from './tuned';
 import type { BenchFile, EpochResult, Impl, KernelResult, StepResult, SuiteResults, Target } from './results';
 
 const f = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
@@ -286,6 +287,7 @@ export function markdown(r: BenchFile): string {
   }
   const profiles = peerProfileSections(s);
   if (profiles.length) lines.push('## Where the peers\' step time goes', '', ...profiles);
+  if (s.tuning) lines.push('## Tuned against untuned (same run)', '', tuningMarkdown(s.tuning), '');
   lines.push('## Element-wise kernels', '', elementwiseTable(s), '', '## Ceilings on this adapter', '', ceilingTable(s), '');
   if (s.errors.length) lines.push('## Errors', '', ...s.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');

@@ -1,5 +1,6 @@
 // The shape of a benchmark run's results: what the page (or the Node runner) measures, and what
 // bench/run.ts adds (machine, load, targets) before writing bench-results/<date>.json and .md.
+import type { TuningResult } from './tuned';
 import type { AdapterSummary } from '../src/gpu/device';
 
 /** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
@@ -156,6 +157,8 @@ export interface SuiteResults {
   agreement?: Agreement[];
   /** Ours at batch 128, where timestamps exist. */
   breakdown?: Breakdown;
+  /** Tuned against the rule's schedules (bench/tuned.ts); absent with --no-tune. */
+  tuning?: TuningResult;
   peers: PeerInfo[];
   /** Things that failed without stopping the run (a peer that could not start, ...). */
   errors: string[];

@@ -11,7 +11,11 @@ export interface SuiteOptions {
   log(line: string): void;
   /** Extra errors met before the suite started (a peer that failed to initialise). */
   errors?: string[];
-  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps'. */
+  /** Skip the tuned-against-untuned section. */
+  noTune?: boolean;
+  /** What runs the kernels (Dawn's version in Node, the user agent in a page): half the tuner's adapter key. */
+  implementation?: string;
+  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps', 'tuning'. */
   only?: string[];
   /** Training-step batch sizes instead of the budget's. */
   batches?: number[];

@@ -6,7 +6,8 @@
 //      reparameterization, the fused ELBO, bias_grad, Adam against the copy (bench/elementwise-bench.ts);
 //   3. the default model's training step (784-400-20) at each batch size, ours and the peers', and
 //      the peers' loss on our weights (bench/step-bench.ts);
-//   4. where our step's time goes, dispatch by dispatch (bench/breakdown.ts).
+//   4. where our step's time goes, dispatch by dispatch (bench/breakdown.ts);
+//   5. tuned against untuned: the tuner on the default model, then both models' steps (bench/tuned.ts).
 // Ours and the peers are interleaved shape by shape, so drifting load hits both alike.
 import { describeAdapter, type GpuContext } from '../src/gpu/device';
 import { PassTimer } from './timing';
@@ -17,6 +18,7 @@ import { measureSteps } from './step-bench';
 import { stepBreakdown } from './breakdown';
 import { syntheticImages } from './shapes';
 import { suiteContext, type SuiteOptions } from './suite-context';
+import { tunedVsUntuned, type TuningResult } from './tuned';
 import type { Agreement, Breakdown, Ceilings, FmaConfig, KernelResult, StepResult, SuiteResults } from './results';
 
 export type { SuiteOptions } from './suite-context';
@@ -58,6 +60,19 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  let tuning: TuningResult | undefined;
+  if (run('tuning') && !o.noTune) {
+    try {
+      o.log('\ntuned against untuned (the tuner on the default model, then both models\' steps alternating)');
+      tuning = await guarded('tuning', () => tunedVsUntuned(ctx, {
+        batches: o.batches ?? (o.quick ? [128] : [32, 128, 512]), rounds: o.quick ? 9 : 15, stepMs: o.quick ? 1000 : 2000,
+        images: (n) => syntheticImages(n), log: o.log, implementation: o.implementation ?? 'unknown',
+      }));
+    } catch (e) {
+      errors.push(`tuning: ${(e as Error).message}`);
+    }
+  }
+
   timer?.destroy();
   rt.destroy();
   const points = copy.points();
@@ -75,6 +90,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     steps,
     agreement,
     breakdown,
+    tuning,
     peerProfiles,
     peers: o.peers.map((p) => p.info),
     errors,

@@ -4,7 +4,7 @@
 // a load whose address differs per lane is a gather, one scalar load per lane. So: no workgroup
 // memory; each invocation keeps an 8×8 block of C (8 rows × 2 vec4 columns) in registers, so each
 // gathered vec4 of B feeds 8 rows; and the rows come from workgroup_id (one row of workgroups per
-// 8 rows of C, workgroups 8 invocations wide along N), which the compilers know is the same in every
+// 8 rows of C, workgroups LANES invocations wide along N), which the compilers know is the same in every
 // lane, so A's loads are single loads broadcast to all lanes. Measured on this project's machine
 // against the 4×4 block with rows from global_invocation_id: 1.3–2× faster on lavapipe and on
 // SwiftShader (docs/BENCHMARKS.md). Needs 4 | N and 4 | the contiguous axis of each operand
@@ -14,6 +14,9 @@
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+// Invocations per workgroup along N (a tuning candidate: 4, 8, 16 or 32; the rule's is 8). Every
+// value computes the same sums in the same order: it only changes which invocation owns a block.
+override LANES: u32 = 8u;
 
 struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 
@@ -37,7 +40,7 @@ fn store(row: u32, col: u32, v: vec4<f32>, bias_v: vec4<f32>) {
   if (row < dims.M && col < dims.N / 4u) { C[row * (dims.N / 4u) + col] = activate_vec4(v + bias_v); }
 }
 
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let N4 = dims.N / 4u;
   let m0 = wid.y * 8u;           // output rows m0 .. m0 + 7: the same in every lane

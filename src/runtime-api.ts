@@ -3,6 +3,8 @@
 // GPU), with the adapter's info and limits; and a helper to run prepared dispatches once.
 import { acquireDevice, type AcquireOptions, type AdapterSummary, type GpuContext } from './gpu/device';
 import { encodeDispatches, Runtime, type Dispatch, type ExecutionProfile } from './gpu/runtime';
+import { adapterKey, browserImplementation, storageTuneStore } from './tune/cache';
+import { Tuner, type TunerOptions } from './tune/tuner';
 
 export interface VaeRuntime {
   /** What kernels and models are prepared on. */
@@ -20,11 +22,29 @@ export interface CreateRuntimeOptions extends AcquireOptions {
   device?: GPUDevice;
   /** Override the execution profile ('cpu' for software adapters by default when acquired here). */
   profile?: ExecutionProfile;
+  /**
+   * Tune the kernels' schedules on this adapter (`runtime.tune(plan)`, or `GpuVae.precompile()` on it):
+   * true, or the tuner's options (store: where choices are remembered — default the page's
+   * localStorage, none in Node unless given; budgetMs, rounds, margin). Default false: every kernel
+   * runs its rule's schedule.
+   */
+  tune?: boolean | Partial<Omit<TunerOptions, 'adapterKey'>>;
+}
+
+async function tunerFor(device: GPUDevice, info: AdapterSummary | undefined, tune: CreateRuntimeOptions['tune']): Promise<Tuner | null> {
+  if (!tune) return null;
+  const o = tune === true ? {} : tune;
+  const a = info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const summary = { vendor: a?.vendor ?? '', architecture: a?.architecture ?? '', device: a?.device ?? '', description: a?.description ?? '' };
+  const proc = (globalThis as { process?: { versions?: Record<string, string> } }).process;
+  const implementation = proc?.versions?.node ? `node ${proc.versions.node}` : browserImplementation();
+  const store = o.store !== undefined ? o.store : globalThis.localStorage ? storageTuneStore() : null;
+  return Tuner.open({ ...o, store, adapterKey: adapterKey(summary, implementation) });
 }
 
 export async function createRuntime(options: CreateRuntimeOptions = {}): Promise<VaeRuntime> {
   if (options.device) {
-    const runtime = new Runtime(options.device, { profile: options.profile ?? 'gpu' });
+    const runtime = new Runtime(options.device, { profile: options.profile ?? 'gpu', schedules: await tunerFor(options.device, undefined, options.tune) });
     return {
       runtime,
       device: options.device,
@@ -35,7 +55,8 @@ export async function createRuntime(options: CreateRuntimeOptions = {}): Promise
     };
   }
   const ctx: GpuContext = await acquireDevice(options);
-  const runtime = options.profile ? new Runtime(ctx.device, { profile: options.profile }) : Runtime.forContext(ctx);
+  const schedules = await tunerFor(ctx.device, ctx.adapterInfo, options.tune);
+  const runtime = options.profile ? new Runtime(ctx.device, { profile: options.profile, schedules }) : Runtime.forContext(ctx, { schedules });
   return {
     runtime,
     device: ctx.device,

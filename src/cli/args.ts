@@ -42,6 +42,12 @@ Options:
                     checkpoint or are refused; --lr is applied and announced; data, batch and
                     binarization default to the checkpoint's
   --read-every N    read the loss back every N steps (default 10)
+  --no-tune         run every kernel's rule schedule instead of tuning the model's shapes on this adapter
+                    (also: WEBGPU_VAE_NO_TUNE=1 in the environment)
+                    (tuning times each shape's candidate schedules once, at most 10 s, and remembers the
+                    fastest per adapter and driver version; \`npm run tune\` prints the table)
+  --tune-cache FILE where tuned choices are remembered (default $WEBGPU_VAE_TUNE_CACHE, else
+                    $XDG_CACHE_HOME/webgpu-vae/tune.json or ~/.cache/webgpu-vae/tune.json)
   --help            this text`;
 
 export interface Cli {
@@ -64,6 +70,9 @@ export interface Cli {
   driver: SoftwareDriver;
   resume?: string;
   readEvery: number;
+  /** Tune the kernels' schedules on this adapter (off with --no-tune). */
+  tune: boolean;
+  tuneCache?: string;
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -95,6 +104,7 @@ function parseOptions(argv: string[]) {
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' },
     },
   });
 }
@@ -161,6 +171,8 @@ export function parseCli(argv: string[]): Cli | 'help' {
     driver: driver as SoftwareDriver,
     resume: values.resume,
     readEvery: int('read-every', values['read-every'], 10, 1, MAX_STEPS),
+    tune: !values['no-tune'] && !process.env.WEBGPU_VAE_NO_TUNE,
+    tuneCache: values['tune-cache'],
   };
 }
 

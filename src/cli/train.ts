@@ -9,6 +9,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { acquireDevice, describeAdapter } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
+import { openNodeTuner } from '../tune/node-cache';
+import { describeTune } from '../tune/report';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { validateDataset, type Dataset } from '../data/dataset';
@@ -127,11 +129,16 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.backend === 'gpu') {
       const ctx = await acquireDevice({ softwareDriver: cli.driver });
       console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-      const rt = Runtime.forContext(ctx);
+      const tuner = cli.tune ? await openNodeTuner(ctx.adapterInfo, { cachePath: cli.tuneCache, budgetMs: 10_000, warn: (m) => console.warn(`warning: ${m}`) }) : null;
+      const rt = Runtime.forContext(ctx, { schedules: tuner });
       let vae: GpuVae;
       try {
         const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch, params });
         vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
+        if (tuner) {
+          await vae.precompile();
+          console.log(describeTune(rt.lastTune!));
+        }
       } catch (e) {
         rt.destroy();
         ctx.destroy();

@@ -3,6 +3,7 @@
 // against the device's limits, offset alignment). Passed explicitly; nothing here is global.
 import type { BufferArg, KernelDecl, OverrideValues, ReductionSchedule } from './kernel';
 import type { GpuContext } from './device';
+import type { ScheduleChooser, ScheduleRequest, TuneReport } from './schedule';
 import { bindGroupLayoutFor, sliceOf } from './kernel';
 
 /** What `pipeline()` returns while compileAhead collects: never to be set on a pass. */
@@ -41,18 +42,64 @@ export class Runtime {
   readonly placeholder: GPUBuffer;
   /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
   readonly writablePlaceholder: GPUBuffer;
+  /** The tuner's choices (src/tune/), or null: every kernel runs its rule's schedule. */
+  readonly schedules: ScheduleChooser | null;
+  /** Every schedule request seen, by kernel and shape class (what `tune()` tunes without a plan). */
+  private readonly requests = new Map<string, ScheduleRequest>();
+  /** The last tune()'s report (null before any). */
+  lastTune: TuneReport | null = null;
+  /** While tune() collects: the requests its plan makes. */
+  private collecting: Map<string, ScheduleRequest> | null = null;
 
-  constructor(device: GPUDevice, options: { profile?: ExecutionProfile } = {}) {
+  constructor(device: GPUDevice, options: { profile?: ExecutionProfile; schedules?: ScheduleChooser | null } = {}) {
     this.device = device;
     this.limits = device.limits;
     this.profile = options.profile ?? 'gpu';
+    this.schedules = options.schedules ?? null;
     this.placeholder = device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
     this.writablePlaceholder = device.createBuffer({ label: 'writable placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
   /** A runtime whose execution profile follows the adapter (software adapters run the CPU schedules). */
-  static forContext(ctx: GpuContext): Runtime {
-    return new Runtime(ctx.device, { profile: ctx.adapterInfo.isSoftware ? 'cpu' : 'gpu' });
+  static forContext(ctx: GpuContext, options: { schedules?: ScheduleChooser | null } = {}): Runtime {
+    return new Runtime(ctx.device, { profile: ctx.adapterInfo.isSoftware ? 'cpu' : 'gpu', schedules: options.schedules });
+  }
+
+  /**
+   * The schedule a kernel runs for a shape: the tuner's remembered choice for its class when there is
+   * one among the candidates, else the rule's. Records the request for `tune()`.
+   */
+  schedule(request: ScheduleRequest): string {
+    const key = `${request.kernel}|${request.shapeClass}`;
+    if (!this.requests.has(key)) this.requests.set(key, request);
+    if (this.collecting && !this.collecting.has(key)) this.collecting.set(key, request);
+    const choice = this.schedules?.choose(request);
+    return choice !== undefined && request.candidates.includes(choice) ? choice : request.rule;
+  }
+
+  /**
+   * Tunes the schedules of the shape classes `plan` asks for (it runs with pipelines collected, not
+   * compiled, as in compileAhead: what it builds must be thrown away), or without a plan every class
+   * asked for so far. Kernels prepared afterwards run the choices. Without a tuner: nothing is timed
+   * and every class keeps its rule.
+   */
+  async tune(plan?: () => void): Promise<TuneReport> {
+    let wanted = [...this.requests.values()];
+    if (plan) {
+      if (this.ahead || this.collecting) throw new Error('Runtime.tune: already collecting (calls must not nest with compileAhead or tune)');
+      const found = new Map<string, ScheduleRequest>();
+      this.collecting = found;
+      this.ahead = new Map();
+      try {
+        plan();
+      } finally {
+        this.collecting = null;
+        this.ahead = null;
+      }
+      wanted = [...found.values()];
+    }
+    this.lastTune = this.schedules ? await this.schedules.tune(this, wanted) : { adapterKey: '', results: [], elapsedMs: 0 };
+    return this.lastTune;
   }
 
   /** Whether a reduction runs its serial schedule: asked for, or 'auto' on a CPU-backed adapter. */

@@ -8,7 +8,7 @@ import type { Activation } from './activation';
 import { prepareBiasGrad, type BiasGradBuffers } from './bias-grad';
 import { requireFloats, requirePositiveInt } from './checks';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
-import { autoConvSchedule, checkGrid, CONV_TILE, describeIn, describeOut, describeWeights, packConvDims, type ConvOptions } from './conv2d';
+import { autoConvSchedule, checkGrid, CONV_TILE, convShapeClass, describeIn, describeOut, describeWeights, packConvDims, type ConvOptions } from './conv2d';
 import type { PreparedOp } from './matmul';
 
 export const CONV2D_WEIGHT_GRAD: KernelDecl = {
@@ -41,6 +41,23 @@ export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked')
   return Math.max(1, Math.min(Math.ceil(WEIGHT_GRAD_SPLIT.target[schedule] / tiles), Math.floor(K / WEIGHT_GRAD_SPLIT.minChunk)));
 }
 
+/**
+ * The weight gradient's candidates for a tuner: each schedule with its default split, with one
+ * split, and (blocked) with four times the default; the rule's ('tiled' or 'blocked') among them.
+ */
+export const WEIGHT_GRAD_CANDIDATES = ['tiled', 'tiled-s1', 'blocked', 'blocked-s1', 'blocked-s4x'] as const;
+
+/** The wrapper options a candidate stands for on geometry `g`. */
+export function weightGradCandidateOptions(id: string, g: ConvGeometry): { schedule: 'tiled' | 'blocked'; splits: number } {
+  const m = /^(tiled|blocked)(?:-(s1|s4x))?$/.exec(id);
+  if (!m || !(WEIGHT_GRAD_CANDIDATES as readonly string[]).includes(id)) {
+    throw new Error(`conv2d_weight_grad: unknown schedule '${id}'; expected one of ${WEIGHT_GRAD_CANDIDATES.join(', ')}`);
+  }
+  const schedule = m[1] as 'tiled' | 'blocked';
+  const auto = weightGradSplits(g, schedule);
+  return { schedule, splits: m[2] === 's1' ? 1 : m[2] === 's4x' ? 4 * auto : auto };
+}
+
 export interface WeightGradOptions extends ConvOptions {
   /** Depth splits (default: weightGradSplits); 1 writes dW directly, more add a reduction pass. */
   splits?: number;
@@ -69,9 +86,14 @@ export function prepareConvRelationWeightGrad(
   requireFloats(label, 'the relation input', buf.x, sz.in, describeIn(g));
   requireFloats(label, 'the relation output gradient', buf.g, sz.out, describeOut(g));
   requireFloats(label, 'dW', buf.dW, sz.weights, describeWeights(g));
-  const schedule = autoConvSchedule(rt, options.schedule);
+  let schedule = autoConvSchedule(rt, options.schedule);
+  let splitsChosen = options.splits;
+  if ((options.schedule ?? 'auto') === 'auto' && splitsChosen === undefined) {
+    const id = rt.schedule({ kernel: 'conv2d_weight_grad', shapeClass: convShapeClass(g), rule: schedule, candidates: WEIGHT_GRAD_CANDIDATES, shape: { ...g } });
+    ({ schedule, splits: splitsChosen } = weightGradCandidateOptions(id, g));
+  }
   const M = g.kH * g.kW * g.inC, K = g.batch * g.outH * g.outW;
-  const wanted = options.splits ?? weightGradSplits(g, schedule);
+  const wanted = splitsChosen ?? weightGradSplits(g, schedule);
   requirePositiveInt(label, 'splits', wanted);
   const chunk = Math.ceil(K / Math.min(wanted, K));
   const splits = Math.ceil(K / chunk);

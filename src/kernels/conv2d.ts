@@ -65,6 +65,35 @@ export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 
   return rt.profile === 'cpu' ? 'blocked' : 'tiled';
 }
 
+/**
+ * The schedules a tuner may pick from for the forward and transposed kernels (src/tune/): tiled, and
+ * blocked with either lane order. The rule's (autoConvSchedule, lanes along rows) is among them.
+ */
+export const CONV_CANDIDATES = ['tiled', 'blocked-rows', 'blocked-channels'] as const;
+export type ConvCandidate = (typeof CONV_CANDIDATES)[number];
+
+/** The wrapper options a candidate stands for. */
+export function convCandidateOptions(id: string): { schedule: 'tiled' | 'blocked'; lanesAlongRows?: boolean } {
+  if (id === 'tiled') return { schedule: 'tiled' };
+  if (id === 'blocked-rows' || id === 'blocked-channels') return { schedule: 'blocked', lanesAlongRows: id === 'blocked-rows' };
+  throw new Error(`conv: unknown schedule '${id}'; expected one of ${CONV_CANDIDATES.join(', ')}`);
+}
+
+/** The shape class of a conv relation: its geometry with the batch bucketed to a power of two. */
+export function convShapeClass(g: ConvGeometry): string {
+  const b = 2 ** Math.ceil(Math.log2(Math.max(1, g.batch)));
+  return `B${b} ${g.inH}×${g.inW}×${g.inC}→${g.outH}×${g.outW}×${g.outC} k${g.kH}×${g.kW} s${g.strideH}×${g.strideW} p${g.padH}×${g.padW}`;
+}
+
+/** What a conv kernel runs: the options given, or with 'auto' and no lane order the tuner's choice or the rule's. */
+function resolveSchedule(rt: Runtime, kernel: string, g: ConvGeometry, options: BlockedOptions): { schedule: 'tiled' | 'blocked'; lanesAlongRows?: boolean } {
+  if ((options.schedule ?? 'auto') !== 'auto' || options.lanesAlongRows !== undefined) {
+    return { schedule: autoConvSchedule(rt, options.schedule), lanesAlongRows: options.lanesAlongRows };
+  }
+  const rule = autoConvSchedule(rt) === 'tiled' ? 'tiled' : 'blocked-rows';
+  return convCandidateOptions(rt.schedule({ kernel, shapeClass: convShapeClass(g), rule, candidates: CONV_CANDIDATES, shape: { ...g } }));
+}
+
 /** conv2d.wgsl's Dims: the geometry, then two words the kernel uses for its GEMM view. */
 export function packConvDims(g: ConvGeometry, extra: readonly [number, number, number]): ArrayBuffer {
   return packUniform([
@@ -98,9 +127,9 @@ export function prepareConvRelationForward(
   if (buf.bias) requireFloats(label, 'bias', buf.bias, g.outC, `C = ${g.outC}`);
   requireFloats(label, 'y', buf.y, sz.out, describeOut(g));
   const M = g.batch * g.outH * g.outW;
-  const schedule = autoConvSchedule(rt, options.schedule);
+  const { schedule, lanesAlongRows } = resolveSchedule(rt, 'conv2d', g, options);
   const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, g.kH * g.kW * g.inC, 0]));
-  const blocked = blockedGrid(M, g.outC, 1, options.lanesAlongRows);
+  const blocked = blockedGrid(M, g.outC, 1, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
   const pipeline = schedule === 'tiled'
     ? rt.pipeline(CONV2D, 'main', act)
@@ -124,12 +153,12 @@ export function prepareConvRelationTranspose(
   requireFloats(label, 'W', buf.w, sz.weights, describeWeights(g));
   if (buf.bias) requireFloats(label, 'bias', buf.bias, g.inC, `C = ${g.inC}`);
   requireFloats(label, 'the result', buf.r, sz.in, describeIn(g));
-  const schedule = autoConvSchedule(rt, options.schedule);
+  const { schedule, lanesAlongRows } = resolveSchedule(rt, 'conv2d_transpose', g, options);
   const dims = rt.uniform(`${label} dims`, packConvDims(g, [0, 0, 0]));
   // Phase (0, 0) has the most rows: ⌈H/sh⌉·⌈W/sw⌉ per image.
   const rows = g.batch * Math.ceil(g.inH / g.strideH) * Math.ceil(g.inW / g.strideW);
   const phases = g.strideH * g.strideW;
-  const blocked = blockedGrid(rows, g.inC, phases, options.lanesAlongRows);
+  const blocked = blockedGrid(rows, g.inC, phases, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
   const pipeline = schedule === 'tiled'
     ? rt.pipeline(CONV2D_TRANSPOSE, 'main', act)

@@ -23,10 +23,47 @@ export const MATMUL: KernelDecl = {
 };
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
-export const MATMUL_VEC4: KernelDecl = { ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), workgroupSize: [8, 1] };
+export const MATMUL_VEC4: KernelDecl = {
+  ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), overrides: [...MATMUL.overrides, 'LANES'], workgroupSize: [8, 1],
+};
 
-/** Output block of one matmul_vec4 invocation (8 rows × 8 columns); its workgroups are 8 wide along N. */
+/** Output block of one matmul_vec4 invocation (8 rows × 8 columns); by the rule its workgroups are 8 wide along N. */
 export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;
+
+/**
+ * The schedules a tuner may pick from (src/tune/): the tiled one (workgroup memory) and matmul_vec4
+ * (registers only) with workgroups 4, 8, 16 or 32 invocations wide (its LANES override). The rule's
+ * choice (autoVariant) is always among them.
+ */
+export const MATMUL_CANDIDATES = ['tiled', 'vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
+export type MatmulCandidate = (typeof MATMUL_CANDIDATES)[number];
+
+/** The candidates that can run this shape (the vec4 ones need vec4Compatible). */
+export function matmulCandidates(s: MatmulShape): MatmulCandidate[] {
+  return vec4Compatible(s) ? [...MATMUL_CANDIDATES] : ['tiled'];
+}
+
+/** The rule's candidate: today's schedule without tuning. */
+export function matmulRule(rt: Runtime, s: MatmulShape): MatmulCandidate {
+  return autoVariant(rt, s) === 'vec4' ? 'vec4-l8' : 'tiled';
+}
+
+/** Power-of-two bucket of a size (sizes in one bucket share a tuned schedule). */
+export const sizeBucket = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/** The shape class a tuned choice is kept for: layout, vec4 fitness and each size's power-of-two bucket. */
+export function matmulShapeClass(s: MatmulShape): string {
+  return `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${vec4Compatible(s) ? 'v4' : ''} M${sizeBucket(s.M)} N${sizeBucket(s.N)} K${sizeBucket(s.K)}`;
+}
+
+function parseCandidate(label: string, id: string): { vec4: boolean; lanes: number } {
+  if (id === 'tiled') return { vec4: false, lanes: 0 };
+  const m = /^vec4-l(\d+)$/.exec(id);
+  if (!m || !(MATMUL_CANDIDATES as readonly string[]).includes(id)) {
+    throw new Error(`${label}: unknown matmul schedule '${id}'; expected one of ${MATMUL_CANDIDATES.join(', ')}`);
+  }
+  return { vec4: true, lanes: Number(m[1]) };
+}
 
 /** Output tile of one workgroup (matmul.wgsl's TM × TN). */
 export const MATMUL_TILE = { rows: 64, cols: 64 } as const;
@@ -42,6 +79,8 @@ export interface MatmulShape {
   activation?: Activation;
   /** Which schedule: 'auto' picks matmul_vec4 on CPU-backed adapters when the shape allows it. */
   variant?: 'auto' | 'tiled' | 'vec4';
+  /** One candidate exactly (MATMUL_CANDIDATES), bypassing the rule and the tuner; wins over `variant`. */
+  schedule?: MatmulCandidate;
 }
 
 /** Whether matmul_vec4.wgsl can run this shape: vec4 rows along every contiguous axis, no TT. */
@@ -78,7 +117,11 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   if (buf.bias) requireFloats(label, 'bias', buf.bias, N, `N = ${N}`);
   requireFloats(label, 'C', buf.c, M * N, `M×N = ${M}×${N}`);
   const variant = shape.variant ?? 'auto';
-  const vec4 = (variant === 'auto' ? autoVariant(rt, shape) : variant) === 'vec4';
+  // Explicit schedule, explicit variant, or 'auto': the tuner's choice for this shape class when the
+  // runtime has one, else the rule's.
+  const chosen = shape.schedule ?? (variant === 'tiled' ? 'tiled' : variant === 'vec4' ? 'vec4-l8'
+    : rt.schedule({ kernel: 'matmul', shapeClass: matmulShapeClass(shape), rule: matmulRule(rt, shape), candidates: matmulCandidates(shape), shape: { M, N, K, transA: !!shape.transA, transB: !!shape.transB } }));
+  const { vec4, lanes } = parseCandidate(label, chosen);
   if (vec4 && !vec4Compatible(shape)) {
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
@@ -89,6 +132,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
+    ...(vec4 ? { LANES: lanes } : {}),
   });
   // vec4 bindings must span whole vec4s: bind exactly the operand sizes.
   const exact = (arg: BufferArg, floats: number): BufferArg => {
@@ -99,7 +143,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     dims, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
   });
   const workgroups = vec4
-    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / MATMUL_VEC4_BLOCK.lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
+    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
     : ([Math.ceil(N / MATMUL_TILE.cols), Math.ceil(M / MATMUL_TILE.rows), 1] as const);
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > max || workgroups[1] > max) {

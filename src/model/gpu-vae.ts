@@ -132,11 +132,14 @@ export class GpuVae {
   async precompile(): Promise<number> {
     this.checkLive();
     const scratch: PassPlan[] = [];
+    const plan = () => {
+      scratch.push(this.planFor(this.maxBatch, STREAMS.train));
+      scratch.push(this.planFor(this.maxBatch, STREAMS.evalElbo));
+    };
     try {
-      return await this.rt.compileAhead(() => {
-        scratch.push(this.planFor(this.maxBatch, STREAMS.train));
-        scratch.push(this.planFor(this.maxBatch, STREAMS.evalElbo));
-      });
+      // With a tuner on the runtime, first the schedules of this model's shapes (cached ones are not timed again).
+      if (this.rt.schedules) await this.rt.tune(plan);
+      return await this.rt.compileAhead(plan);
     } finally {
       for (const p of scratch) p.destroy();
     }

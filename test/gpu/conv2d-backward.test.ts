@@ -4,15 +4,17 @@
 // activation backward fused, then dx and dW) against the CPU layer backward.
 import { describe, it } from 'vitest';
 import { expectComparisons } from '../util/compare';
-import { convGradKernelsCase, convLayerBackwardCase } from '../kernels/conv-cases';
+import { CONV_CANDIDATES, convCandidateOptions } from '../../src/kernels/conv2d';
+import { WEIGHT_GRAD_CANDIDATES, weightGradCandidateOptions } from '../../src/kernels/conv2d-grad';
+import { convGradKernelsCase, convLayerBackwardCase, geometry } from '../kernels/conv-cases';
 import { AWKWARD_SHAPES, PRESET_SHAPES, withActivation } from '../kernels/conv-shapes';
 import { useGpu } from './harness';
 
 const gpu = useGpu();
 
 describe('conv backward kernels', () => {
-  const variants = [['tiled', undefined], ['blocked', false], ['blocked', true]] as const;
-  for (const [schedule, lanesAlongRows] of variants) {
+  // The tuner's candidates (CONV_CANDIDATES): tiled, blocked with each lane order.
+  for (const { schedule, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
     const what = `${schedule}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
     it(`dx and dW match the CPU twins on the preset's layers and awkward shapes (${what})`, async () => {
       const { device, rt } = gpu();
@@ -29,6 +31,14 @@ describe('conv backward kernels', () => {
       }
     });
   }
+  it('dW matches the CPU twins with every tuning candidate (schedules × splits)', async () => {
+    const { device, rt } = gpu();
+    let seed = 350;
+    for (const s of [PRESET_SHAPES[0], PRESET_SHAPES[3], AWKWARD_SHAPES[1]]) {
+      const c = { ...s, bias: false, schedule: 'auto' as const };
+      for (const id of WEIGHT_GRAD_CANDIDATES) expectComparisons(await convGradKernelsCase(device, rt, { ...c, ...weightGradCandidateOptions(id, geometry(c)) }, seed++));
+    }
+  });
 });
 
 describe('conv layers backward on the GPU', () => {

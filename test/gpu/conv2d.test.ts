@@ -3,7 +3,7 @@
 // both schedules; outputs NaN-poisoned, inside validation scopes; and the wrappers' shape errors.
 import { describe, expect, it } from 'vitest';
 import { storageFrom } from '../../src/gpu/buffers';
-import { prepareConv2d, prepareConvTranspose2d } from '../../src/kernels/conv2d';
+import { CONV_CANDIDATES, convCandidateOptions, prepareConv2d, prepareConvTranspose2d } from '../../src/kernels/conv2d';
 import { prepareConv2dWeightGrad } from '../../src/kernels/conv2d-grad';
 import { expectComparisons } from '../util/compare';
 import { convForwardCase } from '../kernels/conv-cases';
@@ -15,8 +15,8 @@ const gpu = useGpu();
 
 describe('conv forward kernels', () => {
   // tiled; blocked with each lane order. ReLU + bias: the epilogue is one function for both entries.
-  const variants = [['tiled', undefined], ['blocked', false], ['blocked', true]] as const;
-  for (const [schedule, lanesAlongRows] of variants) {
+  // The tuner's candidates (CONV_CANDIDATES): tiled, blocked with each lane order.
+  for (const { schedule, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
     const what = `${schedule}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
     it(`match the CPU twins on the preset's layers and awkward shapes (${what}, relu + bias)`, async () => {
       const { device, rt } = gpu();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { storageFrom } from '../../src/gpu/buffers';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
-import { prepareMatmul } from '../../src/kernels/matmul';
+import { MATMUL_CANDIDATES, matmulCandidates, prepareMatmul } from '../../src/kernels/matmul';
 import { expectComparisons } from '../util/compare';
 import { matmulCase, type MatmulCase } from '../kernels/cases';
 import { useGpu } from './harness';
@@ -65,6 +65,24 @@ describe('matmul', () => {
     await check({ M: 12, N: 20, K: 8, transA: false, transB: true, activation: 'tanh', bias: true, variant: 'vec4' }, seed++);
   });
 
+  // Every schedule a tuner may pick, on awkward sizes (M, and K or M where the layout allows, not
+  // multiples of a block or of any lane count), each layout; TT has only the tiled candidate.
+  it('matches the CPU twin with every tuning candidate', async () => {
+    let seed = 1300;
+    const cases = [
+      { M: 37, N: 132, K: 68, transA: false, transB: false, activation: 'relu', bias: true },
+      { M: 37, N: 132, K: 68, transA: false, transB: true, activation: 'identity', bias: false },
+      { M: 36, N: 132, K: 67, transA: true, transB: false, activation: 'tanh', bias: true },
+      { M: 3, N: 260, K: 4, transA: false, transB: false, activation: 'sigmoid', bias: true },
+      { M: 9, N: 7, K: 5, transA: true, transB: true, activation: 'identity', bias: true },
+    ] as const;
+    for (const c of cases) {
+      const candidates = matmulCandidates(c);
+      expect(candidates.length).toBe(c.transA && c.transB ? 1 : MATMUL_CANDIDATES.length);
+      for (const schedule of candidates) await check({ ...c, schedule }, seed++);
+    }
+  });
+
   it('rejects mismatched operands and buffers with a clear error', () => {
     const { device, rt } = gpu();
     const small = storageFrom(device, new Float32Array(10), 'small');
@@ -74,6 +92,7 @@ describe('matmul', () => {
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5, activation: 'gelu' as Activation }, { a: big, b: big, c: big })).toThrow(/unknown activation 'gelu'/);
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5 }, { a: big, b: big, bias: small, c: small })).toThrow(/C is M×N/);
     expect(() => prepareMatmul(rt, { M: 5, N: 6, K: 4, variant: 'vec4' }, { a: big, b: big, c: big })).toThrow(/vec4 schedule needs 4 \| N/);
+    expect(() => prepareMatmul(rt, { M: 5, N: 8, K: 4, schedule: 'vec4-l5' as never }, { a: big, b: big, c: big })).toThrow(/unknown matmul schedule 'vec4-l5'; expected one of tiled, vec4-l4/);
     small.destroy();
     big.destroy();
   });

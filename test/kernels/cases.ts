@@ -51,7 +51,7 @@ export async function matmulCase(device: GPUDevice, rt: Runtime, c: MatmulCase, 
     for (const x of [A, B, biasBuf, C]) x?.destroy();
     return out;
   });
-  const name = `matmul[${c.variant ?? 'auto'}] ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation ?? 'identity'}${c.bias ? '+bias' : ''}`;
+  const name = `matmul[${c.schedule ?? c.variant ?? 'auto'}] ${c.M}×${c.N}×${c.K} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'} ${c.activation ?? 'identity'}${c.bias ? '+bias' : ''}`;
   return [{ name, got, want, ...matmulTolerance(c.K) }];
 }
 

@@ -28,7 +28,7 @@ export interface ConvCase {
   lanesAlongRows?: boolean;
 }
 
-const geometry = (c: ConvCase): ConvGeometry => (c.kind === 'conv' ? conv2dGeometry('case', c.shape) : convTranspose2dGeometry('case', c.shape));
+export const geometry = (c: ConvCase): ConvGeometry => (c.kind === 'conv' ? conv2dGeometry('case', c.shape) : convTranspose2dGeometry('case', c.shape));
 
 export function describeCase(c: ConvCase): string {
   const s = c.shape;

@@ -1,0 +1,59 @@
+// The CLIs with tuning: `npm run train` tunes the model's shapes by default into its cache, a second
+// run finds them there, `--no-tune` runs the rule; `npm run tune` prints the table of candidates.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idxFolder } from '../cli/cli-harness';
+
+const exec = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'webgpu-vae-tune-cli-'));
+const cache = join(dir, 'tune.json');
+const bundles = { train: resolve('node_modules/.cache/webgpu-vae-tune-cli/train.mjs'), tune: resolve('node_modules/.cache/webgpu-vae-tune-cli/tune.mjs') };
+// Without the suite's WEBGPU_VAE_NO_TUNE (test/global-setup.ts): these runs tune unless told not to.
+const env = { ...process.env, WEBGPU_VAE_NO_TUNE: '' };
+
+async function run(bundle: string, args: string[]): Promise<string> {
+  const { stdout, stderr } = await exec('node', [bundle, ...args], { env, timeout: 240_000, maxBuffer: 1 << 24 });
+  return stdout + stderr;
+}
+
+let data: string;
+beforeAll(async () => {
+  await exec('node', ['scripts/build-node.mjs', 'src/cli/train.ts', bundles.train]);
+  await exec('node', ['scripts/build-node.mjs', 'src/cli/tune.ts', bundles.tune]);
+  data = await idxFolder(join(dir, 'data'), 40, 8);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tuning from the CLIs', () => {
+  const train = (out: string, extra: string[] = []) =>
+    run(bundles.train, ['--data', data, '--epochs', '1', '--batch', '8', '--hidden', '16', '--latent', '4', '--eval-k', '0', '--out', join(dir, out), '--tune-cache', cache, ...extra]);
+
+  it('npm run train tunes by default, finds the choices on a second run, and --no-tune runs the rule', async () => {
+    // On a loaded machine the 10 s budget may leave some classes to the rule (not remembered: tuned next time).
+    const summary = /kernel schedules: (\d+) shape classes \((\d+) from the cache, (\d+) tuned now(?:, (\d+) left to the rule: time budget spent)?\)/;
+    const first = summary.exec(await train('a'));
+    expect(first).not.toBeNull();
+    const [classes, cached1, tuned1] = [1, 2, 3].map((i) => Number(first![i]));
+    expect(classes).toBeGreaterThan(3);
+    expect(cached1).toBe(0);
+    expect(tuned1).toBeGreaterThan(0);
+    expect(Object.keys(Object.values(JSON.parse(readFileSync(cache, 'utf8')).adapters)[0] as object).length).toBe(tuned1);
+    const second = summary.exec(await train('b'));
+    expect(Number(second![1])).toBe(classes);
+    expect(Number(second![2])).toBe(tuned1); // what the first run tuned is found, not timed again
+    const off = await train('c', ['--no-tune']);
+    expect(off).not.toMatch(/kernel schedules/);
+  }, 400_000);
+
+  it('npm run tune prints every candidate per shape class and uses the cache', async () => {
+    const out = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2']);
+    expect(out).toMatch(/\| kernel \| shape \(class\) \| rule \| rule ms \| choice \| choice ms \|/);
+    expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+ \| cache \|/);
+    const fresh = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2', '--fresh']);
+    expect(fresh).toMatch(/\(0 from the cache, \d+ tuned now\)/);
+  }, 400_000);
+});
