@@ -8,13 +8,17 @@ import type { BindingType, KernelDecl } from '../../src/gpu/kernel';
 import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
+import { GRAD_NORM } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
+import { IWAE_OBJECTIVE } from '../../src/kernels/iwae-objective';
+import { LATENT_MOMENTS } from '../../src/kernels/latent-moments';
 import { MATMUL } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
+import { REPARAMETERIZE_SAMPLES } from '../../src/kernels/reparameterize-samples';
 
-export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD];
+export const KERNELS: KernelDecl[] = [MATMUL, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, IWAE_OBJECTIVE, REPARAMETERIZE_SAMPLES, GRAD_NORM, LATENT_MOMENTS, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD];
 
 function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
   if (v.resourceType === 0) return 'uniform';

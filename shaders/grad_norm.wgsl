@@ -1,0 +1,91 @@
+// grad_norm.wgsl: the global L2 norm of the parameter-gradient arena and the clip scale for it,
+// left in a GPU buffer for the optimizer to read (no readback). PyTorch's clip_grad_norm_ rule:
+//   n = √(Σ g²),  scale = min(1, max_norm / (n + 1e-6)).
+// Two stages: `partial_sums` (one workgroup per partial, strided over the arena, a fixed tree) or
+// `partial_sums_serial` (one invocation per partial, a contiguous chunk in order; for CPU adapters)
+// write P partial sums of squares; `finish` (a tree) or `finish_serial` (a loop) joins them and
+// writes clip = [n, scale, Σ g², 1 if n is not finite else 0]. Fixed orders: deterministic.
+// Shapes: grad is count4 vec4s (the model pads each tensor); partials P floats; clip 4 floats.
+// CPU twin: src/cpu/grad-norm.ts.
+
+struct Params {
+  count4: u32,
+  partials: u32,   // P
+  chunk: u32,      // vec4s per partial in the serial schedule: ⌈count4 / P⌉
+  _pad0: u32,
+  max_norm: f32,
+  _pad1: f32,
+  _pad2: f32,
+  _pad3: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> grad: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(3) var<storage, read_write> clip: array<f32>;
+
+var<workgroup> part: array<f32, 256>;
+
+fn tree_sum(li: u32) {
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (li < s) { part[li] += part[li + s]; }
+    workgroupBarrier();
+  }
+}
+
+fn is_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn write_clip(sum: f32) {
+  let n = sqrt(sum);
+  clip[0] = n;
+  clip[1] = min(1.0, params.max_norm / (n + 1e-6));
+  clip[2] = sum;
+  clip[3] = select(1.0, 0.0, is_finite(n));
+}
+
+// Workgroup p sums vec4s p·256 + li, then every P·256 further.
+@compute @workgroup_size(256)
+fn partial_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let p = wid.x;
+  var acc = 0.0;
+  for (var i = p * 256u + li; i < params.count4; i += params.partials * 256u) {
+    let g = grad[i];
+    acc += dot(g, g);
+  }
+  part[li] = acc;
+  workgroupBarrier();
+  tree_sum(li);
+  if (li == 0u) { partials[p] = part[0]; }
+}
+
+@compute @workgroup_size(64)
+fn partial_sums_serial(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x;
+  if (p >= params.partials) { return; }
+  let end = min((p + 1u) * params.chunk, params.count4);
+  var acc = vec4<f32>(0.0);
+  for (var i = p * params.chunk; i < end; i++) {
+    let g = grad[i];
+    acc += g * g;
+  }
+  partials[p] = (acc.x + acc.y) + (acc.z + acc.w);
+}
+
+@compute @workgroup_size(256)
+fn finish(@builtin(local_invocation_index) li: u32) {
+  var acc = 0.0;
+  for (var p = li; p < params.partials; p += 256u) { acc += partials[p]; }
+  part[li] = acc;
+  workgroupBarrier();
+  tree_sum(li);
+  if (li == 0u) { write_clip(part[0]); }
+}
+
+@compute @workgroup_size(1)
+fn finish_serial() {
+  var acc = 0.0;
+  for (var p = 0u; p < params.partials; p++) { acc += partials[p]; }
+  write_clip(acc);
+}

@@ -1,0 +1,151 @@
+// The fused importance-weighted training objective as data (shaders/iwae_objective.wgsl) and its
+// wrapper: the batch −L_k in nats per example, with k samples per example in rows r = b·k + i, the
+// normalised weights ŵ and the gradient w.r.t. the decoder's logits.
+//
+// The gradient, with z_r = μ_b + σ_b ε_r and loss = −(1/B) Σ_b log (1/k) Σ_i w_{b,i}:
+//   through the decoder: dlogits_r = (ŵ_r/B)·∂rec_r/∂l (this kernel); the decoder's backward turns
+//     it into dz_r; reparameterize_samples.wgsl's backward adds the latent side from ŵ, stats and ε:
+//   IWAE: log q(z_r|x) = Σ_j (−½ε² − ½ logvar − ½ log 2π) with ε fixed, so q reaches the encoder
+//     only as a direct dlogvar = −β/(2B) (Σ_i ŵ_i = 1), and the prior adds ŵ_r β z_r / B to dz_r:
+//     g_r = dz_r + ŵ_r β z_r / B,  dμ_b = Σ_i g_r,  dlogvar_b = Σ_i g_r ε_r σ_b/2 − β/(2B):
+//     the exact gradient of the loss.
+//   DReG (Tucker et al. 2019): log q written in z with the encoder's parameters held (the score
+//     term ∂ log q/∂φ|_z dropped), every path term weighted by c_r = (1 − β)ŵ_r + βŵ_r² instead of
+//     ŵ_r (ŵ² at β = 1): the decoder's dz_r, made from ŵ-weighted dlogits, is scaled per row by
+//     s_r = c_r/ŵ_r = (1 − β) + βŵ_r, and the prior and q add c_r β (z_r − ε_r/σ_b)/B; no direct
+//     dμ, dlogvar. Unbiased for the same gradient; the decoder's gradient is IWAE's (same dlogits).
+// K = 1: ŵ = 1, −L_1 = rec + β·(log q − log p), the ELBO with the KL sampled instead of analytic
+// (same expectation, and with the noise fixed the same gradient as that sampled-KL ELBO).
+import source from '../../shaders/iwae_objective.wgsl?raw';
+import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
+import { packUniform, type Runtime } from '../gpu/runtime';
+import { requireFinite, requireFloats, requirePositiveInt } from './checks';
+import type { Likelihood } from './elbo';
+import type { PreparedOp } from './matmul';
+
+export const IWAE_OBJECTIVE: KernelDecl = {
+  name: 'iwae_objective',
+  source,
+  entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
+  bindings: [
+    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 1, name: 'logits', type: 'read-only-storage' },
+    { binding: 2, name: 'x', type: 'read-only-storage' },
+    { binding: 3, name: 'stats', type: 'read-only-storage' },
+    { binding: 4, name: 'eps', type: 'read-only-storage' },
+    { binding: 5, name: 'dlogits', type: 'storage' },
+    { binding: 6, name: 'weights', type: 'storage' },
+    { binding: 7, name: 'terms', type: 'storage' },
+    { binding: 8, name: 'loss', type: 'storage' },
+    { binding: 9, name: 'totals', type: 'storage' },
+    { binding: 10, name: 'health', type: 'storage' },
+  ],
+  overrides: ['GAUSSIAN'],
+  workgroupSize: [256, 1],
+  entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
+};
+
+/** The estimator lives in the samples backward (the objective kernel is the same for both). */
+export type { IwaeEstimator } from './reparameterize-samples';
+
+export interface IwaeObjectiveShape {
+  batch: number;
+  /** Importance samples per example (k); rows are batch × samples, row r = b·k + i. */
+  samples: number;
+  /** Pixels per example (D). */
+  dim: number;
+  latent: number;
+  /** Weight of log p(z) − log q(z|x) inside log w (1 is the bound; less for a KL warm-up). */
+  beta?: number;
+  likelihood?: Likelihood;
+  /** Standard deviation of the Gaussian likelihood (fixed). */
+  sigma?: number;
+  /** A training pass: count steps and record the first non-finite loss in `health`. */
+  track?: boolean;
+  /** 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
+  schedule?: ReductionSchedule;
+}
+
+export interface IwaeObjectiveBuffers {
+  /** (B·k)×D decoder outputs, row b·k + i for sample i of example b. */
+  logits: BufferArg;
+  /** B×D targets (one row per example, shared by its k samples). */
+  x: BufferArg;
+  /** B×2Z: μ then logvar per example. */
+  stats: BufferArg;
+  /** (B·k)×Z: the standard normal noise each sample's z was made from. */
+  eps: BufferArg;
+  dlogits: BufferArg;
+  /** B·k: the normalised weights ŵ on return. */
+  weights: BufferArg;
+  /** B×4: −L_b, mean rec, mean sampled KL, effective sample size. */
+  perExample: BufferArg;
+  /** 4 floats: the batch means of perExample's columns (loss = [0]). */
+  loss: BufferArg;
+  /** 4 floats the batch adds into: Σ −L_b, Σ rec, Σ kl, number of examples. */
+  totals: BufferArg;
+  /** 2 u32: [steps taken, first step with a non-finite loss or 0]; needed when tracking. */
+  health?: BufferArg;
+}
+
+/** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's SwiftShader allows 10). */
+export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b) => b.type !== 'uniform').length;
+
+export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp {
+  const { batch: B, samples: K, dim: D, latent: Z } = shape;
+  const beta = shape.beta ?? 1;
+  const sigma = shape.sigma ?? 1;
+  const likelihood = shape.likelihood ?? 'bernoulli';
+  requirePositiveInt(label, 'batch', B);
+  requirePositiveInt(label, 'samples', K);
+  requirePositiveInt(label, 'dim', D);
+  requirePositiveInt(label, 'latent', Z);
+  requireFinite(label, 'beta', beta, { min: 0 });
+  requireFinite(label, 'sigma', sigma, { min: 0, open: true });
+  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
+    throw new Error(`${label}: likelihood must be 'bernoulli' or 'gaussian', got '${String(likelihood)}'`);
+  }
+  const have = rt.limits.maxStorageBuffersPerShaderStage;
+  if (have < IWAE_OBJECTIVE_STORAGE_BUFFERS) {
+    throw new Error(`${label}: needs ${IWAE_OBJECTIVE_STORAGE_BUFFERS} storage buffers per shader stage; this device allows ${have}`);
+  }
+  const R = B * K;
+  const rd = `(B·k)×D = ${R}×${D}`;
+  const rz = `(B·k)×Z = ${R}×${Z}`;
+  requireFloats(label, 'logits', buf.logits, R * D, rd);
+  requireFloats(label, 'x', buf.x, B * D, `B×D = ${B}×${D}`);
+  requireFloats(label, 'stats', buf.stats, 2 * B * Z, `B×2Z = ${B}×${2 * Z}`);
+  requireFloats(label, 'eps', buf.eps, R * Z, rz);
+  requireFloats(label, 'dlogits', buf.dlogits, R * D, rd);
+  requireFloats(label, 'weights', buf.weights, R, `B·k = ${R}`);
+  requireFloats(label, 'perExample', buf.perExample, 4 * B, `B×4 = ${B}×4`);
+  requireFloats(label, 'loss', buf.loss, 4, '4');
+  requireFloats(label, 'totals', buf.totals, 4, '4');
+  if (shape.track && !buf.health) throw new Error(`${label}: a tracked (training) pass needs a health buffer`);
+  if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
+  const params = rt.uniform(
+    `${label} params`,
+    packUniform([
+      ['u32', B], ['u32', K], ['u32', D], ['u32', Z],
+      ['u32', shape.track ? 1 : 0], ['u32', 0], ['u32', 0], ['u32', 0],
+      ['f32', beta], ['f32', 1 / B], ['f32', 1 / (sigma * sigma)], ['f32', 0.5 * Math.log(2 * Math.PI * sigma * sigma)],
+      ['f32', Math.log(K)], ['f32', 1 / K], ['f32', 0], ['f32', 0],
+    ]),
+  );
+  const overrides = { GAUSSIAN: likelihood === 'gaussian' };
+  const bindGroup = rt.bindGroup(IWAE_OBJECTIVE, {
+    params, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
+    weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
+  });
+  const serial = rt.serial(shape.schedule);
+  const perExample = serial
+    ? { label: `${label} per example`, pipeline: rt.pipeline(IWAE_OBJECTIVE, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(B / 16)) }
+    : { label: `${label} per example`, pipeline: rt.pipeline(IWAE_OBJECTIVE, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) };
+  return {
+    dispatches: [
+      perExample,
+      { label: `${label} batch mean`, pipeline: rt.pipeline(IWAE_OBJECTIVE, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
+    ],
+    destroy: () => params.destroy(),
+  };
+}
