@@ -181,6 +181,14 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
   bound(attrs: A, parts: Record<string, number>): number;
   /** How reports name the loss and the parts (e.g. '−ELBO', { kl: 'KL' }). */
   labels(attrs: A): { loss: string; key: string; parts: Record<string, string> };
+  /** Samples per example in a training pass (default 1). */
+  samples?(attrs: A): number;
+  /**
+   * The op that draws z in place of the default reparameterization (e.g. one that keeps its noise for
+   * the objective). Its outputs other than z become tensors `<sampler>.<role>` that the objective gets
+   * as inputs under the same roles.
+   */
+  sampler?: { kind: OpKind<unknown>; attrs(config: VaeConfig): unknown };
 }
 
 /** Declares an op kind with its attribute type checked against every member. */

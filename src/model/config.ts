@@ -17,6 +17,8 @@ export interface VaeConfig {
   decoder?: LayerSpec[];
   /** The training objective's op kind (default 'elbo'). */
   objective?: string;
+  /** Importance samples per example in training for the 'iwae' and 'iwae-dreg' objectives (default 5). */
+  kTrain?: number;
   latent: number;
   activation: Activation;
   likelihood: Likelihood;
@@ -70,6 +72,7 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
     });
   }
   if (c.objective !== undefined && typeof c.objective !== 'string') throw new Error(`config: objective must be a name such as 'elbo', got ${JSON.stringify(c.objective)}`);
+  if (c.kTrain !== undefined) positiveInt('kTrain', c.kTrain, 4096);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
   }
@@ -84,7 +87,7 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
 
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
-  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}` : '';
+  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}${c.kTrain !== undefined ? ` k=${c.kTrain}` : ''}` : '';
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
     return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;

@@ -23,12 +23,15 @@ export class CpuVae {
   m: Float64Array;
   v: Float64Array;
   step = 0;
+  /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
+  readonly trainSamples: number;
 
   constructor(config: VaeConfigInput = {}, params?: Float32Array, registry: OpRegistry = BUILTIN_OPS) {
     this.config = resolveConfig(config);
     this.graph = buildVaeGraph(this.config, registry);
     this.params = Float64Array.from(params ?? initParams(this.graph, this.config.seed));
     this.grads = new Float64Array(this.graph.arenaSize);
+    this.trainSamples = this.graph.objective.kind.samples?.(this.graph.objective.attrs) ?? 1;
     this.m = new Float64Array(this.graph.arenaSize);
     this.v = new Float64Array(this.graph.arenaSize);
   }
@@ -69,7 +72,7 @@ export class CpuVae {
   /** One training step on batch × inputDim pixels; returns the batch's [loss, ...parts]. */
   trainStep(x: ArrayLike<number>, batch: number): number[] {
     if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
-    const s = this.forward(x, batch, this.step >>> 0, STREAMS.train);
+    const s = this.forward(x, batch, this.step >>> 0, STREAMS.train, this.trainSamples);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
     adamStep(this.params, this.grads, this.m, this.v, this.config.adam, this.step + 1);
     this.step++;
@@ -78,7 +81,7 @@ export class CpuVae {
 
   /** The batch's objective with the evaluation noise of batch `index` (as GpuVae.evaluate draws it). */
   evaluateBatch(x: ArrayLike<number>, batch: number, index: number): ObjectiveValue {
-    return this.forward(x, batch, index, STREAMS.evalElbo).result!;
+    return this.forward(x, batch, index, STREAMS.evalElbo, this.trainSamples).result!;
   }
 
   /** Activations of the encoder, noise and decoder with given noise step, stream and samples per example (for tests and L_k). */
@@ -86,8 +89,8 @@ export class CpuVae {
     return this.forward(x, batch, step, stream, samples, ['encoder', 'sample', 'decoder']).ctx.acts;
   }
 
-  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number): ObjectiveValue {
-    return this.forward(x, batch, step, stream).result!;
+  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): ObjectiveValue {
+    return this.forward(x, batch, step, stream, samples).result!;
   }
 
   /** Runs the decoder's layers on latents (rows × latent); returns the logits. */

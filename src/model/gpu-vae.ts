@@ -47,6 +47,8 @@ export class GpuVae {
   private readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
   /** Set while a fit() runs: a second one would interleave its steps with the first's. */
   private fitting = false;
+  /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
+  readonly trainSamples: number;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
@@ -54,7 +56,9 @@ export class GpuVae {
     this.graph = buildVaeGraph(this.config, options.registry ?? BUILTIN_OPS);
     const maxBatch = options.maxBatch ?? 128;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
-    const maxSamples = options.maxSamples ?? 1;
+    const obj0 = this.graph.objective;
+    this.trainSamples = obj0.kind.samples?.(obj0.attrs) ?? 1;
+    const maxSamples = Math.max(options.maxSamples ?? 1, this.trainSamples);
     if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new Error(`GpuVae: maxSamples must be a positive integer, got ${maxSamples}`);
     this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples);
     const obj = this.graph.objective;
@@ -107,16 +111,16 @@ export class GpuVae {
     return describeConfig(this.config);
   }
 
-  private planFor(batch: number, stream: number, samples = 1): PassPlan {
+  private planFor(batch: number, stream: number, samples = this.trainSamples): PassPlan {
     return planPass(this.rt, this.graph, this.plan, { batch, samples, seed: this.config.seed, stream, training: stream === STREAMS.train });
   }
 
-  private pass(batch: number, stream: number): PassPlan {
+  private pass(batch: number, stream: number, samples = this.trainSamples): PassPlan {
     this.checkLive();
-    const key = `${stream}:${batch}`;
+    const key = `${stream}:${batch}:${samples}`;
     let p = this.passes.get(key);
     if (!p) {
-      p = this.planFor(batch, stream);
+      p = this.planFor(batch, stream, samples);
       this.passes.set(key, p);
     }
     return p;
@@ -222,6 +226,7 @@ export class GpuVae {
   async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
     this.checkLive();
     if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
+    if (this.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k);
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec') {
       throw new Error(`evaluateLk: needs an objective whose per-example terms are (rec, kl); this one has (${this.out.parts.join(', ')})`);
@@ -257,6 +262,32 @@ export class GpuVae {
     for (const p of this.iwae.values()) p.destroy();
     this.iwae.clear();
     return t[0] / t[3];
+  }
+
+  /**
+   * L_k from an importance-weighted objective's own passes: k samples per example in chunks of at most
+   * maxSamples (chunk c on noise stream iwaeBase + c), each chunk's per-example bound read back and
+   * merged in float64: log (1/k) Σ_c k_c·exp(L_c). With β ≠ 1 the objective's log w weights the
+   * latent terms by β, and so does this.
+   */
+  private async evaluateLkByObjective(images: Float32Array, count: number, k: number): Promise<number> {
+    const chunk = this.plan.maxSamples;
+    let sum = 0;
+    await this.forEachBatchAsync(images, count, async (x, b, index) => {
+      const parts: Float64Array[] = [];
+      for (let done = 0, c = 0; done < k; done += chunk, c++) {
+        const n = Math.min(chunk, k - done);
+        const pass = this.pass(b, STREAMS.evalElbo, n);
+        this.upload(this.graph.io.input, x);
+        pass.setNoise(index, STREAMS.iwaeBase + c);
+        this.submit(pass.forward);
+        const terms = await readFloats(this.rt.device, this.out.terms, 4 * b);
+        parts.push(Float64Array.from({ length: b }, (_, e) => Math.log(n) - terms[4 * e]));
+      }
+      for (let e = 0; e < b; e++) sum += logSumExp(parts.map((p) => p[e])) - Math.log(k);
+    });
+    this.resetTotals();
+    return sum / count;
   }
 
   private forEachBatch(images: Float32Array, count: number, fn: (x: Float32Array, b: number, index: number) => void) {
@@ -410,4 +441,9 @@ export class GpuVae {
     this.iwaeRun?.destroy();
     for (const b of this.plan.all) b.destroy();
   }
+}
+
+function logSumExp(v: number[]): number {
+  const m = Math.max(...v);
+  return m + Math.log(v.reduce((a, x) => a + Math.exp(x - m), 0));
 }

@@ -1,9 +1,10 @@
 // The op kinds a model's layer list and objective may name. The built-in set has the linear layer and
-// the ELBO; `with()` gives a registry with more kinds (a model made with it can use them), so a new
+// the objectives ELBO, IWAE and IWAE with DReG (src/ops/iwae.ts); `with()` gives a registry with more kinds (a model made with it can use them), so a new
 // op kind is its own module plus a registration, and nothing else changes.
 import type { LayerKind, ObjectiveKind } from '../graph/op';
 import { LINEAR } from './linear';
 import { ELBO_OBJECTIVE } from './elbo';
+import { IWAE_DREG_OBJECTIVE_OP, IWAE_OBJECTIVE_OP } from './iwae';
 
 export interface OpRegistry {
   layer(kind: string, where: string): LayerKind<unknown>;
@@ -48,5 +49,5 @@ const asObjective = <A>(k: ObjectiveKind<A>) => k as ObjectiveKind<unknown>;
 
 export const BUILTIN_OPS: OpRegistry = makeRegistry(
   new Map([[LINEAR.name, asLayer(LINEAR)]]),
-  new Map([[ELBO_OBJECTIVE.name, asObjective(ELBO_OBJECTIVE)]]),
+  new Map([ELBO_OBJECTIVE, IWAE_OBJECTIVE_OP, IWAE_DREG_OBJECTIVE_OP].map((k) => [k.name, asObjective(k)])),
 );

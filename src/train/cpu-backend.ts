@@ -77,6 +77,7 @@ export class CpuBackend implements TrainBackend {
   /** L_k over the same batches and noise words as GpuVae.evaluateLk. */
   async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
     const D = this.config.inputDim, Z = this.config.latent;
+    if (this.model.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k);
     let sum = 0;
     for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
       const b = Math.min(this.maxBatch, count - start);
@@ -92,6 +93,24 @@ export class CpuBackend implements TrainBackend {
         }
       }
       for (const w of logW) sum += logMeanExp(w);
+    }
+    return sum / count;
+  }
+
+  /** As GpuVae's: the importance-weighted objective's own bound, in chunks of k_train samples (GpuVae's maxSamples by default). */
+  private evaluateLkByObjective(images: Float32Array, count: number, k: number): number {
+    const D = this.config.inputDim, chunk = this.model.trainSamples;
+    let sum = 0;
+    for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
+      const b = Math.min(this.maxBatch, count - start);
+      const x = images.subarray(start * D, (start + b) * D);
+      const parts: number[][] = Array.from({ length: b }, () => []);
+      for (let done = 0, c = 0; done < k; done += chunk, c++) {
+        const n = Math.min(chunk, k - done);
+        const r = this.model.forwardResult(x, b, index, STREAMS.iwaeBase + c, n).perExample;
+        for (let e = 0; e < b; e++) parts[e].push(Math.log(n) - r[4 * e]);
+      }
+      for (const p of parts) sum += logMeanExp(p) + Math.log(p.length) - Math.log(k);
     }
     return sum / count;
   }
