@@ -20,6 +20,9 @@ Options:
   --likelihood L    bernoulli | gaussian (default bernoulli)
   --lr X            Adam learning rate (default 1e-3)
   --beta X          weight of the KL term (default 1)
+  --objective O     elbo | iwae | iwae-dreg: the ELBO, or the importance-weighted bound L_k with k samples
+                    per example (Burda et al. 2016), its gradient by IWAE's or the DReG estimator (default elbo)
+  --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
                     as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
@@ -86,6 +89,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' },
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -115,6 +119,14 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (lr !== undefined) config.adam = { lr };
   const beta = num('beta', values.beta);
   if (beta !== undefined) config.beta = beta;
+  if (values.objective !== undefined) {
+    if (!['elbo', 'iwae', 'iwae-dreg'].includes(values.objective)) fail(`--objective must be elbo, iwae or iwae-dreg, got '${values.objective}'`);
+    config.objective = values.objective;
+  }
+  if (values['k-train'] !== undefined) {
+    if ((values.objective ?? 'elbo') === 'elbo') fail('--k-train needs --objective iwae or iwae-dreg (the ELBO takes one sample per example)');
+    config.kTrain = int('k-train', values['k-train'], 5, 1, 4096);
+  }
   if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
   const backend = values.backend ?? 'gpu';
   if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);

@@ -25,6 +25,7 @@ import { HELP, MAX_STEPS, parseCli } from './args';
 import { fail, UsageError } from './usage-error';
 import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-folder';
 import { readRunMetrics } from './run-metrics';
+import { BUILTIN_OPS } from '../ops/registry';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
 
@@ -121,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`checkpoint is already at step ${resumed.step} (epoch ${(resumed.step / perEpoch).toFixed(2)}); raise --epochs to train further`);
       return 0;
     }
-    const history: EpochMetrics[] = resumed && resumeFolder ? await readRunMetrics(join(resumeFolder, 'metrics.json'), Math.ceil(resumed.step / perEpoch), resumed.step) : [];
+    const history: EpochMetrics[] = resumed && resumeFolder ? await readRunMetrics(join(resumeFolder, 'metrics.json'), Math.ceil(resumed.step / perEpoch), resumed.step, metricKeys(config)) : [];
 
     let backend: CliBackend;
     if (cli.backend === 'gpu') {
@@ -211,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     await writeMetrics({
-      final: { step: backend.step, testNegElbo: history.at(-1)?.test[backend.objective.labels.key], ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.
@@ -235,4 +236,22 @@ if (invoked) {
       process.exit(e instanceof UsageError ? 2 : 1);
     },
   );
+}
+
+/**
+ * The test figures of metrics.json's `final`: testNegElbo is the ELBO objective's loss; for an
+ * importance-weighted objective it is the samples' mean rec + sampled KL (an unbiased −ELBO), beside
+ * the objective's own −L_{k_train} (testNegLkTrain).
+ */
+function finalTest(o: CliBackend['objective'], test: Record<string, number> | undefined): Record<string, number | undefined> {
+  if (!test) return { testNegElbo: undefined };
+  if (o.labels.key === 'elbo') return { testNegElbo: test.elbo };
+  return { testNegElbo: o.bound(Object.fromEntries(o.parts.map((p) => [p, test[p]]))), testNegLkTrain: test[o.labels.key] };
+}
+
+/** The keys of an epoch's loss entries for this config's objective: its loss key and its parts. */
+function metricKeys(config: VaeConfig): string[] {
+  const kind = BUILTIN_OPS.objective(config.objective ?? 'elbo');
+  const attrs = kind.attrs(config);
+  return [kind.labels(attrs).key, ...kind.parts(attrs)];
 }
