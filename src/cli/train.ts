@@ -25,6 +25,7 @@ import { HELP, MAX_STEPS, parseCli } from './args';
 import { fail, UsageError } from './usage-error';
 import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-folder';
 import { readRunMetrics } from './run-metrics';
+import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
 import { BUILTIN_OPS } from '../ops/registry';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
@@ -70,7 +71,8 @@ const fmt = (v: number) => v.toFixed(2);
 type CliBackend = TrainBackend & {
   reconstruct(x: Float32Array): Promise<Float32Array>;
   decode(z: Float32Array): Promise<Float32Array>;
-  evaluateLk(i: Float32Array, c: number, k: number): Promise<number>;
+  evaluateLk(i: Float32Array, c: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number>;
+  activeUnits(i: Float32Array, c: number): Promise<{ active: number }>;
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -99,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
   if (tooBig) fail(tooBig);
   const batch = plan?.batch ?? cli.batch ?? 128;
   const binarize = plan?.binarize ?? !!cli.binarize;
+  // With dynamic binarization of the training batches, evaluation uses one fixed seeded binary copy of the test set.
+  const testBinarization = binarize ? `fixed (seed ${TEST_BINARIZATION_SEED})` : 'none';
 
   // The run folder: taken (locked) before anything is loaded or trained.
   const out = cli.out !== undefined ? resolve(cli.out) : resumeFolder ?? (await createDefaultRunFolder(resolve('runs')));
@@ -110,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   if (folder.removed.length) console.log(`--overwrite: removed ${folder.removed.join(', ')} of the earlier run in ${out}`);
   let cleanup = () => {};
   try {
-    const data = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    const loaded = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    const data = binarize ? { ...loaded, test: binarizeFixed(loaded.test) } : loaded;
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
     const maxBatch = Math.min(batch, data.train.count);
@@ -150,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const metricsPath = join(out, 'metrics.json');
     const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-      const body = { config, data: data.name, batch, binarize, backend: cli.backend, epochs: history, ...extra };
+      const body = { config, data: data.name, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
       await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
     };
     const checkpointPath = join(out, 'model.safetensors');
@@ -208,11 +213,18 @@ export async function main(argv: string[]): Promise<number> {
     let lk: number | undefined;
     if (cli.evalK > 0) {
       const t0 = performance.now();
-      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK);
+      let shown = 0;
+      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, (done, total) => {
+        if (cli.evalK < 500 || done - shown < total / 10 && done < total) return;
+        shown = done;
+        process.stderr.write(`L_${cli.evalK}: ${Math.round((100 * done) / total)}% of ${total} sample passes\n`);
+      });
       console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
+    const units = await backend.activeUnits(data.test.images, data.test.count);
+    console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
-      final: { step: backend.step, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, activeUnits: units.active, testBinarization, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.

@@ -11,6 +11,8 @@ import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
 import { readFloats } from '../gpu/buffers';
 import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
+import { prepareLatentMoments } from '../kernels/latent-moments';
+import { activeUnits, type ActiveUnits } from '../cpu/active-units';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
 import { LossReadback, type LossSample, type LossTotals } from '../train/readback';
@@ -223,10 +225,10 @@ export class GpuVae {
   }
 
   /** The importance-weighted bound L_k averaged over the examples (nats); resets the totals. */
-  async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+  async evaluateLk(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
     this.checkLive();
     if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
-    if (this.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k);
+    if (this.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k, onProgress);
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec') {
       throw new Error(`evaluateLk: needs an objective whose per-example terms are (rec, kl); this one has (${this.out.parts.join(', ')})`);
@@ -235,8 +237,9 @@ export class GpuVae {
     const Z = this.config.latent;
     this.iwaeRun ??= this.rt.device.createBuffer({ label: 'iwae run', size: Math.max(16, 8 * this.maxBatch), usage: GPUBufferUsage.STORAGE });
     const { io } = this.graph;
+    const batches = Math.ceil(count / this.maxBatch);
     await this.forEachBatchAsync(images, count, async (x, b, index) => {
-      const pass = this.pass(b, STREAMS.evalElbo);
+      const pass = this.pass(b, STREAMS.evalElbo, 1);
       let iw = this.iwae.get(b);
       if (!iw) {
         iw = prepareIwae(this.rt, { batch: b, latent: Z, k }, {
@@ -252,9 +255,13 @@ export class GpuVae {
         // The objective's first dispatch writes the per-example terms.
         this.submit([...pass.stages.sample, ...pass.stages.decoder, pass.stages.objective[0], s === 0 ? iw.first : iw.next]);
         // Bound the queue: each sample writes the same uniform, and the writes are only ordered by submits.
-        if (s % 16 === 15) await this.rt.device.queue.onSubmittedWorkDone();
+        if (s % 16 === 15) {
+          await this.rt.device.queue.onSubmittedWorkDone();
+          if (s % 256 === 255) onProgress?.(index * k + s + 1, batches * k);
+        }
       }
       this.submit([iw.finish]);
+      onProgress?.((index + 1) * k, batches * k);
     });
     const t = await readFloats(this.rt.device, this.out.totals, 4);
     this.resetTotals();
@@ -270,8 +277,9 @@ export class GpuVae {
    * merged in float64: log (1/k) Σ_c k_c·exp(L_c). With β ≠ 1 the objective's log w weights the
    * latent terms by β, and so does this.
    */
-  private async evaluateLkByObjective(images: Float32Array, count: number, k: number): Promise<number> {
+  private async evaluateLkByObjective(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
     const chunk = this.plan.maxSamples;
+    const batches = Math.ceil(count / this.maxBatch);
     let sum = 0;
     await this.forEachBatchAsync(images, count, async (x, b, index) => {
       const parts: Float64Array[] = [];
@@ -283,6 +291,7 @@ export class GpuVae {
         this.submit(pass.forward);
         const terms = await readFloats(this.rt.device, this.out.terms, 4 * b);
         parts.push(Float64Array.from({ length: b }, (_, e) => Math.log(n) - terms[4 * e]));
+        onProgress?.(index * k + done + n, batches * k);
       }
       for (let e = 0; e < b; e++) sum += logSumExp(parts.map((p) => p[e])) - Math.log(k);
     });
@@ -306,6 +315,35 @@ export class GpuVae {
     const jobs: [Float32Array, number, number][] = [];
     this.forEachBatch(images, count, (x, b, i) => jobs.push([x, b, i]));
     for (const [x, b, i] of jobs) await fn(x, b, i);
+  }
+
+  /**
+   * Active units (Burda et al.): latents whose encoder mean varies over the examples by more than
+   * 0.01 (Cov_x E_q[z_u|x]); the moments are folded on the GPU batch by batch (latent_moments.wgsl).
+   */
+  async activeUnits(images: Float32Array, count: number): Promise<ActiveUnits> {
+    this.checkLive();
+    const Z = this.config.latent;
+    const moments = this.rt.device.createBuffer({ label: 'latent moments', size: 16 * Z, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const prepared = new Map<number, ReturnType<typeof prepareLatentMoments>>();
+    try {
+      this.forEachBatch(images, count, (x, b, index) => {
+        let lm = prepared.get(b);
+        if (!lm) {
+          lm = prepareLatentMoments(this.rt, { rows: b, latent: Z }, { stats: this.plan.activations.get(this.graph.io.stats)!, moments });
+          prepared.set(b, lm);
+        }
+        this.upload(this.graph.io.input, x);
+        this.submit([...this.pass(b, STREAMS.evalElbo).stages.encoder, index === 0 ? lm.first : lm.next]);
+      });
+      const m = await readFloats(this.rt.device, moments, 4 * Z);
+      const mean = Float64Array.from({ length: Z }, (_, u) => m[4 * u + 1]);
+      const m2 = Float64Array.from({ length: Z }, (_, u) => m[4 * u + 2]);
+      return activeUnits({ count: m[0], mean, m2 });
+    } finally {
+      for (const p of prepared.values()) p.destroy();
+      moments.destroy();
+    }
   }
 
   /** μ and log σ² of q(z|x) for each example (batch ≤ maxBatch). */

@@ -8,6 +8,7 @@ import type { OpRegistry } from '../ops/registry';
 import { STREAMS } from '../model/init';
 import { gaussianNoise } from '../cpu/philox';
 import { logImportanceWeight, logMeanExp } from '../cpu/iwae';
+import { activeUnits, addMeans, latentMoments, type ActiveUnits } from '../cpu/active-units';
 
 export class CpuBackend implements TrainBackend {
   readonly model: CpuVae;
@@ -75,9 +76,10 @@ export class CpuBackend implements TrainBackend {
   }
 
   /** L_k over the same batches and noise words as GpuVae.evaluateLk. */
-  async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+  async evaluateLk(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
     const D = this.config.inputDim, Z = this.config.latent;
     if (this.model.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k);
+    const batches = Math.ceil(count / this.maxBatch);
     let sum = 0;
     for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
       const b = Math.min(this.maxBatch, count - start);
@@ -93,6 +95,7 @@ export class CpuBackend implements TrainBackend {
         }
       }
       for (const w of logW) sum += logMeanExp(w);
+      onProgress?.((index + 1) * k, batches * k);
     }
     return sum / count;
   }
@@ -113,6 +116,17 @@ export class CpuBackend implements TrainBackend {
       for (const p of parts) sum += logMeanExp(p) + Math.log(p.length) - Math.log(k);
     }
     return sum / count;
+  }
+
+  /** Active units over the same batches as GpuVae.activeUnits. */
+  async activeUnits(images: Float32Array, count: number): Promise<ActiveUnits> {
+    const D = this.config.inputDim;
+    const m = latentMoments(this.config.latent);
+    for (let start = 0; start < count; start += this.maxBatch) {
+      const b = Math.min(this.maxBatch, count - start);
+      addMeans(m, this.model.encodeStats(images.subarray(start * D, (start + b) * D), b), b);
+    }
+    return activeUnits(m);
   }
 
   async decode(z: Float32Array): Promise<Float32Array> {

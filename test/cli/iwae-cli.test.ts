@@ -36,6 +36,9 @@ describe('train CLI with the importance-weighted objective', () => {
     // −L_7 ≤ −L_3 ≤ −ELBO (in expectation; slack for the noise of 1,000 test digits).
     expect(m.final.testNegLk).toBeLessThan(m.final.testNegLkTrain + 0.5);
     expect(m.final.testNegLkTrain).toBeLessThan(m.final.testNegElbo + 0.5);
+    expect(Number.isInteger(m.final.activeUnits) && m.final.activeUnits >= 0 && m.final.activeUnits <= 3, `activeUnits ${m.final.activeUnits}`).toBe(true);
+    expect(m.final.testBinarization).toBe('none');
+    expect(m.binarization).toEqual({ train: 'none', test: 'none' });
     const s = await state(whole);
     expect(s.config.objective).toBe('iwae');
     expect(s.config.kTrain).toBe(3);
@@ -52,6 +55,12 @@ describe('train CLI with the importance-weighted objective', () => {
     const other = await cli(['--resume', split, '--epochs', '3', '--objective', 'elbo']);
     expect(other.code).toBe(2);
     expect(other.out).toMatch(/--objective elbo conflicts with the checkpoint, which has objective iwae/);
+    // --binarize: dynamic for training, the test set binarized once with a fixed seed.
+    const bin = join(dir, 'bin');
+    const c = await cli([...tiny, '--epochs', '1', '--eval-k', '0', '--binarize', '--out', bin]);
+    expect(c.code, c.out).toBe(0);
+    const mb = JSON.parse(await readFile(join(bin, 'metrics.json'), 'utf8'));
+    expect(mb.binarization).toEqual({ train: 'dynamic', test: 'fixed (seed 0)' });
     const k = await cli(['--epochs', '1', '--k-train', '4']);
     expect(k.code).toBe(2);
     expect(k.out).toMatch(/--k-train needs --objective iwae or iwae-dreg/);
