@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { SoftwareDriver } from '../gpu/device';
 import type { VaeConfig, VaeConfigInput } from '../model/config';
 import { fail } from './usage-error';
+import { LR_SCHEDULES, type LrSchedule } from '../train/schedule';
 
 export const HELP = `Usage: npm run train -- [options]
 
@@ -22,6 +23,9 @@ Options:
   --beta X          weight of the KL term (default 1)
   --objective O     elbo | iwae | iwae-dreg: the ELBO, or the importance-weighted bound L_k with k samples
                     per example (Burda et al. 2016), its gradient by IWAE's or the DReG estimator (default elbo)
+  --lr-schedule S   constant | step (× 0.1 at 50 % and 75 % of the run's steps) | cosine (to 0 at the
+                    last step) (default constant)
+  --lr-warmup N     steps of linear learning-rate warm-up (default 0)
   --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
@@ -59,6 +63,8 @@ export interface Cli {
   driver: SoftwareDriver;
   resume?: string;
   readEvery: number;
+  /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
+  schedule?: { lr: LrSchedule; lrWarmup: number };
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -89,7 +95,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      objective: { type: 'string' }, 'k-train': { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' },
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -132,8 +138,15 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
+  let schedule: Cli['schedule'];
+  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined) {
+    const lr = (values['lr-schedule'] ?? 'constant') as LrSchedule;
+    if (!LR_SCHEDULES.includes(lr)) fail(`--lr-schedule must be ${LR_SCHEDULES.join(', ')}, got '${lr}'`);
+    schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS) };
+  }
   return {
     config,
+    schedule,
     epochs: int('epochs', values.epochs, 10, 1, MAX_STEPS),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 128, 1, 2 ** 31 - 1),
     data: values.data,

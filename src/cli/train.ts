@@ -27,6 +27,7 @@ import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-fo
 import { readRunMetrics } from './run-metrics';
 import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
 import { BUILTIN_OPS } from '../ops/registry';
+import { checkSchedule } from '../train/schedule';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
 
@@ -122,6 +123,15 @@ export async function main(argv: string[]): Promise<number> {
     const perEpoch = stepsPerEpoch(data.train.count, maxBatch);
     if (perEpoch * cli.epochs > MAX_STEPS) {
       fail(`--epochs ${cli.epochs} × ${perEpoch} steps per epoch = ${perEpoch * cli.epochs} steps, more than the ${MAX_STEPS} a run can count`);
+    }
+    if (cli.schedule) {
+      const want = { ...cli.schedule, horizon: perEpoch * cli.epochs };
+      if (plan) {
+        const had = config.schedule ?? { lr: 'constant', lrWarmup: 0 };
+        if (had.lr !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup) {
+          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} conflicts with the checkpoint, which has ${had.lr ?? 'constant'} with ${had.lrWarmup ?? 0} warm-up steps; leave them out to continue the run`);
+        }
+      } else config.schedule = checkSchedule(want);
     }
     if (resumed && resumed.step >= perEpoch * cli.epochs) {
       console.log(`checkpoint is already at step ${resumed.step} (epoch ${(resumed.step / perEpoch).toFixed(2)}); raise --epochs to train further`);

@@ -60,8 +60,8 @@ export interface AdamBuffers {
 
 export interface PreparedAdam {
   dispatch: Dispatch;
-  /** Writes the bias corrections for step t ≥ 1 (queued; takes effect for the next submit). */
-  setStep(t: number): void;
+  /** Writes the bias corrections for step t ≥ 1 and, if given, this step's learning rate (queued; takes effect for the next submit). */
+  setStep(t: number, lr?: number): void;
   destroy(): void;
 }
 
@@ -72,10 +72,10 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   const count4 = Math.ceil(count / 4);
   const shape = `${count} floats padded to ${count4 * 4}`;
   for (const [name, b] of Object.entries(buf)) requireFloats(label, name, b, count4 * 4, shape);
-  const fields = (t: number) =>
+  const fields = (t: number, lr = h.lr) =>
     packUniform([
       ['u32', count4], ['u32', h.decoupled ? 1 : 0], ['u32', 0], ['u32', 0],
-      ['f32', h.lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps],
+      ['f32', lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps],
       ['f32', h.weightDecay], ['f32', 1 - Math.pow(h.beta1, t)], ['f32', 1 - Math.pow(h.beta2, t)], ['f32', 1 - h.beta1],
       ['f32', 1 - h.beta2], ['f32', 0], ['f32', 0], ['f32', 0],
     ]);
@@ -83,9 +83,10 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v });
   return {
     dispatch: { label, pipeline: rt.pipeline(ADAM, 'main'), bindGroup, workgroups: rt.grid(Math.ceil(count4 / 256)) },
-    setStep(t: number) {
+    setStep(t: number, lr?: number) {
       if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be an integer ≥ 1, got ${t}`);
-      rt.device.queue.writeBuffer(params, 0, fields(t));
+      if (lr !== undefined) requireFinite(label, 'lr', lr, { min: 0 });
+      rt.device.queue.writeBuffer(params, 0, fields(t, lr));
     },
     destroy: () => params.destroy(),
   };

@@ -7,6 +7,7 @@ import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph
 import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
+import { lrAt } from '../train/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
 
@@ -74,7 +75,7 @@ export class CpuVae {
     if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
     const s = this.forward(x, batch, this.step >>> 0, STREAMS.train, this.trainSamples);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
-    adamStep(this.params, this.grads, this.m, this.v, this.config.adam, this.step + 1);
+    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
     this.step++;
     return [s.result!.loss, ...s.result!.parts];
   }

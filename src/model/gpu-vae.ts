@@ -19,6 +19,7 @@ import { LossReadback, type LossSample, type LossTotals } from '../train/readbac
 import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
 import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
+import { lrAt } from '../train/schedule';
 
 export interface GpuVaeOptions {
   /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
@@ -187,7 +188,7 @@ export class GpuVae {
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.io.input, x);
     pass.setNoise(this.step >>> 0);
-    this.adam.setStep(this.step + 1);
+    this.adam.setStep(this.step + 1, lrAt(this.config.schedule, this.config.adam.lr, this.step));
     const copy = read ? this.readback.take() : null;
     this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
     this.steps++;
