@@ -26,6 +26,7 @@ Options:
   --lr-schedule S   constant | step (× 0.1 at 50 % and 75 % of the run's steps) | cosine (to 0 at the
                     last step) (default constant)
   --lr-warmup N     steps of linear learning-rate warm-up (default 0)
+  --kl-warmup N     steps over which β rises linearly from 0 to --beta (KL annealing) (default 0)
   --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
@@ -64,7 +65,7 @@ export interface Cli {
   resume?: string;
   readEvery: number;
   /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
-  schedule?: { lr: LrSchedule; lrWarmup: number };
+  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number };
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -95,7 +96,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' },
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,10 +140,10 @@ export function parseCli(argv: string[]): Cli | 'help' {
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
   let schedule: Cli['schedule'];
-  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined) {
+  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined) {
     const lr = (values['lr-schedule'] ?? 'constant') as LrSchedule;
     if (!LR_SCHEDULES.includes(lr)) fail(`--lr-schedule must be ${LR_SCHEDULES.join(', ')}, got '${lr}'`);
-    schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS) };
+    schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS), klWarmup: int('kl-warmup', values['kl-warmup'], 0, 0, MAX_STEPS) };
   }
   return {
     config,

@@ -127,9 +127,9 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.schedule) {
       const want = { ...cli.schedule, horizon: perEpoch * cli.epochs };
       if (plan) {
-        const had = config.schedule ?? { lr: 'constant', lrWarmup: 0 };
-        if (had.lr !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup) {
-          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} conflicts with the checkpoint, which has ${had.lr ?? 'constant'} with ${had.lrWarmup ?? 0} warm-up steps; leave them out to continue the run`);
+        const had = config.schedule ?? {};
+        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup) {
+          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}; leave them out to continue the run`);
         }
       } else config.schedule = checkSchedule(want);
     }

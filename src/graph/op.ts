@@ -115,6 +115,8 @@ export interface PreparedGpuOp {
   backward: Dispatch[];
   /** Noise ops: sets the step (and stream) words of the counter for the next submit. */
   setNoise?(step: number, stream?: number): void;
+  /** Objectives (and ops that share their β): sets β for the next submit (a KL warm-up). */
+  setBeta?(beta: number): void;
   destroy(): void;
 }
 
@@ -130,6 +132,8 @@ export interface CpuOpContext {
   batch: number;
   samples: number;
   noise: { seed: number; step: number; stream: number };
+  /** β of this step when a KL warm-up sets it (else the op's own attribute). */
+  beta?: number;
   rows(tensor: string): number;
   acts: Map<string, ArrayLike<number>>;
   /** Gradients by tensor; an op with mode 'add' adds into the entry an earlier op set. */

@@ -7,7 +7,7 @@ import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph
 import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
-import { lrAt } from '../train/schedule';
+import { betaAt, lrAt } from '../train/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
 
@@ -73,7 +73,9 @@ export class CpuVae {
   /** One training step on batch × inputDim pixels; returns the batch's [loss, ...parts]. */
   trainStep(x: ArrayLike<number>, batch: number): number[] {
     if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
-    const s = this.forward(x, batch, this.step >>> 0, STREAMS.train, this.trainSamples);
+    const s = this.pass(batch, this.trainSamples, this.step >>> 0, STREAMS.train, [[this.graph.io.input, x]]);
+    if (this.config.schedule?.klWarmup) s.ctx.beta = betaAt(this.config.schedule, this.config.beta, this.step);
+    this.run(s, ALL_STAGES);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
     adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
     this.step++;

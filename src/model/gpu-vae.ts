@@ -19,7 +19,7 @@ import { LossReadback, type LossSample, type LossTotals } from '../train/readbac
 import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
 import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
-import { lrAt } from '../train/schedule';
+import { betaAt, lrAt } from '../train/schedule';
 
 export interface GpuVaeOptions {
   /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
@@ -188,6 +188,8 @@ export class GpuVae {
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.io.input, x);
     pass.setNoise(this.step >>> 0);
+    // Every step while a warm-up is configured: each batch size has its own prepared pass and uniform.
+    if (this.config.schedule?.klWarmup) pass.setBeta(betaAt(this.config.schedule, this.config.beta, this.step));
     this.adam.setStep(this.step + 1, lrAt(this.config.schedule, this.config.adam.lr, this.step));
     const copy = read ? this.readback.take() : null;
     this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);

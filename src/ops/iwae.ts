@@ -79,6 +79,7 @@ export const IWAE_SAMPLER = defineOp<SamplerAttrs>({
       forward: [draw.forward, s.forward],
       backward: [s.backward!],
       setNoise: draw.setStep,
+      setBeta: s.setBeta,
       destroy: () => { draw.destroy(); s.destroy(); },
     };
   },
@@ -92,7 +93,7 @@ export const IWAE_SAMPLER = defineOp<SamplerAttrs>({
     const a = op.attrs;
     const { stats } = op.inputs, { z, eps, weights } = op.outputs;
     ctx.grads.set(stats, samplesBackward(ctx.acts.get(stats)!, ctx.acts.get(eps)!, ctx.grads.get(z)!, ctx.acts.get(weights)!, {
-      batch: ctx.batch, samples: ctx.samples, latent: a.latent, beta: a.beta, estimator: a.estimator,
+      batch: ctx.batch, samples: ctx.samples, latent: a.latent, beta: ctx.beta ?? a.beta, estimator: a.estimator,
     }));
   },
 });
@@ -144,13 +145,13 @@ function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator)
         },
         op.name,
       );
-      return { forward: p.dispatches, backward: [], destroy: p.destroy };
+      return { forward: p.dispatches, backward: [], setBeta: p.setBeta, destroy: p.destroy };
     },
     cpuForward(op, ctx) {
       const { logits, target, stats, eps, weights } = op.inputs;
       const a = op.attrs;
       const r = iwaeObjective(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, ctx.acts.get(eps)!, {
-        batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma,
+        batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma,
       });
       ctx.grads.set(logits, r.dlogits);
       ctx.acts.set(weights, r.weights);

@@ -1,4 +1,4 @@
-// Learning-rate schedules, applied per step on the host (Adam's uniform is written each step anyway):
+// Learning-rate schedules and the KL warm-up, applied per step on the host (Adam's uniform is written each step anyway):
 // a linear warm-up over the first `lrWarmup` steps, then constant, step (× 0.1 at 50 % and 75 % of
 // the horizon) or cosine (to 0 at the horizon). A pure function of the step, so a resumed run
 // takes exactly the rates of an uninterrupted one; the schedule rides in the config (checkpoints).
@@ -12,13 +12,15 @@ export interface ScheduleConfig {
   lrWarmup?: number;
   /** Steps the step and cosine schedules span (the run's planned steps). */
   horizon?: number;
+  /** KL warm-up: β rises linearly from 0 to its value over these steps (0: none). */
+  klWarmup?: number;
 }
 
 export function checkSchedule(s: ScheduleConfig, where = 'config.schedule'): ScheduleConfig {
   if (typeof s !== 'object' || s === null) throw new Error(`${where} must be an object such as { "lr": "cosine", "horizon": 700 }, got ${JSON.stringify(s)}`);
   const lr = s.lr ?? 'constant';
   if (!LR_SCHEDULES.includes(lr)) throw new Error(`${where}.lr must be one of ${LR_SCHEDULES.join(', ')}, got ${JSON.stringify(s.lr)}`);
-  for (const key of ['lrWarmup', 'horizon'] as const) {
+  for (const key of ['lrWarmup', 'horizon', 'klWarmup'] as const) {
     const v = s[key];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new Error(`${where}.${key} must be a non-negative integer of steps, got ${JSON.stringify(v)}`);
   }
@@ -37,3 +39,10 @@ export function lrAt(s: ScheduleConfig | undefined, base: number, step: number):
   if (step < warm) lr *= (step + 1) / warm;
   return lr;
 }
+
+/** β of the step that takes the model from `step` to step + 1 (a linear KL warm-up from β/W). */
+export function betaAt(s: ScheduleConfig | undefined, beta: number, step: number): number {
+  const w = s?.klWarmup ?? 0;
+  return step < w ? (beta * (step + 1)) / w : beta;
+}
+

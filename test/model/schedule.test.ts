@@ -1,4 +1,4 @@
-// Learning-rate schedules (src/train/schedule.ts): their shape, the GPU step against the CPU reference
+// Learning-rate schedules and the KL warm-up (src/train/schedule.ts): their shape, the GPU step against the CPU reference
 // with a cosine schedule and warm-up on, and an exact resume from a checkpoint (the schedule rides in
 // the config) for an IWAE model: bit-identical to the uninterrupted run.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { GpuVae } from '../../src/model/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { snapshotState, train } from '../../src/train/trainer';
-import { checkSchedule, lrAt } from '../../src/train/schedule';
+import { betaAt, checkSchedule, lrAt } from '../../src/train/schedule';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -19,7 +19,9 @@ beforeAll(async () => {
 });
 
 describe('learning-rate schedules', () => {
-  it('warm up linearly, then follow constant, step or cosine', () => {
+  it('warm up linearly, then follow constant, step or cosine; β warms up from β/W', () => {
+    expect([0, 1, 3, 4, 9].map((st) => betaAt({ klWarmup: 4 }, 2, st))).toEqual([0.5, 1, 2, 2, 2]);
+    expect(betaAt(undefined, 0.5, 0)).toBe(0.5);
     expect(lrAt(undefined, 1e-3, 5)).toBe(1e-3);
     const w = { lr: 'constant' as const, lrWarmup: 4 };
     expect([0, 1, 2, 3, 4, 100].map((s) => lrAt(w, 1, s))).toEqual([0.25, 0.5, 0.75, 1, 1, 1]);
@@ -33,15 +35,17 @@ describe('learning-rate schedules', () => {
     expect(() => checkSchedule({ lr: 'linear' as never, horizon: 3 })).toThrow(/lr must be one of constant, step, cosine/);
   });
 
-  it('GPU against CPU over 20 steps with warm-up and a cosine schedule', async () => {
-    const config = { encoderHidden: [32], decoderHidden: [32], latent: 4, seed: 6, adam: { lr: 3e-3 }, schedule: { lr: 'cosine' as const, lrWarmup: 5, horizon: 20 } };
+  for (const objective of ['elbo', 'iwae'] as const) it(`GPU against CPU over 20 steps with lr and KL warm-up and a cosine schedule (${objective})`, async () => {
+    const config = { encoderHidden: [32], decoderHidden: [32], latent: 4, seed: 6, objective, kTrain: objective === 'iwae' ? 4 : undefined, adam: { lr: 3e-3 }, schedule: { lr: 'cosine' as const, lrWarmup: 5, horizon: 20, klWarmup: 12 } };
     const { device, rt } = gpu();
     const cpu = new CpuVae(config);
     await scoped(device, async () => {
       const vae = new GpuVae(rt, config, { maxBatch: 16 });
       for (let step = 0; step < 20; step++) {
-        const x = data.train.images.subarray(step * 16 * 784 % (192 * 784), (step * 16 * 784 % (192 * 784)) + 16 * 784);
-        const want = cpu.trainStep(x, 16);
+        // Every third step a batch of 9: its own prepared pass, whose β must follow the warm-up too.
+        const b = step % 3 === 2 ? 9 : 16;
+        const x = data.train.images.subarray(step * 16 * 784 % (192 * 784), (step * 16 * 784 % (192 * 784)) + b * 784);
+        const want = cpu.trainStep(x, b);
         vae.trainStep(x);
         const got = await vae.readLoss();
         expect(Math.abs(got[0] - want[0]) / want[0], `step ${step}`).toBeLessThan(1e-4);
@@ -49,14 +53,14 @@ describe('learning-rate schedules', () => {
       const p = await vae.readParams();
       let worst = 0;
       for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - cpu.params[i]));
-      console.info(`cosine + warm-up: worst parameter |Δ| after 20 steps ${worst.toExponential(2)}`);
+      console.info(`${objective} cosine + lr and KL warm-up: worst parameter |Δ| after 20 steps ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(1e-4);
       vae.dispose();
     });
   });
 
-  it('an IWAE model with warm-up and a step schedule resumes bit-exactly from a checkpoint', async () => {
-    const config = { encoderHidden: [24], decoderHidden: [24], latent: 3, seed: 8, objective: 'iwae', kTrain: 3, schedule: { lr: 'step' as const, lrWarmup: 7, horizon: 24 } };
+  it('an IWAE model with lr and KL warm-up and a step schedule resumes bit-exactly from a checkpoint', async () => {
+    const config = { encoderHidden: [24], decoderHidden: [24], latent: 3, seed: 8, objective: 'iwae', kTrain: 3, schedule: { lr: 'step' as const, lrWarmup: 7, horizon: 24, klWarmup: 30 } };
     const { device, rt } = gpu();
     const opts = { batch: 32, train: data.train, test: data.test, readEvery: 2 };
     await scoped(device, async () => {
