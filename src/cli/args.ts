@@ -26,6 +26,7 @@ Options:
   --lr-schedule S   constant | step (× 0.1 at 50 % and 75 % of the run's steps) | cosine (to 0 at the
                     last step) (default constant)
   --lr-warmup N     steps of linear learning-rate warm-up (default 0)
+  --clip-grad NORM  clip the global gradient norm to NORM (computed on the GPU; Adam reads the scale)
   --kl-warmup N     steps over which β rises linearly from 0 to --beta (KL annealing) (default 0)
   --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
@@ -65,7 +66,7 @@ export interface Cli {
   resume?: string;
   readEvery: number;
   /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
-  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number };
+  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number; clipGrad?: number };
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -96,7 +97,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' },
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,10 +141,15 @@ export function parseCli(argv: string[]): Cli | 'help' {
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
   let schedule: Cli['schedule'];
-  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined) {
+  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined || values['clip-grad'] !== undefined) {
     const lr = (values['lr-schedule'] ?? 'constant') as LrSchedule;
     if (!LR_SCHEDULES.includes(lr)) fail(`--lr-schedule must be ${LR_SCHEDULES.join(', ')}, got '${lr}'`);
     schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS), klWarmup: int('kl-warmup', values['kl-warmup'], 0, 0, MAX_STEPS) };
+    const clip = num('clip-grad', values['clip-grad']);
+    if (clip !== undefined) {
+      if (clip <= 0) fail(`--clip-grad must be a number > 0, got '${values['clip-grad']}'`);
+      schedule.clipGrad = clip;
+    }
   }
   return {
     config,

@@ -128,8 +128,8 @@ export async function main(argv: string[]): Promise<number> {
       const want = { ...cli.schedule, horizon: perEpoch * cli.epochs };
       if (plan) {
         const had = config.schedule ?? {};
-        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup) {
-          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}; leave them out to continue the run`);
+        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup || had.clipGrad !== want.clipGrad) {
+          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} --clip-grad ${want.clipGrad ?? 'none'} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}, clip ${had.clipGrad ?? 'none'}; leave them out to continue the run`);
         }
       } else config.schedule = checkSchedule(want);
     }

@@ -87,6 +87,6 @@ export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, o: PassOpt
   };
 }
 
-export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper): PreparedAdam {
-  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV });
+export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper, clip?: GPUBuffer): PreparedAdam {
+  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV, ...(clip ? { clip } : {}) });
 }

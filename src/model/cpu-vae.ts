@@ -7,6 +7,7 @@ import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph
 import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
+import { gradNorm } from '../cpu/grad-norm';
 import { betaAt, lrAt } from '../train/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
@@ -77,6 +78,11 @@ export class CpuVae {
     if (this.config.schedule?.klWarmup) s.ctx.beta = betaAt(this.config.schedule, this.config.beta, this.step);
     this.run(s, ALL_STAGES);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
+    const clipGrad = this.config.schedule?.clipGrad;
+    if (clipGrad !== undefined) {
+      const { scale } = gradNorm(this.grads, clipGrad);
+      for (let i = 0; i < this.grads.length; i++) this.grads[i] *= scale;
+    }
     adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
     this.step++;
     return [s.result!.loss, ...s.result!.parts];

@@ -19,6 +19,7 @@ import { LossReadback, type LossSample, type LossTotals } from '../train/readbac
 import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
 import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
+import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
 import { betaAt, lrAt } from '../train/schedule';
 
 export interface GpuVaeOptions {
@@ -50,6 +51,8 @@ export class GpuVae {
   private readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
   /** Set while a fit() runs: a second one would interleave its steps with the first's. */
   private fitting = false;
+  /** The global-norm clip (schedule.clipGrad): grad_norm's dispatches and buffers. */
+  private clip: { op: { dispatches: Dispatch[]; destroy(): void }; buffers: GPUBuffer[]; clip: GPUBuffer } | undefined;
   /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
   readonly trainSamples: number;
 
@@ -73,7 +76,15 @@ export class GpuVae {
       totals: buf(OBJECTIVE_BUFFERS.totals),
       health: buf(OBJECTIVE_BUFFERS.health),
     };
-    this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
+    const clipGrad = this.config.schedule?.clipGrad;
+    if (clipGrad !== undefined) {
+      // The global norm on the GPU; Adam reads its scale (no readback).
+      const partials = rt.device.createBuffer({ label: 'grad norm partials', size: 4 * Math.max(4, gradNormPartials(this.graph.arenaSize)), usage: GPUBufferUsage.STORAGE });
+      const clip = rt.device.createBuffer({ label: 'grad norm clip', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const op = prepareGradNorm(rt, { count: this.graph.arenaSize, maxNorm: clipGrad }, { grads: this.plan.grads, partials, clip });
+      this.clip = { op, buffers: [partials, clip], clip };
+    }
+    this.adam = planAdam(rt, this.graph, this.plan, this.config.adam, this.clip?.clip);
     this.readback = new LossReadback(rt.device, this.out);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
     this.step = 0;
@@ -192,7 +203,7 @@ export class GpuVae {
     if (this.config.schedule?.klWarmup) pass.setBeta(betaAt(this.config.schedule, this.config.beta, this.step));
     this.adam.setStep(this.step + 1, lrAt(this.config.schedule, this.config.adam.lr, this.step));
     const copy = read ? this.readback.take() : null;
-    this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
+    this.submit([...pass.forward, ...pass.backward, ...(this.clip?.op.dispatches ?? []), this.adam.dispatch], copy?.encode);
     this.steps++;
     return copy ? this.readback.collect(copy.slot, this.steps) : null;
   }
@@ -478,6 +489,8 @@ export class GpuVae {
     this.passes.clear();
     this.iwae.clear();
     this.adam.destroy();
+    this.clip?.op.destroy();
+    this.clip?.buffers.forEach((b) => b.destroy());
     this.readback.destroy();
     this.iwaeRun?.destroy();
     for (const b of this.plan.all) b.destroy();

@@ -14,6 +14,8 @@ export interface ScheduleConfig {
   horizon?: number;
   /** KL warm-up: β rises linearly from 0 to its value over these steps (0: none). */
   klWarmup?: number;
+  /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_; absent: no clipping). */
+  clipGrad?: number;
 }
 
 export function checkSchedule(s: ScheduleConfig, where = 'config.schedule'): ScheduleConfig {
@@ -23,6 +25,9 @@ export function checkSchedule(s: ScheduleConfig, where = 'config.schedule'): Sch
   for (const key of ['lrWarmup', 'horizon', 'klWarmup'] as const) {
     const v = s[key];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new Error(`${where}.${key} must be a non-negative integer of steps, got ${JSON.stringify(v)}`);
+  }
+  if (s.clipGrad !== undefined && (typeof s.clipGrad !== 'number' || !Number.isFinite(s.clipGrad) || s.clipGrad <= 0)) {
+    throw new Error(`${where}.clipGrad must be a finite number > 0, got ${JSON.stringify(s.clipGrad)}`);
   }
   if (lr !== 'constant' && !s.horizon) throw new Error(`${where}: the ${lr} schedule needs a horizon (steps > 0)`);
   return { ...s };

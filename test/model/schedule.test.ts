@@ -35,17 +35,25 @@ describe('learning-rate schedules', () => {
     expect(() => checkSchedule({ lr: 'linear' as never, horizon: 3 })).toThrow(/lr must be one of constant, step, cosine/);
   });
 
-  for (const objective of ['elbo', 'iwae'] as const) it(`GPU against CPU over 20 steps with lr and KL warm-up and a cosine schedule (${objective})`, async () => {
-    const config = { encoderHidden: [32], decoderHidden: [32], latent: 4, seed: 6, objective, kTrain: objective === 'iwae' ? 4 : undefined, adam: { lr: 3e-3 }, schedule: { lr: 'cosine' as const, lrWarmup: 5, horizon: 20, klWarmup: 12 } };
+  for (const objective of ['elbo', 'iwae'] as const) it(`GPU against CPU over 20 steps with lr and KL warm-up, a cosine schedule and clipping (${objective})`, async () => {
+    const config = { encoderHidden: [32], decoderHidden: [32], latent: 4, seed: 6, objective, kTrain: objective === 'iwae' ? 4 : undefined, adam: { lr: 3e-3 }, schedule: { lr: 'cosine' as const, lrWarmup: 5, horizon: 20, klWarmup: 12, clipGrad: 20 } };
     const { device, rt } = gpu();
     const cpu = new CpuVae(config);
+    // The same run without clipping, to show that clipping changes the result beyond the GPU's error.
+    const unclipped = new CpuVae({ ...config, schedule: { ...config.schedule, clipGrad: undefined } });
     await scoped(device, async () => {
       const vae = new GpuVae(rt, config, { maxBatch: 16 });
+      let clipped = 0;
       for (let step = 0; step < 20; step++) {
         // Every third step a batch of 9: its own prepared pass, whose β must follow the warm-up too.
         const b = step % 3 === 2 ? 9 : 16;
         const x = data.train.images.subarray(step * 16 * 784 % (192 * 784), (step * 16 * 784 % (192 * 784)) + b * 784);
         const want = cpu.trainStep(x, b);
+        unclipped.trainStep(x, b);
+        // After clipping the gradient's norm is the limit (clipped) or below it.
+        const norm = Math.sqrt(cpu.grads.reduce((a, g) => a + g * g, 0));
+        expect(norm).toBeLessThan(20 * (1 + 1e-9));
+        if (Math.abs(norm - 20) < 1e-6) clipped++;
         vae.trainStep(x);
         const got = await vae.readLoss();
         expect(Math.abs(got[0] - want[0]) / want[0], `step ${step}`).toBeLessThan(1e-4);
@@ -53,14 +61,19 @@ describe('learning-rate schedules', () => {
       const p = await vae.readParams();
       let worst = 0;
       for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - cpu.params[i]));
-      console.info(`${objective} cosine + lr and KL warm-up: worst parameter |Δ| after 20 steps ${worst.toExponential(2)}`);
+      console.info(`${objective} cosine + lr and KL warm-up + clip 20 (clipped on ${clipped} of 20 steps): worst parameter |Δ| after 20 steps ${worst.toExponential(2)}`);
+      expect(clipped, 'steps on which clipping acted').toBeGreaterThan(5);
+      let effect = 0;
+      for (let i = 0; i < p.length; i++) effect = Math.max(effect, Math.abs(unclipped.params[i] - cpu.params[i]));
+      console.info(`${objective}: clipping moves the parameters by up to ${effect.toExponential(2)}`);
+      expect(effect).toBeGreaterThan(20 * worst);
       expect(worst).toBeLessThan(1e-4);
       vae.dispose();
     });
   });
 
-  it('an IWAE model with lr and KL warm-up and a step schedule resumes bit-exactly from a checkpoint', async () => {
-    const config = { encoderHidden: [24], decoderHidden: [24], latent: 3, seed: 8, objective: 'iwae', kTrain: 3, schedule: { lr: 'step' as const, lrWarmup: 7, horizon: 24, klWarmup: 30 } };
+  it('an IWAE model with lr and KL warm-up, a step schedule and clipping resumes bit-exactly from a checkpoint', async () => {
+    const config = { encoderHidden: [24], decoderHidden: [24], latent: 3, seed: 8, objective: 'iwae', kTrain: 3, schedule: { lr: 'step' as const, lrWarmup: 7, horizon: 24, klWarmup: 30, clipGrad: 10 } };
     const { device, rt } = gpu();
     const opts = { batch: 32, train: data.train, test: data.test, readEvery: 2 };
     await scoped(device, async () => {
