@@ -27,6 +27,8 @@ Options:
                     last step) (default constant)
   --lr-warmup N     steps of linear learning-rate warm-up (default 0)
   --clip-grad NORM  clip the global gradient norm to NORM (computed on the GPU; Adam reads the scale)
+  --early-stop P    stop after P epochs without a better loss on a validation split (every 10th training
+                    example, held out of training); the best epoch's checkpoint is kept as best.safetensors
   --kl-warmup N     steps over which β rises linearly from 0 to --beta (KL annealing) (default 0)
   --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
@@ -66,7 +68,7 @@ export interface Cli {
   resume?: string;
   readEvery: number;
   /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
-  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number; clipGrad?: number };
+  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number; clipGrad?: number; earlyStop?: number };
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -97,7 +99,7 @@ function parseOptions(argv: string[]) {
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
-      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' }, 'early-stop': { type: 'string' },
       'read-every': { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -141,7 +143,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
   let schedule: Cli['schedule'];
-  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined || values['clip-grad'] !== undefined) {
+  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined || values['clip-grad'] !== undefined || values['early-stop'] !== undefined) {
     const lr = (values['lr-schedule'] ?? 'constant') as LrSchedule;
     if (!LR_SCHEDULES.includes(lr)) fail(`--lr-schedule must be ${LR_SCHEDULES.join(', ')}, got '${lr}'`);
     schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS), klWarmup: int('kl-warmup', values['kl-warmup'], 0, 0, MAX_STEPS) };
@@ -150,6 +152,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
       if (clip <= 0) fail(`--clip-grad must be a number > 0, got '${values['clip-grad']}'`);
       schedule.clipGrad = clip;
     }
+    if (values['early-stop'] !== undefined) schedule.earlyStop = int('early-stop', values['early-stop'], 1, 1, MAX_STEPS);
   }
   return {
     config,

@@ -62,6 +62,7 @@ export function parseRunMetrics(text: string, source: string, keys: readonly str
       step,
       train: loss(source, `${where}.train`, m.train, keys),
       test: loss(source, `${where}.test`, m.test, keys),
+      ...(m.validation !== undefined ? { validation: loss(source, `${where}.validation`, m.validation, keys) } : {}),
       seconds: finite(source, `${where}.seconds`, m.seconds),
       stepsPerSecond: finite(source, `${where}.stepsPerSecond`, m.stepsPerSecond),
     };

@@ -28,6 +28,7 @@ import { readRunMetrics } from './run-metrics';
 import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
 import { BUILTIN_OPS } from '../ops/registry';
 import { checkSchedule } from '../train/schedule';
+import { earlyStopState, validationSplit } from '../train/early-stop';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
 
@@ -120,7 +121,9 @@ export async function main(argv: string[]): Promise<number> {
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
     const maxBatch = Math.min(batch, data.train.count);
-    const perEpoch = stepsPerEpoch(data.train.count, maxBatch);
+    // Early stopping holds a validation split out of the training set (fixed by the data, so a resume splits alike).
+    const split = (plan ? config.schedule?.earlyStop : cli.schedule?.earlyStop) ? validationSplit(data.train) : undefined;
+    const perEpoch = stepsPerEpoch((split?.train ?? data.train).count, maxBatch);
     if (perEpoch * cli.epochs > MAX_STEPS) {
       fail(`--epochs ${cli.epochs} × ${perEpoch} steps per epoch = ${perEpoch * cli.epochs} steps, more than the ${MAX_STEPS} a run can count`);
     }
@@ -128,8 +131,8 @@ export async function main(argv: string[]): Promise<number> {
       const want = { ...cli.schedule, horizon: perEpoch * cli.epochs };
       if (plan) {
         const had = config.schedule ?? {};
-        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup || had.clipGrad !== want.clipGrad) {
-          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} --clip-grad ${want.clipGrad ?? 'none'} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}, clip ${had.clipGrad ?? 'none'}; leave them out to continue the run`);
+        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup || had.clipGrad !== want.clipGrad || had.earlyStop !== want.earlyStop) {
+          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} --clip-grad ${want.clipGrad ?? 'none'} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}, clip ${had.clipGrad ?? 'none'}, early stop ${had.earlyStop ?? 'none'}; leave them out to continue the run`);
         }
       } else config.schedule = checkSchedule(want);
     }
@@ -185,8 +188,9 @@ export async function main(argv: string[]): Promise<number> {
       await train(backend, {
         epochs: cli.epochs,
         batch,
-        train: data.train,
+        train: split?.train ?? data.train,
         test: data.test,
+        ...(split ? { earlyStop: { validation: split.validation, patience: config.schedule!.earlyStop!, history: [...history] } } : {}),
         binarize,
         readEvery: cli.readEvery,
         signal: controller.signal,
@@ -204,7 +208,13 @@ export async function main(argv: string[]): Promise<number> {
           const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
           console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
           history.push(m);
-          await writeFileAtomic(checkpointPath, encodeCheckpoint(await state()));
+          const snapshot = encodeCheckpoint(await state());
+          await writeFileAtomic(checkpointPath, snapshot);
+          if (split) {
+            const s = earlyStopState(history, labels.key);
+            console.log(`validation ${labels.loss} ${fmt(m.validation![labels.key])} (best ${fmt(s.best)} at epoch ${s.bestEpoch}${s.since ? `, ${s.since} epoch${s.since > 1 ? 's' : ''} without improvement` : ''})`);
+            if (s.since === 0) await writeFileAtomic(join(out, 'best.safetensors'), snapshot);
+          }
           await writeMetrics();
         },
       });
@@ -231,10 +241,14 @@ export async function main(argv: string[]): Promise<number> {
       });
       console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
+    if (split) {
+      const s = earlyStopState(history, backend.objective.labels.key);
+      if (history.length && history.at(-1)!.step < perEpoch * cli.epochs) console.log(`early stop after epoch ${history.at(-1)!.epoch}: no better validation loss for ${s.since} epochs; best.safetensors holds epoch ${s.bestEpoch}`);
+    }
     const units = await backend.activeUnits(data.test.images, data.test.count);
     console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
-      final: { step: backend.step, activeUnits: units.active, testBinarization, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.
@@ -276,4 +290,11 @@ function metricKeys(config: VaeConfig): string[] {
   const kind = BUILTIN_OPS.objective(config.objective ?? 'elbo');
   const attrs = kind.attrs(config);
   return [kind.labels(attrs).key, ...kind.parts(attrs)];
+}
+
+/** metrics.json `final`'s early-stopping figures: the best epoch, its validation loss, whether it stopped early. */
+function earlyStopFinal(history: EpochMetrics[], key: string, planned: number): Record<string, unknown> {
+  if (!history.length) return {};
+  const s = earlyStopState(history, key);
+  return { bestEpoch: s.bestEpoch, bestValidation: s.best, stoppedEarly: history.at(-1)!.step < planned };
 }

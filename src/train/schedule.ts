@@ -16,13 +16,15 @@ export interface ScheduleConfig {
   klWarmup?: number;
   /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_; absent: no clipping). */
   clipGrad?: number;
+  /** Early stopping: epochs without a better validation loss before training stops (src/train/early-stop.ts). */
+  earlyStop?: number;
 }
 
 export function checkSchedule(s: ScheduleConfig, where = 'config.schedule'): ScheduleConfig {
   if (typeof s !== 'object' || s === null) throw new Error(`${where} must be an object such as { "lr": "cosine", "horizon": 700 }, got ${JSON.stringify(s)}`);
   const lr = s.lr ?? 'constant';
   if (!LR_SCHEDULES.includes(lr)) throw new Error(`${where}.lr must be one of ${LR_SCHEDULES.join(', ')}, got ${JSON.stringify(s.lr)}`);
-  for (const key of ['lrWarmup', 'horizon', 'klWarmup'] as const) {
+  for (const key of ['lrWarmup', 'horizon', 'klWarmup', 'earlyStop'] as const) {
     const v = s[key];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new Error(`${where}.${key} must be a non-negative integer of steps, got ${JSON.stringify(v)}`);
   }
