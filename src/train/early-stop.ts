@@ -3,7 +3,6 @@
 // and the state (best value, its epoch, epochs since) is a function of the per-epoch history, so a
 // resumed run that reads metrics.json back decides exactly as an uninterrupted one would.
 import { subset, type Dataset } from '../data/dataset';
-import type { EpochMetrics } from './trainer';
 
 /** Training examples whose index % VALIDATION_EVERY == VALIDATION_EVERY − 1 form the validation split. */
 export const VALIDATION_EVERY = 10;
@@ -25,7 +24,7 @@ export interface EarlyStopState {
 }
 
 /** The state after the epochs of `history` (each with its validation loss under `key`). */
-export function earlyStopState(history: readonly EpochMetrics[], key: string): EarlyStopState {
+export function earlyStopState(history: readonly { epoch: number; validation?: Record<string, number> }[], key: string): EarlyStopState {
   let s: EarlyStopState = { best: Infinity, bestEpoch: 0, since: 0 };
   for (const m of history) {
     const v = m.validation?.[key];
