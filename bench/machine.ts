@@ -150,8 +150,11 @@ export function monitorLoad(everyS: number, t0: number): { stop(): Promise<LoadS
 }
 
 export interface Pause {
-  /** 'wait': held back before a measurement; 'retry': others ran during one, so it was taken again. */
-  kind: 'wait' | 'retry';
+  /**
+   * 'wait': held back before a measurement; 'retry': others ran during one, so it was taken again;
+   * 'unguarded': others were busy, but the gate's budget was spent, so it was measured regardless.
+   */
+  kind: 'wait' | 'retry' | 'unguarded';
   /** Seconds since the run started. */
   t: number;
   before: string;
@@ -161,51 +164,71 @@ export interface Pause {
   others: string;
 }
 
-/**
- * A gate to call before each measurement: samples other processes' CPU for one second and, when
- * they use more than `busyPct` of a core, waits (5 s samples) until they stop or `maxS` passes.
- */
+export interface GateOptions {
+  /** Others' CPU use (% of one core) above which the machine counts as busy. */
+  busyPct?: number;
+  /** The longest wait before one measurement. */
+  maxS?: number;
+  /**
+   * The most the gate may hold measurements back in the whole run, waits and retries together (a
+   * retry costs the measurement's own duration). Once spent, it measures at once and records each
+   * measurement others disturbed as 'unguarded': under constant load a run ends, and says so.
+   */
+  budgetS?: number;
+}
+
 /**
  * The guard around each measurement. `before`: samples other processes' CPU for one second and,
  * when they use more than `busyPct` of a core, waits (5 s samples) until they stop or `maxS` passes.
  * `after`: whether others stayed under `busyPct` (averaged) while the measurement ran; if not, the
- * suite measures again (bench/suite.ts, up to three times).
+ * suite measures again (bench/suite-context.ts, up to three times).
  */
-export function quietGate(t0: number, log: (s: string) => void, busyPct = 20, maxS = 300): {
+export function quietGate(t0: number, log: (s: string) => void, o: GateOptions = {}): {
   before(what: string): Promise<void>;
   after(what: string): Promise<boolean>;
   pauses: Pause[];
 } {
+  const busyPct = o.busyPct ?? 20, maxS = o.maxS ?? 300;
+  let budgetMs = 1000 * (o.budgetS ?? Infinity);
   const pauses: Pause[] = [];
   const describe = (s: LoadSample) => s.others.slice(0, 3).map((p) => `${p.command.split(' ').slice(0, 2).join(' ')} ${p.cpu}%`).join(', ');
   let since: Awaited<ReturnType<typeof snapshot>> | undefined;
+  let startedAt = 0;
   return {
     pauses,
     async before(what: string) {
       let s = await sampleLoad(1000, t0);
-      if (othersCpu(s) > busyPct) {
+      if (othersCpu(s) > busyPct && budgetMs > 0) {
         const start = performance.now();
         const first = describe(s);
         log(`  (paused before ${what}: other processes busy: ${first})`);
         let quiet = false;
-        while ((performance.now() - start) / 1000 < maxS) {
+        while ((performance.now() - start) / 1000 < maxS && performance.now() - start < budgetMs) {
           s = await sampleLoad(5000, t0);
           if (othersCpu(s) <= busyPct) {
             quiet = true;
             break;
           }
         }
+        budgetMs -= performance.now() - start;
         const waitedS = Math.round((performance.now() - start) / 1000);
         pauses.push({ kind: 'wait', t: s.t, before: what, waitedS, quiet, others: first });
-        log(`  (resumed after ${waitedS} s${quiet ? '' : ', still busy: measuring anyway'})`);
+        log(`  (resumed after ${waitedS} s${quiet ? '' : ', still busy: measuring anyway'}${budgetMs <= 0 ? '; the gate\'s budget is spent' : ''})`);
       }
       since = await snapshot();
+      startedAt = performance.now();
     },
     async after(what: string) {
       if (!since) return true;
       const s = await loadSinceSnapshot(since, t0);
       since = undefined;
       if (othersCpu(s) <= busyPct) return true;
+      if (budgetMs <= 0) {
+        pauses.push({ kind: 'unguarded', t: s.t, before: what, waitedS: 0, quiet: false, others: describe(s) });
+        log(`  (${what}: other processes used ${othersCpu(s)}% of a core during the measurement (${describe(s)}); the gate's budget is spent: kept)`);
+        return true;
+      }
+      budgetMs -= performance.now() - startedAt;
       pauses.push({ kind: 'retry', t: s.t, before: what, waitedS: 0, quiet: false, others: describe(s) });
       log(`  (${what}: other processes used ${othersCpu(s)}% of a core during the measurement (${describe(s)}): measuring again)`);
       return false;

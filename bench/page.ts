@@ -1,14 +1,18 @@
 // The benchmark page (bench/index.html): runs bench/suite.ts on navigator.gpu with TensorFlow.js 4.22
-// (webgpu and wasm backends) as the peers in the same page, on the same adapter. bench/run.ts builds
-// it with Vite, serves it (cross-origin isolated, so tfjs-wasm may use threads) and drives it in
-// headless Chromium. Query: ?quick=1, ?peers=tfjs-webgpu,tfjs-wasm (or none), ?only=kernels,steps.
+// (webgpu and wasm backends) and jax-js (webgpu and wasm devices) as the peers in the same page, on
+// the same adapter. bench/run.ts builds it with Vite, serves it (cross-origin isolated, so the wasm
+// peers may use threads) and drives it in headless Chromium. Query: ?quick=1,
+// ?peers=tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm (or none), ?only=kernels,steps,
+// ?batches=32,128,512.
 // Progress goes to the console (prefixed "[bench] "); window.__bench holds the outcome.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as jax from '@jax-js/jax';
 import { acquireDevice } from '../src/gpu/device';
 import { runSuite } from './suite';
 import { tfjsPeer } from './tfjs-peer';
+import { JAXJS_VERSION, jaxjsPeer } from './jaxjs-peer';
 import type { Peer } from './peer';
 import type { SuiteResults } from './results';
 
@@ -24,8 +28,9 @@ declare global {
 
 const params = new URLSearchParams(location.search);
 const quick = params.get('quick') === '1';
-const wanted = (params.get('peers') ?? 'tfjs-webgpu,tfjs-wasm').split(',').filter((p) => p && p !== 'none');
+const wanted = (params.get('peers') ?? 'tfjs-webgpu,tfjs-wasm,jax-js-webgpu,jax-js-wasm').split(',').filter((p) => p && p !== 'none');
 const only = params.get('only')?.split(',').filter(Boolean);
+const batches = params.get('batches')?.split(',').map(Number);
 const logElement = document.getElementById('log');
 const log = (line: string) => {
   console.log(`[bench] ${line}`);
@@ -43,10 +48,13 @@ async function main(): Promise<SuiteResults> {
   // A backend whose initialisation hangs (e.g. wasm workers that fail to start) must not stall the run.
   const within = <T>(p: Promise<T>, what: string) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in 60 s`)), 60_000))]);
+  const isolation = `crossOriginIsolated ${self.crossOriginIsolated}, ${navigator.hardwareConcurrency} hardware threads`;
   for (const name of wanted) {
     try {
       if (name === 'tfjs-webgpu') peers.push(await within(tfjsPeer(tf, 'webgpu', 'same browser, own GPUDevice on the same adapter'), name));
-      else if (name === 'tfjs-wasm') peers.push(await within(tfjsPeer(tf, 'wasm', `crossOriginIsolated ${self.crossOriginIsolated}, ${navigator.hardwareConcurrency} hardware threads`), name));
+      else if (name === 'tfjs-wasm') peers.push(await within(tfjsPeer(tf, 'wasm', isolation), name));
+      else if (name === 'jax-js-webgpu') peers.push(await within(jaxjsPeer(jax, 'webgpu', 'same browser, own GPUDevice on the same adapter', JAXJS_VERSION), name));
+      else if (name === 'jax-js-wasm') peers.push(await within(jaxjsPeer(jax, 'wasm', isolation, JAXJS_VERSION), name));
       else errors.push(`unknown peer '${name}'`);
     } catch (e) {
       errors.push(`${name} did not start: ${(e as Error).message}`);
@@ -56,7 +64,7 @@ async function main(): Promise<SuiteResults> {
   const gate = window.__benchGateBefore && window.__benchGateAfter
     ? { before: window.__benchGateBefore, after: window.__benchGateAfter }
     : undefined;
-  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate });
+  const results = await runSuite(ctx, { quick, peers, log, errors, only, gate, batches });
   ctx.destroy();
   return results;
 }

@@ -16,18 +16,46 @@ function stepOf(s: SuiteResults, impl: Impl, batch: number): StepResult | undefi
   return s.steps.find((p) => p.impl === impl && p.batch === batch);
 }
 
+/** `N× (ours vs theirs ms/step)`: how many times faster our step is than a peer's at one batch. */
+export function stepRatioText(ours: StepResult, theirs: StepResult): string {
+  return `${(theirs.msPerStep / ours.msPerStep).toFixed(2)}× (${ms(ours.msPerStep)} vs ${ms(theirs.msPerStep)} ms/step)`;
+}
+
+function stepTarget(s: SuiteResults, impl: Impl, label: string, batch: number, goal: string, atLeast: number): Target {
+  const ours = stepOf(s, 'webgpu-vae', batch), theirs = stepOf(s, impl, batch);
+  return {
+    name: `training step, batch ${batch}, vs ${label} on the same adapter`,
+    goal,
+    measured: ours && theirs ? stepRatioText(ours, theirs) : 'not measured',
+    met: ours && theirs ? theirs.msPerStep / ours.msPerStep >= atLeast : null,
+  };
+}
+
+/** Every step figure where a peer was faster than ours: the peer, the batch, and by how much. */
+export function slowerSteps(s: SuiteResults): { impl: Impl; batch: number; oursMs: number; theirsMs: number; factor: number }[] {
+  return s.steps.flatMap((p) => {
+    const o = p.impl === 'webgpu-vae' ? undefined : stepOf(s, 'webgpu-vae', p.batch);
+    return o && p.msPerStep < o.msPerStep ? [{ impl: p.impl, batch: p.batch, oursMs: o.msPerStep, theirsMs: p.msPerStep, factor: o.msPerStep / p.msPerStep }] : [];
+  });
+}
+
+/** The peers' −ELBO on our weights with zero noise, against ours. */
+export function agreementTable(s: SuiteResults): string | undefined {
+  if (!s.agreement?.length) return undefined;
+  return table(['impl', 'batch', 'ours (nats)', 'theirs (nats)', 'rel diff', 'tolerance', 'agrees'],
+    s.agreement.map((a) => [a.impl, a.batch, f(a.ours, 4), f(a.theirs, 4), a.relDiff.toExponential(1), a.tolerance.toExponential(0), a.ok ? 'yes' : 'NO']));
+}
+
 export function computeTargets(r: BenchFile): Target[] {
   const s = r.suite;
   const targets: Target[] = [];
   const ours128 = stepOf(s, 'webgpu-vae', 128);
-  const tf128 = stepOf(s, 'tfjs-webgpu', 128);
-  const stepRatio = ours128 && tf128 ? tf128.msPerStep / ours128.msPerStep : undefined;
-  targets.push({
-    name: 'training step, batch 128, vs tfjs WebGPU on the same adapter',
-    goal: '≥ 3× faster (aim 10×)',
-    measured: stepRatio === undefined ? 'not measured' : `${stepRatio.toFixed(2)}× (${ms(ours128!.msPerStep)} vs ${ms(tf128!.msPerStep)} ms/step)`,
-    met: stepRatio === undefined ? null : stepRatio >= 3,
-  });
+  targets.push(stepTarget(s, 'tfjs-webgpu', 'tfjs WebGPU', 128, '≥ 3× faster (aim 10×)', 3));
+  if (s.steps.some((x) => x.impl === 'jax-js-webgpu')) {
+    // The jax-js target holds at batch 128 and above: one row per such batch measured.
+    const batches = [...new Set(s.steps.filter((x) => x.impl === 'jax-js-webgpu' && x.batch >= 128).map((x) => x.batch))].sort((a, b) => a - b);
+    for (const batch of batches.length ? batches : [128]) targets.push(stepTarget(s, 'jax-js-webgpu', 'jax-js WebGPU', batch, '≥ 3× faster', 3));
+  }
   const vae = s.kernels.filter((k) => k.impl === 'webgpu-vae' && k.kind === 'matmul' && k.primary && !k.name.startsWith('square'));
   const ratios = vae.flatMap((k) => {
     const p = peerKernel(s, 'tfjs-webgpu', k);
@@ -100,7 +128,7 @@ export function epochTable(s: SuiteResults): string | undefined {
 }
 
 export function stepTable(s: SuiteResults): string {
-  const impls = (['tfjs-webgpu', 'tfjs-wasm', 'pytorch-cpu', 'pytorch-cuda'] as Impl[]).filter((i) => s.steps.some((x) => x.impl === i));
+  const impls = (['tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu', 'jax-js-wasm', 'pytorch-cpu', 'pytorch-cuda'] as Impl[]).filter((i) => s.steps.some((x) => x.impl === i));
   const batches = [...new Set(s.steps.map((x) => x.batch))].sort((a, b) => a - b);
   const headers = ['batch', 'webgpu-vae ms/step', 'examples/s', 'GFLOP/s (% FMA peak)', 'first step ms'];
   for (const i of impls) headers.push(`${i} ms/step`, `speed-up vs ${i}`);
@@ -130,7 +158,7 @@ export function wallGflops(k: KernelResult): number | undefined {
 }
 
 export function matmulTable(s: SuiteResults): string {
-  const impls = (['tfjs-webgpu', 'tfjs-wasm'] as Impl[]).filter((i) => s.kernels.some((k) => k.impl === i));
+  const impls = (['tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu', 'jax-js-wasm'] as Impl[]).filter((i) => s.kernels.some((k) => k.impl === i));
   const headers = ['matmul', 'op(A)·op(B)', 'op, schedule', 'ours ms', 'GFLOP/s', '% FMA peak', 'cold first use ms', 'ours GFLOP/s, wall'];
   for (const i of impls) headers.push(`${i} GFLOP/s`, `ours / ${i}`);
   const rows = s.kernels.filter((k) => k.impl === 'webgpu-vae' && k.kind === 'matmul' && k.primary).map((k) => {
@@ -178,6 +206,20 @@ export function breakdownTable(s: SuiteResults): string | undefined {
   return `${byKind}\n\n${rows}`;
 }
 
+/** Each peer profile: a summary line beside our dispatch count, and its kernels, the most expensive first. */
+export function peerProfileSections(s: SuiteResults, top = 12): string[] {
+  return (s.peerProfiles ?? []).flatMap((p) => {
+    const ours = s.breakdown;
+    const head = `${p.impl} at batch ${p.batch}, from its own profiler (jax.profiler: GPU timestamps around each kernel's passes; mean of ${p.steps} steps): ` +
+      `${f(p.kernels, 0)} kernels in ${f(p.passes, 0)} compute passes and ${f(p.submits, 0)} queue submits per step; the kernels' GPU time ${ms(p.gpuMs)} ms of ${ms(p.wallMs)} ms wall per step (profiling on)` +
+      (ours ? `. Ours: ${ours.rows.length} dispatches in one pass and one submit per step, ${ms(ours.totalMs)} ms of GPU time.` : '.');
+    const rows = p.rows.slice(0, top).map((r) => [r.what, f(r.count, r.count < 10 ? 1 : 0), ms(r.ms), pct(r.ms / p.gpuMs)]);
+    const rest = p.rows.slice(top);
+    if (rest.length) rows.push([`${rest.length} other kinds`, f(rest.reduce((a, r) => a + r.count, 0), 0), ms(rest.reduce((a, r) => a + r.ms, 0)), pct(rest.reduce((a, r) => a + r.ms, 0) / p.gpuMs)]);
+    return [head, '', table(['kernel (jax-js label, reduction, inputs)', 'per step', 'ms', 'share'], rows), ''];
+  });
+}
+
 export function ceilingTable(s: SuiteResults): string {
   const c = s.ceilings;
   const rows: string[][] = c.fma.map((x) => [`FMA loop ${x.form ?? 'vec4×8'}, workgroup ${x.workgroupSize}`, `${x.invocations} invocations × ${x.iters} iterations × ${x.flopsPerIter ?? 64} FLOP`, ms(x.ms), `${f(x.gflops, 1)} GFLOP/s`]);
@@ -194,6 +236,7 @@ export function markdown(r: BenchFile): string {
   const load = r.load;
   const waits = load.pauses.filter((p) => p.kind === 'wait');
   const retries = load.pauses.filter((p) => p.kind === 'retry');
+  const unguarded = load.pauses.filter((p) => p.kind === 'unguarded');
   const during = load.during.length ? Math.max(...load.during.map((x) => x.others.reduce((a, p) => a + p.cpu, 0))) : 0;
   const lines = [
     `# webgpu-vae benchmark — ${r.mode === 'browser' ? 'headless Chromium' : 'Node (Dawn)'}${r.quick ? ' (quick)' : ''}`,
@@ -209,7 +252,8 @@ export function markdown(r: BenchFile): string {
       `waited ${load.waitedS} s for quiet (${load.quiet ? 'quiet' : 'NOT quiet'}); worst other-process CPU in the 30 s samples during the run ${during}% of a core; ` +
       `${waits.length} measurement(s) held back while others ran (${waits.reduce((a, p) => a + p.waitedS, 0)} s in all)` +
       `${waits.some((p) => !p.quiet) ? `, ${waits.filter((p) => !p.quiet).length} measured while still busy (${waits.filter((p) => !p.quiet).map((p) => p.before).join(', ')})` : ''}; ` +
-      `${retries.length} taken again because others ran during them${retries.length ? ` (${retries.map((p) => p.before).join(', ')})` : ''}`,
+      `${retries.length} taken again because others ran during them${retries.length ? ` (${retries.map((p) => p.before).join(', ')})` : ''}` +
+      `${unguarded.length ? `; ${unguarded.length} disturbed by others and kept once the gate's budget was spent (${unguarded.map((p) => p.before).join(', ')})` : ''}`,
     `- command: \`${r.command}\`; suite took ${s.durationS.toFixed(0)} s`,
     '',
     '## Targets',
@@ -222,6 +266,8 @@ export function markdown(r: BenchFile): string {
     '',
     stepDetailTable(s),
     '',
+    ...(agreementTable(s) ? ['Agreement: each peer\'s −ELBO on our model\'s initial weights and the same 128 images with the noise at zero (z = μ), against ours (our encode and decode on the GPU, the loss summed in float64):', '', agreementTable(s)!, ''] : []),
+    ...(slowerSteps(s).length ? ['Where a peer\'s step was faster than ours: ' + slowerSteps(s).map((x) => `${x.impl} at batch ${x.batch}, ${x.factor.toFixed(2)}× (${ms(x.theirsMs)} vs our ${ms(x.oursMs)} ms)`).join('; ') + '.', ''] : []),
     ...(epochTable(s) ? ['## Training epoch (60,000 synthetic examples, batch 128, after one warm-up epoch)', '', epochTable(s)!, ''] : []),
     '## Matmuls (ours as the model runs them; peers on the same operands)',
     '',
@@ -238,6 +284,8 @@ export function markdown(r: BenchFile): string {
       `Each dispatch of one step in its own compute pass between GPU timestamps (median of ${s.breakdown!.samples} steps): ${ms(s.breakdown!.totalMs)} ms in all` +
       `${step ? `, against ${ms(step.msPerStep)} ms/step measured end to end (one pass, steps queued back to back)` : ''}.`, '', bd, '');
   }
+  const profiles = peerProfileSections(s);
+  if (profiles.length) lines.push('## Where the peers\' step time goes', '', ...profiles);
   lines.push('## Element-wise kernels', '', elementwiseTable(s), '', '## Ceilings on this adapter', '', ceilingTable(s), '');
   if (s.errors.length) lines.push('## Errors', '', ...s.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');

@@ -3,7 +3,10 @@
 import type { AdapterSummary } from '../src/gpu/device';
 
 /** Who ran it: this library, the TensorFlow.js peers, PyTorch on the CPU (context). */
-export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'pytorch-cpu' | 'pytorch-cuda';
+export type Impl = 'webgpu-vae' | 'tfjs-webgpu' | 'tfjs-wasm' | 'jax-js-webgpu' | 'jax-js-wasm' | 'pytorch-cpu' | 'pytorch-cuda';
+
+/** The peers that run on a WebGPU device (their figures are also fractions of the FMA ceiling). */
+export const WEBGPU_PEERS: readonly Impl[] = ['tfjs-webgpu', 'jax-js-webgpu'];
 
 export interface FmaConfig {
   /** 'vec4×8': 8 vec4 chains per invocation; 'f32×16': 16 scalar chains (older results: absent = vec4×8). */
@@ -94,6 +97,18 @@ export interface StepResult {
   note?: string;
 }
 
+/** A peer's −ELBO on our model's weights and data with the noise at zero, against ours. */
+export interface Agreement {
+  impl: Impl;
+  batch: number;
+  ours: number;
+  theirs: number;
+  /** |theirs − ours| / |ours|. */
+  relDiff: number;
+  tolerance: number;
+  ok: boolean;
+}
+
 /** One training step, dispatch by dispatch (GPU timestamps around each, one pass each). */
 export interface Breakdown {
   batch: number;
@@ -135,6 +150,10 @@ export interface SuiteResults {
   steps: StepResult[];
   /** Node runs: whole epochs through the trainer, and PyTorch's (CUDA where there is one). */
   epochs?: EpochResult[];
+  /** Peers' own kernel profiles of a training step (jax-js on WebGPU), at the breakdown's batch. */
+  peerProfiles?: (PeerProfile & { impl: Impl; batch: number })[];
+  /** Peers' loss on our weights (absent in older results). */
+  agreement?: Agreement[];
   /** Ours at batch 128, where timestamps exist. */
   breakdown?: Breakdown;
   peers: PeerInfo[];
@@ -172,8 +191,22 @@ export interface BenchFile {
     waitedS: number;
     quiet: boolean;
     /** Measurements held back while other processes used the CPU. */
-    pauses: { kind: 'wait' | 'retry'; t: number; before: string; waitedS: number; quiet: boolean; others: string }[];
+    pauses: { kind: 'wait' | 'retry' | 'unguarded'; t: number; before: string; waitedS: number; quiet: boolean; others: string }[];
   };
   suite: SuiteResults;
   targets: Target[];
+}
+
+/** A peer's training step kernel by kernel, from its own profiler (GPU timestamps around each kernel); here, not in peer.ts, so the two do not import each other. */
+export interface PeerProfile {
+  steps: number;
+  /** Per step: kernels dispatched, compute passes, queue submits, and the sum of the kernels' GPU times. */
+  kernels: number;
+  passes: number;
+  submits: number;
+  gpuMs: number;
+  /** Per step, wall time of the profiled steps (profiling on). */
+  wallMs: number;
+  /** Per step, grouped by what the kernel does; the most expensive first. */
+  rows: { what: string; count: number; ms: number }[];
 }

@@ -4,11 +4,16 @@
 
 export type BindingType = 'uniform' | 'storage' | 'read-only-storage';
 
+/** One 4-byte field of a uniform struct: its WGSL name and type (padding fields start with '_'). */
+export type UniformField = readonly [name: string, kind: 'u32' | 'f32'];
+
 export interface BindingDecl {
   binding: number;
   /** The WGSL variable's name. */
   name: string;
   type: BindingType;
+  /** A uniform's struct fields in WGSL order, checked against the shader by reflection; packed by name. */
+  fields?: readonly UniformField[];
 }
 
 export interface KernelDecl {

@@ -202,3 +202,21 @@ export function packUniform(fields: readonly (readonly [kind: 'u32' | 'f32', val
   });
   return buf;
 }
+
+/**
+ * A kernel's uniform `binding` from values by field name, in the order its declaration (checked
+ * against the WGSL struct by reflection) gives; padding fields ('_…') are 0. Missing or unknown names throw.
+ */
+export function packFields(kernel: KernelDecl, binding: string, values: Record<string, number>): ArrayBuffer {
+  const fields = kernel.bindings.find((b) => b.name === binding)?.fields;
+  if (!fields) throw new Error(`${kernel.name}: binding '${binding}' declares no uniform fields`);
+  const known = new Set(fields.map(([name]) => name));
+  for (const name of Object.keys(values)) {
+    if (!known.has(name)) throw new Error(`${kernel.name}: uniform '${binding}' has no field '${name}'; its fields are ${[...known].join(', ')}`);
+  }
+  return packUniform(fields.map(([name, kind]) => {
+    const v = values[name];
+    if (v === undefined && !name.startsWith('_')) throw new Error(`${kernel.name}: uniform '${binding}' field '${name}' was not given`);
+    return [kind, v ?? 0] as const;
+  }));
+}

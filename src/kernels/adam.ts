@@ -3,7 +3,7 @@
 import source from '../../shaders/adam.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { storageFrom } from '../gpu/buffers';
-import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 
 export const ADAM: KernelDecl = {
@@ -11,7 +11,7 @@ export const ADAM: KernelDecl = {
   source,
   entryPoints: ['main'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['count4', 'u32'], ['decoupled', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['lr', 'f32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['weight_decay', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['one_minus_beta1', 'f32'], ['one_minus_beta2', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32']] },
     { binding: 1, name: 'p', type: 'storage' },
     { binding: 2, name: 'grad', type: 'read-only-storage' },
     { binding: 3, name: 'm', type: 'storage' },
@@ -80,12 +80,11 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   if (clip) requireFloats(label, 'clip', clip, 4, '4 ([norm, scale, Σg², flag])');
   const ones = clip ? undefined : storageFrom(rt.device, [0, 1, 0, 0], `${label} clip scale 1`);
   const fields = (t: number, lr = h.lr) =>
-    packUniform([
-      ['u32', count4], ['u32', h.decoupled ? 1 : 0], ['u32', 0], ['u32', 0],
-      ['f32', lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps],
-      ['f32', h.weightDecay], ['f32', 1 - Math.pow(h.beta1, t)], ['f32', 1 - Math.pow(h.beta2, t)], ['f32', 1 - h.beta1],
-      ['f32', 1 - h.beta2], ['f32', 0], ['f32', 0], ['f32', 0],
-    ]);
+    packFields(ADAM, 'params', {
+      count4, decoupled: h.decoupled ? 1 : 0, lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
+      weight_decay: h.weightDecay, bc1: 1 - Math.pow(h.beta1, t), bc2: 1 - Math.pow(h.beta2, t),
+      one_minus_beta1: 1 - h.beta1, one_minus_beta2: 1 - h.beta2,
+    });
   const params = rt.uniform(`${label} params`, fields(1));
   const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v, clip: clip ?? ones! });
   return {

@@ -1,7 +1,7 @@
 // The fused activation backward + bias gradient kernel as data (shaders/bias_grad.wgsl) and its wrapper.
 import source from '../../shaders/bias_grad.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packUniform, type Runtime } from '../gpu/runtime';
+import { packFields, type Runtime } from '../gpu/runtime';
 import { activationCode, withActivations, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
@@ -11,7 +11,7 @@ export const BIAS_GRAD: KernelDecl = {
   source: withActivations(source),
   entryPoints: ['main', 'main_serial'],
   bindings: [
-    { binding: 0, name: 'dims', type: 'uniform' },
+    { binding: 0, name: 'dims', type: 'uniform', fields: [['rows', 'u32'], ['cols', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32']] },
     { binding: 1, name: 'dY', type: 'read-only-storage' },
     { binding: 2, name: 'Y', type: 'read-only-storage' },
     { binding: 3, name: 'dPre', type: 'storage' },
@@ -50,7 +50,7 @@ export function prepareBiasGrad(
     requireFloats(label, 'y', buf.y, rows * cols, dims2);
     requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
   }
-  const dims = rt.uniform(`${label} dims`, packUniform([['u32', rows], ['u32', cols], ['u32', 0], ['u32', 0]]));
+  const dims = rt.uniform(`${label} dims`, packFields(BIAS_GRAD, 'dims', { rows, cols }));
   const serial = rt.serial(shape.schedule);
   const pipeline = rt.pipeline(BIAS_GRAD, serial ? 'main_serial' : 'main', { ACT: activationCode(act) });
   const identity = act === 'identity';

@@ -2,7 +2,7 @@
 // −ELBO in nats per example from decoder outputs, targets and the encoder's μ | logvar.
 import source from '../../shaders/elbo.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packUniform, type Runtime } from '../gpu/runtime';
+import { packFields, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
 
@@ -11,7 +11,7 @@ export const ELBO: KernelDecl = {
   source,
   entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32']] },
     { binding: 1, name: 'logits', type: 'read-only-storage' },
     { binding: 2, name: 'x', type: 'read-only-storage' },
     { binding: 3, name: 'stats', type: 'read-only-storage' },
@@ -91,10 +91,10 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
   const params = rt.uniform(
     `${label} params`,
-    packUniform([
-      ['u32', B], ['u32', D], ['u32', Z], ['u32', shape.track ? 1 : 0],
-      ['f32', beta], ['f32', 1 / B], ['f32', 1 / (sigma * sigma)], ['f32', 0.5 * Math.log(2 * Math.PI * sigma * sigma)],
-    ]),
+    packFields(ELBO, 'params', {
+      B, D, Z, track: shape.track ? 1 : 0,
+      beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma),
+    }),
   );
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(ELBO, {

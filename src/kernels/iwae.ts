@@ -1,7 +1,7 @@
 // The importance-weighted bound kernel as data (shaders/iwae.wgsl) and its wrapper.
 import source from '../../shaders/iwae.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
-import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
 
 export const IWAE: KernelDecl = {
@@ -9,7 +9,7 @@ export const IWAE: KernelDecl = {
   source,
   entryPoints: ['accumulate', 'finish'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['Z', 'u32'], ['first', 'u32'], ['_pad', 'u32'], ['log_k', 'f32'], ['_pad1', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32']] },
     { binding: 1, name: 'terms', type: 'read-only-storage' },
     { binding: 2, name: 'stats', type: 'read-only-storage' },
     { binding: 3, name: 'z', type: 'read-only-storage' },
@@ -52,7 +52,7 @@ export function prepareIwae(rt: Runtime, shape: { batch: number; latent: number;
   requireFloats(label, 'run', buf.run, 2 * B, `B×2 = ${B}×2`);
   requireFloats(label, 'totals', buf.totals, 4, '4');
   const uniform = (first: boolean) =>
-    rt.uniform(`${label} params`, packUniform([['u32', B], ['u32', Z], ['u32', first ? 1 : 0], ['u32', 0], ['f32', Math.log(k)], ['f32', 0], ['f32', 0], ['f32', 0]]));
+    rt.uniform(`${label} params`, packFields(IWAE, 'params', { B, Z, first: first ? 1 : 0, log_k: Math.log(k) }));
   const pFirst = uniform(true);
   const pNext = uniform(false);
   const group = (params: GPUBuffer) => rt.bindGroup(IWAE, { params, terms: buf.terms, stats: buf.stats, z: buf.z, run: buf.run, totals: buf.totals });

@@ -3,7 +3,7 @@
 import source from '../../shaders/matmul.wgsl?raw';
 import sourceVec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
-import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { activationCode, withActivations, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
 
@@ -12,7 +12,7 @@ export const MATMUL: KernelDecl = {
   source: withActivations(source),
   entryPoints: ['main'],
   bindings: [
-    { binding: 0, name: 'dims', type: 'uniform' },
+    { binding: 0, name: 'dims', type: 'uniform', fields: [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['_pad', 'u32']] },
     { binding: 1, name: 'A', type: 'read-only-storage' },
     { binding: 2, name: 'B', type: 'read-only-storage' },
     { binding: 3, name: 'bias', type: 'read-only-storage' },
@@ -83,7 +83,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
   const kernel = vec4 ? MATMUL_VEC4 : MATMUL;
-  const dims = rt.uniform(`${label} dims`, packUniform([['u32', M], ['u32', N], ['u32', K], ['u32', 0]]));
+  const dims = rt.uniform(`${label} dims`, packFields(kernel, 'dims', { M, N, K }));
   const pipeline = rt.pipeline(kernel, 'main', {
     TRANS_A: !!shape.transA,
     TRANS_B: !!shape.transB,

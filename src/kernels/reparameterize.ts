@@ -3,7 +3,7 @@
 // One invocation handles four elements: the four normals of one Philox call.
 import source from '../../shaders/reparameterize.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
-import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
 import { seedKey } from '../cpu/philox';
 
@@ -12,7 +12,7 @@ export const REPARAMETERIZE: KernelDecl = {
   source,
   entryPoints: ['forward', 'backward', 'backward_samples'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['count', 'u32'], ['Z', 'u32'], ['seed_lo', 'u32'], ['seed_hi', 'u32'], ['step', 'u32'], ['stream', 'u32'], ['samples', 'u32'], ['_pad0', 'u32']] },
     { binding: 1, name: 'stats', type: 'read-only-storage' },
     { binding: 2, name: 'z', type: 'storage' },
     { binding: 3, name: 'dz', type: 'read-only-storage' },
@@ -77,7 +77,7 @@ export function prepareReparameterize(
   };
   word('stream', noise.stream);
   const fields = (step: number, stream: number) =>
-    packUniform([['u32', count], ['u32', latent], ['u32', seedLo], ['u32', seedHi], ['u32', step], ['u32', stream], ['u32', samples], ['u32', 0]]);
+    packFields(REPARAMETERIZE, 'params', { count, Z: latent, seed_lo: seedLo, seed_hi: seedHi, step, stream, samples });
   const params = rt.uniform(`${label} params`, fields(0, noise.stream));
   const bindGroup = rt.bindGroup(REPARAMETERIZE, {
     params,
