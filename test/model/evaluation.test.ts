@@ -3,7 +3,7 @@
 // a test set (the same binary digits every time, pixels kept at 0 and 1, Bernoulli(value) otherwise).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
-import type { Dataset } from '../../src/data/dataset';
+import { subset, type Dataset } from '../../src/data/dataset';
 import { binarizeFixed } from '../../src/data/fixed-binarize';
 import { GpuVae } from '../../src/model/gpu-vae';
 import { CpuBackend } from '../../src/train/cpu-backend';
@@ -38,12 +38,13 @@ describe('evaluation as published', () => {
   });
 
   it('the fixed binarization of a test set is seeded, binary and unbiased', () => {
-    const a = binarizeFixed(test), b = binarizeFixed(test), c = binarizeFixed(test, 1);
+    const few = subset(test, Array.from({ length: 200 }, (_, i) => i));
+    const a = binarizeFixed(few), b = binarizeFixed(few), c = binarizeFixed(few, 1);
     expect(Buffer.from(a.images.buffer).equals(Buffer.from(b.images.buffer))).toBe(true);
     expect(Buffer.from(a.images.buffer).equals(Buffer.from(c.images.buffer))).toBe(false);
     let mean = 0, grey = 0, wrong = 0;
-    for (let i = 0; i < test.images.length; i++) {
-      const v = test.images[i], w = a.images[i];
+    for (let i = 0; i < few.images.length; i++) {
+      const v = few.images[i], w = a.images[i];
       if ((w !== 0 && w !== 1) || (v === 0 && w !== 0) || (v === 1 && w !== 1)) wrong++;
       mean += w - v;
       if (v > 0 && v < 1) grey++;
@@ -51,6 +52,6 @@ describe('evaluation as published', () => {
     expect(wrong, 'pixels not binary, or 0 / 1 not kept').toBe(0);
     // Σ(w − v) over the grey pixels has sd ≤ ½√grey; allow 5 sd.
     expect(Math.abs(mean)).toBeLessThan(2.5 * Math.sqrt(grey));
-    expect(a.count).toBe(test.count);
+    expect(a.count).toBe(few.count);
   });
 });
