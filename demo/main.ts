@@ -217,7 +217,7 @@ async function computeLk() {
 }
 
 // ---- controls ----------------------------------------------------------------------------------
-const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'lr', 'batch', 'steps'] as const;
+const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
 
 function writeControls(s: Settings) {
   $<HTMLSelectElement>('arch').value = s.arch;
@@ -229,6 +229,9 @@ function writeControls(s: Settings) {
   $<HTMLInputElement>('lr').value = String(s.lr);
   $<HTMLInputElement>('batch').value = String(s.batch);
   $<HTMLInputElement>('steps').value = s.steps === null ? '' : String(s.steps);
+  $<HTMLSelectElement>('objective').value = s.objective;
+  $<HTMLInputElement>('k').value = String(s.k);
+  $<HTMLInputElement>('klWarmup').value = String(s.klWarmup);
 }
 
 let applyTimer: number | undefined;

@@ -13,7 +13,9 @@ export const DEMO_MAX_GPU_BYTES = 256 * 2 ** 20;
 
 /** Estimated GPU bytes: four parameter-sized arenas and `batch` examples of activations and gradients. */
 export function estimatedGpuBytes(c: VaeConfig, batch: number): number {
-  return 4 * (4 * parameterCount(c) + batch * activationFloatsPerExample(c));
+  // An importance-weighted objective puts k rows per example through the decoder (counted for the whole model: an over-estimate).
+  const samples = c.objective && c.objective !== 'elbo' ? c.kTrain ?? 5 : 1;
+  return 4 * (4 * parameterCount(c) + batch * samples * activationFloatsPerExample(c));
 }
 
 /** Why the page will not make this model, or null. */

@@ -117,8 +117,11 @@ export function updateStatus() {
   const t = s?.test.at(-1);
   $('elbo').textContent = fmt(t?.elbo);
   const beta = s?.config.beta ?? 1;
-  $('objective').hidden = beta === 1 || !t;
-  $('objective').textContent = t ? `training objective rec + ${beta}·KL = ${fmt(t.objective)}` : '';
+  // The training objective when it is not the test −ELBO itself: rec + β·KL for β ≠ 1, or −L_k.
+  const labels = s?.vae.objective.labels;
+  const iw = labels !== undefined && labels.key !== 'elbo';
+  $('objective-note').hidden = (beta === 1 && !iw) || !t;
+  $('objective-note').textContent = !t ? '' : iw ? `training objective ${labels!.loss} = ${fmt(t.objective)}` : `training objective rec + ${beta}·KL = ${fmt(t.objective)}`;
   // The objective's parts, each in the element named after it (#rec, #kl for the ELBO).
   for (const part of s?.vae.objective.parts ?? ['rec', 'kl']) {
     const el = document.getElementById(part);

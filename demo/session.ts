@@ -78,7 +78,10 @@ export class Session {
   /** A loss point from a loss and its parts. */
   private point(step: number, loss: number, parts: Record<string, number>): LossPoint {
     const o = this.vae.objective;
-    return { step, ...parts, [o.labels.key]: o.bound(parts), objective: loss };
+    // elbo: the −ELBO every objective's parts give (for IWAE the samples' rec + sampled KL); an
+    // objective's own key carries its loss when it is not the ELBO (IWAE: −L_k).
+    const elbo = o.bound(parts);
+    return { step, ...parts, elbo, [o.labels.key]: o.labels.key === 'elbo' ? elbo : loss, objective: loss };
   }
 
   /** A fresh model (seeded init) for a config and batch size. */

@@ -1,5 +1,5 @@
 // The demo's run settings: what the controls edit and the URL carries
-// (?arch=conv&latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&autostart=1, and for a loaded
+// (?arch=conv&latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&objective=iwae&k=5&klWarmup=500&autostart=1, and for a loaded
 // checkpoint activation, likelihood and decoder when not the defaults), with the CLI's defaults and
 // the config's own validation, and the VaeConfig a setting makes. Every field accepts what a
 // checkpoint the page loads can hold, and the model's size is bounded as a whole (model-limits.ts),
@@ -30,7 +30,16 @@ export interface Settings {
   seed: number;
   /** Train until this step, then stop ('done'); null: no limit. */
   steps: number | null;
+  /** The training objective: the ELBO, or the importance-weighted bound (IWAE or DReG gradients). */
+  objective: DemoObjective;
+  /** Importance samples per example for iwae and iwae-dreg. */
+  k: number;
+  /** Steps of linear KL warm-up (β from β/W to β); 0: none. */
+  klWarmup: number;
 }
+
+export const OBJECTIVES = ['elbo', 'iwae', 'iwae-dreg'] as const;
+export type DemoObjective = (typeof OBJECTIVES)[number];
 
 export const DEFAULT_SETTINGS: Settings = {
   arch: 'mlp',
@@ -44,6 +53,9 @@ export const DEFAULT_SETTINGS: Settings = {
   beta: DEFAULT_CONFIG.beta,
   seed: DEFAULT_CONFIG.seed,
   steps: null,
+  objective: 'elbo',
+  k: 5,
+  klWarmup: 0,
 };
 
 /** The largest batch the controls accept: the training set's 9,000 digits (a larger batch is the whole set). */
@@ -99,6 +111,9 @@ export const FIELD_PARSERS = {
   beta: nonNegative,
   seed: int(0, Number.MAX_SAFE_INTEGER),
   steps: (text: string): number | null => (text.trim() === '' || text.trim() === '∞' ? null : int(1, 10_000_000)(text)),
+  objective: oneOf(OBJECTIVES),
+  k: int(1, 64),
+  klWarmup: int(0, 10_000_000),
 } satisfies { [K in keyof Settings]: Parser<Settings[K]> };
 
 export interface ParsedUrl {
@@ -159,6 +174,9 @@ export function settingsToUrl(s: Settings): string {
   if (s.beta !== DEFAULT_SETTINGS.beta) q.set('beta', String(s.beta));
   if (s.seed !== DEFAULT_SETTINGS.seed) q.set('seed', String(s.seed));
   if (s.steps !== null) q.set('steps', String(s.steps));
+  if (s.objective !== DEFAULT_SETTINGS.objective) q.set('objective', s.objective);
+  if (s.k !== DEFAULT_SETTINGS.k) q.set('k', String(s.k));
+  if (s.klWarmup !== DEFAULT_SETTINGS.klWarmup) q.set('klWarmup', String(s.klWarmup));
   const text = q.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
 }
@@ -181,6 +199,9 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
     beta: s.beta,
     seed: s.seed,
     adam: { ...base.adam, lr: s.lr },
+    objective: s.objective === 'elbo' ? base.objective === 'elbo' ? 'elbo' : undefined : s.objective,
+    kTrain: s.objective === 'elbo' ? undefined : s.k,
+    schedule: s.klWarmup > 0 ? { ...(base.schedule ?? {}), klWarmup: s.klWarmup } : base.schedule?.klWarmup ? { ...base.schedule, klWarmup: undefined } : base.schedule,
   });
 }
 
@@ -198,6 +219,8 @@ export function settingsFor(c: VaeConfig, batch: number, steps: number | null): 
     arch: archOf(c) ?? 'mlp',
     latent: c.latent, hidden: [...c.encoderHidden], decoder: mirrored ? null : [...c.decoderHidden], activation: c.activation,
     likelihood: c.likelihood, batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps,
+    objective: (OBJECTIVES as readonly string[]).includes(c.objective ?? 'elbo') ? (c.objective ?? 'elbo') as DemoObjective : 'elbo',
+    k: c.kTrain ?? DEFAULT_SETTINGS.k, klWarmup: c.schedule?.klWarmup ?? 0,
   };
 }
 
@@ -218,5 +241,6 @@ export function settingsProblem(c: VaeConfig, batch: number): string | null {
 /** Whether two settings make the same model and data order (the step budget aside). */
 export function sameRun(a: Settings, b: Settings): boolean {
   return a.arch === b.arch && a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
-    a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed;
+    a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed &&
+    a.objective === b.objective && (a.objective === 'elbo' || a.k === b.k) && a.klWarmup === b.klWarmup;
 }

@@ -15,12 +15,15 @@ Same data split, model, loss and optimizer as the TypeScript trainer:
   * loss: Bernoulli likelihood (BCE with logits summed over pixels) + analytic KL,
     mean over the batch, nats per example.
   * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
-After each epoch: train -ELBO (as seen during training) and test -ELBO (one z per example).
+  * --objective iwae --k-train K: trains on the importance-weighted bound -L_K instead (Burda et al. 2016),
+    K samples per example through the decoder in each step, the loss -(1/B) sum_b log (1/K) sum_i w_bi.
+After each epoch: train loss (as seen during training) and test -ELBO (one z per example).
 At the end: -L_k, the importance-weighted bound of Burda et al. (2016), on the test set.
 
   /usr/bin/python3 scripts/pytorch_vae.py --out metrics.json             # 10 epochs, seed 0 (Debian torch)
   /usr/bin/python3 scripts/pytorch_vae.py --arch conv --out conv.json     # the conv preset, same protocol
   /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
+  /usr/bin/python3 scripts/pytorch_vae.py --objective iwae --k-train 5 --out iwae.json  # IWAE, k = 5
   python3 scripts/pytorch_vae.py --bench-epochs 1 --synthetic 60000 --device cuda   # time an epoch on a GPU
 """
 import argparse
@@ -187,7 +190,25 @@ def batches(n, batch):
         yield perm[i:i + batch]
 
 
-def train_step(model, opt, x):
+def neg_iwae_per_example(model, x, k):
+    """-log (1/k) sum_i w_i per example, w = p(x|z) p(z) / q(z|x), z = mu + sigma eps (k samples each)."""
+    mu, logvar = model.encode(x)
+    eps = torch.randn((k,) + mu.shape, device=mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, L)
+    log_px_z = -F.binary_cross_entropy_with_logits(model.decode(z), x.expand(k, -1, -1), reduction="none").sum(-1)
+    # log p(z) - log q(z|x); the (2 pi) terms cancel.
+    log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + 0.5 * (eps.pow(2) + logvar).sum(-1)
+    return -(torch.logsumexp(log_w, 0) - math.log(k))
+
+
+def train_step(model, opt, x, objective="elbo", k_train=1):
+    if objective == "iwae":
+        per_ex = neg_iwae_per_example(model, x, k_train)
+        loss = per_ex.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return per_ex.detach().double().sum().item()
     logits, mu, logvar = model(x)
     per_ex = neg_elbo_per_example(logits, x, mu, logvar)
     loss = per_ex.mean()
@@ -256,6 +277,8 @@ def main():
     p.add_argument("--channels", default="32,64", help="--arch conv: the two conv widths")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=50, help="importance samples for -L_k on the test set")
+    p.add_argument("--objective", choices=("elbo", "iwae"), default="elbo", help="training objective")
+    p.add_argument("--k-train", type=int, default=5, help="importance samples per example for --objective iwae")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     p.add_argument("--bench-steps", type=int, default=0,
                    help="only time this many training steps (after --warmup) and print ms/step")
@@ -270,6 +293,8 @@ def main():
     p.add_argument("--out", help="write metrics JSON here")
     args = p.parse_args()
 
+    if args.k_train < 1:
+        sys.exit(f"--k-train must be an integer >= 1, got {args.k_train}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     if args.device == "auto":
@@ -310,7 +335,7 @@ def main():
             t0 = time.perf_counter()
             total, steps = 0.0, 0
             for idx in batches(len(train), args.batch):
-                total += train_step(model, opt, train[idx])
+                total += train_step(model, opt, train[idx], args.objective, args.k_train)
                 steps += 1
             seconds = time.perf_counter() - t0
             train_seconds += seconds
@@ -318,7 +343,8 @@ def main():
             train_elbo = total / len(train)
             test_elbo = test_neg_elbo(model, test)
             epochs.append({"epoch": epoch, "train_elbo": train_elbo, "test_elbo": test_elbo, "seconds": seconds})
-            print(f"epoch {epoch:3d}  train -ELBO {train_elbo:9.4f}  test -ELBO {test_elbo:9.4f}  "
+            label = "-ELBO" if args.objective == "elbo" else f"-L_{args.k_train}"
+            print(f"epoch {epoch:3d}  train {label} {train_elbo:9.4f}  test -ELBO {test_elbo:9.4f}  "
                   f"{seconds:6.2f} s  {seconds * 1000.0 / steps:7.3f} ms/step")
         neg_elbo = epochs[-1]["test_elbo"]
         neg_lk = test_neg_lk(model, test, args.k)

@@ -3,6 +3,8 @@
 //   p ← p·(1 − lr·wd) (AdamW, when decoupled);  p ← p − lr·(m / bc1) / (√(v / bc2) + ε),
 // with bc1 = 1 − β1ᵗ, bc2 = 1 − β2ᵗ, 1 − β1 and 1 − β2 computed in double precision on the CPU
 // (in float32, 1 − f32(0.999) is off by 1.3e-5 relative).
+// The gradient is first multiplied by clip[1], the global-norm clip scale that grad_norm.wgsl wrote
+// on the GPU (1 when not clipping; × 1 is exact, so the update is unchanged then).
 // Shapes: params, grads, m, v are flat arenas of count4 vec4s (the model pads each tensor), so
 // all layers update together. CPU twin: src/cpu/adam.ts.
 
@@ -30,13 +32,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read> grad: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> m: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> v: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> clip: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 256u;
   if (i >= params.count4) { return; }
   var w = p[i];
-  var g = grad[i];
+  var g = grad[i] * clip[1];
   if (params.decoupled == 0u) {
     g += params.weight_decay * w;
   } else {

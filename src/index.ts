@@ -55,6 +55,12 @@ export {
 } from './model/pytorch-layout';
 export type { PytorchLayout, PytorchModel, PytorchTensorSpec } from './model/pytorch-layout';
 export { train, epochOrder, stepsPerEpoch, TrainingStopped } from './train/trainer';
+export { lrAt, betaAt, checkSchedule, LR_SCHEDULES } from './train/schedule';
+export type { LrSchedule, ScheduleConfig } from './train/schedule';
+export { validationSplit, earlyStopState } from './train/early-stop';
+export { activeUnits, ACTIVE_UNIT_THRESHOLD } from './cpu/active-units';
+export { binarizeFixed } from './data/fixed-binarize';
+export { IWAE_OBJECTIVE_OP, IWAE_DREG_OBJECTIVE_OP, IWAE_SAMPLER } from './ops/iwae';
 export type { EpochMetrics, Progress, TrainOptions, TrainBackend } from './train/trainer';
 export type { LossSample } from './train/readback';
 

@@ -5,6 +5,7 @@ import type { SoftwareDriver } from '../gpu/device';
 import type { VaeConfig, VaeConfigInput } from '../model/config';
 import { ARCHITECTURES, presetConfig, type Architecture } from '../model/presets';
 import { fail } from './usage-error';
+import { LR_SCHEDULES, type LrSchedule } from '../train/schedule';
 
 export const HELP = `Usage: npm run train -- [options]
 
@@ -25,6 +26,16 @@ Options:
   --likelihood L    bernoulli | gaussian (default bernoulli)
   --lr X            Adam learning rate (default 1e-3)
   --beta X          weight of the KL term (default 1)
+  --objective O     elbo | iwae | iwae-dreg: the ELBO, or the importance-weighted bound L_k with k samples
+                    per example (Burda et al. 2016), its gradient by IWAE's or the DReG estimator (default elbo)
+  --lr-schedule S   constant | step (× 0.1 at 50 % and 75 % of the run's steps) | cosine (to 0 at the
+                    last step) (default constant)
+  --lr-warmup N     steps of linear learning-rate warm-up (default 0)
+  --clip-grad NORM  clip the global gradient norm to NORM (computed on the GPU; Adam reads the scale)
+  --early-stop P    stop after P epochs without a better loss on a validation split (every 10th training
+                    example, held out of training); the best epoch's checkpoint is kept as best.safetensors
+  --kl-warmup N     steps over which β rises linearly from 0 to --beta (KL annealing) (default 0)
+  --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
                     as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
@@ -73,6 +84,8 @@ export interface Cli {
   /** Tune the kernels' schedules on this adapter (off with --no-tune). */
   tune: boolean;
   tuneCache?: string;
+  /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
+  schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number; clipGrad?: number; earlyStop?: number };
 }
 
 /** The largest step count a run may reach: the GPU's step counter is a u32. */
@@ -105,6 +118,7 @@ function parseOptions(argv: string[]) {
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' },
+      objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' }, 'early-stop': { type: 'string' },
     },
   });
 }
@@ -133,6 +147,14 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (lr !== undefined) config.adam = { lr };
   const beta = num('beta', values.beta);
   if (beta !== undefined) config.beta = beta;
+  if (values.objective !== undefined) {
+    if (!['elbo', 'iwae', 'iwae-dreg'].includes(values.objective)) fail(`--objective must be elbo, iwae or iwae-dreg, got '${values.objective}'`);
+    config.objective = values.objective;
+  }
+  if (values['k-train'] !== undefined) {
+    if ((values.objective ?? 'elbo') === 'elbo') fail('--k-train needs --objective iwae or iwae-dreg (the ELBO takes one sample per example)');
+    config.kTrain = int('k-train', values['k-train'], 5, 1, 4096);
+  }
   if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
   const arch = values.arch as Architecture | undefined;
   if (arch !== undefined && !ARCHITECTURES.includes(arch)) fail(`--arch must be ${ARCHITECTURES.join(', ')}, got '${arch}'`);
@@ -156,10 +178,23 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (backend !== 'gpu' && backend !== 'cpu') fail(`--backend must be gpu or cpu, got '${backend}'`);
   const driver = values.driver ?? 'auto';
   if (!['auto', 'lavapipe', 'swiftshader'].includes(driver)) fail(`--driver must be auto, lavapipe or swiftshader, got '${driver}'`);
+  let schedule: Cli['schedule'];
+  if (values['lr-schedule'] !== undefined || values['lr-warmup'] !== undefined || values['kl-warmup'] !== undefined || values['clip-grad'] !== undefined || values['early-stop'] !== undefined) {
+    const lr = (values['lr-schedule'] ?? 'constant') as LrSchedule;
+    if (!LR_SCHEDULES.includes(lr)) fail(`--lr-schedule must be ${LR_SCHEDULES.join(', ')}, got '${lr}'`);
+    schedule = { lr, lrWarmup: int('lr-warmup', values['lr-warmup'], 0, 0, MAX_STEPS), klWarmup: int('kl-warmup', values['kl-warmup'], 0, 0, MAX_STEPS) };
+    const clip = num('clip-grad', values['clip-grad']);
+    if (clip !== undefined) {
+      if (clip <= 0) fail(`--clip-grad must be a number > 0, got '${values['clip-grad']}'`);
+      schedule.clipGrad = clip;
+    }
+    if (values['early-stop'] !== undefined) schedule.earlyStop = int('early-stop', values['early-stop'], 1, 1, MAX_STEPS);
+  }
   return {
     config,
     ...(arch !== undefined ? { arch } : {}),
     ...(channels ? { channels } : {}),
+    schedule,
     epochs: int('epochs', values.epochs, 10, 1, MAX_STEPS),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 128, 1, 2 ** 31 - 1),
     data: values.data,

@@ -35,7 +35,7 @@ export function dataDigest(ds: Dataset): string {
 
 const CONFIG_FLAGS: [keyof VaeConfig, string][] = [
   ['latent', '--latent'], ['encoderHidden', '--hidden'], ['decoderHidden', '--hidden'], ['activation', '--activation'],
-  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'],
+  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'], ['objective', '--objective'], ['kTrain', '--k-train'],
 ];
 
 const describeLayersShort = (c: VaeConfig) => [c.inputDim, ...c.encoderHidden, c.latent].join('-');
@@ -54,7 +54,8 @@ export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): Re
   const asked = resolveConfig({ ...saved, ...cli.config, adam: { ...saved.adam, ...(cli.config.adam ?? {}) } });
   for (const [key, flag] of CONFIG_FLAGS) {
     if (!(key in cli.config)) continue;
-    if (show(asked[key]) !== show(saved[key])) {
+    const norm = (v: unknown) => (key === 'objective' ? (v ?? 'elbo') : v);
+    if (show(norm(asked[key])) !== show(norm(saved[key]))) {
       const why = key === 'seed' ? 'the seed fixes initialisation, noise and data order' : 'it would make another model';
       conflict(flag, show(key === 'decoderHidden' ? asked.encoderHidden : asked[key]), `${key} ${show(saved[key])}`, why);
     }

@@ -12,7 +12,7 @@ import { readBounded } from '../util/bounded-read';
 import { UsageError } from './usage-error';
 
 /** What a run writes into its folder (the files --overwrite replaces). */
-export const RUN_FILES = ['model.safetensors', 'metrics.json', 'reconstructions.png', 'samples.png', 'manifold.png'] as const;
+export const RUN_FILES = ['model.safetensors', 'best.safetensors', 'metrics.json', 'reconstructions.png', 'samples.png', 'manifold.png'] as const;
 export const LOCK_FILE = '.webgpu-vae.lock';
 /** writeFileAtomic's temporary files: left behind only by a killed run, never a run of their own. */
 const TEMP_FILE = /^\.(model\.safetensors|metrics\.json)\.\d+\.[0-9a-f]+\.tmp$/;

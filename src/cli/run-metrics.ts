@@ -21,14 +21,17 @@ function finite(source: string, where: string, v: unknown): number {
   return v;
 }
 
-function loss(source: string, where: string, v: unknown): EpochMetrics['train'] {
-  if (typeof v !== 'object' || v === null) fault(source, `${where} is ${JSON.stringify(v)}; expected { elbo, rec, kl }`);
+/** The names an epoch's loss entries carry: the objective's loss key and its parts (the ELBO's by default). */
+export const ELBO_KEYS: readonly string[] = ['elbo', 'rec', 'kl'];
+
+function loss(source: string, where: string, v: unknown, keys: readonly string[]): EpochMetrics['train'] {
+  if (typeof v !== 'object' || v === null) fault(source, `${where} is ${JSON.stringify(v)}; expected { ${keys.join(', ')} }`);
   const o = v as Record<string, unknown>;
-  return { elbo: finite(source, `${where}.elbo`, o.elbo), rec: finite(source, `${where}.rec`, o.rec), kl: finite(source, `${where}.kl`, o.kl) };
+  return Object.fromEntries(keys.map((k) => [k, finite(source, `${where}.${k}`, o[k])])) as EpochMetrics['train'];
 }
 
 /** The epochs of a metrics.json text, each checked; throws a UsageError naming the first fault. */
-export function parseRunMetrics(text: string, source: string): EpochMetrics[] {
+export function parseRunMetrics(text: string, source: string, keys: readonly string[] = ELBO_KEYS): EpochMetrics[] {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -57,8 +60,9 @@ export function parseRunMetrics(text: string, source: string): EpochMetrics[] {
     return {
       epoch,
       step,
-      train: loss(source, `${where}.train`, m.train),
-      test: loss(source, `${where}.test`, m.test),
+      train: loss(source, `${where}.train`, m.train, keys),
+      test: loss(source, `${where}.test`, m.test, keys),
+      ...(m.validation !== undefined ? { validation: loss(source, `${where}.validation`, m.validation, keys) } : {}),
       seconds: finite(source, `${where}.seconds`, m.seconds),
       stepsPerSecond: finite(source, `${where}.stepsPerSecond`, m.stepsPerSecond),
     };
@@ -69,7 +73,7 @@ export function parseRunMetrics(text: string, source: string): EpochMetrics[] {
  * The history a resume continues: the entries of `path` up to the checkpoint's step (none when the
  * file does not exist). `epochs` is how many epochs the checkpoint has trained: the size bound.
  */
-export async function readRunMetrics(path: string, epochs: number, step: number): Promise<EpochMetrics[]> {
+export async function readRunMetrics(path: string, epochs: number, step: number, keys: readonly string[] = ELBO_KEYS): Promise<EpochMetrics[]> {
   if (!existsSync(path)) return [];
   let bytes: Uint8Array;
   try {
@@ -83,5 +87,5 @@ export async function readRunMetrics(path: string, epochs: number, step: number)
   } catch {
     fault(path, 'not valid UTF-8 text');
   }
-  return parseRunMetrics(text, path).filter((m) => m.step <= step);
+  return parseRunMetrics(text, path, keys).filter((m) => m.step <= step);
 }

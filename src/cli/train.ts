@@ -27,6 +27,10 @@ import { HELP, MAX_STEPS, parseCli } from './args';
 import { fail, UsageError } from './usage-error';
 import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-folder';
 import { readRunMetrics } from './run-metrics';
+import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
+import { BUILTIN_OPS } from '../ops/registry';
+import { checkSchedule } from '../train/schedule';
+import { earlyStopState, validationSplit } from '../train/early-stop';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
 
@@ -71,7 +75,8 @@ const fmt = (v: number) => v.toFixed(2);
 type CliBackend = TrainBackend & {
   reconstruct(x: Float32Array): Promise<Float32Array>;
   decode(z: Float32Array): Promise<Float32Array>;
-  evaluateLk(i: Float32Array, c: number, k: number): Promise<number>;
+  evaluateLk(i: Float32Array, c: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number>;
+  activeUnits(i: Float32Array, c: number): Promise<{ active: number }>;
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -100,6 +105,8 @@ export async function main(argv: string[]): Promise<number> {
   if (tooBig) fail(tooBig);
   const batch = plan?.batch ?? cli.batch ?? 128;
   const binarize = plan?.binarize ?? !!cli.binarize;
+  // With dynamic binarization of the training batches, evaluation uses one fixed seeded binary copy of the test set.
+  const testBinarization = binarize ? `fixed (seed ${TEST_BINARIZATION_SEED})` : 'none';
 
   // The run folder: taken (locked) before anything is loaded or trained.
   const out = cli.out !== undefined ? resolve(cli.out) : resumeFolder ?? (await createDefaultRunFolder(resolve('runs')));
@@ -111,19 +118,31 @@ export async function main(argv: string[]): Promise<number> {
   if (folder.removed.length) console.log(`--overwrite: removed ${folder.removed.join(', ')} of the earlier run in ${out}`);
   let cleanup = () => {};
   try {
-    const data = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    const loaded = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    const data = binarize ? { ...loaded, test: binarizeFixed(loaded.test) } : loaded;
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
     const maxBatch = Math.min(batch, data.train.count);
-    const perEpoch = stepsPerEpoch(data.train.count, maxBatch);
+    // Early stopping holds a validation split out of the training set (fixed by the data, so a resume splits alike).
+    const split = (plan ? config.schedule?.earlyStop : cli.schedule?.earlyStop) ? validationSplit(data.train) : undefined;
+    const perEpoch = stepsPerEpoch((split?.train ?? data.train).count, maxBatch);
     if (perEpoch * cli.epochs > MAX_STEPS) {
       fail(`--epochs ${cli.epochs} × ${perEpoch} steps per epoch = ${perEpoch * cli.epochs} steps, more than the ${MAX_STEPS} a run can count`);
+    }
+    if (cli.schedule) {
+      const want = { ...cli.schedule, horizon: perEpoch * cli.epochs };
+      if (plan) {
+        const had = config.schedule ?? {};
+        if ((had.lr ?? 'constant') !== want.lr || (had.lrWarmup ?? 0) !== want.lrWarmup || (had.klWarmup ?? 0) !== want.klWarmup || had.clipGrad !== want.clipGrad || had.earlyStop !== want.earlyStop) {
+          fail(`--resume: --lr-schedule ${want.lr} --lr-warmup ${want.lrWarmup} --kl-warmup ${want.klWarmup} --clip-grad ${want.clipGrad ?? 'none'} conflicts with the checkpoint, which has ${had.lr ?? 'constant'}, lr warm-up ${had.lrWarmup ?? 0}, KL warm-up ${had.klWarmup ?? 0}, clip ${had.clipGrad ?? 'none'}, early stop ${had.earlyStop ?? 'none'}; leave them out to continue the run`);
+        }
+      } else config.schedule = checkSchedule(want);
     }
     if (resumed && resumed.step >= perEpoch * cli.epochs) {
       console.log(`checkpoint is already at step ${resumed.step} (epoch ${(resumed.step / perEpoch).toFixed(2)}); raise --epochs to train further`);
       return 0;
     }
-    const history: EpochMetrics[] = resumed && resumeFolder ? await readRunMetrics(join(resumeFolder, 'metrics.json'), Math.ceil(resumed.step / perEpoch), resumed.step) : [];
+    const history: EpochMetrics[] = resumed && resumeFolder ? await readRunMetrics(join(resumeFolder, 'metrics.json'), Math.ceil(resumed.step / perEpoch), resumed.step, metricKeys(config)) : [];
 
     let backend: CliBackend;
     if (cli.backend === 'gpu') {
@@ -156,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const metricsPath = join(out, 'metrics.json');
     const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-      const body = { config, data: data.name, batch, binarize, backend: cli.backend, epochs: history, ...extra };
+      const body = { config, data: data.name, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
       await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
     };
     const checkpointPath = join(out, 'model.safetensors');
@@ -176,8 +195,9 @@ export async function main(argv: string[]): Promise<number> {
       await train(backend, {
         epochs: cli.epochs,
         batch,
-        train: data.train,
+        train: split?.train ?? data.train,
         test: data.test,
+        ...(split ? { earlyStop: { validation: split.validation, patience: config.schedule!.earlyStop!, history: [...history] } } : {}),
         binarize,
         readEvery: cli.readEvery,
         signal: controller.signal,
@@ -195,7 +215,13 @@ export async function main(argv: string[]): Promise<number> {
           const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
           console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
           history.push(m);
-          await writeFileAtomic(checkpointPath, encodeCheckpoint(await state()));
+          const snapshot = encodeCheckpoint(await state());
+          await writeFileAtomic(checkpointPath, snapshot);
+          if (split) {
+            const s = earlyStopState(history, labels.key);
+            console.log(`validation ${labels.loss} ${fmt(m.validation![labels.key])} (best ${fmt(s.best)} at epoch ${s.bestEpoch}${s.since ? `, ${s.since} epoch${s.since > 1 ? 's' : ''} without improvement` : ''})`);
+            if (s.since === 0) await writeFileAtomic(join(out, 'best.safetensors'), snapshot);
+          }
           await writeMetrics();
         },
       });
@@ -214,11 +240,22 @@ export async function main(argv: string[]): Promise<number> {
     let lk: number | undefined;
     if (cli.evalK > 0) {
       const t0 = performance.now();
-      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK);
+      let shown = 0;
+      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, (done, total) => {
+        if (cli.evalK < 500 || done - shown < total / 10 && done < total) return;
+        shown = done;
+        process.stderr.write(`L_${cli.evalK}: ${Math.round((100 * done) / total)}% of ${total} sample passes\n`);
+      });
       console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
+    if (split) {
+      const s = earlyStopState(history, backend.objective.labels.key);
+      if (history.length && history.at(-1)!.step < perEpoch * cli.epochs) console.log(`early stop after epoch ${history.at(-1)!.epoch}: no better validation loss for ${s.since} epochs; best.safetensors holds epoch ${s.bestEpoch}`);
+    }
+    const units = await backend.activeUnits(data.test.images, data.test.count);
+    console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
-      final: { step: backend.step, testNegElbo: history.at(-1)?.test[backend.objective.labels.key], ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.
@@ -242,4 +279,29 @@ if (invoked) {
       process.exit(e instanceof UsageError ? 2 : 1);
     },
   );
+}
+
+/**
+ * The test figures of metrics.json's `final`: testNegElbo is the ELBO objective's loss; for an
+ * importance-weighted objective it is the samples' mean rec + sampled KL (an unbiased −ELBO), beside
+ * the objective's own −L_{k_train} (testNegLkTrain).
+ */
+function finalTest(o: CliBackend['objective'], test: Record<string, number> | undefined): Record<string, number | undefined> {
+  if (!test) return { testNegElbo: undefined };
+  if (o.labels.key === 'elbo') return { testNegElbo: test.elbo };
+  return { testNegElbo: o.bound(Object.fromEntries(o.parts.map((p) => [p, test[p]]))), testNegLkTrain: test[o.labels.key] };
+}
+
+/** The keys of an epoch's loss entries for this config's objective: its loss key and its parts. */
+function metricKeys(config: VaeConfig): string[] {
+  const kind = BUILTIN_OPS.objective(config.objective ?? 'elbo');
+  const attrs = kind.attrs(config);
+  return [kind.labels(attrs).key, ...kind.parts(attrs)];
+}
+
+/** metrics.json `final`'s early-stopping figures: the best epoch, its validation loss, whether it stopped early. */
+function earlyStopFinal(history: EpochMetrics[], key: string, planned: number): Record<string, unknown> {
+  if (!history.length) return {};
+  const s = earlyStopState(history, key);
+  return { bestEpoch: s.bestEpoch, bestValidation: s.best, stoppedEarly: history.at(-1)!.step < planned };
 }

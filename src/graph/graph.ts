@@ -75,10 +75,15 @@ export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS):
   tensor(io.input, { shape: [c.inputDim], perSample: false });
   const { encoder, decoder } = modelLayers(c);
   layers(encoder, 'encoder', 'encoder', io.input, io.stats);
-  add({ kind: REPARAMETERIZE_OP, name: 'reparameterize', stage: 'sample', inputs: { stats: io.stats }, outputs: { z: io.z }, params: {}, attrs: { latent: c.latent } });
-  layers(decoder, 'decoder', 'decoder', io.z, io.logits);
   const objective = registry.objective(c.objective ?? 'elbo');
-  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats }, outputs: {}, params: {}, attrs: objective.attrs(c) });
+  // The objective may bring its own sampler; its outputs besides z are the objective's extra inputs.
+  const sampler = objective.sampler ? { kind: objective.sampler.kind, attrs: objective.sampler.attrs(c) } : { kind: REPARAMETERIZE_OP as OpNode['kind'], attrs: { latent: c.latent } };
+  const samplerName = sampler.kind.name;
+  const roles = Object.keys(sampler.kind.shape(samplerName, sampler.attrs, { stats: byName.get(io.stats)! })).filter((r) => r !== 'z');
+  const extra = Object.fromEntries(roles.map((r) => [r, `${samplerName}.${r}`]));
+  add({ kind: sampler.kind, name: samplerName, stage: 'sample', inputs: { stats: io.stats }, outputs: { z: io.z, ...extra }, params: {}, attrs: sampler.attrs });
+  layers(decoder, 'decoder', 'decoder', io.z, io.logits);
+  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats, ...extra }, outputs: {}, params: {}, attrs: objective.attrs(c) });
   const aliases = new Map<string, string>();
   for (const op of ops) for (const [out, inp] of op.kind.buffers(op).aliases ?? []) aliases.set(out, aliases.get(inp) ?? inp);
   return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'], aliases };

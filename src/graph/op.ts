@@ -120,6 +120,8 @@ export interface PreparedGpuOp {
   backward: Dispatch[];
   /** Noise ops: sets the step (and stream) words of the counter for the next submit. */
   setNoise?(step: number, stream?: number): void;
+  /** Objectives (and ops that share their β): sets β for the next submit (a KL warm-up). */
+  setBeta?(beta: number): void;
   destroy(): void;
 }
 
@@ -135,6 +137,8 @@ export interface CpuOpContext {
   batch: number;
   samples: number;
   noise: { seed: number; step: number; stream: number };
+  /** β of this step when a KL warm-up sets it (else the op's own attribute). */
+  beta?: number;
   rows(tensor: string): number;
   acts: Map<string, ArrayLike<number>>;
   /** Gradients by tensor; an op with mode 'add' adds into the entry an earlier op set. */
@@ -186,6 +190,14 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
   bound(attrs: A, parts: Record<string, number>): number;
   /** How reports name the loss and the parts (e.g. '−ELBO', { kl: 'KL' }). */
   labels(attrs: A): { loss: string; key: string; parts: Record<string, string> };
+  /** Samples per example in a training pass (default 1). */
+  samples?(attrs: A): number;
+  /**
+   * The op that draws z in place of the default reparameterization (e.g. one that keeps its noise for
+   * the objective). Its outputs other than z become tensors `<sampler>.<role>` that the objective gets
+   * as inputs under the same roles.
+   */
+  sampler?: { kind: OpKind<unknown>; attrs(config: VaeConfig): unknown };
 }
 
 /** Declares an op kind with its attribute type checked against every member. */

@@ -19,6 +19,8 @@ export interface PassPlan {
   backward: Dispatch[];
   /** Sets the step (and stream) words of every noise op of the pass. */
   setNoise(step: number, stream?: number): void;
+  /** Sets β in every op of the pass that has one (a KL warm-up). */
+  setBeta(beta: number): void;
   destroy(): void;
 }
 
@@ -80,10 +82,11 @@ export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, o: PassOpt
     stages,
     backward: [...prepared].reverse().flatMap((p) => p.backward),
     setNoise: (step, stream) => prepared.forEach((p) => p.setNoise?.(step, stream)),
+    setBeta: (beta) => prepared.forEach((p) => p.setBeta?.(beta)),
     destroy: () => prepared.forEach((p) => p.destroy()),
   };
 }
 
-export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper): PreparedAdam {
-  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV });
+export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper, clip?: GPUBuffer): PreparedAdam {
+  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV, ...(clip ? { clip } : {}) });
 }

@@ -2,6 +2,7 @@
 // here in double precision: in float32 on the GPU, 1 − β2ᵗ at t = 1 would be off by ~1e-5 relative.
 import source from '../../shaders/adam.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
+import { storageFrom } from '../gpu/buffers';
 import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 
@@ -15,6 +16,7 @@ export const ADAM: KernelDecl = {
     { binding: 2, name: 'grad', type: 'read-only-storage' },
     { binding: 3, name: 'm', type: 'storage' },
     { binding: 4, name: 'v', type: 'storage' },
+    { binding: 5, name: 'clip', type: 'read-only-storage' },
   ],
   overrides: [],
   workgroupSize: [256, 1],
@@ -56,12 +58,14 @@ export interface AdamBuffers {
   grads: BufferArg;
   m: BufferArg;
   v: BufferArg;
+  /** [‖g‖, scale, …] from grad_norm: the gradient is multiplied by scale (default: a buffer holding scale 1). */
+  clip?: BufferArg;
 }
 
 export interface PreparedAdam {
   dispatch: Dispatch;
-  /** Writes the bias corrections for step t ≥ 1 (queued; takes effect for the next submit). */
-  setStep(t: number): void;
+  /** Writes the bias corrections for step t ≥ 1 and, if given, this step's learning rate (queued; takes effect for the next submit). */
+  setStep(t: number, lr?: number): void;
   destroy(): void;
 }
 
@@ -71,21 +75,28 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   const h = resolveAdam(config, label);
   const count4 = Math.ceil(count / 4);
   const shape = `${count} floats padded to ${count4 * 4}`;
-  for (const [name, b] of Object.entries(buf)) requireFloats(label, name, b, count4 * 4, shape);
-  const fields = (t: number) =>
+  const { clip, ...arenas } = buf;
+  for (const [name, b] of Object.entries(arenas)) requireFloats(label, name, b, count4 * 4, shape);
+  if (clip) requireFloats(label, 'clip', clip, 4, '4 ([norm, scale, Σg², flag])');
+  const ones = clip ? undefined : storageFrom(rt.device, [0, 1, 0, 0], `${label} clip scale 1`);
+  const fields = (t: number, lr = h.lr) =>
     packFields(ADAM, 'params', {
-      count4, decoupled: h.decoupled ? 1 : 0, lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
+      count4, decoupled: h.decoupled ? 1 : 0, lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
       weight_decay: h.weightDecay, bc1: 1 - Math.pow(h.beta1, t), bc2: 1 - Math.pow(h.beta2, t),
       one_minus_beta1: 1 - h.beta1, one_minus_beta2: 1 - h.beta2,
     });
   const params = rt.uniform(`${label} params`, fields(1));
-  const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v });
+  const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v, clip: clip ?? ones! });
   return {
     dispatch: { label, pipeline: rt.pipeline(ADAM, 'main'), bindGroup, workgroups: rt.grid(Math.ceil(count4 / 256)) },
-    setStep(t: number) {
+    setStep(t: number, lr?: number) {
       if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be an integer ≥ 1, got ${t}`);
-      rt.device.queue.writeBuffer(params, 0, fields(t));
+      if (lr !== undefined) requireFinite(label, 'lr', lr, { min: 0 });
+      rt.device.queue.writeBuffer(params, 0, fields(t, lr));
     },
-    destroy: () => params.destroy(),
+    destroy: () => {
+      params.destroy();
+      ones?.destroy();
+    },
   };
 }

@@ -61,7 +61,10 @@ export interface ElboBuffers {
   health?: BufferArg;
 }
 
-export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedOp {
+/** The prepared ELBO; setBeta rewrites β (byte 16 of its uniform) for the next submit, e.g. during a KL warm-up. */
+export type PreparedElbo = PreparedOp & { setBeta(beta: number): void };
+
+export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedElbo {
   const { batch: B, dim: D, latent: Z } = shape;
   const beta = shape.beta ?? 1;
   const sigma = shape.sigma ?? 1;
@@ -107,6 +110,10 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
       perExample,
       { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
     ],
+    setBeta: (b: number) => {
+      requireFinite(label, 'beta', b, { min: 0 });
+      rt.device.queue.writeBuffer(params, 16, Float32Array.of(b));
+    },
     destroy: () => params.destroy(),
   };
 }

@@ -91,7 +91,8 @@ export interface IwaeObjectiveBuffers {
 /** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's SwiftShader allows 10). */
 export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b) => b.type !== 'uniform').length;
 
-export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp {
+/** setBeta rewrites β (byte 32 of the uniform) for the next submit, e.g. during a KL warm-up. */
+export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp & { setBeta(beta: number): void } {
   const { batch: B, samples: K, dim: D, latent: Z } = shape;
   const beta = shape.beta ?? 1;
   const sigma = shape.sigma ?? 1;
@@ -146,6 +147,10 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
       perExample,
       { label: `${label} batch mean`, pipeline: rt.pipeline(IWAE_OBJECTIVE, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
     ],
+    setBeta: (b: number) => {
+      requireFinite(label, 'beta', b, { min: 0 });
+      rt.device.queue.writeBuffer(params, 32, Float32Array.of(b));
+    },
     destroy: () => params.destroy(),
   };
 }

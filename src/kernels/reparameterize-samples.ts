@@ -56,6 +56,8 @@ export interface PreparedSamples {
   forward: Dispatch;
   /** Present when dz, weights and dstats were given. */
   backward?: Dispatch;
+  /** Rewrites β (byte 16 of the uniform) for the next submit, e.g. during a KL warm-up. */
+  setBeta(beta: number): void;
   destroy(): void;
 }
 
@@ -97,6 +99,10 @@ export function prepareReparameterizeSamples(rt: Runtime, shape: SamplesShape, b
     backward: buf.dz
       ? { label: `${label} backward`, pipeline: rt.pipeline(REPARAMETERIZE_SAMPLES, 'backward', overrides), bindGroup, workgroups: rt.grid(Math.ceil((B * Z) / 256)) }
       : undefined,
+    setBeta: (b: number) => {
+      requireFinite(label, 'beta', b, { min: 0 });
+      rt.device.queue.writeBuffer(params, 16, Float32Array.of(b));
+    },
     destroy: () => params.destroy(),
   };
 }

@@ -4,6 +4,7 @@ import { ACTIVATIONS, type Activation } from '../kernels/activation';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import type { Likelihood } from '../kernels/elbo';
 import type { LayerSpec } from './layer-spec';
+import { checkSchedule, type ScheduleConfig } from '../train/schedule';
 
 export interface VaeConfig {
   inputDim: number;
@@ -17,6 +18,10 @@ export interface VaeConfig {
   decoder?: LayerSpec[];
   /** The training objective's op kind (default 'elbo'). */
   objective?: string;
+  /** Importance samples per example in training for the 'iwae' and 'iwae-dreg' objectives (default 5). */
+  kTrain?: number;
+  /** Learning-rate schedule and warm-up (src/train/schedule.ts); absent: the constant lr. */
+  schedule?: ScheduleConfig;
   latent: number;
   activation: Activation;
   likelihood: Likelihood;
@@ -70,6 +75,8 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
     });
   }
   if (c.objective !== undefined && typeof c.objective !== 'string') throw new Error(`config: objective must be a name such as 'elbo', got ${JSON.stringify(c.objective)}`);
+  if (c.kTrain !== undefined) positiveInt('kTrain', c.kTrain, 4096);
+  if (c.schedule !== undefined) c.schedule = checkSchedule(c.schedule);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
   }
@@ -84,7 +91,7 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
 
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
-  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}` : '';
+  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}${c.kTrain !== undefined ? ` k=${c.kTrain}` : ''}` : '';
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
     return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;

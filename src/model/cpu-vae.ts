@@ -7,6 +7,8 @@ import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph
 import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
+import { gradNorm } from '../cpu/grad-norm';
+import { betaAt, lrAt } from '../train/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
 
@@ -23,12 +25,15 @@ export class CpuVae {
   m: Float64Array;
   v: Float64Array;
   step = 0;
+  /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
+  readonly trainSamples: number;
 
   constructor(config: VaeConfigInput = {}, params?: Float32Array, registry: OpRegistry = BUILTIN_OPS) {
     this.config = resolveConfig(config);
     this.graph = buildVaeGraph(this.config, registry);
     this.params = Float64Array.from(params ?? initParams(this.graph, this.config.seed));
     this.grads = new Float64Array(this.graph.arenaSize);
+    this.trainSamples = this.graph.objective.kind.samples?.(this.graph.objective.attrs) ?? 1;
     this.m = new Float64Array(this.graph.arenaSize);
     this.v = new Float64Array(this.graph.arenaSize);
   }
@@ -69,16 +74,23 @@ export class CpuVae {
   /** One training step on batch × inputDim pixels; returns the batch's [loss, ...parts]. */
   trainStep(x: ArrayLike<number>, batch: number): number[] {
     if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
-    const s = this.forward(x, batch, this.step >>> 0, STREAMS.train);
+    const s = this.pass(batch, this.trainSamples, this.step >>> 0, STREAMS.train, [[this.graph.io.input, x]]);
+    if (this.config.schedule?.klWarmup) s.ctx.beta = betaAt(this.config.schedule, this.config.beta, this.step);
+    this.run(s, ALL_STAGES);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
-    adamStep(this.params, this.grads, this.m, this.v, this.config.adam, this.step + 1);
+    const clipGrad = this.config.schedule?.clipGrad;
+    if (clipGrad !== undefined) {
+      const { scale } = gradNorm(this.grads, clipGrad);
+      for (let i = 0; i < this.grads.length; i++) this.grads[i] *= scale;
+    }
+    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
     this.step++;
     return [s.result!.loss, ...s.result!.parts];
   }
 
   /** The batch's objective with the evaluation noise of batch `index` (as GpuVae.evaluate draws it). */
   evaluateBatch(x: ArrayLike<number>, batch: number, index: number): ObjectiveValue {
-    return this.forward(x, batch, index, STREAMS.evalElbo).result!;
+    return this.forward(x, batch, index, STREAMS.evalElbo, this.trainSamples).result!;
   }
 
   /** Activations of the encoder, noise and decoder with given noise step, stream and samples per example (for tests and L_k). */
@@ -86,8 +98,8 @@ export class CpuVae {
     return this.forward(x, batch, step, stream, samples, ['encoder', 'sample', 'decoder']).ctx.acts;
   }
 
-  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number): ObjectiveValue {
-    return this.forward(x, batch, step, stream).result!;
+  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): ObjectiveValue {
+    return this.forward(x, batch, step, stream, samples).result!;
   }
 
   /** Runs the decoder's layers on latents (rows × latent); returns the logits. */

@@ -11,12 +11,16 @@ import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
 import { readFloats } from '../gpu/buffers';
 import { prepareIwae, type PreparedIwae } from '../kernels/iwae';
+import { prepareLatentMoments } from '../kernels/latent-moments';
+import { activeUnits, type ActiveUnits } from '../cpu/active-units';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
 import { LossReadback, type LossSample, type LossTotals } from '../train/readback';
 import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
 import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
+import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
+import { betaAt, lrAt } from '../train/schedule';
 
 export interface GpuVaeOptions {
   /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
@@ -47,6 +51,10 @@ export class GpuVae {
   private readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
   /** Set while a fit() runs: a second one would interleave its steps with the first's. */
   private fitting = false;
+  /** The global-norm clip (schedule.clipGrad): grad_norm's dispatches and buffers. */
+  private clip: { op: { dispatches: Dispatch[]; destroy(): void }; buffers: GPUBuffer[]; clip: GPUBuffer } | undefined;
+  /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
+  readonly trainSamples: number;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
@@ -54,7 +62,9 @@ export class GpuVae {
     this.graph = buildVaeGraph(this.config, options.registry ?? BUILTIN_OPS);
     const maxBatch = options.maxBatch ?? 128;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
-    const maxSamples = options.maxSamples ?? 1;
+    const obj0 = this.graph.objective;
+    this.trainSamples = obj0.kind.samples?.(obj0.attrs) ?? 1;
+    const maxSamples = Math.max(options.maxSamples ?? 1, this.trainSamples);
     if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new Error(`GpuVae: maxSamples must be a positive integer, got ${maxSamples}`);
     this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples);
     const obj = this.graph.objective;
@@ -66,7 +76,15 @@ export class GpuVae {
       totals: buf(OBJECTIVE_BUFFERS.totals),
       health: buf(OBJECTIVE_BUFFERS.health),
     };
-    this.adam = planAdam(rt, this.graph, this.plan, this.config.adam);
+    const clipGrad = this.config.schedule?.clipGrad;
+    if (clipGrad !== undefined) {
+      // The global norm on the GPU; Adam reads its scale (no readback).
+      const partials = rt.device.createBuffer({ label: 'grad norm partials', size: 4 * Math.max(4, gradNormPartials(this.graph.arenaSize)), usage: GPUBufferUsage.STORAGE });
+      const clip = rt.device.createBuffer({ label: 'grad norm clip', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const op = prepareGradNorm(rt, { count: this.graph.arenaSize, maxNorm: clipGrad }, { grads: this.plan.grads, partials, clip });
+      this.clip = { op, buffers: [partials, clip], clip };
+    }
+    this.adam = planAdam(rt, this.graph, this.plan, this.config.adam, this.clip?.clip);
     this.readback = new LossReadback(rt.device, this.out);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
     this.step = 0;
@@ -107,16 +125,16 @@ export class GpuVae {
     return describeConfig(this.config);
   }
 
-  private planFor(batch: number, stream: number, samples = 1): PassPlan {
+  private planFor(batch: number, stream: number, samples = this.trainSamples): PassPlan {
     return planPass(this.rt, this.graph, this.plan, { batch, samples, seed: this.config.seed, stream, training: stream === STREAMS.train });
   }
 
-  private pass(batch: number, stream: number): PassPlan {
+  private pass(batch: number, stream: number, samples = this.trainSamples): PassPlan {
     this.checkLive();
-    const key = `${stream}:${batch}`;
+    const key = `${stream}:${batch}:${samples}`;
     let p = this.passes.get(key);
     if (!p) {
-      p = this.planFor(batch, stream);
+      p = this.planFor(batch, stream, samples);
       this.passes.set(key, p);
     }
     return p;
@@ -184,9 +202,11 @@ export class GpuVae {
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.io.input, x);
     pass.setNoise(this.step >>> 0);
-    this.adam.setStep(this.step + 1);
+    // Every step while a warm-up is configured: each batch size has its own prepared pass and uniform.
+    if (this.config.schedule?.klWarmup) pass.setBeta(betaAt(this.config.schedule, this.config.beta, this.step));
+    this.adam.setStep(this.step + 1, lrAt(this.config.schedule, this.config.adam.lr, this.step));
     const copy = read ? this.readback.take() : null;
-    this.submit([...pass.forward, ...pass.backward, this.adam.dispatch], copy?.encode);
+    this.submit([...pass.forward, ...pass.backward, ...(this.clip?.op.dispatches ?? []), this.adam.dispatch], copy?.encode);
     this.steps++;
     return copy ? this.readback.collect(copy.slot, this.steps) : null;
   }
@@ -222,9 +242,10 @@ export class GpuVae {
   }
 
   /** The importance-weighted bound L_k averaged over the examples (nats); resets the totals. */
-  async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+  async evaluateLk(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
     this.checkLive();
     if (!Number.isInteger(k) || k < 1 || k > 100000) throw new Error(`evaluateLk: k must be an integer from 1 to 100000, got ${k}`);
+    if (this.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k, onProgress);
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec') {
       throw new Error(`evaluateLk: needs an objective whose per-example terms are (rec, kl); this one has (${this.out.parts.join(', ')})`);
@@ -233,8 +254,9 @@ export class GpuVae {
     const Z = this.config.latent;
     this.iwaeRun ??= this.rt.device.createBuffer({ label: 'iwae run', size: Math.max(16, 8 * this.maxBatch), usage: GPUBufferUsage.STORAGE });
     const { io } = this.graph;
+    const batches = Math.ceil(count / this.maxBatch);
     await this.forEachBatchAsync(images, count, async (x, b, index) => {
-      const pass = this.pass(b, STREAMS.evalElbo);
+      const pass = this.pass(b, STREAMS.evalElbo, 1);
       let iw = this.iwae.get(b);
       if (!iw) {
         iw = prepareIwae(this.rt, { batch: b, latent: Z, k }, {
@@ -250,9 +272,13 @@ export class GpuVae {
         // The objective's first dispatch writes the per-example terms.
         this.submit([...pass.stages.sample, ...pass.stages.decoder, pass.stages.objective[0], s === 0 ? iw.first : iw.next]);
         // Bound the queue: each sample writes the same uniform, and the writes are only ordered by submits.
-        if (s % 16 === 15) await this.rt.device.queue.onSubmittedWorkDone();
+        if (s % 16 === 15) {
+          await this.rt.device.queue.onSubmittedWorkDone();
+          if (s % 256 === 255) onProgress?.(index * k + s + 1, batches * k);
+        }
       }
       this.submit([iw.finish]);
+      onProgress?.((index + 1) * k, batches * k);
     });
     const t = await readFloats(this.rt.device, this.out.totals, 4);
     this.resetTotals();
@@ -260,6 +286,34 @@ export class GpuVae {
     for (const p of this.iwae.values()) p.destroy();
     this.iwae.clear();
     return t[0] / t[3];
+  }
+
+  /**
+   * L_k from an importance-weighted objective's own passes: k samples per example in chunks of at most
+   * maxSamples (chunk c on noise stream iwaeBase + c), each chunk's per-example bound read back and
+   * merged in float64: log (1/k) Σ_c k_c·exp(L_c). With β ≠ 1 the objective's log w weights the
+   * latent terms by β, and so does this.
+   */
+  private async evaluateLkByObjective(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
+    const chunk = this.plan.maxSamples;
+    const batches = Math.ceil(count / this.maxBatch);
+    let sum = 0;
+    await this.forEachBatchAsync(images, count, async (x, b, index) => {
+      const parts: Float64Array[] = [];
+      for (let done = 0, c = 0; done < k; done += chunk, c++) {
+        const n = Math.min(chunk, k - done);
+        const pass = this.pass(b, STREAMS.evalElbo, n);
+        this.upload(this.graph.io.input, x);
+        pass.setNoise(index, STREAMS.iwaeBase + c);
+        this.submit(pass.forward);
+        const terms = await readFloats(this.rt.device, this.out.terms, 4 * b);
+        parts.push(Float64Array.from({ length: b }, (_, e) => Math.log(n) - terms[4 * e]));
+        onProgress?.(index * k + done + n, batches * k);
+      }
+      for (let e = 0; e < b; e++) sum += logSumExp(parts.map((p) => p[e])) - Math.log(k);
+    });
+    this.resetTotals();
+    return sum / count;
   }
 
   private forEachBatch(images: Float32Array, count: number, fn: (x: Float32Array, b: number, index: number) => void) {
@@ -278,6 +332,35 @@ export class GpuVae {
     const jobs: [Float32Array, number, number][] = [];
     this.forEachBatch(images, count, (x, b, i) => jobs.push([x, b, i]));
     for (const [x, b, i] of jobs) await fn(x, b, i);
+  }
+
+  /**
+   * Active units (Burda et al.): latents whose encoder mean varies over the examples by more than
+   * 0.01 (Cov_x E_q[z_u|x]); the moments are folded on the GPU batch by batch (latent_moments.wgsl).
+   */
+  async activeUnits(images: Float32Array, count: number): Promise<ActiveUnits> {
+    this.checkLive();
+    const Z = this.config.latent;
+    const moments = this.rt.device.createBuffer({ label: 'latent moments', size: 16 * Z, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const prepared = new Map<number, ReturnType<typeof prepareLatentMoments>>();
+    try {
+      this.forEachBatch(images, count, (x, b, index) => {
+        let lm = prepared.get(b);
+        if (!lm) {
+          lm = prepareLatentMoments(this.rt, { rows: b, latent: Z }, { stats: this.plan.activations.get(this.graph.io.stats)!, moments });
+          prepared.set(b, lm);
+        }
+        this.upload(this.graph.io.input, x);
+        this.submit([...this.pass(b, STREAMS.evalElbo).stages.encoder, index === 0 ? lm.first : lm.next]);
+      });
+      const m = await readFloats(this.rt.device, moments, 4 * Z);
+      const mean = Float64Array.from({ length: Z }, (_, u) => m[4 * u + 1]);
+      const m2 = Float64Array.from({ length: Z }, (_, u) => m[4 * u + 2]);
+      return activeUnits({ count: m[0], mean, m2 });
+    } finally {
+      for (const p of prepared.values()) p.destroy();
+      moments.destroy();
+    }
   }
 
   /** μ and log σ² of q(z|x) for each example (batch ≤ maxBatch). */
@@ -409,8 +492,15 @@ export class GpuVae {
     this.passes.clear();
     this.iwae.clear();
     this.adam.destroy();
+    this.clip?.op.destroy();
+    this.clip?.buffers.forEach((b) => b.destroy());
     this.readback.destroy();
     this.iwaeRun?.destroy();
     for (const b of this.plan.all) b.destroy();
   }
+}
+
+function logSumExp(v: number[]): number {
+  const m = Math.max(...v);
+  return m + Math.log(v.reduce((a, x) => a + Math.exp(x - m), 0));
 }

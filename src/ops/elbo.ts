@@ -65,14 +65,14 @@ export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
       },
       op.name,
     );
-    return { forward: p.dispatches, backward: [], destroy: p.destroy };
+    return { forward: p.dispatches, backward: [], setBeta: p.setBeta, destroy: p.destroy };
   },
   cpuForward(op, ctx) {
     oneSample(op.name, ctx.samples);
     const { logits, target, stats } = op.inputs;
     const a = op.attrs;
     const r = elbo(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, {
-      batch: ctx.batch, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma,
+      batch: ctx.batch, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma,
     });
     ctx.grads.set(logits, r.dlogits);
     ctx.grads.set(stats, r.dstats);

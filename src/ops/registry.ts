@@ -1,11 +1,12 @@
 // The op kinds a model's layer list and objective may name. The built-in set has the linear, conv,
-// transposed-conv, reshape and flatten layers and the ELBO; `with()` gives a registry with more kinds
+// transposed-conv, reshape and flatten layers and the objectives ELBO, IWAE and IWAE with DReG (src/ops/iwae.ts); `with()` gives a registry with more kinds
 // (a model made with it can use them), so a new op kind is its own module plus a registration, and nothing else changes.
 import type { LayerKind, ObjectiveKind } from '../graph/op';
 import { LINEAR } from './linear';
 import { ELBO_OBJECTIVE } from './elbo';
 import { CONV2D_LAYER, CONV_TRANSPOSE2D_LAYER } from './conv2d';
 import { FLATTEN_LAYER, RESHAPE_LAYER } from './reshape';
+import { IWAE_DREG_OBJECTIVE_OP, IWAE_OBJECTIVE_OP } from './iwae';
 
 export interface OpRegistry {
   layer(kind: string, where: string): LayerKind<unknown>;
@@ -50,5 +51,5 @@ const asObjective = <A>(k: ObjectiveKind<A>) => k as ObjectiveKind<unknown>;
 
 export const BUILTIN_OPS: OpRegistry = makeRegistry(
   new Map([asLayer(LINEAR), asLayer(CONV2D_LAYER), asLayer(CONV_TRANSPOSE2D_LAYER), asLayer(RESHAPE_LAYER), asLayer(FLATTEN_LAYER)].map((k) => [k.name, k] as const)),
-  new Map([[ELBO_OBJECTIVE.name, asObjective(ELBO_OBJECTIVE)]]),
+  new Map([ELBO_OBJECTIVE, IWAE_OBJECTIVE_OP, IWAE_DREG_OBJECTIVE_OP].map((k) => [k.name, asObjective(k)])),
 );

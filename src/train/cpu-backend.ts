@@ -8,6 +8,7 @@ import type { OpRegistry } from '../ops/registry';
 import { STREAMS } from '../model/init';
 import { gaussianNoise } from '../cpu/philox';
 import { logImportanceWeight, logMeanExp } from '../cpu/iwae';
+import { activeUnits, addMeans, latentMoments, type ActiveUnits } from '../cpu/active-units';
 
 export class CpuBackend implements TrainBackend {
   readonly model: CpuVae;
@@ -75,8 +76,10 @@ export class CpuBackend implements TrainBackend {
   }
 
   /** L_k over the same batches and noise words as GpuVae.evaluateLk. */
-  async evaluateLk(images: Float32Array, count: number, k: number): Promise<number> {
+  async evaluateLk(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
     const D = this.config.inputDim, Z = this.config.latent;
+    if (this.model.graph.objective.kind.sampler) return this.evaluateLkByObjective(images, count, k);
+    const batches = Math.ceil(count / this.maxBatch);
     let sum = 0;
     for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
       const b = Math.min(this.maxBatch, count - start);
@@ -92,8 +95,38 @@ export class CpuBackend implements TrainBackend {
         }
       }
       for (const w of logW) sum += logMeanExp(w);
+      onProgress?.((index + 1) * k, batches * k);
     }
     return sum / count;
+  }
+
+  /** As GpuVae's: the importance-weighted objective's own bound, in chunks of k_train samples (GpuVae's maxSamples by default). */
+  private evaluateLkByObjective(images: Float32Array, count: number, k: number): number {
+    const D = this.config.inputDim, chunk = this.model.trainSamples;
+    let sum = 0;
+    for (let start = 0, index = 0; start < count; start += this.maxBatch, index++) {
+      const b = Math.min(this.maxBatch, count - start);
+      const x = images.subarray(start * D, (start + b) * D);
+      const parts: number[][] = Array.from({ length: b }, () => []);
+      for (let done = 0, c = 0; done < k; done += chunk, c++) {
+        const n = Math.min(chunk, k - done);
+        const r = this.model.forwardResult(x, b, index, STREAMS.iwaeBase + c, n).perExample;
+        for (let e = 0; e < b; e++) parts[e].push(Math.log(n) - r[4 * e]);
+      }
+      for (const p of parts) sum += logMeanExp(p) + Math.log(p.length) - Math.log(k);
+    }
+    return sum / count;
+  }
+
+  /** Active units over the same batches as GpuVae.activeUnits. */
+  async activeUnits(images: Float32Array, count: number): Promise<ActiveUnits> {
+    const D = this.config.inputDim;
+    const m = latentMoments(this.config.latent);
+    for (let start = 0; start < count; start += this.maxBatch) {
+      const b = Math.min(this.maxBatch, count - start);
+      addMeans(m, this.model.encodeStats(images.subarray(start * D, (start + b) * D), b), b);
+    }
+    return activeUnits(m);
   }
 
   async decode(z: Float32Array): Promise<Float32Array> {

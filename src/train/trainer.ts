@@ -2,6 +2,7 @@
 // the demo's Session drives directly): loss read back every N steps, progress, per-epoch train and
 // test loss with the objective's parts, a checkpoint hook, cancellation, and a stop with a clear
 // message when the loss turns non-finite or the device is lost (the last good checkpoint is kept).
+import { earlyStopState } from './early-stop';
 import { validateDataset, type Dataset } from '../data/dataset';
 import type { TrainingState } from '../model/checkpoint';
 import { lossReport, type TrainBackend } from './backend';
@@ -16,6 +17,8 @@ export interface EpochMetrics {
   /** The objective's loss per example in nats under its key (e.g. elbo: −ELBO with β) and its parts (rec, kl). */
   train: Record<string, number>;
   test: Record<string, number>;
+  /** The same on the validation split, when early stopping holds one out. */
+  validation?: Record<string, number>;
   /** Training time of the epoch (evaluation excluded). */
   seconds: number;
   stepsPerSecond: number;
@@ -45,6 +48,11 @@ export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   /** Called after each epoch with the metrics and the state to checkpoint. */
   onEpoch?: (m: EpochMetrics, state: () => Promise<TrainingState>) => Promise<void> | void;
+  /**
+   * Early stopping (src/train/early-stop.ts): the validation split's loss after every epoch, stop once
+   * it has not improved for `patience` epochs; `history` holds the earlier epochs (on resume).
+   */
+  earlyStop?: { validation: Dataset; patience: number; history?: readonly EpochMetrics[] };
   /** Training state metadata to carry in snapshots (e.g. earlier metrics). */
   extra?: () => Record<string, string>;
 }
@@ -118,17 +126,20 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
     checkSample({ step: backend.step, loss: trainTotals.loss, parts: trainTotals.parts, totals: [trainTotals.loss, ...Object.values(trainTotals.parts), trainTotals.examples], firstNonFiniteStep: 0 });
     const seconds = (performance.now() - epochStart) / 1000;
     const test = await guard(backend.evaluate(o.test.images, o.test.count));
+    const validation = o.earlyStop ? await guard(backend.evaluate(o.earlyStop.validation.images, o.earlyStop.validation.count)) : undefined;
     const m: EpochMetrics = {
       epoch: epoch + 1,
       step: backend.step,
       train: lossReport(backend.objective, trainTotals),
       test: lossReport(backend.objective, test),
+      ...(validation ? { validation: lossReport(backend.objective, validation) } : {}),
       seconds,
       stepsPerSecond: (perEpoch - startIndex) / seconds,
     };
     metrics.push(m);
     o.onProgress?.({ epoch: epoch + 1, epochs: o.epochs, step: backend.step, totalSteps, loss: lastLoss, stepsPerSecond: m.stepsPerSecond, etaSeconds: (totalSteps - backend.step) / m.stepsPerSecond });
     await o.onEpoch?.(m, () => guard(snapshotState(backend, o.extra?.() ?? {})));
+    if (o.earlyStop && earlyStopState([...(o.earlyStop.history ?? []), ...metrics], backend.objective.labels.key).since >= o.earlyStop.patience) break;
   }
   return metrics;
 }

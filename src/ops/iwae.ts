@@ -1,0 +1,165 @@
+// The importance-weighted objective (Burda et al. 2016) as ops: k samples per example go through the
+// decoder in the same pass (rows = batch × k, row b·k + i). Two ops, because the decoder sits between:
+//   the sampler (`reparameterize_k`) draws ε with reparameterize.wgsl's Philox stream (μ = 0, log σ² = 0,
+//     so ε is exactly the noise the default sampler would use) and keeps it, makes z_r = μ_b + σ_b ε_r
+//     (reparameterize_samples.wgsl), and in its backward joins the k samples' dz and the latent-side
+//     terms of the bound into dstats from the normalised weights ŵ (IWAE or DReG);
+//   the objective (iwae_objective.wgsl) writes −L_k, its parts, ŵ and dlogits in one fused forward.
+// ŵ is a tensor the sampler declares and the objective fills (the sampler's backward reads it).
+// Parts: rec and kl are means over the k samples of −log p(x|z) and the sampled log q − log p; the
+// loss is −L_k (for β = 1 the bound; with β ≠ 1 log w weights the latent terms by β).
+// K = 1: ŵ = 1 and −L_1 = rec + β·(log q − log p): the ELBO with the KL sampled instead of analytic.
+// CPU twins: src/cpu/iwae-objective.ts, src/cpu/reparameterize-samples.ts, src/cpu/reparameterize.ts.
+import { prepareIwaeObjective } from '../kernels/iwae-objective';
+import { prepareReparameterize } from '../kernels/reparameterize';
+import { prepareReparameterizeSamples, type IwaeEstimator } from '../kernels/reparameterize-samples';
+import type { Likelihood } from '../kernels/elbo';
+import { iwaeObjective } from '../cpu/iwae-objective';
+import { reparameterizeForward } from '../cpu/reparameterize';
+import { samplesBackward, samplesForward } from '../cpu/reparameterize-samples';
+import { defineObjective, defineOp, OBJECTIVE_BUFFERS as OUT, type OpKind, type TensorShape } from '../graph/op';
+import type { VaeConfig } from '../model/config';
+
+export interface SamplerAttrs {
+  latent: number;
+  beta: number;
+  estimator: IwaeEstimator;
+}
+
+export interface IwaeAttrs {
+  dim: number;
+  latent: number;
+  beta: number;
+  likelihood: Likelihood;
+  sigma: number;
+  /** Samples per example in training (k). */
+  k: number;
+  estimator: IwaeEstimator;
+}
+
+/** Columns of the objective's per-example terms: −L_b, mean rec, mean sampled KL, effective sample size. */
+const TERM_COLUMNS = 4;
+const PARTS = ['rec', 'kl'];
+const width = (t: TensorShape) => t.shape.reduce((a, b) => a * b, 1);
+
+export const IWAE_SAMPLER = defineOp<SamplerAttrs>({
+  name: 'reparameterize_k',
+  shape(name, a, inputs) {
+    if (width(inputs.stats) !== 2 * a.latent) throw new Error(`${name}: the encoder gives ${width(inputs.stats)} values per example; expected 2 × latent = ${2 * a.latent} (μ | log σ²)`);
+    if (inputs.stats.perSample) throw new Error(`${name}: stats must have one row per example`);
+    return { z: { shape: [a.latent], perSample: true }, eps: { shape: [a.latent], perSample: true }, weights: { shape: [1], perSample: true } };
+  },
+  buffers(op) {
+    return {
+      saved: [op.inputs.stats, op.outputs.eps, op.outputs.weights],
+      grads: [{ tensor: op.inputs.stats, phase: 'backward', mode: 'write' }],
+      scratch: [],
+      oneBindGroup: true,
+      // μ = 0, log σ² = 0 for drawing ε (buffers start zeroed and are never written).
+      persistent: [{ name: 'zeros', floats: (rows) => 2 * op.attrs.latent * rows }],
+    };
+  },
+  gpu(op, ctx) {
+    const { stats } = op.inputs, { z, eps, weights } = op.outputs;
+    const a = op.attrs;
+    const draw = prepareReparameterize(
+      ctx.rt,
+      { batch: ctx.batch, latent: a.latent, samples: ctx.samples },
+      { stats: ctx.persistent('zeros'), z: ctx.tensor(eps) },
+      ctx.noise,
+      `${op.name} noise`,
+    );
+    const s = prepareReparameterizeSamples(
+      ctx.rt,
+      { batch: ctx.batch, samples: ctx.samples, latent: a.latent, beta: a.beta, estimator: a.estimator },
+      { stats: ctx.tensor(stats), eps: ctx.tensor(eps), z: ctx.tensor(z), dz: ctx.grad(z), weights: ctx.tensor(weights), dstats: ctx.grad(stats) },
+      op.name,
+    );
+    return {
+      forward: [draw.forward, s.forward],
+      backward: [s.backward!],
+      setNoise: draw.setStep,
+      setBeta: s.setBeta,
+      destroy: () => { draw.destroy(); s.destroy(); },
+    };
+  },
+  cpuForward(op, ctx) {
+    const a = op.attrs;
+    const eps = reparameterizeForward(new Float64Array(2 * a.latent * ctx.batch), ctx.batch, a.latent, ctx.noise, ctx.samples);
+    ctx.acts.set(op.outputs.eps, eps);
+    ctx.acts.set(op.outputs.z, samplesForward(ctx.acts.get(op.inputs.stats)!, eps, { batch: ctx.batch, samples: ctx.samples, latent: a.latent }));
+  },
+  cpuBackward(op, ctx) {
+    const a = op.attrs;
+    const { stats } = op.inputs, { z, eps, weights } = op.outputs;
+    ctx.grads.set(stats, samplesBackward(ctx.acts.get(stats)!, ctx.acts.get(eps)!, ctx.grads.get(z)!, ctx.acts.get(weights)!, {
+      batch: ctx.batch, samples: ctx.samples, latent: a.latent, beta: ctx.beta ?? a.beta, estimator: a.estimator,
+    }));
+  },
+});
+
+/** The largest k a training pass may use (rows = batch × k through the decoder). */
+export const MAX_K_TRAIN = 4096;
+
+function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator) {
+  return defineObjective<IwaeAttrs>({
+    name,
+    attrs: (c) => ({ dim: c.inputDim, latent: c.latent, beta: c.beta, likelihood: c.likelihood, sigma: c.sigma, k: c.kTrain ?? 5, estimator }),
+    parts: () => PARTS,
+    // The samples' mean rec + sampled KL estimates −ELBO whatever β is (the loss −L_k is tighter for β = 1).
+    bound: (_a, p) => p.rec + p.kl,
+    labels: (a) => ({ loss: `−L_${a.k}`, key: 'iwae', parts: { rec: 'rec', kl: 'KL (sampled)' } }),
+    samples: (a) => a.k,
+    sampler: { kind: IWAE_SAMPLER as OpKind<unknown>, attrs: (c: VaeConfig): SamplerAttrs => ({ latent: c.latent, beta: c.beta, estimator }) },
+    shape(opName, a, inputs) {
+      if (width(inputs.logits) !== a.dim) throw new Error(`${opName}: the decoder gives ${width(inputs.logits)} values per row; expected the data's ${a.dim}`);
+      if (width(inputs.target) !== a.dim) throw new Error(`${opName}: the data have ${width(inputs.target)} values per example; expected ${a.dim}`);
+      if (width(inputs.stats) !== 2 * a.latent) throw new Error(`${opName}: stats have ${width(inputs.stats)} values per example; expected ${2 * a.latent}`);
+      if (!inputs.eps || !inputs.weights) throw new Error(`${opName}: needs the noise and weights of its sampler (${IWAE_SAMPLER.name})`);
+      return {};
+    },
+    buffers(op) {
+      return {
+        saved: [],
+        grads: [{ tensor: op.inputs.logits, phase: 'forward', mode: 'write' }],
+        scratch: [],
+        oneBindGroup: true,
+        persistent: [
+          { name: OUT.terms, floats: (rows) => TERM_COLUMNS * rows },
+          { name: OUT.loss, floats: () => TERM_COLUMNS },
+          { name: OUT.totals, floats: () => PARTS.length + 2 },
+          { name: OUT.health, floats: () => 2 },
+        ],
+      };
+    },
+    gpu(op, ctx) {
+      const { logits, target, stats, eps, weights } = op.inputs;
+      const a = op.attrs;
+      const p = prepareIwaeObjective(
+        ctx.rt,
+        { batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, track: ctx.training },
+        {
+          logits: ctx.tensor(logits), x: ctx.tensor(target), stats: ctx.tensor(stats), eps: ctx.tensor(eps),
+          dlogits: ctx.grad(logits), weights: ctx.tensor(weights),
+          perExample: ctx.persistent(OUT.terms), loss: ctx.persistent(OUT.loss), totals: ctx.persistent(OUT.totals), health: ctx.persistent(OUT.health),
+        },
+        op.name,
+      );
+      return { forward: p.dispatches, backward: [], setBeta: p.setBeta, destroy: p.destroy };
+    },
+    cpuForward(op, ctx) {
+      const { logits, target, stats, eps, weights } = op.inputs;
+      const a = op.attrs;
+      const r = iwaeObjective(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, ctx.acts.get(eps)!, {
+        batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma,
+      });
+      ctx.grads.set(logits, r.dlogits);
+      ctx.acts.set(weights, r.weights);
+      ctx.report({ loss: r.loss, parts: [r.rec, r.kl], perExample: r.perExample });
+    },
+    cpuBackward() {},
+  });
+}
+
+export const IWAE_OBJECTIVE_OP = iwaeObjectiveKind('iwae', 'iwae');
+export const IWAE_DREG_OBJECTIVE_OP = iwaeObjectiveKind('iwae-dreg', 'dreg');
