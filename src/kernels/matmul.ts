@@ -18,29 +18,61 @@ export const MATMUL: KernelDecl = {
     { binding: 3, name: 'bias', type: 'read-only-storage' },
     { binding: 4, name: 'C', type: 'storage' },
   ],
-  overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT'],
+  overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'WG_X', 'WG_Y', 'RN', 'TK'],
   workgroupSize: [16, 16],
 };
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
 export const MATMUL_VEC4: KernelDecl = {
-  ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), overrides: [...MATMUL.overrides, 'LANES'], workgroupSize: [8, 1],
+  ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
 };
+
+/** One schedule of matmul.wgsl (workgroup memory): its WG_X, WG_Y, RN and TK overrides. */
+export interface TiledSchedule {
+  /** Invocations along N and along M. */
+  wgX: number;
+  wgY: number;
+  /** Register-block columns per invocation (4 or 8; its rows are 4). */
+  rn: 4 | 8;
+  /** Depth of one step through K. */
+  tk: number;
+}
+
+/**
+ * The tiled schedules a tuner may pick: the rule's 64×64 tile (16×16 invocations, 4×4 blocks, K
+ * steps of 16), a 32×32 tile of 8×8 invocations (more workgroups on small outputs), a 16-row tile
+ * (16×4 invocations, for small batches), 4×8 register blocks (8×16 invocations, the same 64×64
+ * tile with half the invocations), and K steps of 8 (half the workgroup memory).
+ */
+export const TILED_SCHEDULES = {
+  tiled: { wgX: 16, wgY: 16, rn: 4, tk: 16 },
+  'tiled-w8x8': { wgX: 8, wgY: 8, rn: 4, tk: 16 },
+  'tiled-w16x4': { wgX: 16, wgY: 4, rn: 4, tk: 16 },
+  'tiled-b4x8': { wgX: 8, wgY: 16, rn: 8, tk: 16 },
+  'tiled-k8': { wgX: 16, wgY: 16, rn: 4, tk: 8 },
+} as const satisfies Record<string, TiledSchedule>;
+export type TiledCandidate = keyof typeof TILED_SCHEDULES;
+
+/** Output tile of one workgroup for a tiled schedule: 4·WG_Y rows × RN·WG_X columns. */
+export const tiledTile = (t: TiledSchedule) => ({ rows: 4 * t.wgY, cols: t.rn * t.wgX });
 
 /** Output block of one matmul_vec4 invocation (8 rows × 8 columns); by the rule its workgroups are 8 wide along N. */
 export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;
 
+const TILED_CANDIDATES = Object.keys(TILED_SCHEDULES) as TiledCandidate[];
+const VEC4_CANDIDATES = ['vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
+
 /**
- * The schedules a tuner may pick from (src/tune/): the tiled one (workgroup memory) and matmul_vec4
- * (registers only) with workgroups 4, 8, 16 or 32 invocations wide (its LANES override). The rule's
- * choice (autoVariant) is always among them.
+ * The schedules a tuner may pick from (src/tune/): the tiled ones (workgroup memory, TILED_SCHEDULES)
+ * and matmul_vec4 (registers only) with workgroups 4, 8, 16 or 32 invocations wide (its LANES
+ * override). The rule's choice (autoVariant) is always among them.
  */
-export const MATMUL_CANDIDATES = ['tiled', 'vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
-export type MatmulCandidate = (typeof MATMUL_CANDIDATES)[number];
+export const MATMUL_CANDIDATES = [...TILED_CANDIDATES, ...VEC4_CANDIDATES] as const;
+export type MatmulCandidate = TiledCandidate | (typeof VEC4_CANDIDATES)[number];
 
 /** The candidates that can run this shape (the vec4 ones need vec4Compatible). */
 export function matmulCandidates(s: MatmulShape): MatmulCandidate[] {
-  return vec4Compatible(s) ? [...MATMUL_CANDIDATES] : ['tiled'];
+  return vec4Compatible(s) ? [...MATMUL_CANDIDATES] : [...TILED_CANDIDATES];
 }
 
 /** The rule's candidate: today's schedule without tuning. */
@@ -56,8 +88,8 @@ export function matmulShapeClass(s: MatmulShape): string {
   return `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${vec4Compatible(s) ? 'v4' : ''} M${sizeBucket(s.M)} N${sizeBucket(s.N)} K${sizeBucket(s.K)}`;
 }
 
-function parseCandidate(label: string, id: string): { vec4: boolean; lanes: number } {
-  if (id === 'tiled') return { vec4: false, lanes: 0 };
+function parseCandidate(label: string, id: string): { vec4: false; tiled: TiledSchedule } | { vec4: true; lanes: number } {
+  if (Object.hasOwn(TILED_SCHEDULES, id)) return { vec4: false, tiled: TILED_SCHEDULES[id as TiledCandidate] };
   const m = /^vec4-l(\d+)$/.exec(id);
   if (!m || !(MATMUL_CANDIDATES as readonly string[]).includes(id)) {
     throw new Error(`${label}: unknown matmul schedule '${id}'; expected one of ${MATMUL_CANDIDATES.join(', ')}`);
@@ -65,8 +97,8 @@ function parseCandidate(label: string, id: string): { vec4: boolean; lanes: numb
   return { vec4: true, lanes: Number(m[1]) };
 }
 
-/** Output tile of one workgroup (matmul.wgsl's TM × TN). */
-export const MATMUL_TILE = { rows: 64, cols: 64 } as const;
+/** Output tile of one workgroup of the rule's tiled schedule (matmul.wgsl's TM × TN). */
+export const MATMUL_TILE = tiledTile(TILED_SCHEDULES.tiled);
 
 export interface MatmulShape {
   M: number;
@@ -121,7 +153,8 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   // runtime has one, else the rule's.
   const chosen = shape.schedule ?? (variant === 'tiled' ? 'tiled' : variant === 'vec4' ? 'vec4-l8'
     : rt.schedule({ kernel: 'matmul', shapeClass: matmulShapeClass(shape), rule: matmulRule(rt, shape), candidates: matmulCandidates(shape), shape: { M, N, K, transA: !!shape.transA, transB: !!shape.transB } }));
-  const { vec4, lanes } = parseCandidate(label, chosen);
+  const parsed = parseCandidate(label, chosen);
+  const vec4 = parsed.vec4;
   if (vec4 && !vec4Compatible(shape)) {
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
@@ -132,7 +165,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
-    ...(vec4 ? { LANES: lanes } : {}),
+    ...(parsed.vec4 ? { LANES: parsed.lanes } : { WG_X: parsed.tiled.wgX, WG_Y: parsed.tiled.wgY, RN: parsed.tiled.rn, TK: parsed.tiled.tk }),
   });
   // vec4 bindings must span whole vec4s: bind exactly the operand sizes.
   const exact = (arg: BufferArg, floats: number): BufferArg => {
@@ -142,9 +175,10 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   const bindGroup = rt.bindGroup(kernel, {
     dims, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
   });
-  const workgroups = vec4
-    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
-    : ([Math.ceil(N / MATMUL_TILE.cols), Math.ceil(M / MATMUL_TILE.rows), 1] as const);
+  const tile = parsed.vec4 ? null : tiledTile(parsed.tiled);
+  const workgroups = parsed.vec4
+    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / parsed.lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
+    : ([Math.ceil(N / tile!.cols), Math.ceil(M / tile!.rows), 1] as const);
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > max || workgroups[1] > max) {
     throw new Error(`${label}: ${M}×${N} output needs ${workgroups[1]}×${workgroups[0]} workgroups; this device allows ${max} per dimension`);

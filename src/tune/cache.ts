@@ -4,8 +4,8 @@
 import type { AdapterSummary } from '../gpu/device';
 import type { CandidateTime } from '../gpu/schedule';
 
-/** Bumped when a kernel's candidates change meaning, so that old choices are not reused. */
-export const TUNE_FORMAT = { name: 'webgpu-vae-tune', version: 1 } as const;
+/** Bumped when the kernels' candidates change (2: the tiled matmul schedules), so that old choices, made among others, are not reused. */
+export const TUNE_FORMAT = { name: 'webgpu-vae-tune', version: 2 } as const;
 
 export interface TuneStore {
   /** Where it lives, for messages. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { storageFrom } from '../../src/gpu/buffers';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
-import { MATMUL_CANDIDATES, matmulCandidates, prepareMatmul } from '../../src/kernels/matmul';
+import { MATMUL_CANDIDATES, matmulCandidates, prepareMatmul, TILED_SCHEDULES, vec4Compatible } from '../../src/kernels/matmul';
 import { expectComparisons } from '../util/compare';
 import { matmulCase, type MatmulCase } from '../kernels/cases';
 import { useGpu } from './harness';
@@ -66,7 +66,7 @@ describe('matmul', () => {
   });
 
   // Every schedule a tuner may pick, on awkward sizes (M, and K or M where the layout allows, not
-  // multiples of a block or of any lane count), each layout; TT has only the tiled candidate.
+  // multiples of a block, a tile, a K step or any lane count), each layout; TT has only the tiled candidates.
   it('matches the CPU twin with every tuning candidate', async () => {
     let seed = 1300;
     const cases = [
@@ -78,10 +78,25 @@ describe('matmul', () => {
     ] as const;
     for (const c of cases) {
       const candidates = matmulCandidates(c);
-      expect(candidates.length).toBe(c.transA && c.transB ? 1 : MATMUL_CANDIDATES.length);
+      expect(candidates.length).toBe(vec4Compatible(c) ? MATMUL_CANDIDATES.length : Object.keys(TILED_SCHEDULES).length);
       for (const schedule of candidates) await check({ ...c, schedule }, seed++);
     }
-  });
+  }, 400_000); // 41 cases, each a pipeline compiled on lavapipe: slow on a loaded machine
+
+  // The tiled schedules (workgroup shapes, register blocks, K steps) on several tiles of each along
+  // M and N, K past a step of 16 and of 8, every layout.
+  it('matches the CPU twin with every tiled schedule across tiles', async () => {
+    let seed = 1400;
+    const cases = [
+      { M: 70, N: 136, K: 33, transA: false, transB: false, activation: 'tanh', bias: true },
+      { M: 37, N: 67, K: 19, transA: true, transB: true, activation: 'relu', bias: false },
+      { M: 69, N: 130, K: 25, transA: true, transB: false, activation: 'identity', bias: true },
+      { M: 66, N: 131, K: 17, transA: false, transB: true, activation: 'sigmoid', bias: true },
+    ] as const;
+    for (const c of cases) {
+      for (const schedule of Object.keys(TILED_SCHEDULES) as (keyof typeof TILED_SCHEDULES)[]) await check({ ...c, schedule }, seed++);
+    }
+  }, 400_000);
 
   it('rejects mismatched operands and buffers with a clear error', () => {
     const { device, rt } = gpu();
@@ -92,7 +107,7 @@ describe('matmul', () => {
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5, activation: 'gelu' as Activation }, { a: big, b: big, c: big })).toThrow(/unknown activation 'gelu'/);
     expect(() => prepareMatmul(rt, { M: 5, N: 5, K: 5 }, { a: big, b: big, bias: small, c: small })).toThrow(/C is M×N/);
     expect(() => prepareMatmul(rt, { M: 5, N: 6, K: 4, variant: 'vec4' }, { a: big, b: big, c: big })).toThrow(/vec4 schedule needs 4 \| N/);
-    expect(() => prepareMatmul(rt, { M: 5, N: 8, K: 4, schedule: 'vec4-l5' as never }, { a: big, b: big, c: big })).toThrow(/unknown matmul schedule 'vec4-l5'; expected one of tiled, vec4-l4/);
+    expect(() => prepareMatmul(rt, { M: 5, N: 8, K: 4, schedule: 'vec4-l5' as never }, { a: big, b: big, c: big })).toThrow(/unknown matmul schedule 'vec4-l5'; expected one of tiled, tiled-w8x8, tiled-w16x4, tiled-b4x8, tiled-k8, vec4-l4/);
     small.destroy();
     big.destroy();
   });

@@ -52,7 +52,7 @@ describe('tuning from the CLIs', () => {
   it('npm run tune prints every candidate per shape class and uses the cache', async () => {
     const out = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2']);
     expect(out).toMatch(/\| kernel \| shape \(class\) \| rule \| rule ms \| choice \| choice ms \|/);
-    expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+ \| cache \|/);
+    expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, tiled-w8x8 [\d.]+, tiled-w16x4 [\d.]+, tiled-b4x8 [\d.]+, tiled-k8 [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+ \| cache \|/);
     const fresh = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2', '--fresh']);
     expect(fresh).toMatch(/\(0 from the cache, \d+ tuned now\)/);
   }, 400_000);

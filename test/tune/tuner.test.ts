@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
 import type { TuneReport } from '../../src/gpu/schedule';
-import { matmulCandidates, matmulRule, prepareMatmul, type MatmulShape } from '../../src/kernels/matmul';
+import { matmulCandidates, matmulRule, prepareMatmul, TILED_SCHEDULES, type MatmulShape } from '../../src/kernels/matmul';
 import { adapterKey } from '../../src/tune/cache';
 import { fileTuneStore, nodeImplementation } from '../../src/tune/node-cache';
 import { pick, Tuner, type TunerOptions } from '../../src/tune/tuner';
@@ -26,7 +26,7 @@ const gpu = useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'webgpu-vae-tune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Two small classes (tuning them takes well under a second each on lavapipe) and a TT one (one candidate).
+// Two small classes (tuning them takes well under a second each on lavapipe) and a TT one (tiled candidates only).
 const SHAPES: MatmulShape[] = [
   { M: 37, N: 132, K: 68 },
   { M: 36, N: 132, K: 67, transA: true },
@@ -62,8 +62,10 @@ function ranSchedule(rt: Runtime, s: MatmulShape): string {
   const label = op.dispatches[0].pipeline.label;
   op.destroy();
   for (const x of [a, b, c]) x.destroy();
-  const lanes = /LANES=(\d+)/.exec(label);
-  return label.startsWith('matmul_vec4') ? `vec4-l${lanes?.[1]}` : 'tiled';
+  const o = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(label)?.[1]);
+  if (label.startsWith('matmul_vec4')) return `vec4-l${o('LANES')}`;
+  const tiled = Object.entries(TILED_SCHEDULES).find(([, t]) => t.wgX === o('WG_X') && t.wgY === o('WG_Y') && t.rn === o('RN') && t.tk === o('TK'));
+  return tiled ? tiled[0] : `unknown (${label})`;
 }
 
 const sources = (r: TuneReport) => r.results.map((x) => x.source);

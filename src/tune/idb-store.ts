@@ -1,0 +1,56 @@
+// The tuner's store in a page: IndexedDB (database 'webgpu-vae', object store 'tune', one record),
+// or localStorage where IndexedDB is missing or refuses to open (private modes, some embedders).
+import { storageTuneStore, type TuneStore } from './cache';
+
+const DB = 'webgpu-vae';
+const STORE = 'tune';
+const KEY = 'choices';
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+function openDb(factory: IDBFactory): Promise<IDBDatabase> {
+  const r = factory.open(DB, 1);
+  r.onupgradeneeded = () => r.result.createObjectStore(STORE);
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB open failed'));
+    r.onblocked = () => reject(new Error('IndexedDB open blocked by another tab'));
+  });
+}
+
+/** A store in IndexedDB: the tune document as one string record. */
+export async function indexedDbTuneStore(factory: IDBFactory = globalThis.indexedDB): Promise<TuneStore> {
+  const db = await openDb(factory);
+  const tx = (mode: IDBTransactionMode) => db.transaction(STORE, mode).objectStore(STORE);
+  return {
+    describe: `IndexedDB ${DB}/${STORE}`,
+    read: async () => {
+      const v = await request(tx('readonly').get(KEY));
+      // Anything but a string (a record another version wrote) is handed on as text for the parser to refuse.
+      return v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
+    },
+    write: async (text) => { await request(tx('readwrite').put(text, KEY)); },
+  };
+}
+
+/** The page's store: IndexedDB, else localStorage, else none (choices then hold for the page's life). */
+export async function pageTuneStore(warn: (m: string) => void): Promise<TuneStore | null> {
+  if (globalThis.indexedDB) {
+    try {
+      return await indexedDbTuneStore();
+    } catch (e) {
+      warn(`IndexedDB unavailable (${(e as Error).message}); tuned choices go to localStorage`);
+    }
+  }
+  try {
+    if (globalThis.localStorage) return storageTuneStore();
+  } catch {
+    // localStorage access itself can throw (storage disabled)
+  }
+  return null;
+}
