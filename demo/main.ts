@@ -6,17 +6,19 @@
 // object (demo/page.ts); pictures and charts have their own modules (demo/pictures.ts, loss-charts.ts).
 //
 // URL parameters (all optional): arch (mlp | conv), latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
-// (stop at that step) and autostart=1, e.g. ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1.
+// (stop at that step), autostart=1, and for the kernels notune=1 (run the rule's schedules) and
+// tuneBudget=S (seconds a tuning may take, default 10; demo/tuning.ts), e.g. ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1.
 // An autostarted run that reaches `steps` evaluates the test set, shows the last test −ELBO in #elbo
 // and sets document.body.dataset.state = "done".
 //
 // window.__demo is the only global: a read-only getter returning a fresh snapshot of the page's status
 // (for tests and the curious; it controls nothing):
 //   { state, busy, step, epoch, adapter, software, model, batch, stepsPerSecond, examplesPerSecond,
-//     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings }
+//     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings, tune }
 // where LossPoint = { step, objective, elbo, rec, kl } in nats per example (the objective's bound
 // under its key and its parts by name, demo/session.ts), `test` are full test-set evaluations,
-// `loaded` = { name, step } of the last checkpoint loaded and `lk` = { k, value, step, elbo }.
+// `loaded` = { name, step } of the last checkpoint loaded, `lk` = { k, value, step, elbo } and `tune` the
+// kernel tuning's TuneStatus (demo/tuning.ts).
 import { acquireDevice, describeAdapter } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
 import { unpackMnistU8, type MnistSplit } from '../src/data/mnist';
@@ -27,11 +29,9 @@ import { cellAt } from './digits';
 import { Pictures, recLayout } from './pictures';
 import { $, fmt, page, say, setState, showBanner, snapshot, updateButtons, updateStatus } from './page';
 import { configFor, FIELD_PARSERS, hiddenText, sameRun, settingsFor, settingsFromUrl, settingsProblem, settingsToUrl, type Settings } from './settings';
+import { compilingText, initialTuneStatus, openPageTuner, precompileTuned } from './tuning';
 import { importModel } from './pytorch-import';
 import { readCheckpointBlob } from '../src/model/checkpoint-extent';
-
-
-
 
 Object.defineProperty(window, '__demo', { get: snapshot, enumerable: false, configurable: false });
 const charts = new LossCharts(() => page.session, () => updateStatus());
@@ -61,6 +61,12 @@ async function replaceSession(make: () => Session): Promise<Session> {
   return next;
 }
 
+/** The page's URL for settings, with the tuning parameters it was opened with. */
+const urlFor = (s: Settings) => location.pathname + settingsToUrl(s, page.tuneSettings);
+
+const precompile = (s: Session) => precompileTuned(page.rt!, s.vae, page.tune, updateStatus);
+const compiling = () => compilingText(!!page.rt?.schedules, page.tuneSettings.budgetS);
+
 /** A fresh model from the controls' settings: evaluated at step 0, pictures drawn. */
 async function newModel(s: Settings) {
   page.busy = true;
@@ -69,12 +75,11 @@ async function newModel(s: Settings) {
     const next = await replaceSession(() => Session.create(page.rt!, page.data!, configFor(s, page.baseConfig), s.batch));
     page.modelSettings = { ...s };
     page.loaded = null;
-    history.replaceState(null, '', location.pathname + settingsToUrl(s));
-    say(`New model: ${describeConfig(next.config)}, seeded initialisation. Compiling its GPU kernels…`);
+    history.replaceState(null, '', urlFor(s));
+    say(`New model: ${describeConfig(next.config)}, seeded initialisation. ${compiling()}`);
     setState('ready');
     charts.draw();
-    // Off the main thread (createComputePipelineAsync): compiling on first use froze the tab for a while.
-    await next.vae.precompile();
+    await precompile(next);
     say(`New model: ${describeConfig(next.config)}, seeded initialisation. Evaluating the test set…`);
     await next.evaluateTest();
     await pictures.refresh();
@@ -175,10 +180,11 @@ async function loadCheckpoint(file: File) {
     page.modelSettings = { ...settings };
     writeControls(settings);
     page.loaded = { name: file.name, step: ckpt.step };
-    history.replaceState(null, '', location.pathname + settingsToUrl(settings));
+    history.replaceState(null, '', urlFor(settings));
     setState('ready');
+    say(`Loaded ${file.name}: ${describeConfig(ckpt.config)} at step ${ckpt.step}. ${compiling()}`);
+    await precompile(next);
     say(`Loaded ${file.name}: ${describeConfig(ckpt.config)} at step ${ckpt.step}… evaluating the test set.`);
-    await next.vae.precompile();
     const t = await next.evaluateTest();
     await pictures.refresh();
     say(`Loaded ${file.name}: step ${ckpt.step} (epoch ${next.epoch.toFixed(2)}), ${ckpt.adam ? 'Adam state restored' : 'no Adam state (weights only)'}, ` +
@@ -360,6 +366,8 @@ async function main() {
   page.controls = { ...parsed.settings, hidden: [...parsed.settings.hidden] };
   page.autostartRun = parsed.autostart;
   page.warnings = parsed.warnings;
+  page.tuneSettings = parsed.tune;
+  page.tune = initialTuneStatus(parsed.tune);
   writeControls(page.controls);
   if (page.warnings.length) showBanner(page.warnings, 'warn');
   charts.draw();
@@ -384,7 +392,13 @@ async function main() {
   }
   const dataPromise = fetchData(new URL('mnist.bin', document.baseURI));
   page.gpu = await acquireDevice();
-  page.rt = Runtime.forContext(page.gpu);
+  // A tuner's warnings (a corrupt cache ignored, storage unavailable) go to the banner.
+  const tuneWarning = (m: string) => {
+    console.warn(`webgpu-vae tuning: ${m}`);
+    page.warnings.push(`Kernel tuning: ${m}`);
+    showBanner(page.warnings, 'warn');
+  };
+  page.rt = Runtime.forContext(page.gpu, { schedules: await openPageTuner(page.gpu.adapterInfo, page.tuneSettings, page.tune, tuneWarning) });
   page.software = page.gpu.adapterInfo.isSoftware;
   page.adapterText = describeAdapter(page.gpu.adapterInfo);
   $('adapter').textContent = page.adapterText.replace(' [software]', '');

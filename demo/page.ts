@@ -6,7 +6,8 @@ import type { Runtime } from '../src/gpu/runtime';
 import type { MnistSplit } from '../src/data/mnist';
 import { DEFAULT_CONFIG, describeConfig, type VaeConfig } from '../src/model/config';
 import type { Session } from './session';
-import { DEFAULT_SETTINGS, sameRun, type Settings } from './settings';
+import { DEFAULT_SETTINGS, DEFAULT_TUNE, sameRun, type Settings, type TuneSettings } from './settings';
+import { initialTuneStatus, tuneText, type TuneStatus } from './tuning';
 
 export type PageState = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error' | 'no-webgpu';
 
@@ -36,6 +37,9 @@ export const page = {
   adapterText: '',
   software: false,
   runStart: null as { step: number; time: number } | null,
+  /** Kernel tuning: as the URL asked (?notune=1, ?tuneBudget=S) and where it stands. */
+  tuneSettings: { ...DEFAULT_TUNE } as TuneSettings,
+  tune: initialTuneStatus(DEFAULT_TUNE) as TuneStatus,
 };
 
 export function snapshot() {
@@ -60,6 +64,7 @@ export function snapshot() {
     saves: page.saves,
     message: page.message,
     warnings: [...page.warnings],
+    tune: { ...page.tune },
   });
 }
 
@@ -104,6 +109,7 @@ export function updateButtons() {
 
 export function updateStatus() {
   const s = page.session;
+  $('tune').textContent = tuneText(page.tune);
   $('step').textContent = String(s?.step ?? 0);
   $('epoch').textContent = s ? s.epoch.toFixed(2) : '0.00';
   // The last measured rate stays up while paused.

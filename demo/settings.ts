@@ -116,9 +116,34 @@ export const FIELD_PARSERS = {
   klWarmup: int(0, 10_000_000),
 } satisfies { [K in keyof Settings]: Parser<Settings[K]> };
 
+export interface TuneSettings {
+  enabled: boolean;
+  /** Seconds one tuning may take. */
+  budgetS: number;
+}
+
+export const DEFAULT_TUNE: TuneSettings = { enabled: true, budgetS: 10 };
+
+/** Tuning parameters from a query string (?notune=1, ?tuneBudget=S); bad values keep the default and say so. */
+export function tuneFromUrl(q: URLSearchParams, warnings: string[]): TuneSettings {
+  const t = { ...DEFAULT_TUNE };
+  const off = q.get('notune');
+  if (off !== null && off !== '0' && off !== 'false') t.enabled = false;
+  const b = q.get('tuneBudget');
+  if (b !== null) {
+    const v = Number(b);
+    if (b.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 600) t.budgetS = v;
+    else warnings.push(`URL parameter tuneBudget=${JSON.stringify(b)} ignored: expected seconds from 0 to 600`);
+  }
+  return t;
+}
+
+
 export interface ParsedUrl {
   settings: Settings;
   autostart: boolean;
+  /** Kernel tuning (?notune=1, ?tuneBudget=S): not a model setting, kept apart. */
+  tune: TuneSettings;
   /** One line per parameter that was ignored, saying why. */
   warnings: string[];
 }
@@ -150,9 +175,10 @@ export function settingsFromUrl(search: string): ParsedUrl {
     settings.batch = DEFAULT_SETTINGS.batch;
     autostart = false;
   }
-  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart']);
+  const tune = tuneFromUrl(q, warnings);
+  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart', 'notune', 'tuneBudget']);
   for (const key of q.keys()) if (!known.has(key)) warnings.push(`URL parameter ${key} is unknown (known: ${[...known].join(', ')})`);
-  return { settings, autostart, warnings };
+  return { settings, autostart, tune, warnings };
 }
 
 /** Layer widths as the controls and the URL write them: "512,256", or "none". */
@@ -161,7 +187,7 @@ export function hiddenText(widths: readonly number[]): string {
 }
 
 /** The query string for settings (defaults left out), e.g. "?latent=2&hidden=64". */
-export function settingsToUrl(s: Settings): string {
+export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE): string {
   const q = new URLSearchParams();
   if (s.arch !== DEFAULT_SETTINGS.arch) q.set('arch', s.arch);
   if (s.latent !== DEFAULT_SETTINGS.latent) q.set('latent', String(s.latent));
@@ -177,6 +203,8 @@ export function settingsToUrl(s: Settings): string {
   if (s.objective !== DEFAULT_SETTINGS.objective) q.set('objective', s.objective);
   if (s.k !== DEFAULT_SETTINGS.k) q.set('k', String(s.k));
   if (s.klWarmup !== DEFAULT_SETTINGS.klWarmup) q.set('klWarmup', String(s.klWarmup));
+  if (!tune.enabled) q.set('notune', '1');
+  if (tune.budgetS !== DEFAULT_TUNE.budgetS) q.set('tuneBudget', String(tune.budgetS));
   const text = q.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
 }
