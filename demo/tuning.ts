@@ -28,10 +28,13 @@ export interface TuneStatus {
   budget: number;
   changed: number;
   elapsedMs: number;
+  /** performance.now() at the start and end of the last tuning (the page's clock), for its long-task check. */
+  startedAt: number;
+  endedAt: number;
 }
 
 export function initialTuneStatus(t: TuneSettings): TuneStatus {
-  return { enabled: t.enabled, state: t.enabled ? 'idle' : 'off', store: '', adapterKey: '', classes: 0, cached: 0, tuned: 0, budget: 0, changed: 0, elapsedMs: 0 };
+  return { enabled: t.enabled, state: t.enabled ? 'idle' : 'off', store: '', adapterKey: '', classes: 0, cached: 0, tuned: 0, budget: 0, changed: 0, elapsedMs: 0, startedAt: 0, endedAt: 0 };
 }
 
 /** A tuner for the page's adapter, or null when tuning is off. */
@@ -75,12 +78,13 @@ export function tuneText(s: TuneStatus): string {
  */
 export async function precompileTuned(rt: Runtime, vae: GpuVae, status: TuneStatus, changed: () => void): Promise<void> {
   const tuning = !!rt.schedules;
-  if (tuning) status.state = 'tuning';
+  if (tuning) Object.assign(status, { state: 'tuning', startedAt: performance.now() });
   changed();
   try {
     await vae.precompile();
   } finally {
     if (tuning && rt.lastTune) recordTune(status, rt.lastTune);
+    status.endedAt = performance.now();
     changed();
   }
 }

@@ -7,6 +7,7 @@
 //   warning to the same model;
 // - checkpoints with lying metadata (batch "-5", a config claiming enormous layers), trailing bytes
 //   past their header, or a model too large for the page are refused by name; the page keeps its model.
+// (?notune=1 throughout: the tuning has its own test, demo-tune.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ describe('demo page: hostile input', () => {
     const { page, errors } = await openPage(chromium.browser);
     try {
       const t0 = performance.now();
-      await page.goto(`${server.url}?hidden=4096,4096,4096,4096&autostart=1`, { waitUntil: 'load' });
+      await page.goto(`${server.url}?hidden=4096,4096,4096,4096&autostart=1&notune=1`, { waitUntil: 'load' });
       const ready = await waitFor(page, 'the default model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 90_000);
       console.info(`huge ?hidden=: ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, longest main-thread task ${(await longest(page)).toFixed(0)} ms`);
       expect(ready.model).toBe('784-400-20 / 20-400-784 (relu, bernoulli)');
@@ -60,7 +61,7 @@ describe('demo page: hostile input', () => {
     await writeFile(file, checkpoint(config, { batch: '2000' }));
     const { page, errors } = await openPage(chromium.browser);
     try {
-      await page.goto(`${server.url}?hidden=16&latent=2`, { waitUntil: 'load' });
+      await page.goto(`${server.url}?hidden=16&latent=2&notune=1`, { waitUntil: 'load' });
       await waitFor(page, 'the first model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 60_000);
       await (await page.$('input#load'))!.uploadFile(file);
       const loaded = await waitFor(page, 'the checkpoint', (s) => s.loaded?.name === 'odd.safetensors' && !s.busy && s.test.length > 0, 60_000);
@@ -95,7 +96,7 @@ describe('demo page: hostile input', () => {
     ];
     const { page, errors } = await openPage(chromium.browser);
     try {
-      await page.goto(`${server.url}?hidden=16&latent=2&batch=64`, { waitUntil: 'load' });
+      await page.goto(`${server.url}?hidden=16&latent=2&batch=64&notune=1`, { waitUntil: 'load' });
       const first = await waitFor(page, 'the first model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 60_000);
       for (const [name, bytes, message] of cases) {
         const file = join(tmp, name);

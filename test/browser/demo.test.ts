@@ -8,6 +8,8 @@
 //   loads in the page and gives the CLI's test −ELBO; the page's save is bit-identical to what it
 //   loaded; the page trains on, and the CLI resumes the page's file at its step and ends where an
 //   uninterrupted CLI run ends.
+// The pages run with ?notune=1 (the rule's schedules, as the CLIs they are compared with; tuning
+// costs seconds per page on SwiftShader): demo-tune.test.ts tests the page's tuning.
 // Without Chromium this fails with what to install; it never skips.
 import { describe, expect, it } from 'vitest';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,7 +29,7 @@ describe('demo page in headless Chromium', () => {
     const { page, errors } = await openPage(chromium.browser);
     try {
       const t0 = performance.now();
-      await page.goto(`${server.url}?latent=2&hidden=64&batch=64&lr=0.002&steps=300&autostart=1`, { waitUntil: 'load' });
+      await page.goto(`${server.url}?latent=2&hidden=64&batch=64&lr=0.002&steps=300&autostart=1&notune=1`, { waitUntil: 'load' });
       const training = await waitFor(page, 'training to start', (s) => s.state === 'training' || s.state === 'done', 60_000);
       const trainingSince = await page.evaluate(() => performance.now());
       console.info(`adapter: ${training.adapter}; model ${training.model}, batch ${training.batch}`);
@@ -141,7 +143,7 @@ describe('demo page in headless Chromium', () => {
 
     const { page, errors } = await openPage(chromium.browser);
     try {
-      await page.goto(`${server.url}?latent=2&hidden=64&batch=64`, { waitUntil: 'load' });
+      await page.goto(`${server.url}?latent=2&hidden=64&batch=64&notune=1`, { waitUntil: 'load' });
       await waitFor(page, 'the first model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 60_000);
 
       // A file that is not a checkpoint is refused with a message; the page keeps its model.

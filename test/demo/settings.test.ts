@@ -90,6 +90,19 @@ describe('every URL the page writes is one it accepts', () => {
     expect(settingsProblem(resolveConfig(presetConfig('keras')), 128)).toMatch(/layer lists are not an architecture this page offers/);
   });
 
+  it('kernel tuning: on by default with a 10 s budget, ?notune=1 turns it off, ?tuneBudget=S bounds it, both round-trip; bad budgets are named', () => {
+    expect(settingsFromUrl('').tune).toEqual({ enabled: true, budgetS: 10 });
+    const p = settingsFromUrl('?latent=2&notune=1&tuneBudget=4.5');
+    expect(p.warnings).toEqual([]);
+    expect(p.tune).toEqual({ enabled: false, budgetS: 4.5 });
+    const url = settingsToUrl(p.settings, p.tune);
+    expect(url).toBe('?latent=2&notune=1&tuneBudget=4.5');
+    expect(settingsFromUrl(url).tune).toEqual(p.tune);
+    expect(settingsFromUrl('?notune=0').tune.enabled).toBe(true);
+    expect(settingsFromUrl('?tuneBudget=-1').warnings).toEqual(['URL parameter tuneBudget="-1" ignored: expected seconds from 0 to 600']);
+    expect(settingsFromUrl('?tuneBudget=abc').tune.budgetS).toBe(10);
+  });
+
   it('settingsProblem names what the page will not load', () => {
     const big = resolveConfig({ encoderHidden: [2048, 2048], decoderHidden: [2048, 2048] });
     expect(parameterCount(big)).toBeGreaterThan(DEMO_MAX_PARAMETERS);
