@@ -7,7 +7,8 @@
 //   3. the default model's training step (784-400-20) at each batch size, ours and the peers', and
 //      the peers' loss on our weights (bench/step-bench.ts);
 //   4. where our step's time goes, dispatch by dispatch (bench/breakdown.ts);
-//   5. tuned against untuned: the tuner on the default model, then both models' steps (bench/tuned.ts).
+//   5. tuned against untuned: the tuner on the default model and the conv preset, then the steps
+//      on the rule's and on the tuned schedules alternating (bench/tuned.ts).
 // Ours and the peers are interleaved shape by shape, so drifting load hits both alike.
 import { describeAdapter, type GpuContext } from '../src/gpu/device';
 import { PassTimer } from './timing';
@@ -63,9 +64,12 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
   let tuning: TuningResult | undefined;
   if (run('tuning') && !o.noTune) {
     try {
-      o.log('\ntuned against untuned (the tuner on the default model, then both models\' steps alternating)');
+      o.log('\ntuned against untuned (the tuner on the default model and the conv preset, then the rule\'s and the tuned steps alternating)');
+      const mlp = o.batches ?? (o.quick ? [128] : [32, 128, 512]);
+      const conv = o.batches ?? (o.quick ? [32] : [32, 128]);
       tuning = await guarded('tuning', () => tunedVsUntuned(ctx, {
-        batches: o.batches ?? (o.quick ? [128] : [32, 128, 512]), rounds: o.quick ? 9 : 15, stepMs: o.quick ? 1000 : 2000,
+        runs: [...mlp.map((batch) => ({ model: 'mlp', batch })), ...conv.map((batch) => ({ model: 'conv', batch }))],
+        rounds: o.quick ? 9 : 15, stepMs: o.quick ? 1000 : 2000,
         images: (n) => syntheticImages(n), log: o.log, implementation: o.implementation ?? 'unknown',
       }));
     } catch (e) {

@@ -1,48 +1,59 @@
-// Tuned against untuned, in one run: the tuner times every candidate of the default model's matmul
-// shapes (the rule's among them, interleaved), then the training step of a model on the rule's
-// schedules and of one on the tuned choices alternate round by round (wall time around
-// onSubmittedWorkDone of `inner` queued steps), so both see the same machine.
+// Tuned against untuned, in one run: for each model (the default MLP and the conv preset) and
+// batch, the tuner times every candidate of the model's kernel shapes (the rule's among them,
+// interleaved), then the training step of a model on the rule's schedules and of one on the tuned
+// choices alternate round by round (wall time around onSubmittedWorkDone of `inner` queued steps),
+// so both see the same machine. The markdown states, per shape class and for the step, whether the
+// tuned choice was slower than the rule's in this run.
 import type { GpuContext } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
 import type { TuneReport } from '../src/gpu/schedule';
+import { describeConfig, resolveConfig, type VaeConfigInput } from '../src/model/config';
 import { GpuVae } from '../src/model/gpu-vae';
+import { presetConfig } from '../src/model/presets';
 import { adapterKey } from '../src/tune/cache';
 import { median } from '../src/tune/timing';
 import { tuneTable } from '../src/tune/report';
 import { Tuner } from '../src/tune/tuner';
 
 export interface TunedStep {
+  /** 'mlp' (the default model) or 'conv' (the conv preset). */
+  model?: string;
   batch: number;
   untunedMs: number;
   tunedMs: number;
+  /** Per-round rule/tuned ratios, sorted (the pairing cancels the machine's drift between rounds). */
+  ratios?: number[];
   rounds: number;
   inner: number;
 }
 
 export interface TuningResult {
-  /** The tuner's report per batch (kernel times per shape class, rule and choice). */
-  reports: { batch: number; report: TuneReport }[];
+  /** The tuner's report per model and batch (kernel times per shape class, rule and choice). */
+  reports: { model?: string; batch: number; report: TuneReport }[];
   steps: TunedStep[];
 }
 
+export const TUNED_MODELS: Record<string, VaeConfigInput> = { mlp: {}, conv: presetConfig('conv') };
+
 export async function tunedVsUntuned(
   ctx: GpuContext,
-  o: { batches: number[]; rounds: number; stepMs: number; images: (batch: number) => Float32Array; log(line: string): void; implementation: string },
+  o: { runs: { model: string; batch: number }[]; rounds: number; stepMs: number; images: (batch: number) => Float32Array; log(line: string): void; implementation: string },
 ): Promise<TuningResult> {
   const out: TuningResult = { reports: [], steps: [] };
-  for (const batch of o.batches) {
+  for (const { model, batch } of o.runs) {
+    const config = resolveConfig(TUNED_MODELS[model] ?? {});
     // A fresh tuner (no store): this run's own measurements decide.
     const tuner = await Tuner.open({ adapterKey: adapterKey(ctx.adapterInfo, o.implementation), store: null, rounds: o.rounds, budgetMs: 600_000 });
     const rule = Runtime.forContext(ctx);
     const tuned = Runtime.forContext(ctx, { schedules: tuner });
-    const a = new GpuVae(rule, {}, { maxBatch: batch });
-    const b = new GpuVae(tuned, {}, { maxBatch: batch });
+    const a = new GpuVae(rule, config, { maxBatch: batch });
+    const b = new GpuVae(tuned, config, { maxBatch: batch });
     try {
       await b.precompile();
       await a.precompile();
       const report = tuned.lastTune!;
-      out.reports.push({ batch, report });
-      o.log(`\ntuned schedules, batch ${batch} (per-dispatch ms, median of ${o.rounds} interleaved rounds):\n${tuneTable(report)}`);
+      out.reports.push({ model, batch, report });
+      o.log(`\ntuned schedules, ${model} ${describeConfig(config)}, batch ${batch} (per-dispatch ms, median of ${o.rounds} interleaved rounds):\n${tuneTable(report)}`);
       const x = o.images(batch);
       await a.trainStep(x, true);
       await b.trainStep(x, true);
@@ -59,9 +70,10 @@ export async function tunedVsUntuned(
           times[name].push((performance.now() - start) / inner);
         }
       }
-      const step = { batch, untunedMs: median(times.a), tunedMs: median(times.b), rounds: o.rounds, inner };
+      const ratios = times.a.map((t, r) => t / times.b[r]).sort((p, q) => p - q);
+      const step = { model, batch, untunedMs: median(times.a), tunedMs: median(times.b), ratios, rounds: o.rounds, inner };
       out.steps.push(step);
-      o.log(`training step, batch ${batch}: rule ${step.untunedMs.toFixed(2)} ms, tuned ${step.tunedMs.toFixed(2)} ms (${(step.untunedMs / step.tunedMs).toFixed(2)}×; ${o.rounds} alternating rounds of ${inner} steps)`);
+      o.log(`training step, ${model} batch ${batch}: rule ${step.untunedMs.toFixed(2)} ms, tuned ${step.tunedMs.toFixed(2)} ms (rule/tuned ${(step.untunedMs / step.tunedMs).toFixed(2)}×, paired rounds ${ratioRange(ratios)}; ${o.rounds} alternating rounds of ${inner} steps)`);
     } finally {
       a.dispose();
       b.dispose();
@@ -72,10 +84,44 @@ export async function tunedVsUntuned(
   return out;
 }
 
-/** The markdown of a tuning result: the step table, then each batch's kernel table. */
+const q = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.round(p * (xs.length - 1))))];
+/** The paired rounds' rule/tuned ratios as 'lower quartile–upper quartile'. */
+const ratioRange = (r: readonly number[] | undefined) => (r?.length ? `${q(r, 0.25).toFixed(2)}–${q(r, 0.75).toFixed(2)}×` : '–');
+
+/** Per shape class: was the choice's time (median of the tuner's rounds) above the rule's? */
+export function classVerdict(reports: TuningResult['reports']): { classes: number; changed: number; slower: string[] } {
+  let classes = 0, changed = 0;
+  const slower: string[] = [];
+  for (const { report } of reports) {
+    for (const x of report.results) {
+      classes++;
+      if (x.choice !== x.rule) changed++;
+      const ms = (c: string) => x.times.find((t) => t.candidate === c)?.ms ?? NaN;
+      if (ms(x.choice) > ms(x.rule)) slower.push(`${x.kernel} ${x.shapeClass}`);
+    }
+  }
+  return { classes, changed, slower };
+}
+
+/** The markdown of a tuning result: the verdict, the step table, then each run's kernel table. */
 export function tuningMarkdown(t: TuningResult): string {
-  const lines = ['| batch | step, rule (ms) | step, tuned (ms) | rule / tuned |', '|---|---|---|---|'];
-  for (const s of t.steps) lines.push(`| ${s.batch} | ${s.untunedMs.toFixed(2)} | ${s.tunedMs.toFixed(2)} | ${(s.untunedMs / s.tunedMs).toFixed(2)}× |`);
-  for (const r of t.reports) lines.push('', `Kernels at batch ${r.batch}:`, '', tuneTable(r.report));
+  const v = classVerdict(t.reports);
+  const lines = [
+    `Per shape class: the tuned choice is slower than the rule's in ${v.slower.length} of ${v.classes} classes${v.slower.length ? ` (${v.slower.join(', ')})` : ''}; ` +
+    `${v.changed} classes run another candidate than the rule's. (By construction the rule's candidate stays unless another beats it by the margin in the paired rounds.)`,
+    '',
+    'Training step (rule/tuned > 1: tuned faster; the paired rounds\' quartiles show the noise):',
+    '',
+    '| model | batch | step, rule (ms) | step, tuned (ms) | rule / tuned | paired rounds (quartiles) | tuned no slower? |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const s of t.steps) {
+    const ratio = s.untunedMs / s.tunedMs;
+    const hi = s.ratios?.length ? q(s.ratios, 0.75) : ratio;
+    // No slower: the median ratio ≥ 1, or the rounds' upper quartile reaches 1 (a difference within the noise).
+    const verdict = ratio >= 1 ? 'yes' : hi >= 1 ? 'yes, within noise' : 'no';
+    lines.push(`| ${s.model ?? 'mlp'} | ${s.batch} | ${s.untunedMs.toFixed(2)} | ${s.tunedMs.toFixed(2)} | ${ratio.toFixed(2)}× | ${ratioRange(s.ratios)} | ${verdict} |`);
+  }
+  for (const r of t.reports) lines.push('', `Kernels, ${r.model ?? 'mlp'} at batch ${r.batch}:`, '', tuneTable(r.report));
   return lines.join('\n');
 }

@@ -1,11 +1,12 @@
 // `npm run tune`: tunes the kernel schedules of a model's shapes on this adapter (the default model
-// at batch 128, or --batch/--hidden/--latent), prints every candidate's time per shape class and
+// at batch 128, or --arch/--batch/--hidden/--latent), prints every candidate's time per shape class and
 // the choice, and remembers the choices in the tune cache that `npm run train` reads.
 import { parseArgs } from 'node:util';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { resolveConfig, describeConfig, type VaeConfigInput } from '../model/config';
 import { GpuVae } from '../model/gpu-vae';
+import { ARCHITECTURES, presetConfig } from '../model/presets';
 import { defaultTuneCachePath, openNodeTuner } from '../tune/node-cache';
 import { describeTune, tuneTable } from '../tune/report';
 
@@ -16,6 +17,7 @@ when the adapter has them), keeps the fastest (the rule's unless another is fast
 prints the table and remembers the choices per adapter and driver version for \`npm run train\`.
 
 Options:
+  --arch A         mlp | conv | keras: the model's layers (default mlp)
   --batch N        batch size (default 128)
   --hidden LIST    hidden widths (default 400)
   --latent N       latent dimensions (default 20)
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      batch: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, cache: { type: 'string' }, fresh: { type: 'boolean' },
+      arch: { type: 'string' }, batch: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, cache: { type: 'string' }, fresh: { type: 'boolean' },
       rounds: { type: 'string' }, budget: { type: 'string' }, margin: { type: 'string' }, driver: { type: 'string' }, json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,7 +50,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.hidden) input.encoderHidden = values.hidden.split(',').map((w) => positive('hidden', w.trim(), 400));
   if (input.encoderHidden) input.decoderHidden = [...input.encoderHidden].reverse();
   if (values.latent) input.latent = positive('latent', values.latent, 20);
-  const config = resolveConfig(input);
+  const arch = values.arch ?? 'mlp';
+  if (!(ARCHITECTURES as readonly string[]).includes(arch)) throw new Error(`--arch must be ${ARCHITECTURES.join(', ')}, got '${arch}'`);
+  if (arch !== 'mlp' && values.hidden) throw new Error(`--hidden is for --arch mlp; the ${arch} architecture has its own layers`);
+  const config = resolveConfig(arch === 'mlp' ? input : presetConfig(arch, input));
   const batch = Math.max(1, positive('batch', values.batch, 128));
   const ctx = await acquireDevice({ softwareDriver: (values.driver ?? 'auto') as SoftwareDriver });
   try {

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { agreementTable, computeTargets, markdown, peerProfileSections, slowerSteps, stepRatioText, stepTable } from '../../bench/report';
 import { parseOptions } from '../../bench/options';
 import type { BenchFile, Impl, StepResult, SuiteResults } from '../../bench/results';
+import { classVerdict, tuningMarkdown, type TuningResult } from '../../bench/tuned';
 
 const step = (impl: Impl, batch: number, msPerStep: number): StepResult => ({
   impl, batch, msPerStep, examplesPerSecond: (1000 * batch) / msPerStep, spread: 0.01, runs: 5, inner: 3,
@@ -124,5 +125,26 @@ describe('bench options', () => {
     expect(parseOptions([]).gateBudgetS).toBe(900);
     expect(parseOptions(['--gate-budget', '0']).gateBudgetS).toBe(0);
     expect(() => parseOptions(['--gate-budget', 'soon'])).toThrow(/--gate-budget must be a number of seconds ≥ 0, got 'soon'/);
+  });
+});
+
+describe('tuned against untuned', () => {
+  const result = (choiceMs: number, ratios: number[], untunedMs: number, tunedMs: number): TuningResult => ({
+    reports: [{ model: 'mlp', batch: 128, report: { adapterKey: 'k', elapsedMs: 10, results: [
+      { kernel: 'matmul', shapeClass: 'NNv4 M128 N512 K1024', shape: { M: 128, N: 400, K: 784 }, rule: 'vec4-l8', choice: 'vec4-l4', source: 'tuned', method: 'timestamp',
+        times: [{ candidate: 'vec4-l8', ms: 1, samples: 5 }, { candidate: 'vec4-l4', ms: choiceMs, samples: 5 }] },
+      { kernel: 'matmul', shapeClass: 'TTv4 M8 N8 K8', shape: { M: 5, N: 5, K: 5 }, rule: 'tiled', choice: 'tiled', source: 'tuned', times: [{ candidate: 'tiled', ms: 0.1, samples: 5 }] },
+    ] } }],
+    steps: [{ model: 'mlp', batch: 128, untunedMs, tunedMs, ratios, rounds: ratios.length, inner: 3 }],
+  });
+  test('says per shape class whether the choice was slower than the rule, and for the step whether tuned was no slower', () => {
+    const good = tuningMarkdown(result(0.8, [0.97, 0.99, 1.01, 1.02, 1.04], 10, 9.9));
+    expect(good).toMatch(/slower than the rule's in 0 of 2 classes; 1 classes run another candidate/);
+    expect(good).toMatch(/\| mlp \| 128 \| 10\.00 \| 9\.90 \| 1\.01× \| 0\.99–1\.02× \| yes \|/);
+    expect(tuningMarkdown(result(0.8, [0.96, 0.97, 0.98, 1.0, 1.01], 10, 10.2))).toMatch(/0\.98× \| 0\.97–1\.00× \| yes, within noise \|/);
+    const bad = tuningMarkdown(result(1.2, [0.8, 0.85, 0.9, 0.9, 0.92], 9, 10));
+    expect(bad).toMatch(/slower than the rule's in 1 of 2 classes \(matmul NNv4 M128 N512 K1024\)/);
+    expect(bad).toMatch(/\| 0\.90× \| 0\.85–0\.90× \| no \|/);
+    expect(classVerdict(result(0.8, [1], 1, 1).reports)).toEqual({ classes: 2, changed: 1, slower: [] });
   });
 });
