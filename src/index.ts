@@ -16,10 +16,11 @@ export type { VaeRuntime, CreateRuntimeOptions } from './runtime-api';
 export { Tuner } from './tune/tuner';
 export type { TunerOptions } from './tune/tuner';
 export { adapterKey, browserImplementation, storageTuneStore } from './tune/cache';
+export { indexedDbTuneStore, pageTuneStore } from './tune/idb-store';
 export type { TuneStore } from './tune/cache';
 export { describeTune, tuneTable } from './tune/report';
 export type { ScheduleChooser, ScheduleRequest, TuneReport, TuneResult, CandidateTime } from './gpu/schedule';
-export { MATMUL_CANDIDATES, matmulCandidates } from './kernels/matmul';
+export { MATMUL_CANDIDATES, matmulCandidates, TILED_SCHEDULES } from './kernels/matmul';
 
 // Kernels as a backend: prepare once on your buffers, encode into your passes (or runDispatches)
 export { prepareMatmul, matmulFlops, vec4Compatible, MATMUL, MATMUL_VEC4 } from './kernels/matmul';

@@ -3,7 +3,8 @@
 // GPU), with the adapter's info and limits; and a helper to run prepared dispatches once.
 import { acquireDevice, type AcquireOptions, type AdapterSummary, type GpuContext } from './gpu/device';
 import { encodeDispatches, Runtime, type Dispatch, type ExecutionProfile } from './gpu/runtime';
-import { adapterKey, browserImplementation, storageTuneStore } from './tune/cache';
+import { adapterKey, browserImplementation } from './tune/cache';
+import { pageTuneStore } from './tune/idb-store';
 import { Tuner, type TunerOptions } from './tune/tuner';
 
 export interface VaeRuntime {
@@ -25,7 +26,7 @@ export interface CreateRuntimeOptions extends AcquireOptions {
   /**
    * Tune the kernels' schedules on this adapter (`runtime.tune(plan)`, or `GpuVae.precompile()` on it):
    * true, or the tuner's options (store: where choices are remembered — default the page's
-   * localStorage, none in Node unless given; budgetMs, rounds, margin). Default false: every kernel
+   * IndexedDB, else its localStorage, none in Node unless given; budgetMs, rounds, margin). Default false: every kernel
    * runs its rule's schedule.
    */
   tune?: boolean | Partial<Omit<TunerOptions, 'adapterKey'>>;
@@ -38,8 +39,10 @@ async function tunerFor(device: GPUDevice, info: AdapterSummary | undefined, tun
   const summary = { vendor: a?.vendor ?? '', architecture: a?.architecture ?? '', device: a?.device ?? '', description: a?.description ?? '' };
   const proc = (globalThis as { process?: { versions?: Record<string, string> } }).process;
   const implementation = proc?.versions?.node ? `node ${proc.versions.node}` : browserImplementation();
-  const store = o.store !== undefined ? o.store : globalThis.localStorage ? storageTuneStore() : null;
-  return Tuner.open({ ...o, store, adapterKey: adapterKey(summary, implementation) });
+  // A page's default: IndexedDB, else localStorage; Node: none unless given.
+  const warn = o.warn ?? ((m: string) => console.warn(`webgpu-vae: ${m}`));
+  const store = o.store !== undefined ? o.store : !proc?.versions?.node ? await pageTuneStore(warn) : null;
+  return Tuner.open({ ...o, warn, store, adapterKey: adapterKey(summary, implementation) });
 }
 
 export async function createRuntime(options: CreateRuntimeOptions = {}): Promise<VaeRuntime> {

@@ -64,6 +64,11 @@ async function main(): Promise<void> {
   const core: [string, () => Promise<Comparison[]>][] = [
     ['matmul tiled NN relu+bias', () => matmulCase(device, rt, { M: 37, N: 129, K: 65, activation: 'relu', bias: true, variant: 'tiled' }, 100)],
     ['matmul tiled TN identity', () => matmulCase(device, rt, { M: 65, N: 63, K: 1, transA: true, bias: false, variant: 'tiled' }, 716)],
+    // The tiled tuning candidates (workgroup shape, register block, K step), one awkward layout each.
+    ['matmul tiled-w8x8 NT sigmoid', () => matmulCase(device, rt, { M: 37, N: 67, K: 19, transB: true, activation: 'sigmoid', bias: true, schedule: 'tiled-w8x8' }, 720)],
+    ['matmul tiled-w16x4 TT relu', () => matmulCase(device, rt, { M: 37, N: 67, K: 19, transA: true, transB: true, activation: 'relu', bias: false, schedule: 'tiled-w16x4' }, 721)],
+    ['matmul tiled-b4x8 NN tanh+bias', () => matmulCase(device, rt, { M: 70, N: 136, K: 33, activation: 'tanh', bias: true, schedule: 'tiled-b4x8' }, 722)],
+    ['matmul tiled-k8 TN identity', () => matmulCase(device, rt, { M: 69, N: 130, K: 25, transA: true, bias: true, schedule: 'tiled-k8' }, 723)],
     ['matmul vec4 NN tanh+bias', () => matmulCase(device, rt, { M: 37, N: 132, K: 68, activation: 'tanh', bias: true, variant: 'vec4' }, 300)],
     ['matmul vec4 NT identity', () => matmulCase(device, rt, { M: 37, N: 132, K: 68, transB: true, bias: false, variant: 'vec4' }, 301)],
     ['bias_grad tree', () => biasGradCase(device, rt, 37, 129, 'relu', 'tree')],
