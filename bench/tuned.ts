@@ -119,7 +119,9 @@ export function tuningMarkdown(t: TuningResult): string {
     const ratio = s.untunedMs / s.tunedMs;
     const hi = s.ratios?.length ? q(s.ratios, 0.75) : ratio;
     // No slower: the median ratio ≥ 1, or the rounds' upper quartile reaches 1 (a difference within the noise).
-    const verdict = ratio >= 1 ? 'yes' : hi >= 1 ? 'yes, within noise' : 'no';
+    // A tuned model that kept the rule everywhere runs the same schedules: its difference is the protocol's noise.
+    const same = t.reports.find((r) => (r.model ?? 'mlp') === (s.model ?? 'mlp') && r.batch === s.batch)?.report.results.every((x) => x.choice === x.rule);
+    const verdict = (ratio >= 1 ? 'yes' : hi >= 1 ? 'yes, within noise' : 'no') + (same ? ' (same schedules as the rule: the difference is noise)' : '');
     lines.push(`| ${s.model ?? 'mlp'} | ${s.batch} | ${s.untunedMs.toFixed(2)} | ${s.tunedMs.toFixed(2)} | ${ratio.toFixed(2)}× | ${ratioRange(s.ratios)} | ${verdict} |`);
   }
   for (const r of t.reports) lines.push('', `Kernels, ${r.model ?? 'mlp'} at batch ${r.batch}:`, '', tuneTable(r.report));

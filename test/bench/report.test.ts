@@ -141,6 +141,10 @@ describe('tuned against untuned', () => {
     const good = tuningMarkdown(result(0.8, [0.97, 0.99, 1.01, 1.02, 1.04], 10, 9.9));
     expect(good).toMatch(/slower than the rule's in 0 of 2 classes; 1 classes run another candidate/);
     expect(good).toMatch(/\| mlp \| 128 \| 10\.00 \| 9\.90 \| 1\.01× \| 0\.99–1\.02× \| yes \|/);
+    // A run whose every class kept the rule: the same schedules, said so.
+    const same = result(0.8, [0.97, 0.99, 1.01, 1.02, 1.04], 10, 9.9);
+    same.reports[0].report.results[0].choice = 'vec4-l8';
+    expect(tuningMarkdown(same)).toMatch(/\| yes \(same schedules as the rule: the difference is noise\) \|/);
     expect(tuningMarkdown(result(0.8, [0.96, 0.97, 0.98, 1.0, 1.01], 10, 10.2))).toMatch(/0\.98× \| 0\.97–1\.00× \| yes, within noise \|/);
     const bad = tuningMarkdown(result(1.2, [0.8, 0.85, 0.9, 0.9, 0.92], 9, 10));
     expect(bad).toMatch(/slower than the rule's in 1 of 2 classes \(matmul NNv4 M128 N512 K1024\)/);
