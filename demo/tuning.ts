@@ -28,7 +28,7 @@ export interface TuneStatus {
   budget: number;
   changed: number;
   elapsedMs: number;
-  /** performance.now() at the start and end of the last tuning (the page's clock), for its long-task check. */
+  /** performance.now() at the start and end of the last precompile (with its tuning, if on), for the long-task check. */
   startedAt: number;
   endedAt: number;
 }
@@ -78,7 +78,8 @@ export function tuneText(s: TuneStatus): string {
  */
 export async function precompileTuned(rt: Runtime, vae: GpuVae, status: TuneStatus, changed: () => void): Promise<void> {
   const tuning = !!rt.schedules;
-  if (tuning) Object.assign(status, { state: 'tuning', startedAt: performance.now() });
+  status.startedAt = performance.now();
+  if (tuning) status.state = 'tuning';
   changed();
   try {
     await vae.precompile();
