@@ -9,7 +9,8 @@ import type * as JaxNs from '@jax-js/jax';
 import { CONV_DIMS, permute } from './conv-model';
 import type { ConvPeer, PeerTrainer, VaeWeights } from './peer';
 import type { RawSample } from './timing';
-import type { JaxDevice } from './jaxjs-peer';
+/** jax-js's devices the benchmark uses (as jaxjs-peer.ts names them). */
+type JaxDevice = 'webgpu' | 'wasm';
 
 type Jax = typeof JaxNs;
 type Arr = JaxNs.Array;
