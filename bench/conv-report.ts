@@ -18,7 +18,9 @@ function fastestPeer(c: ConvResults, batch: number) {
 export function convTargets(s: SuiteResults): Target[] {
   const c = s.conv;
   if (!c) return [];
-  return c.batches.filter((b) => b === 128).map((batch) => {
+  // The goal is set at batch 128; a quick run (batch 32 only) reports its largest batch, named as such.
+  const batch = c.batches.includes(128) ? 128 : Math.max(...c.batches);
+  return [batch].map((batch) => {
     const { ours, best } = fastestPeer(c, batch);
     return {
       name: `conv VAE training step, batch ${batch}, vs the fastest peer on the same adapter`,
