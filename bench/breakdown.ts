@@ -5,6 +5,7 @@ import { Runtime, encodeDispatches } from '../src/gpu/runtime';
 import { planAdam, planPass } from '../src/graph/scheduler';
 import { STREAMS } from '../src/model/init';
 import { GpuVae } from '../src/model/gpu-vae';
+import type { VaeConfigInput } from '../src/model/config';
 import type { Breakdown } from './results';
 
 function kindOf(label: string): string {
@@ -17,14 +18,14 @@ function kindOf(label: string): string {
 }
 
 /**
- * The default model's training step at `batch`, each dispatch in its own compute pass with GPU
+ * A model's training step at `batch` (the default model's unless `config` says otherwise), each dispatch in its own compute pass with GPU
  * timestamps at its start and end: the same dispatches GpuVae.trainStep submits (the scheduler's
  * pass plan and the Adam dispatch on the model's own buffers), in the same order, in one submit.
  */
-export async function stepBreakdown(ctx: GpuContext, batch: number, samples: number, x: Float32Array): Promise<Breakdown> {
+export async function stepBreakdown(ctx: GpuContext, batch: number, samples: number, x: Float32Array, config: VaeConfigInput = {}): Promise<Breakdown> {
   const device = ctx.device;
   const rt = Runtime.forContext(ctx);
-  const vae = new GpuVae(rt, {}, { maxBatch: batch });
+  const vae = new GpuVae(rt, config, { maxBatch: batch });
   const pass = planPass(rt, vae.graph, vae.plan, { batch, seed: vae.config.seed, stream: STREAMS.train, training: true });
   const adam = planAdam(rt, vae.graph, vae.plan, vae.config.adam);
   const dispatches = [...pass.forward, ...pass.backward, adam.dispatch];

@@ -14,6 +14,7 @@ import type * as JaxNs from '@jax-js/jax';
 import type { MatmulCase, Peer, PeerMatmul, PeerProfile, PeerTrainer, VaeWeights } from './peer';
 import type { Impl } from './results';
 import type { RawSample } from './timing';
+import { jaxjsConv } from './jaxjs-conv';
 
 type Jax = typeof JaxNs;
 type Arr = JaxNs.Array;
@@ -56,15 +57,15 @@ export function negElbo(jax: Jax, p: Params, x: Arr, eps: Arr): Arr {
 }
 
 /** optax.adam(lr): bias-corrected moments, update −lr·m̂/(√v̂ + ε) (PyTorch's and ours alike). */
-function adamUpdate(jax: Jax, params: Params, grads: Params, s: AdamState): [Params, AdamState] {
+export function adamUpdate<P extends JaxNs.JsTree<Arr>>(jax: Jax, params: P, grads: P, s: { count: Arr; m: P; v: P }): [P, { count: Arr; m: P; v: P }] {
   const { numpy: np, tree } = jax;
   const count = s.count.add(1);
   const bc1 = np.power(ADAM.b1, count.ref).mul(-1).add(1);
   const bc2 = np.power(ADAM.b2, count.ref).mul(-1).add(1);
-  const m = tree.map((m: Arr, g: Arr) => m.mul(ADAM.b1).add(g.mul(1 - ADAM.b1)), s.m, tree.ref(grads)) as Params;
-  const v = tree.map((v: Arr, g: Arr) => v.mul(ADAM.b2).add(np.square(g).mul(1 - ADAM.b2)), s.v, grads) as Params;
+  const m = tree.map((m: Arr, g: Arr) => m.mul(ADAM.b1).add(g.mul(1 - ADAM.b1)), s.m, tree.ref(grads)) as unknown as P;
+  const v = tree.map((v: Arr, g: Arr) => v.mul(ADAM.b2).add(np.square(g).mul(1 - ADAM.b2)), s.v, grads) as unknown as P;
   const next = tree.map((p: Arr, m: Arr, v: Arr) =>
-    p.sub(m.div(bc1.ref).mul(ADAM.lr).div(np.sqrt(v.div(bc2.ref)).add(ADAM.eps))), params, tree.ref(m), tree.ref(v)) as Params;
+    p.sub(m.div(bc1.ref).mul(ADAM.lr).div(np.sqrt(v.div(bc2.ref)).add(ADAM.eps))), params, tree.ref(m), tree.ref(v)) as unknown as P;
   bc1.dispose();
   bc2.dispose();
   return [next, { count, m, v }];
@@ -119,6 +120,7 @@ export async function jaxjsPeer(jax: Jax, device: JaxDevice, detail: string, ver
   return {
     impl,
     info: { impl, version, detail: `${info}${detail ? `; ${detail}` : ''}; whole step under one jit` },
+    conv: jaxjsConv(jax, device, { finish, checked, adam: adamUpdate }),
 
     async matmul(c: MatmulCase, aData: Float32Array, bData: Float32Array, biasData: Float32Array | undefined): Promise<PeerMatmul> {
       jax.defaultDevice(device);

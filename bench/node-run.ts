@@ -58,7 +58,9 @@ export async function runNode(o: Options, gate: Gate): Promise<SuiteResults> {
   const ctx = await acquireDevice({ softwareDriver: o.driver });
   const errors: string[] = [];
   const peers = await nodePeers(o, errors);
-  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only: o.only, gate, batches: o.batches, noTune: o.noTune, implementation: nodeImplementation() });
+  // The conv section (bench/conv-bench.ts) was built and measured for the browser; in Node it runs when asked (--only conv).
+  const only = o.only ?? ['ceilings', 'kernels', 'steps', 'tuning'];
+  const suite = await runSuite(ctx, { quick: o.quick, peers, log, errors, only, gate, batches: o.batches, noTune: o.noTune, implementation: nodeImplementation() });
   const gpu = !ctx.adapterInfo.isSoftware;
   if (o.pytorch && (!o.only || o.only.includes('steps'))) {
     const batches = [...new Set(suite.steps.map((s) => s.batch))];

@@ -55,4 +55,12 @@ export interface Peer {
   trainer(batch: number, next: () => Float32Array, init: VaeWeights): Promise<PeerTrainer>;
   /** The −ELBO per example (nats) of the model with these weights on `x` with noise `eps` (B × Z), for the agreement check. */
   lossAt?(weights: VaeWeights, x: Float32Array, eps: Float32Array): Promise<number>;
+  /** The same for the `conv` preset (bench/conv-model.ts), where the peer has it. */
+  conv?: ConvPeer;
+}
+
+/** A peer's conv VAE: trained from our model's initial weights, and its loss on given weights. */
+export interface ConvPeer {
+  trainer(batch: number, next: () => Float32Array, init: VaeWeights): Promise<PeerTrainer>;
+  lossAt(weights: VaeWeights, x: Float32Array, eps: Float32Array): Promise<number>;
 }

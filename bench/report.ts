@@ -2,6 +2,7 @@
 // docs/BENCHMARKS.md quotes).
 import { table } from './timing';
 import { tuningMarkdown } from './tuned';
+import { convMarkdown, convTargets } from './conv-report';
 import type { BenchFile, EpochResult, Impl, KernelResult, StepResult, SuiteResults, Target } from './results';
 
 const f = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
@@ -75,6 +76,7 @@ export function computeTargets(r: BenchFile): Target[] {
   } else {
     targets.push({ name: 'VAE matmul shapes vs tf.matMul (webgpu) GFLOP/s', goal: '≥ 1.5× on every shape', measured: 'not measured', met: null });
   }
+  targets.push(...convTargets(s));
   const ew = s.kernels.filter((k) => k.impl === 'webgpu-vae' && k.kind === 'elementwise' && k.primary);
   if (ew.length) {
     const ok = ew.filter((k) => (k.ofCeiling ?? 0) >= 0.6);
@@ -285,6 +287,7 @@ export function markdown(r: BenchFile): string {
       `Each dispatch of one step in its own compute pass between GPU timestamps (median of ${s.breakdown!.samples} steps): ${ms(s.breakdown!.totalMs)} ms in all` +
       `${step ? `, against ${ms(step.msPerStep)} ms/step measured end to end (one pass, steps queued back to back)` : ''}.`, '', bd, '');
   }
+  lines.push(...convMarkdown(s));
   const profiles = peerProfileSections(s);
   if (profiles.length) lines.push('## Where the peers\' step time goes', '', ...profiles);
   if (s.tuning) lines.push('## Tuned against untuned (same run)', '', tuningMarkdown(s.tuning), '');

@@ -119,6 +119,36 @@ export interface Breakdown {
   rows: { label: string; kind: string; ms: number; share: number }[];
 }
 
+/** One conv kernel of the conv preset's training step at the breakdown's batch (bench/conv-bench.ts). */
+export interface ConvKernelRow {
+  /** e.g. 'encoder.2 (Conv 64)'. */
+  layer: string;
+  pass: 'forward' | 'dX' | 'dW';
+  /** The WGSL file that computes it. */
+  kernel: string;
+  /** The relation: B×H×W×C (in) ↔ OH×OW×O (out), kernel, stride, padding. */
+  shape: string;
+  /** Nominal: 2·B·OH·OW·O·KH·KW·C (padding taps counted). */
+  flops: number;
+  /** GPU time of its dispatches (the weight gradient's split reduction included). */
+  ms: number;
+  gflops: number;
+  ofCeiling: number;
+  dispatches: number;
+}
+
+/** The conv VAE section: our step and the peers' on the same adapter, their loss on our weights, our conv kernels. */
+export interface ConvResults {
+  batches: number[];
+  steps: StepResult[];
+  /** Implementations that could not train it, with their error (tfjs-wasm: no Conv2DBackpropFilter). */
+  failures: { impl: Impl; batch: number; error: string }[];
+  agreement: Agreement[];
+  /** Our conv step at batch 128, dispatch by dispatch (where timestamps exist). */
+  breakdown?: Breakdown;
+  kernels: ConvKernelRow[];
+}
+
 export interface PeerInfo {
   impl: Impl;
   version: string;
@@ -157,6 +187,8 @@ export interface SuiteResults {
   agreement?: Agreement[];
   /** Ours at batch 128, where timestamps exist. */
   breakdown?: Breakdown;
+  /** The conv preset's training step against the peers, and its conv kernels (absent in older results). */
+  conv?: ConvResults;
   /** Tuned against the rule's schedules (bench/tuned.ts); absent with --no-tune. */
   tuning?: TuningResult;
   peers: PeerInfo[];

@@ -5,6 +5,7 @@
 import { Runtime } from '../src/gpu/runtime';
 import { GpuVae } from '../src/model/gpu-vae';
 import { decodeSafetensors } from '../src/model/safetensors';
+import type { VaeConfigInput } from '../src/model/config';
 import { D, Z, stepFlops, syntheticImages } from './shapes';
 import { sample } from './timing';
 import type { SuiteContext } from './suite-context';
@@ -14,9 +15,9 @@ import { WEBGPU_PEERS, type Agreement, type StepResult, type SuiteResults } from
 /** Relative tolerance of the agreement check: float32 sums of ~10^5 terms on either side. */
 export const AGREEMENT_TOLERANCE = 1e-4;
 
-/** A fresh default model's initial weights, by graph name, from its safetensors checkpoint. */
-export async function initialWeights(rt: Runtime): Promise<VaeWeights> {
-  const vae = new GpuVae(rt, {}, { maxBatch: 1 });
+/** A fresh model's initial weights (the default model's unless `config` says otherwise), by graph name, from its safetensors checkpoint. */
+export async function initialWeights(rt: Runtime, config: VaeConfigInput = {}): Promise<VaeWeights> {
+  const vae = new GpuVae(rt, config, { maxBatch: 1 });
   try {
     const { tensors } = decodeSafetensors(await vae.save());
     const out: VaeWeights = {};

@@ -15,7 +15,7 @@ export interface SuiteOptions {
   noTune?: boolean;
   /** What runs the kernels (Dawn's version in Node, the user agent in a page): half the tuner's adapter key. */
   implementation?: string;
-  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps', 'tuning'. */
+  /** Only these sections (for debugging): 'ceilings', 'kernels', 'steps', 'conv', 'tuning'. */
   only?: string[];
   /** Training-step batch sizes instead of the budget's. */
   batches?: number[];

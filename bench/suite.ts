@@ -7,7 +7,8 @@
 //   3. the default model's training step (784-400-20) at each batch size, ours and the peers', and
 //      the peers' loss on our weights (bench/step-bench.ts);
 //   4. where our step's time goes, dispatch by dispatch (bench/breakdown.ts);
-//   5. tuned against untuned: the tuner on the default model and the conv preset, then the steps
+//   5. the conv preset's training step, ours and the peers', and its conv kernels (bench/conv-bench.ts);
+//   6. tuned against untuned: the tuner on the default model and the conv preset, then the steps
 //      on the rule's and on the tuned schedules alternating (bench/tuned.ts).
 // Ours and the peers are interleaved shape by shape, so drifting load hits both alike.
 import { describeAdapter, type GpuContext } from '../src/gpu/device';
@@ -20,7 +21,8 @@ import { stepBreakdown } from './breakdown';
 import { syntheticImages } from './shapes';
 import { suiteContext, type SuiteOptions } from './suite-context';
 import { tunedVsUntuned, type TuningResult } from './tuned';
-import type { Agreement, Breakdown, Ceilings, FmaConfig, KernelResult, StepResult, SuiteResults } from './results';
+import { measureConv } from './conv-bench';
+import type { Agreement, ConvResults, Breakdown, Ceilings, FmaConfig, KernelResult, StepResult, SuiteResults } from './results';
 
 export type { SuiteOptions } from './suite-context';
 export { stepFlops, syntheticImages, vaeMatmuls } from './shapes';
@@ -36,7 +38,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
 
   const copy = copyMeter(sc);
   let fma: FmaConfig[] = [];
-  if (run('ceilings') || run('kernels') || run('steps')) fma = await measureCeilings(sc, copy);
+  if (run('ceilings') || run('kernels') || run('steps') || run('conv')) fma = await measureCeilings(sc, copy);
   const fmaGflops = Math.max(...fma.map((f) => f.gflops));
 
   const kernels: KernelResult[] = [];
@@ -58,6 +60,15 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       for (const r of breakdown.rows) o.log(`  ${r.label.padEnd(28)} ${r.kind.padEnd(10)} ${r.ms.toFixed(3).padStart(9)} ms ${(100 * r.share).toFixed(1).padStart(5)}%`);
     } catch (e) {
       errors.push(`step breakdown: ${(e as Error).message}`);
+    }
+  }
+
+  let conv: ConvResults | undefined;
+  if (run('conv')) {
+    try {
+      conv = await measureConv(sc, fmaGflops);
+    } catch (e) {
+      errors.push(`conv: ${(e as Error).message}`);
     }
   }
 
@@ -94,6 +105,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     steps,
     agreement,
     breakdown,
+    conv,
     tuning,
     peerProfiles,
     peers: o.peers.map((p) => p.info),

@@ -10,6 +10,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { MatmulCase, Peer, PeerMatmul, PeerTrainer } from './peer';
 import type { RawSample } from './timing';
+import { tfjsConv } from './tfjs-conv';
 
 type Tf = typeof TF;
 type Backend = 'webgpu' | 'wasm';
@@ -80,6 +81,7 @@ export async function tfjsPeer(tf: Tf, backend: Backend, detail: string): Promis
   return {
     impl: backend === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-wasm',
     info: { impl: backend === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-wasm', version: tf.version.tfjs, detail: `${info}${detail ? `; ${detail}` : ''}` },
+    conv: tfjsConv(tf, { use, finish, checked }),
 
     async matmul(c: MatmulCase, aData: Float32Array, bData: Float32Array, biasData: Float32Array | undefined): Promise<PeerMatmul> {
       await use();
