@@ -12,7 +12,7 @@
 set -u
 what=${1:?usage: iwae-table.sh freeze|ours|torch DIR}
 dir=${2:?usage: iwae-table.sh freeze|ours|torch DIR}
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=${REPO:-$(cd "$(dirname "$0")/.." && pwd)}  # REPO= when running a copy of this script
 epochs=${EPOCHS:-10}
 mkdir -p "$dir"
 case $what in
@@ -23,7 +23,7 @@ case $what in
     echo "froze $(cat "$dir/train.mjs.commit") into $dir"
     exit 0 ;;
   ours) ;;
-  torch) cp "$repo/scripts/pytorch_vae.py" "$dir/pytorch_vae.py" ;;  # frozen for this queue
+  torch) cp "$repo/scripts/pytorch_vae.py" "$repo/scripts/philox_np.py" "$dir/" ;;  # frozen for this queue
   *) echo "unknown step '$what': expected freeze, ours or torch" >&2; exit 2 ;;
 esac
 for s in 0 1 2; do
