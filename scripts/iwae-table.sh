@@ -9,6 +9,10 @@
 #   bash scripts/iwae-table.sh ours DIR     # the 12 runs of ours
 #   bash scripts/iwae-table.sh torch DIR    # the 12 runs of scripts/pytorch_vae.py (1 thread)
 #   node scripts/iwae-table-md.mjs DIR      # the markdown table of what finished
+# Where only the reference BLAS is installed (this machine), PyTorch steps are ~4x faster with OpenBLAS
+# unpacked beside the runs, the system left alone (its first epoch's figures came out identical):
+#   apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb ob
+#   LD_LIBRARY_PATH=$PWD/ob/usr/lib/x86_64-linux-gnu/openblas-pthread bash scripts/iwae-table.sh torch DIR
 set -u
 what=${1:?usage: iwae-table.sh freeze|ours|torch DIR}
 dir=${2:?usage: iwae-table.sh freeze|ours|torch DIR}
