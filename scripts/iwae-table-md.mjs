@@ -62,13 +62,13 @@ out.push('|---|---:|---:|---:|---|---:|---:|---|');
 for (const bin of BINS) for (const s of SEEDS) {
   const cell = (impl) => {
     const e = get(impl, 'elbo', bin, s), i = get(impl, 'iwae', bin, s);
-    if (!e || !i) return ['–', '–', 'not run'];
+    if (!e || !i) return ['–', '–', 'not finished'];
     const dl = i.lk - e.lk, de = i.elbo - e.elbo;
     const fails = [dl >= 0 && '−L_50', de <= 0 && '−ELBO'].filter(Boolean);
     return [sgn(dl), sgn(de), fails.length ? `**no** (${fails.join(', ')})` : 'yes'];
   };
   const o = cell('ours'), t = cell('torch');
-  if (o[2] === 'not run' && t[2] === 'not run') continue;
+  if (o[2] === 'not finished' && t[2] === 'not finished') continue;
   out.push(`| ${BIN_NAME[bin]} | ${s} | ${o.join(' | ')} | ${t.join(' | ')} |`);
 }
 console.log(out.join('\n'));
