@@ -17,13 +17,22 @@ Same data split, model, loss and optimizer as the TypeScript trainer:
   * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
   * --objective iwae --k-train K: trains on the importance-weighted bound -L_K instead (Burda et al. 2016),
     K samples per example through the decoder in each step, the loss -(1/B) sum_b log (1/K) sum_i w_bi.
+    --objective iwae-dreg: the same bound with the doubly reparameterized gradient of Tucker et al. (2019):
+    log q(z|x) sees mu and logvar through z only (its parameters stop-gradient), and the encoder's path
+    gradient is weighted by the squared normalised weights (the decoder's stays IWAE's).
+  * --binarize: dynamic binarization (each training batch resampled, pixel ~ Bernoulli(value)) and the
+    test set binarized once, with webgpu-vae's fixed seeded Philox4x32-10 stream (scripts/philox_np.py),
+    so both evaluate on the same binary digits.
 After each epoch: train loss (as seen during training) and test -ELBO (one z per example).
-At the end: -L_k, the importance-weighted bound of Burda et al. (2016), on the test set.
+At the end, under "final" with webgpu-vae's metrics.json names: testNegElbo, testNegLk (-L_k, the
+importance-weighted bound of Burda et al. 2016, k = --k), k, activeUnits (latent u active when the
+variance over the test set of its encoder mean exceeds 0.01, Burda et al.) and testBinarization.
 
   /usr/bin/python3 scripts/pytorch_vae.py --out metrics.json             # 10 epochs, seed 0 (Debian torch)
   /usr/bin/python3 scripts/pytorch_vae.py --arch conv --out conv.json     # the conv preset, same protocol
   /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
   /usr/bin/python3 scripts/pytorch_vae.py --objective iwae --k-train 5 --out iwae.json  # IWAE, k = 5
+  /usr/bin/python3 scripts/pytorch_vae.py --binarize --threads 1 --out bin.json      # binarized MNIST
   python3 scripts/pytorch_vae.py --bench-epochs 1 --synthetic 60000 --device cuda   # time an epoch on a GPU
 """
 import argparse
@@ -41,6 +50,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import torch  # noqa: E402  (after the environment is set)
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from philox_np import TEST_BINARIZATION_SEED, binarize_fixed  # noqa: E402
 
 MNIST_DIM = 784
 LOG_2PI = math.log(2.0 * math.pi)
@@ -157,6 +169,14 @@ def test_neg_lk(model, data, k, chunk=100):
     return -total / len(data)
 
 
+@torch.no_grad()
+def active_units(model, data, chunk=500, threshold=0.01):
+    """Latents whose encoder mean varies over the data set by more than threshold (population variance)."""
+    model.eval()
+    mu = torch.cat([model.encode(data[i:i + chunk])[0] for i in range(0, len(data), chunk)]).double()
+    return int((mu.var(0, unbiased=False) > threshold).sum().item())
+
+
 def blas_info():
     """The BLAS library this process actually loaded (Linux), and OpenBLAS's thread setting."""
     libs = set()
@@ -190,20 +210,32 @@ def batches(n, batch):
         yield perm[i:i + batch]
 
 
-def neg_iwae_per_example(model, x, k):
-    """-log (1/k) sum_i w_i per example, w = p(x|z) p(z) / q(z|x), z = mu + sigma eps (k samples each)."""
+def neg_iwae_per_example(model, x, k, dreg=False):
+    """-log (1/k) sum_i w_i per example, w = p(x|z) p(z) / q(z|x), z = mu + sigma eps (k samples each).
+    dreg: the same value; its gradient is DReG's (Tucker et al. 2019). log q is taken at stop-gradient
+    mu, logvar, so the encoder's gradient comes through z alone, where backward brings
+    -(1/B) w~_i d log w_i / dz_i; a hook on z multiplies it by w~_i (the weights squared). The decoder
+    sees no hook: its gradient stays the IWAE one, -(1/B) sum_i w~_i d log w_i / d theta."""
     mu, logvar = model.encode(x)
     eps = torch.randn((k,) + mu.shape, device=mu.device)
     z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, L)
     log_px_z = -F.binary_cross_entropy_with_logits(model.decode(z), x.expand(k, -1, -1), reduction="none").sum(-1)
+    if dreg:
+        m, lv = mu.detach(), logvar.detach()
+        log_qz = -0.5 * ((z - m).pow(2) * torch.exp(-lv) + lv).sum(-1)
+    else:
+        log_qz = -0.5 * (eps.pow(2) + logvar).sum(-1)
     # log p(z) - log q(z|x); the (2 pi) terms cancel.
-    log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + 0.5 * (eps.pow(2) + logvar).sum(-1)
+    log_w = log_px_z - 0.5 * z.pow(2).sum(-1) - log_qz
+    if dreg and z.requires_grad:
+        w = torch.softmax(log_w.detach(), 0)  # normalised over the k samples
+        z.register_hook(lambda g: g * w.unsqueeze(-1))
     return -(torch.logsumexp(log_w, 0) - math.log(k))
 
 
 def train_step(model, opt, x, objective="elbo", k_train=1):
-    if objective == "iwae":
-        per_ex = neg_iwae_per_example(model, x, k_train)
+    if objective in ("iwae", "iwae-dreg"):
+        per_ex = neg_iwae_per_example(model, x, k_train, dreg=objective == "iwae-dreg")
         loss = per_ex.mean()
         opt.zero_grad()
         loss.backward()
@@ -277,8 +309,11 @@ def main():
     p.add_argument("--channels", default="32,64", help="--arch conv: the two conv widths")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=50, help="importance samples for -L_k on the test set")
-    p.add_argument("--objective", choices=("elbo", "iwae"), default="elbo", help="training objective")
-    p.add_argument("--k-train", type=int, default=5, help="importance samples per example for --objective iwae")
+    p.add_argument("--objective", choices=("elbo", "iwae", "iwae-dreg"), default="elbo", help="training objective")
+    p.add_argument("--k-train", type=int, default=5,
+                   help="importance samples per example for --objective iwae and iwae-dreg")
+    p.add_argument("--binarize", action="store_true",
+                   help="dynamic binarization of training batches; the test set binarized once (fixed, seeded)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     p.add_argument("--bench-steps", type=int, default=0,
                    help="only time this many training steps (after --warmup) and print ms/step")
@@ -307,6 +342,9 @@ def main():
         sys.exit("--synthetic is for timing only (--bench-steps or --bench-epochs): it is not MNIST")
     device = torch.device(args.device)
     train, test = synthetic_split(args.synthetic, args.seed) if args.synthetic else load_split(args.root)
+    test_binarization = f"fixed (seed {TEST_BINARIZATION_SEED})" if args.binarize else "none"
+    if args.binarize:
+        test = torch.from_numpy(binarize_fixed(test.numpy()))
     if args.arch == "conv":
         c1, c2 = (int(c) for c in args.channels.split(","))
         model = ConvVAE(int(math.isqrt(MNIST_DIM)), args.latent, c1, c2).to(device)
@@ -335,7 +373,8 @@ def main():
             t0 = time.perf_counter()
             total, steps = 0.0, 0
             for idx in batches(len(train), args.batch):
-                total += train_step(model, opt, train[idx], args.objective, args.k_train)
+                x = torch.bernoulli(train[idx]) if args.binarize else train[idx]
+                total += train_step(model, opt, x, args.objective, args.k_train)
                 steps += 1
             seconds = time.perf_counter() - t0
             train_seconds += seconds
@@ -348,10 +387,15 @@ def main():
                   f"{seconds:6.2f} s  {seconds * 1000.0 / steps:7.3f} ms/step")
         neg_elbo = epochs[-1]["test_elbo"]
         neg_lk = test_neg_lk(model, test, args.k)
+        units = active_units(model, test)
         ms_per_step = train_seconds * 1000.0 / total_steps
-        print(f"final test -ELBO {neg_elbo:.4f}  -L_{args.k} {neg_lk:.4f}  "
+        print(f"final test -ELBO {neg_elbo:.4f}  -L_{args.k} {neg_lk:.4f}  active units {units} of {args.latent}  "
               f"training {ms_per_step:.3f} ms/step over {total_steps} steps")
-        result = {"config": config, "epochs": epochs, "test_neg_elbo": neg_elbo, "test_neg_lk": neg_lk,
+        final = {"step": total_steps, "objective": args.objective, "testBinarization": test_binarization,
+                 "testNegElbo": neg_elbo, "testNegLk": neg_lk, "k": args.k, "activeUnits": units}
+        result = {"config": config, "binarization": {"train": "dynamic" if args.binarize else "none",
+                                                      "test": test_binarization},
+                  "epochs": epochs, "final": final, "test_neg_elbo": neg_elbo, "test_neg_lk": neg_lk,
                   "k": args.k, "ms_per_step": ms_per_step, "torch_version": torch.__version__,
                   "threads": args.threads, "blas": blas_info()}
     if args.out:

@@ -34,12 +34,13 @@ Options:
   --clip-grad NORM  clip the global gradient norm to NORM (computed on the GPU; Adam reads the scale)
   --early-stop P    stop after P epochs without a better loss on a validation split (every 10th training
                     example, held out of training); the best epoch's checkpoint is kept as best.safetensors
-  --kl-warmup N     steps over which β rises linearly from 0 to --beta (KL annealing) (default 0)
+  --kl-warmup N     steps over which β rises linearly to --beta, β/N at the first (KL annealing) (default 0)
   --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
                     as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
-  --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch
+  --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch; the test set
+                    is binarized once, from a fixed seed, the same for every run (metrics.json says so)
   --out DIR         run folder (default runs/<date-time>, made unique; with --resume, the checkpoint's
                     folder). A folder that already holds a run is refused unless it is the one resumed
                     or --overwrite is given; a lock file stops two runs from sharing one folder
