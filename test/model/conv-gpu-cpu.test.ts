@@ -8,6 +8,7 @@ import { GpuVae } from '../../src/model/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { convLayers, kerasLayers } from '../../src/model/presets';
 import { expectClose } from '../util/compare';
+import { trainSideBySide } from '../util/train-agreement';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -26,17 +27,7 @@ describe('conv VAE: GPU training against the CPU reference', () => {
     const cpu = new CpuVae(config);
     await scoped(device, async () => {
       const vae = new GpuVae(rt, config, { maxBatch: B });
-      let worst = 0;
-      for (let step = 0; step < 20; step++) {
-        // A short batch now and then exercises the partial-batch pass.
-        const b = step % 7 === 6 ? 3 : B;
-        const x = batchAt(step * B, b);
-        const want = cpu.trainStep(x, b);
-        vae.trainStep(x);
-        const got = await vae.readLoss();
-        for (let i = 0; i < 3; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.abs(want[i]));
-        expect(Math.abs(got[0] - want[0]) / want[0], `step ${step}: gpu ${got[0]} cpu ${want[0]}`).toBeLessThan(1e-4);
-      }
+      const worst = await trainSideBySide(vae, cpu, { steps: 20, batch: B, short: 3, batchAt });
       console.info(`conv training agreement: worst relative loss/rec/kl difference over 20 steps ${worst.toExponential(2)}`);
       expectClose('conv parameters after 20 steps', await vae.readParams(), cpu.params, 2e-5, 1e-3);
       vae.dispose();

@@ -9,6 +9,7 @@ import { CpuVae } from '../../src/model/cpu-vae';
 import { STREAMS } from '../../src/model/init';
 import { logImportanceWeight, logMeanExp } from '../../src/cpu/iwae';
 import { expectClose } from '../util/compare';
+import { trainSideBySide } from '../util/train-agreement';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -31,17 +32,7 @@ describe('GPU training step against the CPU reference', () => {
       const cpu = new CpuVae(config);
       await scoped(device, async () => {
         const vae = new GpuVae(rt, config, { maxBatch: B });
-        let worst = 0;
-        for (let step = 0; step < 20; step++) {
-          // A short last batch every few steps exercises the partial-batch pass.
-          const b = step % 7 === 6 ? 13 : B;
-          const x = batchAt(step * B, b);
-          const want = cpu.trainStep(x, b);
-          vae.trainStep(x);
-          const got = await vae.readLoss();
-          for (let i = 0; i < 3; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.abs(want[i]));
-          expect(Math.abs(got[0] - want[0]) / want[0], `step ${step}: gpu ${got[0]} cpu ${want[0]}`).toBeLessThan(1e-4);
-        }
+        const worst = await trainSideBySide(vae, cpu, { steps: 20, batch: B, short: 13, batchAt });
         console.info(`training agreement ${JSON.stringify(config)}: worst relative loss/rec/kl difference over 20 steps ${worst.toExponential(2)}`);
         const params = await vae.readParams();
         // 20 Adam steps move a weight by at most 20·lr; f32 rounding shifts it by far less.

@@ -11,6 +11,7 @@ import { CpuBackend } from '../../src/train/cpu-backend';
 import { buildVaeGraph } from '../../src/graph/graph';
 import { resolveConfig } from '../../src/model/config';
 import { expectClose } from '../util/compare';
+import { trainSideBySide } from '../util/train-agreement';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -32,16 +33,7 @@ describe('IWAE training objective (k samples per example in one submit)', () => 
       expect(cpu.trainSamples).toBe(5);
       await scoped(device, async () => {
         const vae = new GpuVae(rt, config, { maxBatch: B });
-        let worst = 0;
-        for (let step = 0; step < 20; step++) {
-          const b = step % 7 === 6 ? 5 : B;
-          const x = batchAt(step * B, b);
-          const want = cpu.trainStep(x, b);
-          vae.trainStep(x);
-          const got = await vae.readLoss();
-          for (let i = 0; i < 3; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.abs(want[i]));
-          expect(Math.abs(got[0] - want[0]) / want[0], `step ${step}: gpu ${got[0]} cpu ${want[0]}`).toBeLessThan(1e-4);
-        }
+        const worst = await trainSideBySide(vae, cpu, { steps: 20, batch: B, short: 5, batchAt });
         console.info(`${objective} k=5 training agreement: worst relative loss/rec/kl difference over 20 steps ${worst.toExponential(2)}`);
         // Parameters: Adam divides each gradient by its own scale, so a weight whose gradient is near 0
         // (an input pixel almost never on) may move by up to ±lr a step on f32 rounding alone; all but
