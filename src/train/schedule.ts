@@ -12,7 +12,7 @@ export interface ScheduleConfig {
   lrWarmup?: number;
   /** Steps the step and cosine schedules span (the run's planned steps). */
   horizon?: number;
-  /** KL warm-up: β rises linearly from 0 to its value over these steps (0: none). */
+  /** KL warm-up: β rises linearly from β/klWarmup to its value over these steps (0: none). */
   klWarmup?: number;
   /** Clip the global gradient norm to this (PyTorch's clip_grad_norm_; absent: no clipping). */
   clipGrad?: number;
