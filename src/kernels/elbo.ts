@@ -101,19 +101,32 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
     params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
     terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
-  const serial = rt.serial(shape.schedule);
+  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params, betaOffset: 16 });
+}
+
+/**
+ * The two dispatches every fused objective kernel (ELBO, IWAE) runs: per-example terms (one
+ * workgroup per example, or 16 examples per invocation on the serial schedule), then the batch mean;
+ * and the β setter writing the uniform's `beta` field at `betaOffset` bytes.
+ */
+export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
+  label: string; batch: number; schedule?: ReductionSchedule; overrides: Record<string, boolean>;
+  bindGroup: GPUBindGroup; params: GPUBuffer; betaOffset: number;
+}): PreparedElbo {
+  const { label, bindGroup, overrides } = o;
+  const serial = rt.serial(o.schedule);
   const perExample = serial
-    ? { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(B / 16)) }
-    : { label: `${label} per example`, pipeline: rt.pipeline(ELBO, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) };
+    ? { label: `${label} per example`, pipeline: rt.pipeline(kernel, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(o.batch / 16)) }
+    : { label: `${label} per example`, pipeline: rt.pipeline(kernel, 'per_example', overrides), bindGroup, workgroups: rt.grid(o.batch) };
   return {
     dispatches: [
       perExample,
-      { label: `${label} batch mean`, pipeline: rt.pipeline(ELBO, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
+      { label: `${label} batch mean`, pipeline: rt.pipeline(kernel, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
     ],
     setBeta: (b: number) => {
       requireFinite(label, 'beta', b, { min: 0 });
-      rt.device.queue.writeBuffer(params, 16, Float32Array.of(b));
+      rt.device.queue.writeBuffer(o.params, o.betaOffset, Float32Array.of(b));
     },
-    destroy: () => params.destroy(),
+    destroy: () => o.params.destroy(),
   };
 }

@@ -20,7 +20,7 @@ import source from '../../shaders/iwae_objective.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packUniform, type Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
-import type { Likelihood } from './elbo';
+import { objectivePass, type Likelihood } from './elbo';
 import type { PreparedOp } from './matmul';
 
 export const IWAE_OBJECTIVE: KernelDecl = {
@@ -138,19 +138,5 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
     params, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
     weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
-  const serial = rt.serial(shape.schedule);
-  const perExample = serial
-    ? { label: `${label} per example`, pipeline: rt.pipeline(IWAE_OBJECTIVE, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(B / 16)) }
-    : { label: `${label} per example`, pipeline: rt.pipeline(IWAE_OBJECTIVE, 'per_example', overrides), bindGroup, workgroups: rt.grid(B) };
-  return {
-    dispatches: [
-      perExample,
-      { label: `${label} batch mean`, pipeline: rt.pipeline(IWAE_OBJECTIVE, serial ? 'batch_mean_serial' : 'batch_mean', overrides), bindGroup, workgroups: [1, 1, 1] },
-    ],
-    setBeta: (b: number) => {
-      requireFinite(label, 'beta', b, { min: 0 });
-      rt.device.queue.writeBuffer(params, 32, Float32Array.of(b));
-    },
-    destroy: () => params.destroy(),
-  };
+  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params, betaOffset: 32 });
 }
