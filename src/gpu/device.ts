@@ -96,13 +96,12 @@ export function findWebGpu(scope: WebGpuScope = globalThis as WebGpuScope): WebG
   const versions = scope.process?.versions;
   const inPage = scope.window !== undefined || worker;
   if (typeof versions?.node === 'string' && !(versions.electron && inPage)) return { kind: 'dawn' };
-  if (worker) {
-    return { kind: 'missing', message: `WebGPU is not available in this worker (self.navigator.gpu is undefined). ${BROWSERS}; ` +
-      'a worker has navigator.gpu in the same browsers as a page.' };
-  }
   if (inPage) {
-    const insecure = scope.isSecureContext === false ? ' This page is not a secure context, so navigator.gpu is hidden: serve it over https:// or from localhost.' : '';
-    return { kind: 'missing', message: `WebGPU is not available in this browser (navigator.gpu is undefined). ${BROWSERS}.${insecure}` };
+    const insecure = scope.isSecureContext === false
+      ? ` This ${worker ? 'worker' : 'page'} is not a secure context, so navigator.gpu is hidden: serve it over https:// or from localhost.` : '';
+    const where = worker ? 'in this worker (self.navigator.gpu is undefined)' : 'in this browser (navigator.gpu is undefined)';
+    const also = worker ? '; a worker has navigator.gpu in the same browsers as a page' : '';
+    return { kind: 'missing', message: `WebGPU is not available ${where}. ${BROWSERS}${also}.${insecure}` };
   }
   return { kind: 'missing', message: 'No WebGPU here: no navigator.gpu, and this is not Node (no process.versions.node) where the ' +
     '`webgpu` package (Dawn) could provide it. Pass a GPUDevice you have: createRuntime({ device }).' };

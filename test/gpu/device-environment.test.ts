@@ -48,7 +48,9 @@ describe('findWebGpu', () => {
 
   it('names an insecure context as the reason navigator.gpu is hidden', () => {
     const found = findWebGpu(page({ navigator: {}, isSecureContext: false }));
-    expect(found.kind === 'missing' && found.message).toMatch(/not a secure context.*https:\/\/ or from localhost/);
+    expect(found.kind === 'missing' && found.message).toMatch(/This page is not a secure context.*https:\/\/ or from localhost/);
+    const inWorker = findWebGpu(worker({ navigator: {}, isSecureContext: false }));
+    expect(inWorker.kind === 'missing' && inWorker.message).toMatch(/in this worker .*This worker is not a secure context/);
   });
 
   it('says so in a worker without WebGPU, and in Electron’s renderer without it (no Dawn there)', () => {
