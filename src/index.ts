@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 // webgpu-vae: the public API. A runtime on a GPUDevice (yours, or one it acquires in the browser or
 // in Node), the kernels as a backend on your GPUBuffers, the VAE (train, fit, encode, decode, sample,
 // evaluate, save/load as safetensors, to and from PyTorch's layout), the CPU reference, the data

@@ -204,8 +204,9 @@ async function openDevice(adapter: GPUAdapter, options: AcquireOptions, via: str
   };
 }
 
-/** A one-line description of the adapter, for logs and benchmark tables. */
-export function describeAdapter(info: AdapterSummary): string {
+/** A one-line description of the adapter, for logs and benchmark tables (undefined: a device the caller gave). */
+export function describeAdapter(info: AdapterSummary | undefined): string {
+  if (!info) return 'a GPUDevice given by the caller (adapter not known)';
   const name = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ');
   return `${name || 'unknown adapter'}${info.description ? ` (${info.description})` : ''}${info.isSoftware ? ' [software]' : ''} via ${info.via}`;
 }
