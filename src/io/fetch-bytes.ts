@@ -40,7 +40,8 @@ export async function loadFromUrl(url: string | URL, options: LoadFromUrlOptions
     throw new Error(`${what}: ${shown} is ${declared} bytes (Content-Length), more than maxBytes ${maxBytes}; pass a larger maxBytes if it is meant`);
   }
   const bytes = await readBounded(response, maxBytes, options.signal, () =>
-    `${what}: ${shown} sent more than maxBytes ${maxBytes} bytes${declared !== undefined ? ` (its Content-Length said ${declared})` : ''}; the rest was not read`);
+    `${what}: ${shown} sent more than maxBytes ${maxBytes} bytes${declared !== undefined ? ` (its Content-Length said ${declared})` : ''}; the rest was not read`,
+  (n) => `${what}: ${shown} broke off after ${n} bytes${declared !== undefined ? ` of its ${declared} (Content-Length)` : ''}`);
   // A body shorter than its Content-Length was cut off (a compressed body's length is not the decoded one).
   if (declared !== undefined && bytes.length < declared && !response.headers.get('content-encoding')) {
     throw new Error(`${what}: ${shown} ended after ${bytes.length} of its ${declared} bytes (Content-Length): the download was cut short`);
@@ -48,7 +49,7 @@ export async function loadFromUrl(url: string | URL, options: LoadFromUrlOptions
   return bytes;
 }
 
-async function readBounded(response: Response, maxBytes: number, signal: AbortSignal | undefined, tooBig: () => string): Promise<Uint8Array> {
+async function readBounded(response: Response, maxBytes: number, signal: AbortSignal | undefined, tooBig: () => string, broke: (n: number) => string): Promise<Uint8Array> {
   if (!response.body) {
     const whole = new Uint8Array(await response.arrayBuffer());
     if (whole.length > maxBytes) throw new Error(tooBig());
@@ -70,7 +71,8 @@ async function readBounded(response: Response, maxBytes: number, signal: AbortSi
     }
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
-    throw e;
+    if (e instanceof Error && e.message === tooBig()) throw e;
+    throw new Error(`${broke(total)}: ${(e as Error).message}`);
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
