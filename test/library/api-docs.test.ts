@@ -1,13 +1,16 @@
 // docs/API.md holds true: every ```ts block is compiled in strict mode against the built declarations
 // (dist/lib/types, checked too: skipLibCheck off, no Node types, so they serve browser projects), then
-// run with Node unless its fence says `ts browser`. Blocks import 'webgpu-vae' by name: written inside
-// the package, the package's self-reference resolves that to dist/lib, as a consumer's install would.
+// run with Node, or, where its fence says `ts browser`, bundled by esbuild and run in headless Chromium
+// beside a model.safetensors to fetch. Blocks import 'webgpu-vae' by name: written inside the package,
+// its self-reference resolves that to dist/lib, as a consumer's install would.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { transform } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../browser/chromium';
+import { serveStatic } from '../browser/static-server';
 
 const run = promisify(execFile);
 // Inside the package (not under node_modules), so `import 'webgpu-vae'` self-resolves to dist/lib.
@@ -54,7 +57,44 @@ describe('docs/API.md examples', async () => {
   }, 180_000);
 
   all.forEach((b, i) => {
-    if (b.browser) return;
+    if (b.browser) {
+      it(`example ${i + 1} (line ${b.line}) runs in headless Chromium`, async () => {
+        const site = join(dir, `browser-${i + 1}`);
+        await mkdir(join(site, 'models'), { recursive: true });
+        // The model the block fetches, saved by the built package in Node.
+        await writeFile(join(site, 'make-model.mjs'), `import { writeFile } from 'node:fs/promises';
+import { createRuntime, GpuVae } from 'webgpu-vae';
+const gpu = await createRuntime();
+const vae = new GpuVae(gpu.runtime, { encoderHidden: [16], decoderHidden: [16], latent: 2 }, { maxBatch: 4 });
+await writeFile(process.argv[2], await vae.save());
+vae.dispose();
+gpu.destroy();
+`);
+        await run('node', [join(site, 'make-model.mjs'), join(site, 'models/model.safetensors')], { timeout: 120_000 });
+        await writeFile(join(site, 'block.ts'), b.code);
+        await writeFile(join(site, 'entry.ts'), "import('./block').then(() => { document.body.dataset.state = 'done'; }, (e) => { document.body.dataset.error = String(e?.stack ?? e); document.body.dataset.state = 'error'; });\n");
+        await build({ entryPoints: [join(site, 'entry.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(site, 'entry.js'), logLevel: 'silent' });
+        await writeFile(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./entry.js"></script>');
+        const server = await serveStatic(site);
+        const chromium = await launchChromium();
+        try {
+          const page = await chromium.browser.newPage();
+          const logged: string[] = [];
+          page.on('console', (m) => logged.push(`${m.type()}: ${m.text()}`));
+          await page.goto(server.url);
+          await page.waitForFunction(() => !!document.body.dataset.state, { timeout: 120_000 });
+          const error = await page.evaluate(() => document.body.dataset.error);
+          console.info(`API.md example ${i + 1} in Chromium:\n${logged.join('\n')}`);
+          expect(error).toBeUndefined();
+          expect(logged.filter((l) => l.startsWith('log: ')).length).toBeGreaterThan(0);
+          expect(logged.filter((l) => l.startsWith('error: '))).toEqual([]);
+        } finally {
+          await chromium.close();
+          await server.close();
+        }
+      }, 240_000);
+      return;
+    }
     it(`example ${i + 1} (line ${b.line}) runs: ${b.code.split('\n').find((l) => l.startsWith('import'))?.slice(0, 80)}`, async () => {
       const file = join(dir, `example-${i + 1}.mjs`);
       const { code } = await transform(b.code, { loader: 'ts', format: 'esm', target: 'es2022' });
