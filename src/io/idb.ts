@@ -106,7 +106,11 @@ export async function listInIndexedDB(options: IndexedDbOptions = {}): Promise<s
 export async function deleteFromIndexedDB(name: string, options: IndexedDbOptions = {}): Promise<boolean> {
   const what = 'deleteFromIndexedDB';
   checkName(name, what);
-  const had = (await withStore(options, what, 'readonly', (s) => s.count(name))) > 0;
-  if (had) await withStore(options, what, 'readwrite', (s) => s.delete(name));
-  return had;
+  // One transaction: the count, then the delete, in order.
+  const count = await withStore(options, what, 'readwrite', (s) => {
+    const c = s.count(name);
+    s.delete(name);
+    return c;
+  });
+  return count > 0;
 }
