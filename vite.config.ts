@@ -3,6 +3,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The dev server's pages (the demo, the benchmark, the browser tests); examples/ are projects of
+  // their own, built from the packed tarball, whose imports of 'webgpu-vae' this checkout cannot resolve.
+  optimizeDeps: { entries: ['demo/**/*.html', 'bench/**/*.html', 'test/browser/**/*.html'] },
   test: {
     include: ['test/**/*.test.ts'],
     // Builds dist/lib once for the packaging and API-docs tests.

@@ -1,5 +1,6 @@
-// Writes the embedded MNIST split in its compact VAEMNIST form (≈7.8 MB of u8 pixels) for browsers:
-// node scripts/pack-mnist.mjs OUT.bin. Uses the built library (dist/lib), so run after vite build.
+// Writes the embedded MNIST split in its compact VAEMNIST form (7,850,028 bytes of u8 pixels) that
+// fetchMnist reads in a browser: node scripts/pack-mnist.mjs OUT.bin (`npm run build:mnist` writes
+// dist/mnist.bin). Uses the built `webgpu-vae/mnist` entry (dist/lib/mnist.js) and the `mnist` package.
 import { writeFile } from 'node:fs/promises';
 
 const out = process.argv[2];
@@ -7,5 +8,5 @@ if (!out) {
   console.error('usage: node scripts/pack-mnist.mjs OUT.bin');
   process.exit(2);
 }
-const lib = await import('../dist/lib/index.js');
-await writeFile(out, lib.packMnistU8(await lib.loadEmbeddedMnist()));
+const mnist = await import('../dist/lib/mnist.js');
+await writeFile(out, mnist.packMnistU8(await mnist.loadEmbeddedMnist()));

@@ -1,8 +1,9 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 // webgpu-vae: the public API. A runtime on a GPUDevice (yours, or one it acquires in the browser or
 // in Node), the kernels as a backend on your GPUBuffers, the VAE (train, fit, encode, decode, sample,
-// evaluate, save/load as safetensors, to and from PyTorch's layout), the CPU reference, and the data
-// helpers. See docs/API.md.
+// evaluate, save/load as safetensors, to and from PyTorch's layout), the CPU reference, the data
+// helpers, checkpoint bytes to and from IndexedDB and URLs. The embedded MNIST is `webgpu-vae/mnist`.
+// See docs/API.md.
 
 // Devices and the runtime
 export { acquireDevice, describeAdapter } from './gpu/device';
@@ -68,6 +69,10 @@ export type { LossSample } from './train/readback';
 // Data
 export type { Dataset } from './data/dataset';
 export { binarize, subset, validateDataset } from './data/dataset';
-export { fetchMnist, loadEmbeddedMnist, packMnistU8, splitMnist, unpackMnistU8, MNIST_DIM } from './data/mnist';
-export type { MnistSplit } from './data/mnist';
 export { datasetFromIdx, parseIdx } from './data/idx';
+
+// Bytes in and out (checkpoints, data files)
+export { loadFromUrl } from './io/fetch-bytes';
+export type { LoadFromUrlOptions } from './io/fetch-bytes';
+export { deleteFromIndexedDB, listInIndexedDB, loadFromIndexedDB, saveToIndexedDB } from './io/idb';
+export type { IndexedDbOptions } from './io/idb';

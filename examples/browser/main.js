@@ -1,15 +1,15 @@
-// webgpu-vae in the browser: acquire WebGPU, load the embedded MNIST shipped with the package, train a
-// small VAE for a few steps, report the test −ELBO and draw samples from the prior.
-import { createRuntime, describeAdapter, fetchMnist, GpuVae } from 'webgpu-vae';
-import mnistUrl from 'webgpu-vae/mnist.bin?url';
+// webgpu-vae in the browser: acquire WebGPU, fetch the embedded MNIST split (public/mnist.bin, written
+// by make-mnist.mjs before the build), train a small VAE for a few steps, report the test −ELBO and
+// draw samples from the prior.
+import { createRuntime, describeAdapter, GpuVae } from 'webgpu-vae';
+import { fetchMnist } from 'webgpu-vae/mnist';
 
 const status = document.getElementById('status');
 const say = (text) => { status.textContent = text; };
 
 async function main() {
-  if (!navigator.gpu) throw new Error('WebGPU is not available: use Chrome or Edge 113+, or enable WebGPU in your browser.');
-  const gpu = await createRuntime();
-  const { train, test } = await fetchMnist(mnistUrl);
+  const gpu = await createRuntime();   // without WebGPU: an error naming the browsers and flags that have it
+  const { train, test } = await fetchMnist(new URL('mnist.bin', document.baseURI));
   const steps = Number(new URLSearchParams(location.search).get('steps') ?? 40);
   const batch = 32;
   const vae = new GpuVae(gpu.runtime, { encoderHidden: [64], decoderHidden: [64], latent: 4, seed: 2 }, { maxBatch: batch });

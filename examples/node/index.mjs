@@ -1,6 +1,8 @@
 // webgpu-vae from Node: acquire a device (a GPU, else a software Vulkan driver), train a small VAE on
-// the embedded MNIST for a few steps, evaluate it, save it as safetensors and load it back.
-import { createRuntime, GpuVae, loadEmbeddedMnist, describeAdapter } from 'webgpu-vae';
+// the embedded MNIST (webgpu-vae/mnist, reading the `mnist` package) for a few steps, evaluate it,
+// save it as safetensors and load it back.
+import { createRuntime, GpuVae, describeAdapter } from 'webgpu-vae';
+import { loadEmbeddedMnist } from 'webgpu-vae/mnist';
 
 const steps = Number(process.argv[2] ?? 30);
 const gpu = await createRuntime();

