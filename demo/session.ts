@@ -10,7 +10,7 @@ import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } 
 import type { VaeConfig } from '../src/model/config';
 import type { Runtime } from '../src/gpu/runtime';
 import type { MnistSplit } from '../src/data/mnist';
-import type { LossSample } from '../src/train/readback';
+import type { LossSample } from '../src/optim/readback';
 import { snapshotState } from '../src/train/trainer';
 import { StepDriver, TrainingStopped } from '../src/train/driver';
 import { parseRunMetadata } from '../src/model/run-metadata';

@@ -13,7 +13,7 @@ export interface Dataset {
 }
 
 export type { Likelihood } from '../kernels/elbo';
-import type { Likelihood } from '../kernels/elbo';
+import type { Likelihood } from '../base/words';
 
 function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;

@@ -27,7 +27,9 @@ export const ELBO: KernelDecl = {
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
-export type Likelihood = 'bernoulli' | 'gaussian';
+import type { Likelihood } from '../base/words';
+
+export type { Likelihood };
 
 export interface ElboShape {
   batch: number;

@@ -3,12 +3,13 @@
 // definition of a training step that the GPU path is checked against (and `--backend cpu`).
 import { resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams, STREAMS } from './init';
-import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph';
+import { buildVaeGraph } from './vae-graph';
+import { needsGrad, tensorSpec, type Graph } from '../graph/graph';
 import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
 import { gradNorm } from '../cpu/grad-norm';
-import { betaAt, lrAt } from '../train/schedule';
+import { betaAt, lrAt } from '../optim/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
 

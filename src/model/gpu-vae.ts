@@ -3,7 +3,8 @@
 // on demand, test −ELBO and the importance-weighted bound L_k, encode, decode and prior samples.
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams, STREAMS } from './init';
-import { buildVaeGraph, tensorWidth, type Graph } from '../graph/graph';
+import { buildVaeGraph } from './vae-graph';
+import { tensorWidth, type Graph } from '../graph/graph';
 import { planMemory, planBytes, planBuffer, type MemoryPlan } from '../graph/memory-plan';
 import { planAdam, planPass, type PassPlan } from '../graph/scheduler';
 import { OBJECTIVE_BUFFERS } from '../graph/op';
@@ -15,12 +16,12 @@ import { prepareLatentMoments } from '../kernels/latent-moments';
 import { activeUnits, type ActiveUnits } from '../cpu/active-units';
 import type { PreparedAdam } from '../kernels/adam';
 import { gaussianNoise } from '../cpu/philox';
-import { LossReadback, type LossSample, type LossTotals } from '../train/readback';
+import { LossReadback, type LossSample, type LossTotals } from '../optim/readback';
 import type { ObjectiveInfo } from '../train/backend';
 import { snapshotState, train, type EpochMetrics, type TrainOptions } from '../train/trainer';
 import { decodeCheckpoint, encodeCheckpoint, restoreState } from './checkpoint';
 import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
-import { betaAt, lrAt } from '../train/schedule';
+import { betaAt, lrAt } from '../optim/schedule';
 
 export interface GpuVaeOptions {
   /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */

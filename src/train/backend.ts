@@ -1,6 +1,6 @@
 // What a training loop needs of a model: GpuVae, or the CPU reference through CpuBackend.
 import type { VaeConfig } from '../model/config';
-import type { LossSample, LossTotals } from './readback';
+import type { LossSample, LossTotals } from '../optim/readback';
 
 /** An objective's part names and how reports label the loss and the parts. */
 export interface ObjectiveInfo {

@@ -2,7 +2,7 @@
 // same noise, same evaluation batches as the GPU, computed in float64 on the CPU.
 import { CpuVae } from '../model/cpu-vae';
 import type { VaeConfigInput } from '../model/config';
-import type { LossSample, LossTotals } from './readback';
+import type { LossSample, LossTotals } from '../optim/readback';
 import type { ObjectiveInfo, TrainBackend } from './backend';
 import type { OpRegistry } from '../ops/registry';
 import { STREAMS } from '../model/init';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { GpuVae } from '../../src/model/gpu-vae';
 import { train, snapshotState, type EpochMetrics } from '../../src/train/trainer';
 import { loadEmbeddedMnist } from '../../src/data/mnist';

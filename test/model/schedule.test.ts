@@ -8,7 +8,7 @@ import { GpuVae } from '../../src/model/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { snapshotState, train } from '../../src/train/trainer';
-import { betaAt, checkSchedule, lrAt } from '../../src/train/schedule';
+import { betaAt, checkSchedule, lrAt } from '../../src/optim/schedule';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
