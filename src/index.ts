@@ -37,8 +37,11 @@ export { ACTIVATIONS } from './kernels/activation';
 export type { Activation } from './kernels/activation';
 
 // The VAE
-export { GpuVae } from './model/gpu-vae';
-export type { GpuVaeOptions } from './model/gpu-vae';
+export { GpuVae } from './vae/gpu-vae';
+export type { GpuVaeOptions } from './vae/gpu-vae';
+export { GpuModel } from './model/gpu-model';
+export type { ModelRunner } from './eval/runner';
+export type { ObjectiveSpec } from './base/words';
 export type { LossTotals } from './optim/readback';
 export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';

@@ -19,7 +19,7 @@ import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } 
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { parseRunMetadata, runMetadataStrings, type RunMetadata } from '../model/run-metadata';
 import { modelSizeProblem } from '../model/model-size';
-import { GpuVae } from '../model/gpu-vae';
+import { GpuVae } from '../vae/gpu-vae';
 import { CpuBackend } from '../train/cpu-backend';
 import { train, TrainingStopped, snapshotState, stepsPerEpoch, type EpochMetrics, type Progress, type TrainBackend } from '../train/trainer';
 import { CheckpointError } from '../model/safetensors';

@@ -124,6 +124,15 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   return c;
 }
 
+/** Examples in a batch of pixels (batch × inputDim floats, 1 to maxBatch); throws naming `what`. */
+export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, what: string): number {
+  if (!(x instanceof Float32Array)) throw new Error(`${what}: expected a Float32Array of batch × ${inputDim} pixels`);
+  const b = x.length / inputDim;
+  if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${x.length} values is not a whole number of ${inputDim}-pixel examples`);
+  if (b > maxBatch) throw new Error(`${what}: batch of ${b} examples exceeds maxBatch ${maxBatch}`);
+  return b;
+}
+
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
   const objective = c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '';

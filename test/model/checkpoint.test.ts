@@ -5,7 +5,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
 import { buildVaeGraph } from '../../src/model/vae-graph';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { train, snapshotState, type EpochMetrics } from '../../src/train/trainer';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import { subset, type Dataset } from '../../src/data/dataset';
