@@ -53,8 +53,8 @@ export class GpuRunner extends GpuModel {
         }
       }
       this.submit([iw.finish]);
-      await this.rt.device.queue.onSubmittedWorkDone();
     } finally {
+      // Destroyed once the submitted work that uses them is done.
       iw.destroy();
     }
   }
