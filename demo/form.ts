@@ -1,0 +1,34 @@
+// The form's fields: which controls there are, the objective's choices (the registry's names) and
+// writing settings into the controls. Reading them back is demo/controls.ts's.
+import { $ } from './page';
+import { hiddenText, OBJECTIVES, type Settings } from './settings';
+
+export const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
+
+export function writeControls(s: Settings) {
+  $<HTMLSelectElement>('arch').value = s.arch;
+  // The conv preset has its own layers: the hidden widths are the MLP's.
+  $<HTMLInputElement>('hidden').disabled = s.arch !== 'mlp';
+  $<HTMLInputElement>('latent').value = String(s.latent);
+  $<HTMLInputElement>('hidden').value = hiddenText(s.hidden);
+  $<HTMLInputElement>('beta').value = String(s.beta);
+  $<HTMLInputElement>('lr').value = String(s.lr);
+  $<HTMLInputElement>('batch').value = String(s.batch);
+  $<HTMLInputElement>('steps').value = s.steps === null ? '' : String(s.steps);
+  $<HTMLSelectElement>('objective').value = s.objective;
+  $<HTMLInputElement>('k').value = String(s.k);
+  $<HTMLInputElement>('klWarmup').value = String(s.klWarmup);
+}
+
+/** How the objective choice names the registry's objectives (any other by its own name). */
+const OBJECTIVE_LABELS: Record<string, string> = { elbo: 'ELBO', iwae: 'IWAE (L_k)', 'iwae-dreg': 'IWAE, DReG gradient' };
+
+/** Fills the objective choice with the registry's objectives. */
+export function fillObjectives(select = $<HTMLSelectElement>('objective')) {
+  select.replaceChildren(...OBJECTIVES.map((name) => {
+    const o = document.createElement('option');
+    o.value = name;
+    o.textContent = OBJECTIVE_LABELS[name] ?? name;
+    return o;
+  }));
+}
