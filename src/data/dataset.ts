@@ -12,7 +12,7 @@ export interface Dataset {
   dim: number;
 }
 
-export type { Likelihood } from '../kernels/elbo';
+export type { Likelihood } from '../base/words';
 import type { Likelihood } from '../base/words';
 
 function isPositiveInt(n: number): boolean {

@@ -3,6 +3,7 @@
 import source from '../../shaders/elbo.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packFields, type Runtime } from '../gpu/runtime';
+import type { Likelihood } from '../base/words';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
 
@@ -26,8 +27,6 @@ export const ELBO: KernelDecl = {
   workgroupSize: [256, 1],
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
-
-import type { Likelihood } from '../base/words';
 
 export type { Likelihood };
 
