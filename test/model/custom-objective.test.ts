@@ -90,15 +90,8 @@ const SSE_KERNEL: KernelDecl = {
   entryPoints: ['per_example', 'batch_mean'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['beta', 'f32'], ['inv_batch', 'f32'], ['weight', 'f32'], ['_pad', 'f32']] },
-    { binding: 1, name: 'logits', type: 'read-only-storage' },
-    { binding: 2, name: 'x', type: 'read-only-storage' },
-    { binding: 3, name: 'stats', type: 'read-only-storage' },
-    { binding: 4, name: 'dlogits', type: 'storage' },
-    { binding: 5, name: 'dstats', type: 'storage' },
-    { binding: 6, name: 'terms', type: 'storage' },
-    { binding: 7, name: 'loss', type: 'storage' },
-    { binding: 8, name: 'totals', type: 'storage' },
-    { binding: 9, name: 'health', type: 'storage' },
+    // The objective's buffers in binding order: what it reads, then what it writes.
+    ...(['logits', 'x', 'stats', 'dlogits', 'dstats', 'terms', 'loss', 'totals', 'health'] as const).map((name, i) => ({ binding: i + 1, name, type: i < 3 ? 'read-only-storage' as const : 'storage' as const })),
   ],
   overrides: [],
   workgroupSize: [64, 1],
