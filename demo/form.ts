@@ -1,5 +1,6 @@
 // The form's fields: which controls there are, the objective's choices (the registry's names) and
 // writing settings into the controls. Reading them back is demo/controls.ts's.
+import { BUILTIN_OPS } from '../src/ops/registry';
 import { $ } from './page';
 import { hiddenText, OBJECTIVES, type Settings } from './settings';
 
@@ -20,15 +21,12 @@ export function writeControls(s: Settings) {
   $<HTMLInputElement>('klWarmup').value = String(s.klWarmup);
 }
 
-/** How the objective choice names the registry's objectives (any other by its own name). */
-const OBJECTIVE_LABELS: Record<string, string> = { elbo: 'ELBO', iwae: 'IWAE (L_k)', 'iwae-dreg': 'IWAE, DReG gradient' };
-
 /** Fills the objective choice with the registry's objectives. */
 export function fillObjectives(select = $<HTMLSelectElement>('objective')) {
   select.replaceChildren(...OBJECTIVES.map((name) => {
     const o = document.createElement('option');
     o.value = name;
-    o.textContent = OBJECTIVE_LABELS[name] ?? name;
+    o.textContent = BUILTIN_OPS.objective(name).title ?? name;
     return o;
   }));
 }

@@ -47,7 +47,7 @@ export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
-export type { LayerSpec } from './model/layer-spec';
+export type { LayerSpec } from './base/words';
 export { BUILTIN_OPS } from './ops/registry';
 export type { OpRegistry } from './ops/registry';
 export type { VaeConfig, VaeConfigInput } from './model/config';

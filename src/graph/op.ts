@@ -200,6 +200,8 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
   parse(spec: ObjectiveSpec, model: ObjectiveContext): A;
   /** The spec's fields it takes besides `kind` (e.g. ['k']), for help texts and forms. */
   readonly fields?: readonly string[];
+  /** A short name for people (a form's choice, e.g. 'IWAE (L_k)'); default the kind's name. */
+  readonly title?: string;
   /** Names of the parts the loss is made of (e.g. rec, kl), in buffer order. */
   parts(attrs: A): string[];
   /** Names of the columns of its per-example terms (default: the parts). */

@@ -250,9 +250,4 @@ export class GpuModel {
     this.readback.destroy();
     for (const b of this.plan.all) b.destroy();
   }
-
-  /** Whether dispose() has run. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
 }

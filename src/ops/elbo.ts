@@ -24,6 +24,7 @@ function oneSample(name: string, samples: number) {
 export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
   name: 'elbo',
   fields: [],
+  title: 'ELBO',
   parse(spec, m) {
     checkSpecFields(spec, [], 'objective elbo');
     return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma };

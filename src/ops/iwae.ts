@@ -103,10 +103,11 @@ export const MAX_K_TRAIN = 4096;
 /** k when the spec leaves it out. */
 export const DEFAULT_K_TRAIN = 5;
 
-function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator) {
+function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator, title: string) {
   return defineObjective<IwaeAttrs>({
     name,
     fields: ['k'],
+    title,
     parse(spec, m) {
       checkSpecFields(spec, ['k'], `objective ${name}`);
       const k = spec.k ?? DEFAULT_K_TRAIN;
@@ -173,5 +174,5 @@ function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator)
   });
 }
 
-export const IWAE_OBJECTIVE_OP = iwaeObjectiveKind('iwae', 'iwae');
-export const IWAE_DREG_OBJECTIVE_OP = iwaeObjectiveKind('iwae-dreg', 'dreg');
+export const IWAE_OBJECTIVE_OP = iwaeObjectiveKind('iwae', 'iwae', 'IWAE (L_k)');
+export const IWAE_DREG_OBJECTIVE_OP = iwaeObjectiveKind('iwae-dreg', 'dreg', 'IWAE, DReG gradient');
