@@ -2,9 +2,10 @@
 // compute pass between GPU timestamps (the per-dispatch profile the report's explanations rest on).
 import type { GpuContext } from '../src/gpu/device';
 import { Runtime, encodeDispatches } from '../src/gpu/runtime';
-import { planAdam, planPass } from '../src/graph/scheduler';
+import { planPass } from '../src/graph/scheduler';
+import { planAdam } from '../src/optim/gpu-step';
 import { STREAMS } from '../src/model/init';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import type { VaeConfigInput } from '../src/model/config';
 import type { Breakdown } from './results';
 

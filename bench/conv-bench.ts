@@ -6,7 +6,7 @@
 // CPU-backed adapter, so they get one warm-up step (after their first, compiling, step) and two
 // timed ones (quick: no warm-up, one).
 import { Runtime } from '../src/gpu/runtime';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { stepBreakdown } from './breakdown';
 import { convConfig, convLayers, convStepFlops, relationFlops } from './conv-model';
 import { D, Z, syntheticImages } from './shapes';

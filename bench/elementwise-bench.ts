@@ -10,7 +10,7 @@ import { ELBO, prepareElbo } from '../src/kernels/elbo';
 import { ADAM, prepareAdam } from '../src/kernels/adam';
 import { BIAS_GRAD, prepareBiasGrad } from '../src/kernels/bias-grad';
 import { DEFAULT_CONFIG } from '../src/model/config';
-import { buildVaeGraph } from '../src/graph/graph';
+import { buildVaeGraph } from '../src/model/vae-graph';
 import { uniformArray } from '../test/util/random';
 import { coldFirstUseMs, dispatchRunner, validated, type PipelineSpec } from './gpu-timing';
 import type { CopyMeter } from './ceilings';

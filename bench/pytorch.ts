@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GpuContext } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { stepsPerEpoch, train } from '../src/train/trainer';
 import type { Dataset } from '../src/data/dataset';
 import { machineInfo } from './machine';

@@ -3,7 +3,7 @@
 // the same batches; and, for peers that can, the agreement check: their −ELBO on our model's
 // weights and the same data, with the noise set to zero, against ours.
 import { Runtime } from '../src/gpu/runtime';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { decodeSafetensors } from '../src/model/safetensors';
 import type { VaeConfigInput } from '../src/model/config';
 import { D, Z, stepFlops, syntheticImages } from './shapes';

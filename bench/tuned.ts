@@ -8,7 +8,7 @@ import type { GpuContext } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
 import type { TuneReport } from '../src/gpu/schedule';
 import { describeConfig, resolveConfig, type VaeConfigInput } from '../src/model/config';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { presetConfig } from '../src/model/presets';
 import { adapterKey } from '../src/tune/cache';
 import { median } from '../src/tune/timing';

@@ -5,6 +5,7 @@
 // URL the page writes (after loading a checkpoint too) is one it accepts. Pure: no DOM.
 import { activationFloatsPerExample, parameterCount } from '../src/model/model-size';
 import { describeConfig, type VaeConfig } from '../src/model/config';
+import { parseObjective } from '../src/model/vae-graph';
 
 /** 2^22 parameters: 6× the default 784-400-20 model (652 k), e.g. hidden 1024,1024 fits. */
 export const DEMO_MAX_PARAMETERS = 2 ** 22;
@@ -14,7 +15,8 @@ export const DEMO_MAX_GPU_BYTES = 256 * 2 ** 20;
 /** Estimated GPU bytes: four parameter-sized arenas and `batch` examples of activations and gradients. */
 export function estimatedGpuBytes(c: VaeConfig, batch: number): number {
   // An importance-weighted objective puts k rows per example through the decoder (counted for the whole model: an over-estimate).
-  const samples = c.objective && c.objective !== 'elbo' ? c.kTrain ?? 5 : 1;
+  const { kind, attrs } = parseObjective(c);
+  const samples = kind.samples?.(attrs) ?? 1;
   return 4 * (4 * parameterCount(c) + batch * samples * activationFloatsPerExample(c));
 }
 

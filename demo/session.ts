@@ -5,12 +5,12 @@
 // training set in epochOrder(seed, e, 9000), batches of `batch` with the last one partial, and
 // GpuVae's maxBatch is the batch size, so the test −ELBO uses the same noise as `npm run train`;
 // a checkpoint moves between the two and continues the same run. No DOM here.
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../src/model/checkpoint';
 import type { VaeConfig } from '../src/model/config';
 import type { Runtime } from '../src/gpu/runtime';
 import type { MnistSplit } from '../src/data/mnist';
-import type { LossSample } from '../src/train/readback';
+import type { LossSample } from '../src/optim/readback';
 import { snapshotState } from '../src/train/trainer';
 import { StepDriver, TrainingStopped } from '../src/train/driver';
 import { parseRunMetadata } from '../src/model/run-metadata';

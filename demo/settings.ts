@@ -4,9 +4,9 @@
 // the config's own validation, and the VaeConfig a setting makes. Every field accepts what a
 // checkpoint the page loads can hold, and the model's size is bounded as a whole (model-limits.ts),
 // so every URL the page writes is one it accepts. Pure: no DOM.
-import { DEFAULT_CONFIG, resolveConfig, type VaeConfig } from '../src/model/config';
-import { ACTIVATIONS, type Activation } from '../src/kernels/activation';
-import type { Likelihood } from '../src/kernels/elbo';
+import { DEFAULT_CONFIG, objectiveKind, resolveConfig, type VaeConfig } from '../src/model/config';
+import { ACTIVATIONS, LIKELIHOODS, type Activation, type Likelihood } from '../src/base/words';
+import { BUILTIN_OPS } from '../src/ops/registry';
 import { demoModelProblem } from './model-limits';
 import { presetConfig } from '../src/model/presets';
 
@@ -38,8 +38,11 @@ export interface Settings {
   klWarmup: number;
 }
 
-export const OBJECTIVES = ['elbo', 'iwae', 'iwae-dreg'] as const;
-export type DemoObjective = (typeof OBJECTIVES)[number];
+/** The objectives the registry knows (the page's choice lists them). */
+export const OBJECTIVES = BUILTIN_OPS.objectiveNames;
+export type DemoObjective = string;
+/** Whether an objective takes k samples per example (a `k` field in its spec). */
+export const takesK = (objective: string): boolean => !!BUILTIN_OPS.objective(objective).fields?.includes('k');
 
 export const DEFAULT_SETTINGS: Settings = {
   arch: 'mlp',
@@ -105,7 +108,7 @@ export const FIELD_PARSERS = {
   // 'none': a decoder without hidden layers under an encoder with some.
   decoder: (text: string): number[] | null => (text.trim() === '' ? null : parseHidden(text)),
   activation: oneOf(ACTIVATIONS),
-  likelihood: oneOf(['bernoulli', 'gaussian'] as const),
+  likelihood: oneOf(LIKELIHOODS),
   batch: int(1, MAX_BATCH),
   lr: positive,
   beta: nonNegative,
@@ -227,8 +230,7 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
     beta: s.beta,
     seed: s.seed,
     adam: { ...base.adam, lr: s.lr },
-    objective: s.objective === 'elbo' ? base.objective === 'elbo' ? 'elbo' : undefined : s.objective,
-    kTrain: s.objective === 'elbo' ? undefined : s.k,
+    objective: s.objective === 'elbo' ? base.objective?.kind === 'elbo' ? { kind: 'elbo' } : undefined : { kind: s.objective, ...(takesK(s.objective) ? { k: s.k } : {}) },
     schedule: s.klWarmup > 0 ? { ...(base.schedule ?? {}), klWarmup: s.klWarmup } : base.schedule?.klWarmup ? { ...base.schedule, klWarmup: undefined } : base.schedule,
   });
 }
@@ -247,8 +249,8 @@ export function settingsFor(c: VaeConfig, batch: number, steps: number | null): 
     arch: archOf(c) ?? 'mlp',
     latent: c.latent, hidden: [...c.encoderHidden], decoder: mirrored ? null : [...c.decoderHidden], activation: c.activation,
     likelihood: c.likelihood, batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps,
-    objective: (OBJECTIVES as readonly string[]).includes(c.objective ?? 'elbo') ? (c.objective ?? 'elbo') as DemoObjective : 'elbo',
-    k: c.kTrain ?? DEFAULT_SETTINGS.k, klWarmup: c.schedule?.klWarmup ?? 0,
+    objective: OBJECTIVES.includes(objectiveKind(c)) ? objectiveKind(c) : 'elbo',
+    k: typeof c.objective?.k === 'number' ? c.objective.k : DEFAULT_SETTINGS.k, klWarmup: c.schedule?.klWarmup ?? 0,
   };
 }
 
@@ -270,5 +272,5 @@ export function settingsProblem(c: VaeConfig, batch: number): string | null {
 export function sameRun(a: Settings, b: Settings): boolean {
   return a.arch === b.arch && a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
     a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed &&
-    a.objective === b.objective && (a.objective === 'elbo' || a.k === b.k) && a.klWarmup === b.klWarmup;
+    a.objective === b.objective && (!takesK(a.objective) || a.k === b.k) && a.klWarmup === b.klWarmup;
 }

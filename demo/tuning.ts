@@ -6,7 +6,7 @@
 // default 10 s) and ?notune=1 turns it off (every kernel runs its rule's schedule).
 import type { AdapterSummary } from '../src/gpu/device';
 import type { Runtime } from '../src/gpu/runtime';
-import type { GpuVae } from '../src/model/gpu-vae';
+import type { GpuVae } from '../src/vae/gpu-vae';
 import type { TuneReport } from '../src/gpu/schedule';
 import { adapterKey, browserImplementation } from '../src/tune/cache';
 import { pageTuneStore } from '../src/tune/idb-store';

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { acquireDevice, describeAdapter } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { loadEmbeddedMnist } from '../src/data/mnist';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, json: { type: 'string' } } });

@@ -38,14 +38,17 @@ export { ACTIVATIONS } from './kernels/activation';
 export type { Activation } from './kernels/activation';
 
 // The VAE
-export { GpuVae } from './model/gpu-vae';
-export type { GpuVaeOptions } from './model/gpu-vae';
-export type { LossTotals } from './train/readback';
+export { GpuVae } from './vae/gpu-vae';
+export type { GpuVaeOptions } from './vae/gpu-vae';
+export { GpuModel } from './model/gpu-model';
+export type { ModelRunner } from './eval/runner';
+export type { ObjectiveSpec } from './base/words';
+export type { LossTotals } from './optim/readback';
 export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
-export type { LayerSpec } from './model/layer-spec';
+export type { LayerSpec } from './base/words';
 export { BUILTIN_OPS } from './ops/registry';
 export type { OpRegistry } from './ops/registry';
 export type { VaeConfig, VaeConfigInput } from './model/config';
@@ -57,14 +60,14 @@ export {
 } from './model/pytorch-layout';
 export type { PytorchLayout, PytorchModel, PytorchTensorSpec } from './model/pytorch-layout';
 export { train, epochOrder, stepsPerEpoch, TrainingStopped } from './train/trainer';
-export { lrAt, betaAt, checkSchedule, LR_SCHEDULES } from './train/schedule';
-export type { LrSchedule, ScheduleConfig } from './train/schedule';
+export { lrAt, betaAt, checkSchedule, LR_SCHEDULES } from './optim/schedule';
+export type { LrSchedule, ScheduleConfig } from './optim/schedule';
 export { validationSplit, earlyStopState } from './train/early-stop';
 export { activeUnits, ACTIVE_UNIT_THRESHOLD } from './cpu/active-units';
 export { binarizeFixed } from './data/fixed-binarize';
 export { IWAE_OBJECTIVE_OP, IWAE_DREG_OBJECTIVE_OP, IWAE_SAMPLER } from './ops/iwae';
 export type { EpochMetrics, Progress, TrainOptions, TrainBackend } from './train/trainer';
-export type { LossSample } from './train/readback';
+export type { LossSample } from './optim/readback';
 
 // Data
 export type { Dataset } from './data/dataset';

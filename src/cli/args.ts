@@ -5,7 +5,13 @@ import type { SoftwareDriver } from '../gpu/device';
 import type { VaeConfig, VaeConfigInput } from '../model/config';
 import { ARCHITECTURES, presetConfig, type Architecture } from '../model/presets';
 import { fail } from './usage-error';
-import { LR_SCHEDULES, type LrSchedule } from '../train/schedule';
+import { LR_SCHEDULES, type LrSchedule } from '../optim/schedule';
+import { BUILTIN_OPS } from '../ops/registry';
+import { DEFAULT_K_TRAIN, MAX_K_TRAIN } from '../ops/iwae';
+
+/** The objectives the registry knows, and those that take k samples per example (a `k` field). */
+const OBJECTIVES = BUILTIN_OPS.objectiveNames;
+const K_OBJECTIVES = OBJECTIVES.filter((n) => BUILTIN_OPS.objective(n).fields?.includes('k'));
 
 export const HELP = `Usage: npm run train -- [options]
 
@@ -26,7 +32,7 @@ Options:
   --likelihood L    bernoulli | gaussian (default bernoulli)
   --lr X            Adam learning rate (default 1e-3)
   --beta X          weight of the KL term (default 1)
-  --objective O     elbo | iwae | iwae-dreg: the ELBO, or the importance-weighted bound L_k with k samples
+  --objective O     ${OBJECTIVES.join(' | ')}: the ELBO, or the importance-weighted bound L_k with k samples
                     per example (Burda et al. 2016), its gradient by IWAE's or the DReG estimator (default elbo)
   --lr-schedule S   constant | step (× 0.1 at 50 % and 75 % of the run's steps) | cosine (to 0 at the
                     last step) (default constant)
@@ -35,7 +41,7 @@ Options:
   --early-stop P    stop after P epochs without a better loss on a validation split (every 10th training
                     example, held out of training); the best epoch's checkpoint is kept as best.safetensors
   --kl-warmup N     steps over which β rises linearly to --beta, β/N at the first (KL annealing) (default 0)
-  --k-train K       importance samples per example for iwae and iwae-dreg, 1 to 4096 (default 5)
+  --k-train K       importance samples per example for ${K_OBJECTIVES.join(' and ')}, 1 to ${MAX_K_TRAIN} (default ${DEFAULT_K_TRAIN})
   --seed N          seed of initialisation, noise and data order (default 0)
   --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
                     as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
@@ -148,13 +154,15 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (lr !== undefined) config.adam = { lr };
   const beta = num('beta', values.beta);
   if (beta !== undefined) config.beta = beta;
-  if (values.objective !== undefined) {
-    if (!['elbo', 'iwae', 'iwae-dreg'].includes(values.objective)) fail(`--objective must be elbo, iwae or iwae-dreg, got '${values.objective}'`);
-    config.objective = values.objective;
+  if (values.objective !== undefined && !OBJECTIVES.includes(values.objective)) {
+    fail(`--objective must be ${OBJECTIVES.slice(0, -1).join(', ')} or ${OBJECTIVES.at(-1)}, got '${values.objective}'`);
   }
-  if (values['k-train'] !== undefined) {
-    if ((values.objective ?? 'elbo') === 'elbo') fail('--k-train needs --objective iwae or iwae-dreg (the ELBO takes one sample per example)');
-    config.kTrain = int('k-train', values['k-train'], 5, 1, 4096);
+  if (values['k-train'] !== undefined && !(values.objective !== undefined && K_OBJECTIVES.includes(values.objective))) {
+    fail(`--k-train needs --objective ${K_OBJECTIVES.join(' or ')} (${values.objective ?? 'elbo'} takes one sample per example)`);
+  }
+  // The objective's spec: its name, and k when the flag gives it (else the objective's default, or on resume the checkpoint's).
+  if (values.objective !== undefined) {
+    config.objective = { kind: values.objective, ...(values['k-train'] !== undefined ? { k: int('k-train', values['k-train'], DEFAULT_K_TRAIN, 1, MAX_K_TRAIN) } : {}) };
   }
   if (values.seed !== undefined) config.seed = int('seed', values.seed, 0, 0);
   const arch = values.arch as Architecture | undefined;

@@ -13,7 +13,7 @@ import { subset, validateDataset, type Dataset } from '../data/dataset';
 import { describeConfig } from '../model/config';
 import type { TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
-import { GpuVae } from '../model/gpu-vae';
+import { GpuVae } from '../vae/gpu-vae';
 import { decodeModelFile } from '../model/pytorch-layout';
 import { fail, readConfigFile, runIfInvoked } from './cli-common';
 

@@ -5,7 +5,9 @@
 // are announced; what a flag leaves out comes from the checkpoint (announced when not the default).
 import { createHash } from 'node:crypto';
 import type { Dataset } from '../data/dataset';
-import { resolveConfig, type VaeConfig } from '../model/config';
+import { describeSpec, objectiveSpecOf, resolveConfig, type VaeConfig } from '../model/config';
+import type { ObjectiveSpec } from '../base/words';
+import { BUILTIN_OPS } from '../ops/registry';
 import type { TrainingState } from '../model/checkpoint';
 import type { RunMetadata } from '../model/run-metadata';
 import type { Cli } from './args';
@@ -35,7 +37,7 @@ export function dataDigest(ds: Dataset): string {
 
 const CONFIG_FLAGS: [keyof VaeConfig, string][] = [
   ['latent', '--latent'], ['encoderHidden', '--hidden'], ['decoderHidden', '--hidden'], ['activation', '--activation'],
-  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'], ['objective', '--objective'], ['kTrain', '--k-train'],
+  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'],
 ];
 
 const describeLayersShort = (c: VaeConfig) => [c.inputDim, ...c.encoderHidden, c.latent].join('-');
@@ -47,6 +49,20 @@ function conflict(flag: string, given: string, theirs: string, why: string): nev
     `Leave ${flag} out to continue the run, or start a new run without --resume`);
 }
 
+/**
+ * The objective the flags ask for against the checkpoint's: another kind conflicts; the same kind
+ * with fields (--k-train) conflicts when its op parses the fields over the checkpoint's to other attributes.
+ */
+function checkObjective(asked: ObjectiveSpec | undefined, saved: VaeConfig) {
+  if (!asked) return;
+  const theirs = saved.objective ?? { kind: 'elbo' };
+  const why = 'it would make another model';
+  if (asked.kind !== theirs.kind) conflict('--objective', asked.kind, `objective ${describeSpec(theirs)}`, why);
+  const kind = BUILTIN_OPS.objective(theirs.kind);
+  const attrs = (s: ObjectiveSpec) => JSON.stringify(kind.parse(s, saved));
+  if (attrs({ ...theirs, ...asked }) !== attrs(theirs)) conflict('--k-train', String(asked.k), `objective ${describeSpec(theirs)}`, why);
+}
+
 export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): ResumeDecision {
   const notes: string[] = [];
   const saved = ckpt.config;
@@ -54,12 +70,12 @@ export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): Re
   const asked = resolveConfig({ ...saved, ...cli.config, adam: { ...saved.adam, ...(cli.config.adam ?? {}) } });
   for (const [key, flag] of CONFIG_FLAGS) {
     if (!(key in cli.config)) continue;
-    const norm = (v: unknown) => (key === 'objective' ? (v ?? 'elbo') : v);
-    if (show(norm(asked[key])) !== show(norm(saved[key]))) {
+    if (show(asked[key]) !== show(saved[key])) {
       const why = key === 'seed' ? 'the seed fixes initialisation, noise and data order' : 'it would make another model';
       conflict(flag, show(key === 'decoderHidden' ? asked.encoderHidden : asked[key]), `${key} ${show(saved[key])}`, why);
     }
   }
+  checkObjective(objectiveSpecOf(cli.config), saved);
   if (cli.arch !== undefined) {
     // The architecture's layers for the checkpoint's latent (and --channels) against the layers it holds.
     const layers = presetConfig(cli.arch, { inputDim: saved.inputDim, latent: asked.latent }, { channels: cli.channels });

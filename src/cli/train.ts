@@ -14,12 +14,12 @@ import { describeTune } from '../tune/report';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { validateDataset, type Dataset } from '../data/dataset';
-import { resolveConfig, describeConfig, type VaeConfig } from '../model/config';
+import { resolveConfig, describeConfig, objectiveKind, type VaeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { parseRunMetadata, runMetadataStrings, type RunMetadata } from '../model/run-metadata';
 import { modelSizeProblem } from '../model/model-size';
-import { GpuVae } from '../model/gpu-vae';
+import { GpuVae } from '../vae/gpu-vae';
 import { CpuBackend } from '../train/cpu-backend';
 import { train, TrainingStopped, snapshotState, stepsPerEpoch, type EpochMetrics, type Progress, type TrainBackend } from '../train/trainer';
 import { CheckpointError } from '../model/safetensors';
@@ -28,8 +28,8 @@ import { fail, UsageError } from './usage-error';
 import { createDefaultRunFolder, openRunFolder, type FolderMode } from './run-folder';
 import { readRunMetrics } from './run-metrics';
 import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
-import { BUILTIN_OPS } from '../ops/registry';
-import { checkSchedule } from '../train/schedule';
+import { parseObjective } from '../model/vae-graph';
+import { checkSchedule } from '../optim/schedule';
 import { earlyStopState, validationSplit } from '../train/early-stop';
 import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
 import { pictureFiles, writeRunImages } from './run-images';
@@ -255,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
     const units = await backend.activeUnits(data.test.images, data.test.count);
     console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
-      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: config.objective ?? 'elbo', ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: objectiveKind(config), ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.
@@ -294,8 +294,7 @@ function finalTest(o: CliBackend['objective'], test: Record<string, number> | un
 
 /** The keys of an epoch's loss entries for this config's objective: its loss key and its parts. */
 function metricKeys(config: VaeConfig): string[] {
-  const kind = BUILTIN_OPS.objective(config.objective ?? 'elbo');
-  const attrs = kind.attrs(config);
+  const { kind, attrs } = parseObjective(config);
   return [kind.labels(attrs).key, ...kind.parts(attrs)];
 }
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { resolveConfig, describeConfig, type VaeConfigInput } from '../model/config';
-import { GpuVae } from '../model/gpu-vae';
+import { GpuVae } from '../vae/gpu-vae';
 import { ARCHITECTURES, presetConfig } from '../model/presets';
 import { defaultTuneCachePath, openNodeTuner } from '../tune/node-cache';
 import { describeTune, tuneTable } from '../tune/report';

@@ -2,6 +2,7 @@
 // Gaussian noise drawn from it: the CPU side of the counter-based stream the reparameterize shader
 // uses (four normals per Philox call). ε(seed, step, stream, i) is a pure function, so the CPU can
 // replay any GPU step.
+import { seedKey } from '../base/words';
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -39,14 +40,7 @@ export function unitInterval23(x: number): number {
   return ((x >>> 9) + 0.5) / 8388608;
 }
 
-/**
- * The Philox key of a seed: its low and high 32 bits. The one place a seed becomes key words (the
- * GPU's noise, initialisation, shuffling and binarization all take it from here).
- */
-export function seedKey(seed: number): [number, number] {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer below 2^53, got ${seed}`);
-  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
-}
+export { seedKey };
 
 /**
  * The four standard normals of group g: Box–Muller on Philox words (r0, r1) gives

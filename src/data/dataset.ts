@@ -12,8 +12,8 @@ export interface Dataset {
   dim: number;
 }
 
-export type { Likelihood } from '../kernels/elbo';
-import type { Likelihood } from '../kernels/elbo';
+export type { Likelihood } from '../base/words';
+import type { Likelihood } from '../base/words';
 
 function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;

@@ -2,8 +2,8 @@
 // train with dynamic binarization, evaluate on one binarized copy of the test set). Pixel i becomes 1
 // with probability equal to its value, from Philox(seed) on the binarize stream at a step word no
 // training step uses, so every run with the same seed evaluates on the very same binary digits.
-import { philox4x32, seedKey } from '../cpu/philox';
-import { STREAMS } from '../model/init';
+import { STREAMS, seedKey } from '../base/words';
+import { philox4x32 } from '../cpu/philox';
 import type { Dataset } from './dataset';
 
 /** The step word of the fixed binarization (training batches use steps below it). */

@@ -1,13 +1,10 @@
 // The op graph of a VAE from its layer lists: the encoder's layers from the data x to stats
-// (μ | log σ²), the reparameterization to z (`samples` rows per example), the decoder's layers to
-// the logits, and the objective. Every op's shape rule checks its inputs as the graph is built.
-// Parameters live in one arena, each tensor 64-float aligned so it can be bound on its own
-// (256-byte storage offsets) and updated by one Adam dispatch over the arena.
-import type { VaeConfig } from '../model/config';
-import { modelLayers } from '../model/config';
-import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
-import { REPARAMETERIZE_OP } from '../ops/reparameterize';
-import type { LayerSpec, ObjectiveKind, OpNode, ParamSpec, Stage, TensorShape, TensorSpec } from './op';
+// (μ | log σ²), the sampler to z (`samples` rows per example: the objective's own, else the
+// registry's), the decoder's layers to the logits, and the objective. Every op's shape rule checks
+// its inputs as the graph is built. Parameters live in one arena, each tensor 64-float aligned so it
+// can be bound on its own (256-byte storage offsets) and updated by one Adam dispatch over the arena.
+import type { LayerSpec, ObjectiveSpec } from '../base/words';
+import type { ObjectiveContext, ObjectiveInfo, ObjectiveKind, OpNode, OpRegistry, ParamSpec, Stage, TensorShape, TensorSpec } from './op';
 
 export type { ParamSpec, TensorSpec } from './op';
 
@@ -30,7 +27,14 @@ export const PARAM_ALIGN = 64;
 
 const widthOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS): Graph {
+/** What a graph is built from: the model's shared words, its two layer lists and its objective. */
+export interface GraphSpec extends ObjectiveContext {
+  encoder: LayerSpec[];
+  decoder: LayerSpec[];
+  objective: ObjectiveSpec;
+}
+
+export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
   const ops: OpNode[] = [];
   const tensors: TensorSpec[] = [];
   const params: ParamSpec[] = [];
@@ -73,17 +77,20 @@ export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS):
   };
   const io = { input: 'x', stats: 'stats', z: 'z', logits: 'logits' };
   tensor(io.input, { shape: [c.inputDim], perSample: false });
-  const { encoder, decoder } = modelLayers(c);
-  layers(encoder, 'encoder', 'encoder', io.input, io.stats);
-  const objective = registry.objective(c.objective ?? 'elbo');
+  const model: ObjectiveContext = { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, beta: c.beta };
+  layers(c.encoder, 'encoder', 'encoder', io.input, io.stats);
+  const objective = registry.objective(c.objective.kind);
+  const objAttrs = objective.parse(c.objective, model);
   // The objective may bring its own sampler; its outputs besides z are the objective's extra inputs.
-  const sampler = objective.sampler ? { kind: objective.sampler.kind, attrs: objective.sampler.attrs(c) } : { kind: REPARAMETERIZE_OP as OpNode['kind'], attrs: { latent: c.latent } };
+  const sampler = objective.sampler
+    ? { kind: objective.sampler.kind, attrs: objective.sampler.attrs(objAttrs) }
+    : { kind: registry.sampler.kind, attrs: registry.sampler.attrs(model) };
   const samplerName = sampler.kind.name;
   const roles = Object.keys(sampler.kind.shape(samplerName, sampler.attrs, { stats: byName.get(io.stats)! })).filter((r) => r !== 'z');
   const extra = Object.fromEntries(roles.map((r) => [r, `${samplerName}.${r}`]));
   add({ kind: sampler.kind, name: samplerName, stage: 'sample', inputs: { stats: io.stats }, outputs: { z: io.z, ...extra }, params: {}, attrs: sampler.attrs });
-  layers(decoder, 'decoder', 'decoder', io.z, io.logits);
-  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats, ...extra }, outputs: {}, params: {}, attrs: objective.attrs(c) });
+  layers(c.decoder, 'decoder', 'decoder', io.z, io.logits);
+  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats, ...extra }, outputs: {}, params: {}, attrs: objAttrs });
   const aliases = new Map<string, string>();
   for (const op of ops) for (const [out, inp] of op.kind.buffers(op).aliases ?? []) aliases.set(out, aliases.get(inp) ?? inp);
   return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'], aliases };
@@ -107,4 +114,23 @@ export function needsGrad(g: Graph, tensor: string): boolean {
 /** The tensor whose buffer holds `tensor` (itself unless it is a reshape of another). */
 export function storageOf(g: Graph, tensor: string): string {
   return g.aliases?.get(tensor) ?? tensor;
+}
+
+/** The objective's parts, labels, bound, term columns and samples per training pass. */
+export function objectiveInfo(g: Graph): ObjectiveInfo {
+  const { kind, attrs } = g.objective;
+  const parts = kind.parts(attrs);
+  const columns = kind.columns?.(attrs) ?? parts;
+  const bound = kind.importanceBound === undefined ? -1 : columns.indexOf(kind.importanceBound);
+  if (kind.importanceBound !== undefined && bound < 0) {
+    throw new Error(`objective ${kind.name}: its importance bound '${kind.importanceBound}' is not one of its term columns (${columns.join(', ')})`);
+  }
+  return {
+    parts,
+    labels: kind.labels(attrs),
+    bound: (p) => kind.bound(attrs, p),
+    columns,
+    samples: kind.samples?.(attrs) ?? 1,
+    ...(bound >= 0 ? { importanceBound: bound } : {}),
+  };
 }

@@ -5,10 +5,9 @@
 // type error, and the prepared GPU op keeps whatever its forward and backward share (no shared context).
 import type { BufferSlice } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
-import type { VaeConfig } from '../model/config';
-import type { LayerSpec } from '../model/layer-spec';
+import type { LayerSpec, Likelihood, ObjectiveSpec } from '../base/words';
 
-export type { LayerSpec } from '../model/layer-spec';
+export type { LayerSpec, ObjectiveSpec } from '../base/words';
 
 /** A tensor's shape per row; rows are examples, or examples × samples for tensors after the noise. */
 export interface TensorShape {
@@ -180,12 +179,38 @@ export const OBJECTIVE_BUFFERS = {
   health: 'health',
 } as const;
 
+/** What an objective (and the default sampler) is given of the model besides its own spec. */
+export interface ObjectiveContext {
+  /** Values per example of the data (D). */
+  inputDim: number;
+  latent: number;
+  likelihood: Likelihood;
+  /** Fixed standard deviation of the Gaussian likelihood. */
+  sigma: number;
+  /** Weight of the latent terms (the KL). */
+  beta: number;
+}
+
 /** An op kind that is a training objective: it writes its inputs' gradients in its forward. */
 export interface ObjectiveKind<A = unknown> extends OpKind<A> {
-  /** Its attributes from the model's config (likelihood, β, ...). */
-  attrs(config: VaeConfig): A;
+  /**
+   * Its attributes from its spec ({ kind, ...its own fields }) and the model's shared words; refuses
+   * a field it does not know or a bad value, naming it.
+   */
+  parse(spec: ObjectiveSpec, model: ObjectiveContext): A;
+  /** The spec's fields it takes besides `kind` (e.g. ['k']), for help texts and forms. */
+  readonly fields?: readonly string[];
+  /** A short name for people (a form's choice, e.g. 'IWAE (L_k)'); default the kind's name. */
+  readonly title?: string;
   /** Names of the parts the loss is made of (e.g. rec, kl), in buffer order. */
   parts(attrs: A): string[];
+  /** Names of the columns of its per-example terms (default: the parts). */
+  columns?(attrs: A): string[];
+  /**
+   * The column of the per-example terms that holds −log (1/n) Σ_i w_i over the n samples of a pass,
+   * for an importance-weighted objective: L_k is then evaluated from its own passes, in chunks.
+   */
+  importanceBound?: string;
   /** The bound on −log p(x) that the parts give, whatever the loss weights them by (ELBO: rec + KL for any β). */
   bound(attrs: A, parts: Record<string, number>): number;
   /** How reports name the loss and the parts (e.g. '−ELBO', { kl: 'KL' }). */
@@ -197,7 +222,34 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
    * the objective). Its outputs other than z become tensors `<sampler>.<role>` that the objective gets
    * as inputs under the same roles.
    */
-  sampler?: { kind: OpKind<unknown>; attrs(config: VaeConfig): unknown };
+  sampler?: { kind: OpKind<unknown>; attrs(attrs: A): unknown };
+}
+
+/** An objective's part names and how reports label the loss and the parts. */
+export interface ObjectiveInfo {
+  parts: readonly string[];
+  /** `key` names the loss in metrics (e.g. 'elbo'); `loss` and `parts` are the printed labels. */
+  labels: { loss: string; key: string; parts: Record<string, string> };
+  /** The bound on −log p(x) from the parts (the ELBO's rec + KL whatever β is). */
+  bound(parts: Record<string, number>): number;
+  /** Columns of the per-example terms. */
+  columns: readonly string[];
+  /** Samples per example of a training pass. */
+  samples: number;
+  /** The terms column of an importance-weighted objective's per-example bound (see ObjectiveKind). */
+  importanceBound?: number;
+}
+
+/** The op kinds a model's layer list and objective may name, and the sampler an objective gets by default. */
+export interface OpRegistry {
+  layer(kind: string, where: string): LayerKind<unknown>;
+  objective(name: string): ObjectiveKind<unknown>;
+  /** The op drawing z from stats when the objective brings none (the reparameterization). */
+  readonly sampler: { kind: OpKind<unknown>; attrs(model: ObjectiveContext): unknown };
+  /** A registry that also knows these kinds (a kind of the same name replaces the old one). */
+  with(...kinds: (LayerKind<unknown> | ObjectiveKind<unknown>)[]): OpRegistry;
+  readonly layerNames: readonly string[];
+  readonly objectiveNames: readonly string[];
 }
 
 /** Declares an op kind with its attribute type checked against every member. */
@@ -211,4 +263,13 @@ export function defineLayer<A>(kind: LayerKind<A>): LayerKind<A> {
 
 export function defineObjective<A>(kind: ObjectiveKind<A>): ObjectiveKind<A> {
   return kind;
+}
+
+/** Refuses a spec field its kind does not take (`where` names the spec, e.g. "objective iwae"). */
+export function checkSpecFields(spec: { kind: string }, fields: readonly string[], where: string): void {
+  for (const key of Object.keys(spec)) {
+    if (key !== 'kind' && !fields.includes(key)) {
+      throw new Error(`${where}: unknown field ${JSON.stringify(key)}; ${fields.length ? `it takes ${fields.join(', ')}` : 'it takes no fields besides kind'}`);
+    }
+  }
 }

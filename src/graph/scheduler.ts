@@ -1,9 +1,9 @@
 // The scheduler: from the op graph and the memory plan it prepares, per batch size and number of
 // samples, each op's dispatches (its module's `gpu` rule) and orders them into a training step: every
-// forward in order, every backward in reverse order, then one Adam update over the parameter arena.
+// forward in order, every backward in reverse order, and the step program (src/optim/gpu-step.ts) adds
+// the clip and the Adam update.
 // Everything is prepared once per pass; a step only writes small uniforms and encodes.
 import type { Dispatch, Runtime } from '../gpu/runtime';
-import { prepareAdam, type AdamHyper, type PreparedAdam } from '../kernels/adam';
 import { needsGrad, tensorSpec, type Graph } from './graph';
 import { paramSlice, planBuffer, type MemoryPlan } from './memory-plan';
 import type { GpuOpContext, OpNode, PreparedGpuOp, Stage } from './op';
@@ -85,8 +85,4 @@ export function planPass(rt: Runtime, graph: Graph, plan: MemoryPlan, o: PassOpt
     setBeta: (beta) => prepared.forEach((p) => p.setBeta?.(beta)),
     destroy: () => prepared.forEach((p) => p.destroy()),
   };
-}
-
-export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper, clip?: GPUBuffer): PreparedAdam {
-  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV, ...(clip ? { clip } : {}) });
 }

@@ -2,9 +2,9 @@
 // whose index is the shader code, and the WGSL preamble (the ACT override, an ACT_* constant per code,
 // shaders/activation.wgsl) prepended to every shader that uses them.
 import snippet from '../../shaders/activation.wgsl?raw';
+import { ACTIVATIONS, type Activation } from '../base/words';
 
-export const ACTIVATIONS = ['identity', 'relu', 'tanh', 'sigmoid', 'softplus'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+export { ACTIVATIONS, type Activation };
 
 /** The value of the `ACT` override in matmul.wgsl, matmul_vec4.wgsl and bias_grad.wgsl. */
 export function activationCode(a: Activation): number {

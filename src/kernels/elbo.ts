@@ -3,6 +3,7 @@
 import source from '../../shaders/elbo.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import { packFields, type Runtime } from '../gpu/runtime';
+import type { Likelihood } from '../base/words';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
 
@@ -27,7 +28,7 @@ export const ELBO: KernelDecl = {
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
-export type Likelihood = 'bernoulli' | 'gaussian';
+export type { Likelihood };
 
 export interface ElboShape {
   batch: number;

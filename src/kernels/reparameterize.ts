@@ -5,7 +5,7 @@ import source from '../../shaders/reparameterize.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
-import { seedKey } from '../cpu/philox';
+import { seedKey } from '../base/words';
 
 export const REPARAMETERIZE: KernelDecl = {
   name: 'reparameterize',

@@ -3,7 +3,8 @@
 // the config, step and training position as string metadata. Loading checks every tensor against
 // the graph the config builds, so a corrupt file or one made for another model is refused clearly.
 import { describeConfig, resolveConfig, type VaeConfig } from './config';
-import { buildVaeGraph, type Graph } from '../graph/graph';
+import { buildVaeGraph } from './vae-graph';
+import { type Graph } from '../graph/graph';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'webgpu-vae/1';

@@ -1,10 +1,8 @@
 // The VAE configuration: architecture, likelihood, β, optimiser and seed, with defaults (the
 // 784-400-20 ReLU Bernoulli model of Kingma & Welling's MNIST experiments) and strict validation.
-import { ACTIVATIONS, type Activation } from '../kernels/activation';
+import { ACTIVATIONS, LIKELIHOODS, type Activation, type LayerSpec, type Likelihood, type ObjectiveSpec } from '../base/words';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
-import type { Likelihood } from '../kernels/elbo';
-import type { LayerSpec } from './layer-spec';
-import { checkSchedule, type ScheduleConfig } from '../train/schedule';
+import { checkSchedule, type ScheduleConfig } from '../optim/schedule';
 
 export interface VaeConfig {
   inputDim: number;
@@ -16,10 +14,11 @@ export interface VaeConfig {
   encoder?: LayerSpec[];
   /** The decoder as a layer list, z to the logits (overrides decoderHidden). */
   decoder?: LayerSpec[];
-  /** The training objective's op kind (default 'elbo'). */
-  objective?: string;
-  /** Importance samples per example in training for the 'iwae' and 'iwae-dreg' objectives (default 5). */
-  kTrain?: number;
+  /**
+   * The training objective as its spec, which its op parses (absent: the ELBO), e.g. { kind: 'iwae', k: 5 }
+   * for the importance-weighted bound with 5 samples per example.
+   */
+  objective?: ObjectiveSpec;
   /** Learning-rate schedule and warm-up (src/train/schedule.ts); absent: the constant lr. */
   schedule?: ScheduleConfig;
   latent: number;
@@ -32,7 +31,43 @@ export interface VaeConfig {
   seed: number;
 }
 
-export type VaeConfigInput = Partial<Omit<VaeConfig, 'adam'>> & { adam?: Partial<AdamConfig> };
+export type VaeConfigInput = Partial<Omit<VaeConfig, 'adam' | 'objective'>> & {
+  adam?: Partial<AdamConfig>;
+  /** A spec, or a kind's name alone (its fields at their defaults). */
+  objective?: ObjectiveSpec | string;
+  /**
+   * The older form of an importance-weighted objective's k (checkpoints before the objective spec):
+   * `objective: 'iwae', kTrain: 5` is read as `objective: { kind: 'iwae', k: 5 }`.
+   */
+  kTrain?: number;
+};
+
+/**
+ * The objective spec of a config input: a name becomes { kind: name }, and the older `kTrain` becomes
+ * the spec's k (dropped for the ELBO, which takes one sample, as it always was). Absent stays absent.
+ */
+export function objectiveSpecOf(input: { objective?: unknown; kTrain?: unknown }): ObjectiveSpec | undefined {
+  const o = input.objective;
+  if (o === undefined) {
+    if (input.kTrain !== undefined) positiveInt('kTrain', input.kTrain, 4096);
+    return undefined;
+  }
+  let spec: ObjectiveSpec;
+  if (typeof o === 'string') spec = { kind: o };
+  else if (typeof o === 'object' && o !== null && !Array.isArray(o) && typeof (o as ObjectiveSpec).kind === 'string') spec = JSON.parse(JSON.stringify(o)) as ObjectiveSpec;
+  else throw new Error(`config: objective must be a name such as 'elbo' or a spec such as { "kind": "iwae", "k": 5 }, got ${JSON.stringify(o)}`);
+  if (input.kTrain !== undefined) {
+    positiveInt('kTrain', input.kTrain, 4096);
+    if (spec.kind !== 'elbo') {
+      if (spec.k !== undefined && spec.k !== input.kTrain) throw new Error(`config: kTrain ${input.kTrain} contradicts the objective's k ${JSON.stringify(spec.k)}`);
+      spec.k = input.kTrain;
+    }
+  }
+  return spec;
+}
+
+/** The objective's kind name ('elbo' when the config has none). */
+export const objectiveKind = (c: { objective?: ObjectiveSpec }): string => c.objective?.kind ?? 'elbo';
 
 export const DEFAULT_CONFIG: VaeConfig = {
   inputDim: 784,
@@ -55,7 +90,9 @@ function positiveInt(name: string, v: unknown, max = 1 << 20): number {
 }
 
 export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
-  const c = { ...DEFAULT_CONFIG, ...input, adam: resolveAdam({ ...DEFAULT_CONFIG.adam, ...(input.adam ?? {}) }, 'config.adam') };
+  const { kTrain: _legacyK, objective: _objective, ...rest } = input;
+  const objective = objectiveSpecOf(input);
+  const c: VaeConfig = { ...DEFAULT_CONFIG, ...rest, ...(objective ? { objective } : {}), adam: resolveAdam({ ...DEFAULT_CONFIG.adam, ...(input.adam ?? {}) }, 'config.adam') };
   positiveInt('inputDim', c.inputDim);
   positiveInt('latent', c.latent, 4096);
   for (const key of ['encoderHidden', 'decoderHidden'] as const) {
@@ -74,14 +111,12 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
       return JSON.parse(JSON.stringify(l)) as LayerSpec;
     });
   }
-  if (c.objective !== undefined && typeof c.objective !== 'string') throw new Error(`config: objective must be a name such as 'elbo', got ${JSON.stringify(c.objective)}`);
-  if (c.kTrain !== undefined) positiveInt('kTrain', c.kTrain, 4096);
   if (c.schedule !== undefined) c.schedule = checkSchedule(c.schedule);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
   }
-  if (c.likelihood !== 'bernoulli' && c.likelihood !== 'gaussian') {
-    throw new Error(`config: likelihood must be 'bernoulli' or 'gaussian', got ${JSON.stringify(c.likelihood)}`);
+  if (!LIKELIHOODS.includes(c.likelihood)) {
+    throw new Error(`config: likelihood must be ${LIKELIHOODS.map((l) => `'${l}'`).join(' or ')}, got ${JSON.stringify(c.likelihood)}`);
   }
   if (typeof c.sigma !== 'number' || !Number.isFinite(c.sigma) || c.sigma <= 0) throw new Error(`config: sigma must be a finite number > 0, got ${c.sigma}`);
   if (typeof c.beta !== 'number' || !Number.isFinite(c.beta) || c.beta < 0) throw new Error(`config: beta must be a finite number ≥ 0, got ${c.beta}`);
@@ -89,9 +124,18 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   return c;
 }
 
+/** Examples in a batch of pixels (batch × inputDim floats, 1 to maxBatch); throws naming `what`. */
+export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, what: string): number {
+  if (!(x instanceof Float32Array)) throw new Error(`${what}: expected a Float32Array of batch × ${inputDim} pixels`);
+  const b = x.length / inputDim;
+  if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${x.length} values is not a whole number of ${inputDim}-pixel examples`);
+  if (b > maxBatch) throw new Error(`${what}: batch of ${b} examples exceeds maxBatch ${maxBatch}`);
+  return b;
+}
+
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
-  const objective = c.objective && c.objective !== 'elbo' ? `, ${c.objective}${c.kTrain !== undefined ? ` k=${c.kTrain}` : ''}` : '';
+  const objective = c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '';
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
     return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
@@ -110,6 +154,11 @@ export function modelLayers(c: VaeConfig): { encoder: LayerSpec[]; decoder: Laye
     encoder: c.encoder ?? [...dense(c.encoderHidden), { kind: 'linear', name: 'encoder.head', width: 2 * c.latent, activation: 'identity' }],
     decoder: c.decoder ?? [...dense(c.decoderHidden), { kind: 'linear', name: 'decoder.out', width: c.inputDim, activation: 'identity' }],
   };
+}
+
+/** A spec as `kind field=value …`, e.g. iwae k=5. */
+export function describeSpec(s: ObjectiveSpec): string {
+  return [s.kind, ...Object.entries(s).filter(([k]) => k !== 'kind').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)].join(' ');
 }
 
 /** A short description of a layer list, e.g. linear 400 relu → linear 40. */

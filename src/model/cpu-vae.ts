@@ -1,14 +1,19 @@
 // The CPU reference trainer: the same graph, initial weights, noise stream and update as GpuVae,
 // computed with each op's float64 CPU twin (its module's cpuForward / cpuBackward). It is the
-// definition of a training step that the GPU path is checked against (and `--backend cpu`).
+// definition of a training step that the GPU path is checked against (and `--backend cpu`), and it
+// has the evaluation primitives of src/eval/runner.ts, so the one set of protocols runs on it too.
 import { resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
-import { initParams, STREAMS } from './init';
-import { buildVaeGraph, needsGrad, tensorSpec, type Graph } from '../graph/graph';
-import type { CpuOpContext, ObjectiveValue, OpNode, Stage } from '../graph/op';
+import { initParams } from './init';
+import { buildVaeGraph } from './vae-graph';
+import { STREAMS, type NoiseWords } from '../base/words';
+import { needsGrad, objectiveInfo, tensorSpec, type Graph } from '../graph/graph';
+import type { CpuOpContext, ObjectiveInfo, ObjectiveValue, OpNode, Stage } from '../graph/op';
+import { logImportanceWeight, logMeanExp } from '../cpu/iwae';
+import type { LossTotals } from '../optim/readback';
 import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { adamStep } from '../cpu/adam';
 import { gradNorm } from '../cpu/grad-norm';
-import { betaAt, lrAt } from '../train/schedule';
+import { betaAt, lrAt } from '../optim/schedule';
 
 const ALL_STAGES: readonly Stage[] = ['encoder', 'sample', 'decoder', 'objective'];
 
@@ -27,20 +32,34 @@ export class CpuVae {
   step = 0;
   /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
   readonly trainSamples: number;
+  readonly objective: ObjectiveInfo;
+  /** Σ loss, Σ each part, examples since the last reset: the GPU's totals layout, in float64. */
+  private totals: number[];
+  /** The per-example terms of the last runObjective. */
+  private lastTerms: Float64Array = new Float64Array(0);
 
-  constructor(config: VaeConfigInput = {}, params?: Float32Array, registry: OpRegistry = BUILTIN_OPS) {
+  /**
+   * `maxBatch` and `maxSamples` bound an evaluation call as a GpuVae's plan does (the CPU has no
+   * buffers to size; L_k of an importance-weighted objective goes in chunks of maxSamples samples).
+   */
+  constructor(config: VaeConfigInput = {}, params?: Float32Array, registry: OpRegistry = BUILTIN_OPS, readonly maxBatch = 128, maxSamples = 1) {
     this.config = resolveConfig(config);
     this.graph = buildVaeGraph(this.config, registry);
+    this.objective = objectiveInfo(this.graph);
     this.params = Float64Array.from(params ?? initParams(this.graph, this.config.seed));
     this.grads = new Float64Array(this.graph.arenaSize);
-    this.trainSamples = this.graph.objective.kind.samples?.(this.graph.objective.attrs) ?? 1;
+    this.trainSamples = this.objective.samples;
+    this.maxSamples = Math.max(maxSamples, this.trainSamples);
     this.m = new Float64Array(this.graph.arenaSize);
     this.v = new Float64Array(this.graph.arenaSize);
+    this.totals = this.zeros();
   }
+
+  readonly maxSamples: number;
 
   /** Names of the objective's parts, in the order of `ObjectiveValue.parts`. */
   get parts(): string[] {
-    return this.graph.objective.kind.parts(this.graph.objective.attrs);
+    return [...this.objective.parts];
   }
 
   private pass(batch: number, samples: number, step: number, stream: number, inputs: [string, ArrayLike<number>][]): CpuPass {
@@ -85,7 +104,69 @@ export class CpuVae {
     }
     adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
     this.step++;
+    this.addTotals(s.result!, batch);
     return [s.result!.loss, ...s.result!.parts];
+  }
+
+  private zeros(): number[] {
+    return new Array(this.objective.parts.length + 2).fill(0);
+  }
+
+  private addTotals(r: ObjectiveValue, b: number) {
+    const t = this.totals;
+    [r.loss, ...r.parts].forEach((v, i) => { t[i] += v * b; });
+    t[t.length - 1] += b;
+  }
+
+  /** Σ loss, Σ each part, examples since the last reset. */
+  get runningTotals(): readonly number[] {
+    return [...this.totals];
+  }
+
+  resetTotals(): void {
+    this.totals = this.zeros();
+  }
+
+  async readTotals(): Promise<LossTotals> {
+    const t = this.totals, n = t[t.length - 1];
+    return { loss: t[0] / n, parts: Object.fromEntries(this.objective.parts.map((name, i) => [name, t[1 + i] / n])), examples: n };
+  }
+
+  // ---- the evaluation primitives (src/eval/runner.ts) ----
+
+  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number): void {
+    const r = this.forward(x, batch, noise.step, noise.stream, samples).result!;
+    this.addTotals(r, batch);
+    this.lastTerms = r.perExample;
+  }
+
+  async readTerms(batch: number): Promise<Float64Array> {
+    return this.lastTerms.subarray(0, this.objective.columns.length * batch);
+  }
+
+  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords): Promise<void> {
+    const Z = this.config.latent, { io } = this.graph;
+    const logW: number[][] = Array.from({ length: batch }, () => []);
+    for (let s = 0; s < k; s++) {
+      const n = noise(s);
+      const pass = this.forward(x, batch, n.step, n.stream, 1);
+      const rec = pass.result!.perExample, stats = pass.ctx.acts.get(io.stats)!, z = pass.ctx.acts.get(io.z)!;
+      const row = (a: ArrayLike<number>, from: number, to: number) => Array.prototype.slice.call(a, from, to) as number[];
+      for (let e = 0; e < batch; e++) {
+        logW[e].push(logImportanceWeight(rec[2 * e], row(z, e * Z, (e + 1) * Z), row(stats, e * 2 * Z, e * 2 * Z + Z), row(stats, e * 2 * Z + Z, (e + 1) * 2 * Z)));
+      }
+    }
+    const t = this.totals;
+    for (const w of logW) t[0] += logMeanExp(w);
+    t[t.length - 1] += batch;
+  }
+
+  async statsOf(x: Float32Array, batch: number): Promise<ArrayLike<number>> {
+    return this.encodeStats(x, batch);
+  }
+
+  async logitsOf(z: Float32Array, rows: number): Promise<ArrayLike<number>> {
+    return this.decodeLogits(z, rows);
   }
 
   /** The batch's objective with the evaluation noise of batch `index` (as GpuVae.evaluate draws it). */

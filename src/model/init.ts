@@ -1,19 +1,10 @@
 // Seeded initialisation like PyTorch's nn.Linear default (weights and biases ~ U(−1/√fan_in, 1/√fan_in)),
 // drawn from the same counter-based Philox stream on every platform, so GPU and CPU start identical.
 import type { Graph } from '../graph/graph';
-import { philox4x32, seedKey, unitInterval } from '../cpu/philox';
+import { STREAMS, seedKey } from '../base/words';
+import { philox4x32, unitInterval } from '../cpu/philox';
 
-/** Noise streams of one seed: each use of randomness has its own, so none overlaps another. */
-export const STREAMS = {
-  train: 0,
-  evalElbo: 1,
-  prior: 2,
-  init: 3,
-  shuffle: 4,
-  binarize: 5,
-  /** Importance samples use iwaeBase + sample index. */
-  iwaeBase: 1024,
-} as const;
+export { STREAMS };
 
 export function initParams(g: Graph, seed: number): Float32Array {
   const arena = new Float32Array(g.arenaSize);

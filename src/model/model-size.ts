@@ -1,7 +1,7 @@
 // How big a config's model is, from the graph alone (nothing allocated): its parameter count and
 // the activation floats one example needs. Entry points check these before they build a model, so
 // an enormous config is refused by name instead of failing inside a typed-array allocation.
-import { buildVaeGraph } from '../graph/graph';
+import { buildVaeGraph } from './vae-graph';
 import { describeConfig, type VaeConfig } from './config';
 
 /** Parameters a run may have: 2^27 (512 MiB per float32 arena; a model keeps four). */

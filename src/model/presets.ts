@@ -5,7 +5,7 @@
 //          ConvT(1, 4×4, s2, p1) 14→28 → Bernoulli logits.
 //   keras: the Keras VAE example (keras.io/examples/generative/vae): 3×3 convs with 'same' padding,
 //          a Dense 16 bottleneck, three transposed convs, latent 2 (its sigmoid is our logits' link).
-import type { LayerSpec } from './layer-spec';
+import type { LayerSpec } from '../base/words';
 import type { VaeConfigInput } from './config';
 
 export const ARCHITECTURES = ['mlp', 'conv', 'keras'] as const;

@@ -4,7 +4,8 @@
 // other takes those of scripts/torch_vae.py's MlpVAE (encoder.i, mu, logvar, decoder.i, out).
 // Browser-safe: bytes in, bytes out; the file's metadata carries our config.
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
-import { buildVaeGraph, type Graph, type ParamSpec } from '../graph/graph';
+import { buildVaeGraph } from './vae-graph';
+import { type Graph, type ParamSpec } from '../graph/graph';
 import { CHECKPOINT_FORMAT, decodeCheckpoint, type TrainingState } from './checkpoint';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
 

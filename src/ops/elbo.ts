@@ -3,7 +3,7 @@
 // in advance, dlogits and dstats in the same forward. CPU twin: src/cpu/elbo.ts. One sample per example.
 import { prepareElbo, type Likelihood } from '../kernels/elbo';
 import { elbo } from '../cpu/elbo';
-import { defineObjective, OBJECTIVE_BUFFERS as OUT, type TensorShape } from '../graph/op';
+import { checkSpecFields, defineObjective, OBJECTIVE_BUFFERS as OUT, type TensorShape } from '../graph/op';
 
 export interface ElboAttrs {
   /** Values per example of the data (D). */
@@ -23,7 +23,12 @@ function oneSample(name: string, samples: number) {
 
 export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
   name: 'elbo',
-  attrs: (c) => ({ dim: c.inputDim, latent: c.latent, beta: c.beta, likelihood: c.likelihood, sigma: c.sigma }),
+  fields: [],
+  title: 'ELBO',
+  parse(spec, m) {
+    checkSpecFields(spec, [], 'objective elbo');
+    return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma };
+  },
   parts: () => PARTS,
   bound: (_a, p) => p.rec + p.kl,
   labels: () => ({ loss: '−ELBO', key: 'elbo', parts: { rec: 'rec', kl: 'KL' } }),

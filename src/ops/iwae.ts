@@ -17,8 +17,7 @@ import type { Likelihood } from '../kernels/elbo';
 import { iwaeObjective } from '../cpu/iwae-objective';
 import { reparameterizeForward } from '../cpu/reparameterize';
 import { samplesBackward, samplesForward } from '../cpu/reparameterize-samples';
-import { defineObjective, defineOp, OBJECTIVE_BUFFERS as OUT, type OpKind, type TensorShape } from '../graph/op';
-import type { VaeConfig } from '../model/config';
+import { checkSpecFields, defineObjective, defineOp, OBJECTIVE_BUFFERS as OUT, type OpKind, type TensorShape } from '../graph/op';
 
 export interface SamplerAttrs {
   latent: number;
@@ -38,7 +37,8 @@ export interface IwaeAttrs {
 }
 
 /** Columns of the objective's per-example terms: −L_b, mean rec, mean sampled KL, effective sample size. */
-const TERM_COLUMNS = 4;
+const COLUMNS = ['negLk', 'rec', 'kl', 'ess'];
+const TERM_COLUMNS = COLUMNS.length;
 const PARTS = ['rec', 'kl'];
 const width = (t: TensorShape) => t.shape.reduce((a, b) => a * b, 1);
 
@@ -100,17 +100,30 @@ export const IWAE_SAMPLER = defineOp<SamplerAttrs>({
 
 /** The largest k a training pass may use (rows = batch × k through the decoder). */
 export const MAX_K_TRAIN = 4096;
+/** k when the spec leaves it out. */
+export const DEFAULT_K_TRAIN = 5;
 
-function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator) {
+function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator, title: string) {
   return defineObjective<IwaeAttrs>({
     name,
-    attrs: (c) => ({ dim: c.inputDim, latent: c.latent, beta: c.beta, likelihood: c.likelihood, sigma: c.sigma, k: c.kTrain ?? 5, estimator }),
+    fields: ['k'],
+    title,
+    parse(spec, m) {
+      checkSpecFields(spec, ['k'], `objective ${name}`);
+      const k = spec.k ?? DEFAULT_K_TRAIN;
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K_TRAIN) {
+        throw new Error(`objective ${name}: k (samples per example) must be an integer from 1 to ${MAX_K_TRAIN}, got ${JSON.stringify(k)}`);
+      }
+      return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma, k, estimator };
+    },
     parts: () => PARTS,
+    columns: () => COLUMNS,
+    importanceBound: 'negLk',
     // The samples' mean rec + sampled KL estimates −ELBO whatever β is (the loss −L_k is tighter for β = 1).
     bound: (_a, p) => p.rec + p.kl,
     labels: (a) => ({ loss: `−L_${a.k}`, key: 'iwae', parts: { rec: 'rec', kl: 'KL (sampled)' } }),
     samples: (a) => a.k,
-    sampler: { kind: IWAE_SAMPLER as OpKind<unknown>, attrs: (c: VaeConfig): SamplerAttrs => ({ latent: c.latent, beta: c.beta, estimator }) },
+    sampler: { kind: IWAE_SAMPLER as OpKind<unknown>, attrs: (a): SamplerAttrs => ({ latent: a.latent, beta: a.beta, estimator }) },
     shape(opName, a, inputs) {
       if (width(inputs.logits) !== a.dim) throw new Error(`${opName}: the decoder gives ${width(inputs.logits)} values per row; expected the data's ${a.dim}`);
       if (width(inputs.target) !== a.dim) throw new Error(`${opName}: the data have ${width(inputs.target)} values per example; expected ${a.dim}`);
@@ -161,5 +174,5 @@ function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator)
   });
 }
 
-export const IWAE_OBJECTIVE_OP = iwaeObjectiveKind('iwae', 'iwae');
-export const IWAE_DREG_OBJECTIVE_OP = iwaeObjectiveKind('iwae-dreg', 'dreg');
+export const IWAE_OBJECTIVE_OP = iwaeObjectiveKind('iwae', 'iwae', 'IWAE (L_k)');
+export const IWAE_DREG_OBJECTIVE_OP = iwaeObjectiveKind('iwae-dreg', 'dreg', 'IWAE, DReG gradient');

@@ -1,21 +1,19 @@
 // The op kinds a model's layer list and objective may name. The built-in set has the linear, conv,
-// transposed-conv, reshape and flatten layers and the objectives ELBO, IWAE and IWAE with DReG (src/ops/iwae.ts); `with()` gives a registry with more kinds
-// (a model made with it can use them), so a new op kind is its own module plus a registration, and nothing else changes.
-import type { LayerKind, ObjectiveKind } from '../graph/op';
+// transposed-conv, reshape and flatten layers, the objectives ELBO, IWAE and IWAE with DReG
+// (src/ops/iwae.ts) and the reparameterization as the default sampler; `with()` gives a registry with
+// more kinds (a model made with it can use them), so a new op kind is its own module plus a
+// registration, and nothing else changes.
+import type { LayerKind, ObjectiveKind, OpRegistry } from '../graph/op';
+import { REPARAMETERIZE_OP } from './reparameterize';
 import { LINEAR } from './linear';
 import { ELBO_OBJECTIVE } from './elbo';
 import { CONV2D_LAYER, CONV_TRANSPOSE2D_LAYER } from './conv2d';
 import { FLATTEN_LAYER, RESHAPE_LAYER } from './reshape';
 import { IWAE_DREG_OBJECTIVE_OP, IWAE_OBJECTIVE_OP } from './iwae';
 
-export interface OpRegistry {
-  layer(kind: string, where: string): LayerKind<unknown>;
-  objective(name: string): ObjectiveKind<unknown>;
-  /** A registry that also knows these kinds (a kind of the same name replaces the old one). */
-  with(...kinds: (LayerKind<unknown> | ObjectiveKind<unknown>)[]): OpRegistry;
-  readonly layerNames: readonly string[];
-  readonly objectiveNames: readonly string[];
-}
+export type { OpRegistry } from '../graph/op';
+
+const DEFAULT_SAMPLER: OpRegistry['sampler'] = { kind: REPARAMETERIZE_OP as OpRegistry['sampler']['kind'], attrs: (m) => ({ latent: m.latent }) };
 
 function isObjectiveKind(k: LayerKind<unknown> | ObjectiveKind<unknown>): k is ObjectiveKind<unknown> {
   return 'parts' in k;
@@ -24,6 +22,7 @@ function isObjectiveKind(k: LayerKind<unknown> | ObjectiveKind<unknown>): k is O
 function makeRegistry(layers: ReadonlyMap<string, LayerKind<unknown>>, objectives: ReadonlyMap<string, ObjectiveKind<unknown>>): OpRegistry {
   return {
     layerNames: [...layers.keys()],
+    sampler: DEFAULT_SAMPLER,
     objectiveNames: [...objectives.keys()],
     layer(kind, where) {
       const k = layers.get(kind);

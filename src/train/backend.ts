@@ -1,15 +1,9 @@
 // What a training loop needs of a model: GpuVae, or the CPU reference through CpuBackend.
 import type { VaeConfig } from '../model/config';
-import type { LossSample, LossTotals } from './readback';
+import type { ObjectiveInfo } from '../graph/op';
+import type { LossSample, LossTotals } from '../optim/readback';
 
-/** An objective's part names and how reports label the loss and the parts. */
-export interface ObjectiveInfo {
-  parts: readonly string[];
-  /** `key` names the loss in metrics (e.g. 'elbo'); `loss` and `parts` are the printed labels. */
-  labels: { loss: string; key: string; parts: Record<string, string> };
-  /** The bound on −log p(x) from the parts (the ELBO's rec + KL whatever β is). */
-  bound(parts: Record<string, number>): number;
-}
+export type { ObjectiveInfo } from '../graph/op';
 
 export interface TrainBackend {
   readonly config: VaeConfig;

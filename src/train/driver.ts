@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { philox4x32, seedKey } from '../cpu/philox';
 import { STREAMS } from '../model/init';
 import type { TrainBackend } from './backend';
-import type { LossSample } from './readback';
+import type { LossSample } from '../optim/readback';
 
 export class TrainingStopped extends Error {
   constructor(message: string, readonly step: number) {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openPage, setup, status, waitFor } from './demo-harness';
 import { encodeCheckpoint } from '../../src/model/checkpoint';
 import { describeConfig, resolveConfig, type VaeConfig } from '../../src/model/config';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { initParams } from '../../src/model/init';
 import { decodeSafetensors, encodeSafetensors } from '../../src/model/safetensors';
 

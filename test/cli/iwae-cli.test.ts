@@ -29,8 +29,7 @@ describe('train CLI with the importance-weighted objective', () => {
     expect(a.code, a.out).toBe(0);
     expect(a.out).toMatch(/epoch 2\/2: train −L_3 [\d.]+ \(rec [\d.]+, KL \(sampled\) [\d.]+\) · test −L_3 [\d.]+/);
     const m = JSON.parse(await readFile(join(whole, 'metrics.json'), 'utf8'));
-    expect(m.config.objective).toBe('iwae');
-    expect(m.config.kTrain).toBe(3);
+    expect(m.config.objective).toEqual({ kind: 'iwae', k: 3 });
     expect(m.final.objective).toBe('iwae');
     expect(m.final.k).toBe(7);
     // −L_7 ≤ −L_3 ≤ −ELBO (in expectation; slack for the noise of 1,000 test digits).
@@ -40,8 +39,7 @@ describe('train CLI with the importance-weighted objective', () => {
     expect(m.final.testBinarization).toBe('none');
     expect(m.binarization).toEqual({ train: 'none', test: 'none' });
     const s = await state(whole);
-    expect(s.config.objective).toBe('iwae');
-    expect(s.config.kTrain).toBe(3);
+    expect(s.config.objective).toEqual({ kind: 'iwae', k: 3 });
 
     const b1 = await cli([...tiny, '--epochs', '1', '--eval-k', '0', '--out', split]);
     expect(b1.code, b1.out).toBe(0);
@@ -54,7 +52,11 @@ describe('train CLI with the importance-weighted objective', () => {
 
     const other = await cli(['--resume', split, '--epochs', '3', '--objective', 'elbo']);
     expect(other.code).toBe(2);
-    expect(other.out).toMatch(/--objective elbo conflicts with the checkpoint, which has objective iwae/);
+    expect(other.out).toMatch(/--objective elbo conflicts with the checkpoint, which has objective iwae k=3/);
+    // The same objective with another k is another model; the same k (or none) continues it.
+    const otherK = await cli(['--resume', split, '--epochs', '3', '--objective', 'iwae', '--k-train', '4']);
+    expect(otherK.code).toBe(2);
+    expect(otherK.out).toMatch(/--k-train 4 conflicts with the checkpoint, which has objective iwae k=3/);
     // --binarize: dynamic for training, the test set binarized once with a fixed seed.
     const bin = join(dir, 'bin');
     const c = await cli([...tiny, '--epochs', '1', '--eval-k', '0', '--binarize', '--out', bin]);

@@ -132,11 +132,10 @@ describe('objective, k and KL warm-up', () => {
     expect(p.warnings).toEqual([]);
     expect(p.settings).toMatchObject({ objective: 'iwae-dreg', k: 7, klWarmup: 300 });
     const c = configFor(p.settings);
-    expect(c).toMatchObject({ objective: 'iwae-dreg', kTrain: 7, schedule: { klWarmup: 300 } });
+    expect(c).toMatchObject({ objective: { kind: 'iwae-dreg', k: 7 }, schedule: { klWarmup: 300 } });
     expect(settingsFromUrl(settingsToUrl(settingsFor(c, 128, null))).settings).toEqual(p.settings);
     const elbo = configFor(DEFAULT_SETTINGS);
     expect(elbo.objective).toBeUndefined();
-    expect(elbo.kTrain).toBeUndefined();
     expect(settingsFromUrl('?objective=vae&k=0').warnings).toHaveLength(2);
     // k samples per example count in the page's memory bound.
     expect(settingsProblem(configFor({ ...DEFAULT_SETTINGS, hidden: [1024], objective: 'iwae', k: 64 }), 1024)).toMatch(/MiB of GPU memory/);

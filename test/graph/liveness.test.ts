@@ -2,7 +2,8 @@
 // never live at the same time, values one op binds together never share, every buffer the ops ask
 // for is planned, and the default model's plan is smaller than the chain plan it replaced.
 import { describe, expect, it } from 'vitest';
-import { buildVaeGraph, needsGrad } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
+import { needsGrad } from '../../src/graph/graph';
 import { liveValues, packSlots } from '../../src/graph/liveness';
 import { layoutBytes, planLayout } from '../../src/graph/memory-plan';
 import { resolveConfig, type VaeConfigInput } from '../../src/model/config';

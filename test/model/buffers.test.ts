@@ -3,7 +3,7 @@
 // zero. Buffers are counted by wrapping this device's createBuffer and each buffer's destroy.
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { uniformArray } from '../util/random';
 import { scoped, useGpu } from '../gpu/harness';
 

@@ -1,15 +1,15 @@
 // model.safetensors round trip and refusal of bad files, and exact resume: training 2 epochs in one go
 // equals training 1 epoch, checkpointing through bytes, loading on a fresh model and training 1 more.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
+import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
-import { buildVaeGraph } from '../../src/graph/graph';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { buildVaeGraph } from '../../src/model/vae-graph';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { train, snapshotState, type EpochMetrics } from '../../src/train/trainer';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import { subset, type Dataset } from '../../src/data/dataset';
-import { CheckpointError } from '../../src/model/safetensors';
+import { CheckpointError, encodeSafetensors } from '../../src/model/safetensors';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -29,6 +29,23 @@ describe('checkpoint format', () => {
     expect(s.adam!.m).toEqual(m);
     expect(s.adam!.v).toEqual(v);
     expect(s.extra).toEqual({ batch: '32' });
+  });
+
+  it('reads a checkpoint from before the objective spec (objective: "iwae", kTrain) as the spec', () => {
+    const iw = resolveConfig({ ...config, objective: { kind: 'iwae', k: 3 } });
+    const g2 = buildVaeGraph(iw);
+    const p2 = initParams(g2, iw.seed);
+    const fresh = encodeCheckpoint({ config: iw, params: p2, step: 7 });
+    // The same file as an older release wrote it: the objective's name and kTrain beside it.
+    const { objective: _spec, ...rest } = iw;
+    const old = encodeSafetensors(Object.fromEntries(g2.params.map((p) => [p.name, { dtype: 'F32' as const, shape: p.shape, data: p2.slice(p.offset, p.offset + p.size) }])), {
+      format: CHECKPOINT_FORMAT, config: JSON.stringify({ ...rest, objective: 'iwae', kTrain: 3 }), step: '7',
+    });
+    const a = decodeCheckpoint(old, iw), b = decodeCheckpoint(fresh, iw);
+    expect(a.config.objective).toEqual({ kind: 'iwae', k: 3 });
+    expect(a.config).toEqual(b.config);
+    expect(Array.from(a.params)).toEqual(Array.from(b.params));
+    expect(() => decodeCheckpoint(old, resolveConfig({ ...config, objective: { kind: 'iwae', k: 4 } }))).toThrow(/iwae k=3\), but this run is .*iwae k=4/);
   });
 
   it('refuses a checkpoint made for another architecture', () => {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import type { Dataset } from '../../src/data/dataset';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { convLayers, kerasLayers } from '../../src/model/presets';
 import { expectClose } from '../util/compare';

@@ -2,7 +2,8 @@
 // init bounds, reshape/flatten sharing their input's buffer), shape errors naming the layer, its input
 // shape and what it expected, and whole CPU steps through every conv kind checked by finite differences.
 import { describe, expect, it } from 'vitest';
-import { buildVaeGraph, storageOf, tensorSpec } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
+import { storageOf, tensorSpec } from '../../src/graph/graph';
 import { planLayout } from '../../src/graph/memory-plan';
 import { resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';

@@ -8,7 +8,7 @@ import type { KernelDecl } from '../../src/gpu/kernel';
 import { packUniform } from '../../src/gpu/runtime';
 import { defineLayer, type CpuOpContext, type OpNode } from '../../src/graph/op';
 import { BUILTIN_OPS } from '../../src/ops/registry';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import type { Dataset } from '../../src/data/dataset';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import { subset, type Dataset } from '../../src/data/dataset';
 import { binarizeFixed } from '../../src/data/fixed-binarize';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuBackend } from '../../src/train/cpu-backend';
 import { expectClose } from '../util/compare';
 import { scoped, useGpu } from '../gpu/harness';

@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import type { Dataset } from '../../src/data/dataset';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { CpuBackend } from '../../src/train/cpu-backend';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { resolveConfig } from '../../src/model/config';
 import { expectClose } from '../util/compare';
 import { trainSideBySide } from '../util/train-agreement';

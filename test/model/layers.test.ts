@@ -2,7 +2,7 @@
 // layer list it always meant (same parameter names, shapes and arena layout, so checkpoints written
 // from either load into the other), and shapes are checked as the graph is built, naming the layer.
 import { describe, expect, it } from 'vitest';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { describeConfig, modelLayers, resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { readCheckpointBlob } from '../../src/model/checkpoint-extent';
 import { resolveConfig } from '../../src/model/config';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { initParams } from '../../src/model/init';
 import { parseRunMetadata, runMetadataStrings } from '../../src/model/run-metadata';
 import { CheckpointError, decodeSafetensors, encodeSafetensors } from '../../src/model/safetensors';

@@ -4,7 +4,7 @@
 // that compiled on first use), and the scratch passes it plans leave no buffers behind.
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { uniformArray } from '../util/random';
 import { scoped, useGpu } from '../gpu/harness';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
 import { decodeCheckpoint } from '../../src/model/checkpoint';
 import { decodeModelFile } from '../../src/model/pytorch-layout';

@@ -3,7 +3,7 @@
 // the graph's own indexing, exact round trips, and a clear refusal of every tensor that does not fit.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
-import { buildVaeGraph } from '../../src/graph/graph';
+import { buildVaeGraph } from '../../src/model/vae-graph';
 import { initParams } from '../../src/model/init';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/model/safetensors';

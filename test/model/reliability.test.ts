@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device';
 import { Runtime } from '../../src/gpu/runtime';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { train, TrainingStopped } from '../../src/train/trainer';
 import { loadEmbeddedMnist } from '../../src/data/mnist';

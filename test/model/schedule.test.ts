@@ -4,11 +4,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import { subset, type Dataset } from '../../src/data/dataset';
-import { GpuVae } from '../../src/model/gpu-vae';
+import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
 import { snapshotState, train } from '../../src/train/trainer';
-import { betaAt, checkSchedule, lrAt } from '../../src/train/schedule';
+import { betaAt, checkSchedule, lrAt } from '../../src/optim/schedule';
 import { scoped, useGpu } from '../gpu/harness';
 
 const gpu = useGpu();

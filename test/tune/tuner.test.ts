@@ -220,7 +220,7 @@ describe('the choice', () => {
 describe('the library', () => {
   it('createRuntime({ tune }) tunes a model\'s shapes in GpuVae.precompile and remembers them in its store; without it the rule', async () => {
     const { createRuntime } = await import('../../src/runtime-api');
-    const { GpuVae } = await import('../../src/model/gpu-vae');
+    const { GpuVae } = await import('../../src/vae/gpu-vae');
     let text: string | null = null;
     const store = { describe: 'memory', read: async () => text, write: async (t: string) => { text = t; } };
     const config = { encoderHidden: [16], decoderHidden: [16], latent: 4 };

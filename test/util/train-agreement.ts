@@ -2,7 +2,7 @@
 // each step): every step's loss within a relative 1e-4, a short batch every 7th step to exercise the
 // partial-batch pass. Returns the worst relative loss/rec/kl difference seen.
 import { expect } from 'vitest';
-import type { GpuVae } from '../../src/model/gpu-vae';
+import type { GpuVae } from '../../src/vae/gpu-vae';
 import type { CpuVae } from '../../src/model/cpu-vae';
 
 export interface SideBySide {

@@ -1,0 +1,32 @@
+// The form's fields: which controls there are, the objective's choices (the registry's names) and
+// writing settings into the controls. Reading them back is demo/controls.ts's.
+import { BUILTIN_OPS } from '../src/ops/registry';
+import { $ } from './page';
+import { hiddenText, OBJECTIVES, type Settings } from './settings';
+
+export const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
+
+export function writeControls(s: Settings) {
+  $<HTMLSelectElement>('arch').value = s.arch;
+  // The conv preset has its own layers: the hidden widths are the MLP's.
+  $<HTMLInputElement>('hidden').disabled = s.arch !== 'mlp';
+  $<HTMLInputElement>('latent').value = String(s.latent);
+  $<HTMLInputElement>('hidden').value = hiddenText(s.hidden);
+  $<HTMLInputElement>('beta').value = String(s.beta);
+  $<HTMLInputElement>('lr').value = String(s.lr);
+  $<HTMLInputElement>('batch').value = String(s.batch);
+  $<HTMLInputElement>('steps').value = s.steps === null ? '' : String(s.steps);
+  $<HTMLSelectElement>('objective').value = s.objective;
+  $<HTMLInputElement>('k').value = String(s.k);
+  $<HTMLInputElement>('klWarmup').value = String(s.klWarmup);
+}
+
+/** Fills the objective choice with the registry's objectives. */
+export function fillObjectives(select = $<HTMLSelectElement>('objective')) {
+  select.replaceChildren(...OBJECTIVES.map((name) => {
+    const o = document.createElement('option');
+    o.value = name;
+    o.textContent = BUILTIN_OPS.objective(name).title ?? name;
+    return o;
+  }));
+}

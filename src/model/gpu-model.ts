@@ -1,0 +1,253 @@
+// A VAE's model on the GPU: its memory plan and prepared passes (per batch size, noise stream and
+// samples), one training step (the step program of src/optim/gpu-step.ts in one command encoder and
+// one submit, no readback), the objective's running totals read on demand, the parameter and Adam
+// state in and out, and dispose. Evaluation and inference run on it through src/model/gpu-runner.ts.
+import { batchSize, describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { initParams } from './init';
+import { buildVaeGraph } from './vae-graph';
+import { STREAMS } from '../base/words';
+import { objectiveInfo, tensorWidth, type Graph } from '../graph/graph';
+import { planMemory, planBytes, planBuffer, type MemoryPlan } from '../graph/memory-plan';
+import { planPass, type PassPlan } from '../graph/scheduler';
+import { OBJECTIVE_BUFFERS, type ObjectiveInfo } from '../graph/op';
+import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
+import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
+import { readFloats } from '../gpu/buffers';
+import { StepProgram } from '../optim/gpu-step';
+import { LossReadback, type LossSample, type LossTotals } from '../optim/readback';
+
+export interface GpuVaeOptions {
+  /** The largest batch a step or an evaluation pass may use (buffers are sized for it). */
+  maxBatch?: number;
+  /** The most samples per example a pass may draw (rows after the noise = batch × samples). */
+  maxSamples?: number;
+  /** Initial parameter arena (else a seeded nn.Linear-style init). */
+  params?: Float32Array;
+  /** The op kinds the config's layers and objective may name (default: the built-in ones). */
+  registry?: OpRegistry;
+}
+
+export class GpuModel {
+  readonly config: VaeConfig;
+  readonly graph: Graph;
+  readonly rt: Runtime;
+  readonly plan: MemoryPlan;
+  /** The objective's part names, labels, bound, term columns and samples per training pass. */
+  readonly objective: ObjectiveInfo;
+  private steps = 0;
+  /** Why the device was lost, once it is (e.g. 'destroyed'); training stops with this. */
+  deviceLost: string | undefined;
+  private readonly program: StepProgram;
+  private readonly passes = new Map<string, PassPlan>();
+  private readonly readback: LossReadback;
+  private disposed = false;
+  /** The objective's outputs (src/graph/op.ts OBJECTIVE_BUFFERS). */
+  protected readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
+  /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
+  readonly trainSamples: number;
+
+  constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
+    this.rt = rt;
+    this.config = resolveConfig(config);
+    this.graph = buildVaeGraph(this.config, options.registry ?? BUILTIN_OPS);
+    this.objective = objectiveInfo(this.graph);
+    const maxBatch = options.maxBatch ?? 128;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
+    this.trainSamples = this.objective.samples;
+    const maxSamples = Math.max(options.maxSamples ?? 1, this.trainSamples);
+    if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new Error(`GpuVae: maxSamples must be a positive integer, got ${maxSamples}`);
+    this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples);
+    const obj = this.graph.objective;
+    const buf = (name: string) => planBuffer(this.plan.persistent, `${obj.name}/${name}`, 'objective output');
+    this.out = {
+      parts: [...this.objective.parts],
+      terms: buf(OBJECTIVE_BUFFERS.terms),
+      loss: buf(OBJECTIVE_BUFFERS.loss),
+      totals: buf(OBJECTIVE_BUFFERS.totals),
+      health: buf(OBJECTIVE_BUFFERS.health),
+    };
+    this.program = new StepProgram(rt, this.graph, this.plan, { adam: this.config.adam, beta: this.config.beta, schedule: this.config.schedule });
+    this.readback = new LossReadback(rt.device, this.out);
+    this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
+    this.step = 0;
+    rt.device.lost.then((info) => {
+      this.deviceLost = `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`;
+    });
+  }
+
+  /** Optimiser steps taken; also the step word of the training noise. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Sets the step count (e.g. from a checkpoint); the GPU's own step counter follows. */
+  set step(step: number) {
+    this.checkLive();
+    if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
+    this.steps = step;
+    this.rt.device.queue.writeBuffer(this.out.health, 0, Uint32Array.of(step, 0));
+  }
+
+  get maxBatch(): number {
+    return this.plan.maxBatch;
+  }
+
+  /** The most samples per example one pass may draw. */
+  get maxSamples(): number {
+    return this.plan.maxSamples;
+  }
+
+  /** Bytes of GPU memory the plan holds. */
+  get bytes(): number {
+    return planBytes(this.plan);
+  }
+
+  get latentWidth(): number {
+    return tensorWidth(this.graph, this.graph.io.z);
+  }
+
+  describe(): string {
+    return describeConfig(this.config);
+  }
+
+  private planFor(batch: number, stream: number, samples = this.trainSamples): PassPlan {
+    return planPass(this.rt, this.graph, this.plan, { batch, samples, seed: this.config.seed, stream, training: stream === STREAMS.train });
+  }
+
+  /** The prepared pass for a batch size, noise stream and samples per example (made once, kept). */
+  protected pass(batch: number, stream: number, samples = this.trainSamples): PassPlan {
+    this.checkLive();
+    const key = `${stream}:${batch}:${samples}`;
+    let p = this.passes.get(key);
+    if (!p) {
+      p = this.planFor(batch, stream, samples);
+      this.passes.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * Compiles the pipelines of a training step and of evaluation ahead, asynchronously
+   * (createComputePipelineAsync), so that the first `trainStep`/`evaluate` does not compile them on
+   * the calling thread; in a page that is the difference between a frozen tab and a responsive one
+   * while a new model starts. Optional: without it they compile on first use. Returns how many
+   * pipelines it compiled (0 when the runtime already held them all).
+   */
+  async precompile(): Promise<number> {
+    this.checkLive();
+    const scratch: PassPlan[] = [];
+    const plan = () => {
+      scratch.push(this.planFor(this.maxBatch, STREAMS.train));
+      scratch.push(this.planFor(this.maxBatch, STREAMS.evalElbo));
+    };
+    try {
+      // With a tuner on the runtime, first the schedules of this model's shapes (cached ones are not timed again).
+      if (this.rt.schedules) await this.rt.tune(plan);
+      return await this.rt.compileAhead(plan);
+    } finally {
+      for (const p of scratch) p.destroy();
+    }
+  }
+
+  protected checkLive(): void {
+    if (this.disposed) throw new Error('GpuVae: used after dispose(); its GPU buffers are released (load or create a new model)');
+  }
+
+  protected upload(tensor: string, data: Float32Array): void {
+    this.rt.device.queue.writeBuffer(this.plan.activations.get(tensor)!, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Encodes the dispatches into one compute pass (then `after`, e.g. a copy) and submits. */
+  protected submit(dispatches: readonly Dispatch[], after?: (e: GPUCommandEncoder) => void): void {
+    const encoder = this.rt.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    after?.(encoder);
+    this.rt.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * One training step on a batch (batch × inputDim floats): forward, fused objective with its
+   * gradients, backward, clip and Adam in one submit. The loss adds into the running totals on the
+   * GPU; with `read`, the same submit also copies loss and totals out and the promise resolves once
+   * they arrive (null when every readback slot is still busy). Nothing waits for the GPU here.
+   */
+  trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
+    this.checkLive();
+    if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
+    const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep');
+    const pass = this.pass(b, STREAMS.train);
+    this.upload(this.graph.io.input, x);
+    const dispatches = this.program.dispatches(pass, this.step);
+    const copy = read ? this.readback.take() : null;
+    this.submit(dispatches, copy?.encode);
+    this.steps++;
+    return copy ? this.readback.collect(copy.slot, this.steps) : null;
+  }
+
+  resetTotals(): void {
+    this.checkLive();
+    this.rt.device.queue.writeBuffer(this.out.totals, 0, new Float32Array(this.out.totals.size / 4));
+  }
+
+  /** Means of the totals accumulated since the last reset (waits for the GPU). */
+  async readTotals(): Promise<LossTotals> {
+    this.checkLive();
+    const P = this.out.parts.length;
+    const t = await readFloats(this.rt.device, this.out.totals, P + 2);
+    const n = t[P + 1];
+    return { loss: t[0] / n, parts: Object.fromEntries(this.out.parts.map((name, i) => [name, t[1 + i] / n])), examples: n };
+  }
+
+  /** The last batch's [loss, ...parts] (for the ELBO: loss, rec, kl). */
+  async readLoss(): Promise<number[]> {
+    this.checkLive();
+    return Array.from(await readFloats(this.rt.device, this.out.loss, 1 + this.out.parts.length));
+  }
+
+  writeParams(arena: Float32Array): void {
+    this.checkLive();
+    this.checkArena(arena, 'params');
+    this.rt.device.queue.writeBuffer(this.plan.params, 0, arena.buffer, arena.byteOffset, arena.byteLength);
+  }
+
+  /** Restores Adam's moments and step count (e.g. from a checkpoint). */
+  writeOptimizer(m: Float32Array, v: Float32Array, step: number): void {
+    this.checkLive();
+    this.checkArena(m, 'adam m');
+    this.checkArena(v, 'adam v');
+    this.rt.device.queue.writeBuffer(this.plan.adamM, 0, m.buffer, m.byteOffset, m.byteLength);
+    this.rt.device.queue.writeBuffer(this.plan.adamV, 0, v.buffer, v.byteOffset, v.byteLength);
+    this.step = step;
+  }
+
+  private checkArena(a: Float32Array, what: string) {
+    if (!(a instanceof Float32Array) || a.length !== this.graph.arenaSize) {
+      throw new Error(`${what}: expected a Float32Array of ${this.graph.arenaSize} floats (the parameter arena), got ${a?.length}`);
+    }
+  }
+
+  async readParams(): Promise<Float32Array> {
+    this.checkLive();
+    return readFloats(this.rt.device, this.plan.params, this.graph.arenaSize);
+  }
+
+  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
+    this.checkLive();
+    const m = await readFloats(this.rt.device, this.plan.adamM, this.graph.arenaSize);
+    const v = await readFloats(this.rt.device, this.plan.adamV, this.graph.arenaSize);
+    return { m, v, step: this.step };
+  }
+
+  /** Releases every GPU buffer this model made (a subclass first releases its own, then calls this). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.passes.values()) p.destroy();
+    this.passes.clear();
+    this.program.destroy();
+    this.readback.destroy();
+    for (const b of this.plan.all) b.destroy();
+  }
+}
