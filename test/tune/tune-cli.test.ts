@@ -33,9 +33,11 @@ describe('tuning from the CLIs', () => {
     run(bundles.train, ['--data', data, '--epochs', '1', '--batch', '8', '--hidden', '16', '--latent', '4', '--eval-k', '0', '--out', join(dir, out), '--tune-cache', cache, ...extra]);
 
   it('npm run train tunes by default, finds the choices on a second run, and --no-tune runs the rule', async () => {
-    // On a loaded machine the 10 s budget may leave some classes to the rule (not remembered: tuned next time).
+    // On a loaded machine the budget (the run's share, at least 2 s) may leave some classes to the rule (resumed next time).
     const summary = /kernel schedules: (\d+) shape classes \((\d+) from the cache, (\d+) tuned now(?:, (\d+) left to the rule: time budget spent)?\)/;
-    const first = summary.exec(await train('a'));
+    const out1 = await train('a');
+    expect(out1).toMatch(/tuning budget [\d.]+ s: 5% of 5 steps × [\d.]+ ms \([\d.]+ s; at least 2 s, at most 60 s/);
+    const first = summary.exec(out1);
     expect(first).not.toBeNull();
     const [classes, cached1, tuned1] = [1, 2, 3].map((i) => Number(first![i]));
     expect(classes).toBeGreaterThan(3);
@@ -52,6 +54,10 @@ describe('tuning from the CLIs', () => {
   it('npm run tune prints every candidate per shape class and uses the cache', async () => {
     const out = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2']);
     expect(out).toMatch(/\| kernel \| shape \(class\) \| rule \| rule ms \| choice \| choice ms \|/);
+    // What the choices gain per step: every class of the step with its dispatch count, and the total.
+    expect(out).toMatch(/what the choices gain in a training step \(batch 8\):\n\| kernel \| shape class \| rule → choice \| dispatches per step \|/);
+    expect(out).toMatch(/\| matmul \| NNv4 M8 N16 K1024 \| .* \| 1 \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|/);
+    expect(out).toMatch(/per training step: these kernels take [\d.]+ ms on the rule and [\d.]+ ms on the choices: -?[\d.]+ ms gained, -?[\d.]+% of the step on the rule/);
     expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, tiled-w8x8 [\d.]+, tiled-w16x4 [\d.]+, tiled-b4x8 [\d.]+, tiled-k8 [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+ \| cache \|/);
     const fresh = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2', '--fresh']);
     expect(fresh).toMatch(/\(0 from the cache, \d+ tuned now\)/);
