@@ -144,6 +144,10 @@ export async function squareMatmuls(rt: Runtime, tuner: Tuner, p: { sizes: numbe
       p.log(`  matmul ${n}: ${point.choice} (${point.source}, rule ${point.rule}) ${point.ms!.toFixed(3)} ms, ${point.gflops!.toFixed(0)} GFLOP/s` +
         `${point.pctOfFma !== undefined ? `, ${point.pctOfFma.toFixed(1)}% of the FMA peak` : ''}${point.check ? `; rows check ${point.check.ok ? 'ok' : 'FAILED'} (${point.check.maxRelErr.toExponential(1)})` : ''}`);
       out.push(point);
+    } catch (e) {
+      // One size that fails (validation, memory) is recorded; the next is still tried.
+      out.push({ n, skipped: `error: ${(e as Error).message}` });
+      p.log(`  matmul ${n}: ${(e as Error).message}`);
     } finally {
       timer.destroy();
       a.destroy();

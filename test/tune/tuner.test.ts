@@ -233,6 +233,8 @@ describe('the library', () => {
     const config = { encoderHidden: [16], decoderHidden: [16], latent: 4 };
     for (const expected of ['tuned', 'cache'] as const) {
       const r = await createRuntime({ device: gpu().device, profile: gpu().rt.profile, tune: { store, rounds: 2, sampleMs: 1, budgetMs: 600_000 } });
+      // Keyed on Dawn's version in Node, as the CLIs key it.
+      expect((r.runtime.schedules as Tuner).adapterKey).toMatch(/ \| dawn \(webgpu \d+\.\d+\.\d+\) node \d+/);
       const vae = new GpuVae(r.runtime, config, { maxBatch: 8 });
       await vae.precompile();
       const sources = new Set(r.runtime.lastTune!.results.map((x) => x.source));
