@@ -1,7 +1,6 @@
 // The ceilings of this adapter, measured in the same run as everything else: an FMA loop (peak
 // FLOP/s of WGSL here) and a copy kernel (bandwidth), the latter at any byte count a kernel moves
 // (small dispatches pay fixed costs that the copy then pays too).
-import fmaSource from './shaders/fma.wgsl?raw';
 import copySource from './shaders/copy.wgsl?raw';
 import type { KernelDecl } from '../src/gpu/kernel';
 import { packUniform, type Dispatch } from '../src/gpu/runtime';
@@ -11,19 +10,8 @@ import { dispatchRunner, validated } from './gpu-timing';
 import { mb } from './shapes';
 import { sample } from './timing';
 import { primaryOf, type SuiteContext } from './suite-context';
+import { FMA, FMA_FORMS } from './fma-kernel';
 import type { CopyPoint, FmaConfig } from './results';
-
-const FMA: KernelDecl = {
-  name: 'bench/fma',
-  source: fmaSource,
-  entryPoints: ['main', 'main_scalar'],
-  bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
-    { binding: 1, name: 'out', type: 'storage' },
-  ],
-  overrides: ['ITERS', 'WG'],
-  workgroupSize: [64, 1],
-};
 
 const COPY: KernelDecl = {
   name: 'bench/copy',
@@ -84,8 +72,7 @@ export async function measureCeilings(s: SuiteContext, copy: CopyMeter): Promise
   const invocations = 32768, iters = 1024;
   const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
   const out = storageBuffer(device, invocations * 4, 'fma out');
-  const forms = [{ form: 'vec4×8', entry: 'main', flopsPerIter: 64 }, { form: 'f32×16', entry: 'main_scalar', flopsPerIter: 32 }] as const;
-  for (const { form, entry, flopsPerIter } of forms) for (const wg of [64, 256]) {
+  for (const { form, entry, flopsPerIter } of FMA_FORMS) for (const wg of [64, 256]) {
     const d: Dispatch = {
       label: 'fma',
       pipeline: rt.pipeline(FMA, entry, { ITERS: iters, WG: wg }),

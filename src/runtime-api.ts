@@ -38,7 +38,8 @@ async function tunerFor(device: GPUDevice, info: AdapterSummary | undefined, tun
   const a = info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const summary = { vendor: a?.vendor ?? '', architecture: a?.architecture ?? '', device: a?.device ?? '', description: a?.description ?? '' };
   const proc = (globalThis as { process?: { versions?: Record<string, string> } }).process;
-  const implementation = proc?.versions?.node ? `node ${proc.versions.node}` : browserImplementation();
+  // Node: Dawn's version and Node's, as the CLIs key it (loaded only in Node: it reads node: modules).
+  const implementation = proc?.versions?.node ? (await import('./tune/node-cache')).nodeImplementation() : browserImplementation();
   // A page's default: IndexedDB, else localStorage; Node: none unless given.
   const warn = o.warn ?? ((m: string) => console.warn(`webgpu-vae: ${m}`));
   const store = o.store !== undefined ? o.store : !proc?.versions?.node ? await pageTuneStore(warn) : null;

@@ -62,8 +62,10 @@ Options:
   --read-every N    read the loss back every N steps (default 10)
   --no-tune         run every kernel's rule schedule instead of tuning the model's shapes on this adapter
                     (also: WEBGPU_VAE_NO_TUNE=1 in the environment)
-                    (tuning times each shape's candidate schedules once, at most 10 s, and remembers the
-                    fastest per adapter and driver version; \`npm run tune\` prints the table)
+                    (tuning times each shape's candidate schedules once and remembers the fastest per
+                    adapter and driver version; \`npm run tune\` prints the table and the gain per step)
+  --tune-budget S   seconds tuning may take before training (default: 5% of the run's expected time from
+                    a measured step, at least 2 s, at most 60 s; what a budget cuts short is resumed next run)
   --tune-cache FILE where tuned choices are remembered (default $WEBGPU_VAE_TUNE_CACHE, else
                     $XDG_CACHE_HOME/webgpu-vae/tune.json or ~/.cache/webgpu-vae/tune.json)
   --help            this text`;
@@ -91,6 +93,8 @@ export interface Cli {
   /** Tune the kernels' schedules on this adapter (off with --no-tune). */
   tune: boolean;
   tuneCache?: string;
+  /** --tune-budget in seconds (absent: a share of the run, src/tune/run-budget.ts). */
+  tuneBudget?: number;
   /** --lr-schedule / --lr-warmup (the horizon is the run's planned steps). */
   schedule?: { lr: LrSchedule; lrWarmup: number; klWarmup: number; clipGrad?: number; earlyStop?: number };
 }
@@ -114,6 +118,12 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+function tuneBudget(v: string): number {
+  const n = num('tune-budget', v)!;
+  if (n < 0) fail(`--tune-budget must be a number of seconds ≥ 0, got '${v}'`);
+  return n;
+}
+
 function parseOptions(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -124,7 +134,7 @@ function parseOptions(argv: string[]) {
       seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' },
+      'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' }, 'tune-budget': { type: 'string' },
       objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' }, 'early-stop': { type: 'string' },
     },
   });
@@ -217,6 +227,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
     readEvery: int('read-every', values['read-every'], 10, 1, MAX_STEPS),
     tune: !values['no-tune'] && !process.env.WEBGPU_VAE_NO_TUNE,
     tuneCache: values['tune-cache'],
+    ...(values['tune-budget'] !== undefined ? { tuneBudget: tuneBudget(values['tune-budget']) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { acquireDevice, describeAdapter } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { openNodeTuner } from '../tune/node-cache';
 import { describeTune } from '../tune/report';
+import { tuneForRun } from '../tune/run-budget';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { validateDataset, type Dataset } from '../data/dataset';
@@ -148,16 +149,22 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.backend === 'gpu') {
       const ctx = await acquireDevice({ softwareDriver: cli.driver });
       console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-      const tuner = cli.tune ? await openNodeTuner(ctx.adapterInfo, { cachePath: cli.tuneCache, budgetMs: 10_000, warn: (m) => console.warn(`warning: ${m}`) }) : null;
+      const tuner = cli.tune ? await openNodeTuner(ctx.adapterInfo, { cachePath: cli.tuneCache, warn: (m) => console.warn(`warning: ${m}`) }) : null;
       const rt = Runtime.forContext(ctx, { schedules: tuner });
       let vae: GpuVae;
       try {
         const make = (c: VaeConfig, params?: Float32Array) => new GpuVae(rt, c, { maxBatch, params });
-        vae = resumed ? restoreState({ ...resumed, config }, make) : make(config);
+        const build = () => (resumed ? restoreState({ ...resumed, config }, make) : make(config));
         if (tuner) {
-          await vae.precompile();
-          console.log(describeTune(rt.lastTune!));
-        }
+          // Tuning takes a small share of the run (src/tune/run-budget.ts); the model is built after it.
+          const t = await tuneForRun({
+            tuner, build, lastTune: () => rt.lastTune!, batch: data.train.images.subarray(0, maxBatch * config.inputDim),
+            plannedSteps: perEpoch * cli.epochs - (resumed?.step ?? 0), budgetMs: cli.tuneBudget === undefined ? undefined : 1000 * cli.tuneBudget,
+          });
+          vae = t.model;
+          console.log(t.why);
+          console.log(describeTune(t.report));
+        } else vae = build();
       } catch (e) {
         rt.destroy();
         ctx.destroy();

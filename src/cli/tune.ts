@@ -1,12 +1,13 @@
 // `npm run tune`: tunes the kernel schedules of a model's shapes on this adapter (the default model
 // at batch 128, or --arch/--batch/--hidden/--latent), prints every candidate's time per shape class and
-// the choice, and remembers the choices in the tune cache that `npm run train` reads.
+// the choice, what the choices gain per training step, and remembers them for `npm run train`.
 import { parseArgs } from 'node:util';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { resolveConfig, describeConfig, type VaeConfigInput } from '../model/config';
 import { GpuVae } from '../vae/gpu-vae';
 import { ARCHITECTURES, presetConfig } from '../model/presets';
+import { CountingChooser, gainTable, stepGain } from '../tune/gain';
 import { defaultTuneCachePath, openNodeTuner } from '../tune/node-cache';
 import { describeTune, tuneTable } from '../tune/report';
 
@@ -14,7 +15,10 @@ const HELP = `Usage: npm run tune -- [options]
 
 Times each kernel's candidate schedules on the shapes of a model (interleaved rounds, GPU timestamps
 when the adapter has them), keeps the fastest (the rule's unless another is faster by the margin),
-prints the table and remembers the choices per adapter and driver version for \`npm run train\`.
+prints the table and what the choices gain per training step (each class's rule and choice times
+the class's dispatches in one step, beside a step measured on the choices), and remembers the choices
+per adapter and driver version for \`npm run train\`. A budget that runs out keeps what was measured:
+the next run resumes it.
 
 Options:
   --arch A         mlp | conv | keras: the model's layers (default mlp)
@@ -64,19 +68,33 @@ async function main(argv: string[]): Promise<number> {
       margin: positive('margin', values.margin, 0.05, false), warn: (m) => console.warn(`warning: ${m}`),
     });
     console.log(`model: ${describeConfig(config)}, batch ${batch}; cache ${cachePath}; adapter key ${tuner.adapterKey}`);
-    const rt = Runtime.forContext(ctx, { schedules: tuner });
+    const counter = new CountingChooser(tuner);
+    const rt = Runtime.forContext(ctx, { schedules: counter });
     const vae = new GpuVae(rt, config, { maxBatch: batch });
+    let stepMs: number;
+    let counts: Map<string, number>;
     try {
       await vae.precompile();
+      // One step's dispatches per class (counted while its pass is built), then a step on the choices:
+      // three queued, the last read back, after the first.
+      const x = new Float32Array(batch * config.inputDim).map((_, i) => ((i * 2654435761) >>> 0) % 5 === 0 ? 1 : 0);
+      counts = await counter.count(() => vae.trainStep(x, true));
+      const t0 = performance.now();
+      vae.trainStep(x);
+      vae.trainStep(x);
+      await vae.trainStep(x, true);
+      stepMs = (performance.now() - t0) / 3;
     } finally {
       vae.dispose();
     }
     const report = rt.lastTune!;
+    const gain = stepGain(report, counts);
     console.log(tuneTable(report));
+    console.log(`\nwhat the choices gain in a training step (batch ${batch}):\n${gainTable(gain, stepMs)}`);
     console.log(describeTune(report));
     if (values.json) {
       const { writeFile } = await import('node:fs/promises');
-      await writeFile(values.json, `${JSON.stringify({ adapter: ctx.adapterInfo, config, batch, ...report }, null, 1)}\n`);
+      await writeFile(values.json, `${JSON.stringify({ adapter: ctx.adapterInfo, config, batch, ...report, gain: { ...gain, stepMs } }, null, 1)}\n`);
     }
     rt.destroy();
     return 0;

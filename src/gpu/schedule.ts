@@ -29,8 +29,10 @@ export interface TuneResult {
   shape: ScheduleRequest['shape'];
   rule: string;
   choice: string;
-  /** 'cache': found, not timed again; 'tuned': timed now; 'budget': out of time, the rule kept and not remembered. */
+  /** 'cache': found, not timed again; 'tuned': timed now; 'budget': out of time, the rule kept for now. */
   source: 'cache' | 'tuned' | 'budget';
+  /** 'budget' only: the rounds measured so far (this run's and earlier runs'), kept for the next tune. */
+  kept?: number;
   times: CandidateTime[];
   /** How the candidates were timed: GPU timestamps or wall time around onSubmittedWorkDone. */
   method?: 'timestamp' | 'wall';

@@ -1,5 +1,6 @@
 // Where tuned choices are remembered: one JSON document of choices per adapter key and shape class,
-// read and written through a small store (a file in Node: node-cache.ts; localStorage in a page).
+// and the rounds measured so far of classes a budget cut short (resumed next time), read and written
+// through a small store (a file in Node: node-cache.ts; IndexedDB or localStorage in a page).
 // A document that does not parse or does not have this shape is ignored with a warning, never trusted.
 import type { AdapterSummary } from '../gpu/device';
 import type { CandidateTime } from '../gpu/schedule';
@@ -21,10 +22,32 @@ export interface CachedChoice {
   times: CandidateTime[];
   /** ISO time of the measurement. */
   at: string;
+  /** The candidates it was chosen among (absent in older documents); another list is tuned again. */
+  candidates?: string[];
 }
 
-/** Choices by adapter key, then by `kernel|shapeClass`. */
-export type TuneDocument = { format: string; version: number; adapters: Record<string, Record<string, CachedChoice>> };
+/**
+ * A class whose timing a budget cut short: the rounds measured so far, resumed by the next tune().
+ * Each round holds the rule's time and those of the candidates timed in it, all in the same few
+ * milliseconds, so a choice compares times within a round only (rounds may come from several runs).
+ */
+export interface PartialClass {
+  rule: string;
+  candidates: string[];
+  /** Repetitions per sample, calibrated when each candidate was first timed (kept so samples stay alike). */
+  reps: Record<string, number>;
+  /** Per round: milliseconds per dispatch by candidate; the rule is in every round. */
+  rounds: Record<string, number>[];
+  at: string;
+}
+
+/** Choices by adapter key, then by `kernel|shapeClass`; `partial`: unfinished classes, the same way. */
+export type TuneDocument = {
+  format: string;
+  version: number;
+  adapters: Record<string, Record<string, CachedChoice>>;
+  partial?: Record<string, Record<string, PartialClass>>;
+};
 
 export const emptyDocument = (): TuneDocument => ({ format: TUNE_FORMAT.name, version: TUNE_FORMAT.version, adapters: {} });
 
@@ -37,12 +60,41 @@ export function adapterKey(info: Pick<AdapterSummary, 'vendor' | 'architecture' 
   return [info.vendor, info.architecture, info.device, info.description, implementation].map((s) => s || '-').join(' | ');
 }
 
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isTimes = (v: unknown): v is Record<string, number> =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);
+
 const isChoice = (v: unknown): v is CachedChoice => {
   if (!v || typeof v !== 'object') return false;
   const c = v as Record<string, unknown>;
   return typeof c.choice === 'string' && typeof c.rule === 'string' && typeof c.at === 'string' && Array.isArray(c.times) &&
-    c.times.every((t) => t && typeof t === 'object' && typeof (t as CandidateTime).candidate === 'string' && Number.isFinite((t as CandidateTime).ms));
+    c.times.every((t) => t && typeof t === 'object' && typeof (t as CandidateTime).candidate === 'string' && Number.isFinite((t as CandidateTime).ms)) &&
+    (c.candidates === undefined || isStrings(c.candidates));
 };
+
+const isPartial = (v: unknown): v is PartialClass => {
+  if (!v || typeof v !== 'object') return false;
+  const p = v as Record<string, unknown>;
+  return typeof p.rule === 'string' && typeof p.at === 'string' && isStrings(p.candidates) && p.candidates.includes(p.rule) &&
+    isTimes(p.reps) && Array.isArray(p.rounds) && p.rounds.every((r) => isTimes(r) && typeof r[p.rule as string] === 'number');
+};
+
+/** Entries of one section (adapter key → class → entry) that pass `ok`; the rest reported and dropped. */
+function keepValid<T>(section: unknown, ok: (v: unknown) => v is T, where: string, what: string, warn: (m: string) => void): Record<string, Record<string, T>> {
+  const out: Record<string, Record<string, T>> = {};
+  if (section === undefined) return out;
+  if (!section || typeof section !== 'object') { warn(`tune cache ${where}: its ${what} section is malformed; ignored`); return out; }
+  for (const [key, entries] of Object.entries(section)) {
+    if (!entries || typeof entries !== 'object') { warn(`tune cache ${where}: ${what} for '${key}' is malformed; ignored`); continue; }
+    const kept: Record<string, T> = {};
+    for (const [cls, c] of Object.entries(entries)) {
+      if (ok(c)) kept[cls] = c;
+      else warn(`tune cache ${where}: ${what} for '${cls}' is malformed; ignored (it will be tuned again)`);
+    }
+    out[key] = kept;
+  }
+  return out;
+}
 
 /** Parses a stored document; anything else is reported (why) and replaced by an empty one. */
 export function parseDocument(text: string, where: string, warn: (message: string) => void): TuneDocument {
@@ -63,15 +115,8 @@ export function parseDocument(text: string, where: string, warn: (message: strin
     return emptyDocument();
   }
   const out = emptyDocument();
-  for (const [key, entries] of Object.entries(d.adapters)) {
-    if (!entries || typeof entries !== 'object') { warn(`tune cache ${where}: entry for '${key}' is malformed; ignored`); continue; }
-    const kept: Record<string, CachedChoice> = {};
-    for (const [cls, c] of Object.entries(entries)) {
-      if (isChoice(c)) kept[cls] = c;
-      else warn(`tune cache ${where}: choice for '${cls}' is malformed; ignored (it will be tuned again)`);
-    }
-    out.adapters[key] = kept;
-  }
+  out.adapters = keepValid(d.adapters, isChoice, where, 'choice', warn);
+  out.partial = keepValid(d.partial, isPartial, where, 'unfinished timing', warn);
   return out;
 }
 

@@ -4,8 +4,10 @@ import type { TuneReport } from '../gpu/schedule';
 export function describeTune(r: TuneReport): string {
   const n = (s: string) => r.results.filter((x) => x.source === s).length;
   const changed = r.results.filter((x) => x.choice !== x.rule).length;
+  const begun = r.results.filter((x) => x.source === 'budget' && x.kept).length;
   return `kernel schedules: ${r.results.length} shape classes (${n('cache')} from the cache, ${n('tuned')} tuned now` +
-    `${n('budget') ? `, ${n('budget')} left to the rule: time budget spent` : ''}), ${changed} differ from the rule; ${(r.elapsedMs / 1000).toFixed(1)} s`;
+    `${n('budget') ? `, ${n('budget')} left to the rule: time budget spent` : ''}), ${changed} differ from the rule; ${(r.elapsedMs / 1000).toFixed(1)} s` +
+    `${begun ? `; ${begun} of those partly timed, resumed next run` : ''}`;
 }
 
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(3) : '–');
