@@ -5,7 +5,7 @@ import type { GpuContext } from '../src/gpu/device';
 import { Runtime } from '../src/gpu/runtime';
 import type { Dataset } from '../src/data/dataset';
 import { describeConfig, resolveConfig, type VaeConfigInput } from '../src/model/config';
-import { GpuVae } from '../src/model/gpu-vae';
+import { GpuVae } from '../src/vae/gpu-vae';
 import { presetConfig } from '../src/model/presets';
 import type { TuneStore } from '../src/tune/cache';
 import { Tuner } from '../src/tune/tuner';
@@ -14,7 +14,7 @@ import { Tuner } from '../src/tune/tuner';
 export const GPU_MODELS: Record<string, () => VaeConfigInput> = {
   mlp: () => ({}),
   conv: () => presetConfig('conv'),
-  iwae: () => ({ objective: 'iwae', kTrain: 5 }),
+  iwae: () => ({ objective: { kind: 'iwae', k: 5 } }),
 };
 
 export interface EpochFigures { seconds: number; stepsPerSecond: number; steps: number }
