@@ -11,9 +11,6 @@ import { acquireDevice, describeAdapter } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
 import { openNodeTuner } from '../tune/node-cache';
 import { describeTune } from '../tune/report';
-import { loadEmbeddedMnist } from '../data/mnist';
-import { loadIdxDataset } from '../data/idx-node';
-import { validateDataset, type Dataset } from '../data/dataset';
 import { resolveConfig, describeConfig, type VaeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
@@ -31,34 +28,11 @@ import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
 import { BUILTIN_OPS } from '../ops/registry';
 import { checkSchedule } from '../train/schedule';
 import { earlyStopState, validationSplit } from '../train/early-stop';
-import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
+import { checkResumeData, planResume, type ResumeDecision } from './resume-check';
+import { configForData, planData } from './load-data';
 import { pictureFiles, writeRunImages } from './run-images';
 
 export { parseCli };
-
-interface LoadedData { train: Dataset; test: Dataset; name: string; spec: string; digest: string }
-
-async function loadData(spec: string, likelihood: VaeConfig['likelihood']): Promise<LoadedData> {
-  let split: { train: Dataset; test: Dataset };
-  let name: string;
-  let normalized = spec;
-  if (spec === 'mnist') {
-    split = await loadEmbeddedMnist();
-    name = EMBEDDED_DATA_NAME;
-  } else {
-    const dir = resolve(spec);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`--data ${spec}: not a folder; expected a folder of IDX files or 'mnist'`);
-    const find = (base: string) => [base, `${base}.gz`].map((f) => join(dir, f)).find((p) => existsSync(p));
-    const trainImages = find('train-images-idx3-ubyte') ?? fail(`--data ${spec}: no train-images-idx3-ubyte[.gz] in ${dir}`);
-    const testImages = find('t10k-images-idx3-ubyte') ?? fail(`--data ${spec}: no t10k-images-idx3-ubyte[.gz] in ${dir}`);
-    split = { train: await loadIdxDataset(trainImages, find('train-labels-idx1-ubyte')), test: await loadIdxDataset(testImages, find('t10k-labels-idx1-ubyte')) };
-    name = `IDX files in ${dir}`;
-    normalized = dir;
-  }
-  validateDataset(split.train, { likelihood });
-  validateDataset(split.test, { likelihood });
-  return { ...split, name, spec: normalized, digest: dataDigest(split.train) };
-}
 
 function progressBar(p: Progress, tty: boolean): string {
   const width = 28;
@@ -99,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     meta = parseRunMetadata(resumed.extra, resumePath);
     plan = planResume(cli, resumed, meta);
   }
-  const config = plan?.config ?? resolveConfig(cli.config);
+  // The data's headers (shape, the --max-memory claims) before the model is sized to them.
+  const dataPlan = await planData(cli, plan?.dataSpec ?? cli.data ?? 'mnist');
+  const config = plan?.config ?? resolveConfig(configForData(cli.config, cli.arch, dataPlan.shape));
   if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
   const tooBig = modelSizeProblem(config);
   if (tooBig) fail(tooBig);
@@ -118,7 +94,8 @@ export async function main(argv: string[]): Promise<number> {
   if (folder.removed.length) console.log(`--overwrite: removed ${folder.removed.join(', ')} of the earlier run in ${out}`);
   let cleanup = () => {};
   try {
-    const loaded = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    for (const n of dataPlan.notes) console.log(n);
+    const loaded = await dataPlan.load(config);
     const data = binarize ? { ...loaded, test: binarizeFixed(loaded.test) } : loaded;
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
@@ -175,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const metricsPath = join(out, 'metrics.json');
     const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-      const body = { config, data: data.name, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
+      const body = { config, data: data.name, dataShape: data.shape, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
       await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
     };
     const checkpointPath = join(out, 'model.safetensors');
