@@ -47,7 +47,7 @@ Options:
   --test-fraction F the test part split off data that has none, 0 < F < 1, always the same images for the
                     same data (fixed seed) (default 0.1)
   --max-memory SIZE refuse data whose headers claim more host memory than SIZE (e.g. 512M, 4G; K/M/G are
-                    binary) before reading it (default 1G, at most half this machine's memory)
+                    binary) before reading it (default 512M, at most half this machine's memory)
   --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch; the test set
                     is binarized once, from a fixed seed, the same for every run (metrics.json says so)
   --out DIR         run folder (default runs/<date-time>, made unique; with --resume, the checkpoint's

@@ -21,7 +21,7 @@ import { planNpz, planZipImages } from './zip-node';
 export type { Parts, Plan } from './read-node';
 
 export interface LoadOptions {
-  /** The memory cap in bytes (default defaultMaxMemory of this machine: 1 GiB, at most half its memory). */
+  /** The memory cap in bytes (default defaultMaxMemory of this machine: 512 MiB, at most half its memory). */
   maxBytes?: number;
   /** How the caller's user sets the cap, for the refusal message (the CLI passes '--max-memory'). */
   capName?: string;

@@ -93,7 +93,7 @@ export function npyImageLayout(h: NpyHeader, source: string): { type: PixelType;
   }
   if (s.some((d) => d === 0)) throw new Error(`${source}: the array's shape (${s.join(', ')}) has a zero dimension; expected at least one image of at least 1×1`);
   const [count, height, width, channels = 1] = s as [number, number, number, number?];
-  if (s.length === 4 && channels > 4 && height <= 4) {
+  if (s.length === 4 && channels > 4 && [1, 3, 4].includes(height)) {
     throw new Error(`${source}: the array's shape (${s.join(', ')}) looks channels-first (N×C×H×W); expected N×H×W×C: save np.transpose(a, (0, 2, 3, 1))`);
   }
   if (channels > 4) throw new Error(`${source}: the array's shape (${s.join(', ')}) has ${channels} channels; expected 1 to 4`);
@@ -110,6 +110,7 @@ function dataOf(b: Uint8Array, h: NpyHeader, source: string): Uint8Array {
 /** A whole .npy file of images as an ImageSet (uint8 data is viewed, not copied). */
 export function decodeNpyImages(b: Uint8Array, source: string): ImageSet {
   const h = parseNpyHeader(b, source);
+  npyImageLayout(h, source); // the dtype and shape are refused before the data's size
   return npyImagesFromData(h, dataOf(b, h, source), source);
 }
 
