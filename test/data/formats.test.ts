@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CIFAR_PIXELS, decodeCifar, detectCifar, encodeCifar10 } from '../../src/data/cifar';
 import { detectFormat } from '../../src/data/detect';
 import { jpegHeader, pngHeader } from '../../src/data/image-header';
