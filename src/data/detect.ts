@@ -6,7 +6,8 @@ import { isJpeg, isPng } from './image-header';
 import { isNpy } from './npy';
 import { isZip } from './zip';
 
-export type DataFormat = 'png' | 'jpeg' | 'npy' | 'zip' | 'gzip' | 'idx-images' | 'idx-labels' | 'cifar10' | 'cifar100' | 'unknown';
+/** 'idx': an IDX magic of a type or rank this reader does not take (the IDX parser names it). */
+export type DataFormat = 'png' | 'jpeg' | 'npy' | 'zip' | 'gzip' | 'idx-images' | 'idx-labels' | 'idx' | 'cifar10' | 'cifar100' | 'unknown';
 
 /** Bytes of a file's start that detectFormat looks at (CIFAR's label bytes of its first 21 records). */
 export const DETECT_HEAD = 64 * 1024;
@@ -23,12 +24,14 @@ export function detectFormat(head: Uint8Array, size: number): DataFormat {
   const cifar = detectCifar(size, head);
   if (cifar) return cifar;
   if (idx) return head[3] === 3 ? 'idx-images' : 'idx-labels';
+  // 00 00, an IDX type code (u8, i8, i16, i32, f32, f64), 1 to 4 dims: IDX, just not one we read.
+  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && [8, 9, 0xb, 0xc, 0xd, 0xe].includes(head[2]!) && head[3]! >= 1 && head[3]! <= 4) return 'idx';
   return 'unknown';
 }
 
 const NAMES: Record<DataFormat, string> = {
   png: 'a PNG image', jpeg: 'a JPEG image', npy: 'a .npy array', zip: 'a zip archive (.npz or zipped images)', gzip: 'gzip data',
-  'idx-images': 'an IDX images file', 'idx-labels': 'an IDX labels file', cifar10: 'a CIFAR-10 batch', cifar100: 'a CIFAR-100 batch', unknown: 'no known format',
+  'idx-images': 'an IDX images file', 'idx-labels': 'an IDX labels file', idx: 'an IDX file of another type', cifar10: 'a CIFAR-10 batch', cifar100: 'a CIFAR-100 batch', unknown: 'no known format',
 };
 
 export function describeFormat(f: DataFormat): string {

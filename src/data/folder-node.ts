@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { readBounded } from '../util/bounded-read';
 import { CIFAR_PIXELS, CIFAR_SHAPE, decodeCifarInto, type CifarKind } from './cifar';
 import { DETECT_HEAD, KNOWN_FORMATS, type DataFormat } from './detect';
+import { parseIdx } from './idx';
 import { probeIdxFile, type IdxProbe } from './idx-node';
 import { layoutImages, type ImageItem } from './image-folder';
 import type { ImageHeader } from './image-header';
@@ -50,7 +51,7 @@ export async function planFolder(dir: string, budget: MemoryBudget, planPath: (p
   const train = entries.filter((n) => stem(n) === 'train'), test = entries.filter((n) => stem(n) === 'test');
   if (train.length === 1 && test.length === 1) return planSplitFolder(dir, train[0]!, test[0]!, budget, planPath);
 
-  const idx = files.filter((f) => f.format === 'idx-images' || f.format === 'idx-labels' || f.format === 'gzip');
+  const idx = files.filter((f) => f.format === 'idx-images' || f.format === 'idx-labels' || f.format === 'idx' || f.format === 'gzip');
   const cifar = files.filter((f) => f.format === 'cifar10' || f.format === 'cifar100');
   const images = files.filter((f) => f.format === 'png' || f.format === 'jpeg');
   const arrays = files.filter((f) => f.format === 'npy' || f.format === 'zip');
@@ -94,8 +95,13 @@ async function planIdxFolder(dir: string, found: Found[], budget: MemoryBudget, 
   const probes: IdxProbe[] = [];
   for (const f of found) probes.push(await probeIdxFile(f.path));
   const kindOf = (p: IdxProbe) => (p.dims?.length === 3 ? 'images' : p.dims?.length === 1 ? 'labels' : 'unknown');
-  const bad = probes.filter((p) => kindOf(p) === 'unknown');
-  if (bad.length) throw new Error(`${bad[0]!.path}: not an IDX file of u8 images (3 dims) or labels (1 dim)${bad[0]!.gzip ? ' inside its gzip stream' : ''}; expected IDX files as MNIST ships them`);
+  // The training part's files first: the one a user looks at first is named first.
+  const bad = probes.filter((p) => kindOf(p) === 'unknown').sort((p, q) => Number(isTestName(basename(p.path))) - Number(isTestName(basename(q.path))));
+  if (bad.length) {
+    // The IDX parser names what is wrong with the header (magic, type, rank); gzipped, say so.
+    if (!bad[0]!.gzip) parseIdx(bad[0]!.prefix, bad[0]!.path);
+    throw new Error(`${bad[0]!.path}: not an IDX file of u8 images (3 dims) or labels (1 dim)${bad[0]!.gzip ? ' inside its gzip stream' : ''}; expected IDX files as MNIST ships them`);
+  }
   // A file present both plain and gzipped counts once, plain first.
   const base = (p: IdxProbe) => basename(p.path).replace(/\.gz$/, '');
   const unique = probes.filter((p) => !p.gzip || !probes.some((q) => !q.gzip && base(q) === base(p)));

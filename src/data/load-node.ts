@@ -10,6 +10,7 @@ import { readBounded } from '../util/bounded-read';
 import { withFileSource } from './byte-source-node';
 import { CIFAR_PIXELS, CIFAR_SHAPE, decodeCifar, type CifarKind } from './cifar';
 import { firstBytes, KNOWN_FORMATS } from './detect';
+import { parseIdx } from './idx';
 import { probeIdxFile } from './idx-node';
 import { layoutImages } from './image-folder';
 import { defaultMaxMemory, MemoryBudget } from './memory-cap';
@@ -57,6 +58,9 @@ async function planFile(path: string, budget: MemoryBudget): Promise<Plan> {
       const load = claimIdx(probe, budget, 'images');
       return { describe: `IDX images ${path}`, shape: idxShape(probe), notes: [], load };
     }
+    case 'idx':
+      parseIdx(head, path); // names the magic, type or rank it cannot take
+      throw new Error(`${path}: an IDX file this reader cannot take; expected u8 images (magic 0x00000803)`);
     case 'idx-labels':
       throw new Error(`${path} is an IDX labels file (1 dim); pass the images file, or the folder holding both`);
     case 'cifar10':
