@@ -1,6 +1,6 @@
-// `npm run train`: trains a VAE on the embedded MNIST split (or IDX files) on the best adapter found,
-// with a progress bar and per-epoch train/test −ELBO, and writes a run folder: model.safetensors
-// (weights, Adam moments, step, config, run metadata), metrics.json, reconstructions.png,
+// `npm run train`: trains a VAE on the embedded MNIST split (or the user's data: src/cli/load-data.ts)
+// on the best adapter found, with a progress bar and per-epoch train/test −ELBO, and writes a run
+// folder: model.safetensors (weights, Adam moments, step, config, run metadata), metrics.json, reconstructions.png,
 // samples.png (manifold.png when the latent is 2-D). `--resume` continues a run exactly where its
 // checkpoint left it. Everything that can be checked is checked before the first step: flags, the
 // checkpoint and its agreement with the flags, the run folder (free, locked, writable), the data,
