@@ -8,6 +8,7 @@ import { fail } from './usage-error';
 import { LR_SCHEDULES, type LrSchedule } from '../optim/schedule';
 import { BUILTIN_OPS } from '../ops/registry';
 import { DEFAULT_K_TRAIN, MAX_K_TRAIN } from '../ops/iwae';
+import { parseByteSize } from '../data/memory-cap';
 
 /** The objectives the registry knows, and those that take k samples per example (a `k` field). */
 const OBJECTIVES = BUILTIN_OPS.objectiveNames;
@@ -43,8 +44,16 @@ Options:
   --kl-warmup N     steps over which β rises linearly to --beta, β/N at the first (KL annealing) (default 0)
   --k-train K       importance samples per example for ${K_OBJECTIVES.join(' and ')}, 1 to ${MAX_K_TRAIN} (default ${DEFAULT_K_TRAIN})
   --seed N          seed of initialisation, noise and data order (default 0)
-  --data PATH       a folder with IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz],
-                    as MNIST and Fashion-MNIST ship them), or 'mnist' for the embedded set (default)
+  --data PATH       'mnist' for the embedded set (default), or a file or folder of any of: PNG / JPEG images
+                    (a folder or a zip; one sub-folder per class gives labels), a .npy or .npz array (uint8
+                    or float32, N×H×W or N×H×W×C), CIFAR binary batches (data_batch_*.bin, test_batch.bin),
+                    IDX files (train-/t10k-images-idx3-ubyte[.gz], as MNIST ships them). The format is told
+                    from the content; a folder holding train and test entries is split by them
+  --test PATH       the test set, any format --data takes (replaces the data's own test part)
+  --test-fraction F the test part split off data that has none, 0 < F < 1, always the same images for the
+                    same data (fixed seed) (default 0.1)
+  --max-memory SIZE refuse data whose headers claim more host memory than SIZE (e.g. 512M, 4G; K/M/G are
+                    binary) before reading it (default 512M, at most half this machine's memory)
   --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch; the test set
                     is binarized once, from a fixed seed, the same for every run (metrics.json says so)
   --out DIR         run folder (default runs/<date-time>, made unique; with --resume, the checkpoint's
@@ -80,6 +89,12 @@ export interface Cli {
   batch?: number;
   /** Absent: 'mnist', or on resume the checkpoint's data. */
   data?: string;
+  /** --test: a test set of its own. */
+  test?: string;
+  /** --test-fraction (absent: 0.1 where the data has no test part). */
+  testFraction?: number;
+  /** --max-memory in bytes (absent: defaultMaxMemory of this machine). */
+  maxMemory?: number;
   /** Absent: off, or on resume the checkpoint's choice. */
   binarize?: boolean;
   out?: string;
@@ -131,13 +146,26 @@ function parseOptions(argv: string[]) {
     options: {
       epochs: { type: 'string' }, batch: { type: 'string' }, latent: { type: 'string' }, hidden: { type: 'string' },
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
-      seed: { type: 'string' }, data: { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
+      seed: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'test-fraction': { type: 'string' }, 'max-memory': { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' }, 'tune-budget': { type: 'string' },
       objective: { type: 'string' }, 'k-train': { type: 'string' }, 'lr-schedule': { type: 'string' }, 'lr-warmup': { type: 'string' }, 'kl-warmup': { type: 'string' }, 'clip-grad': { type: 'string' }, 'early-stop': { type: 'string' },
     },
   });
+}
+
+function dataFlags(test: string | undefined, fraction: string | undefined, maxMemory: string | undefined): Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> {
+  const out: Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> = {};
+  if (test !== undefined) out.test = test;
+  if (fraction !== undefined) {
+    if (test !== undefined) fail('--test-fraction splits data that has no test part; with --test there is nothing to split: give one of them');
+    const f = Number(fraction);
+    if (fraction.trim() === '' || !(f > 0 && f < 1)) fail(`--test-fraction must be a number between 0 and 1 (exclusive), got '${fraction}'`);
+    out.testFraction = f;
+  }
+  if (maxMemory !== undefined) out.maxMemory = parseByteSize(maxMemory) ?? fail(`--max-memory must be a size such as 512M, 2G or 1073741824 (bytes), got '${maxMemory}'`);
+  return out;
 }
 
 export function parseCli(argv: string[]): Cli | 'help' {
@@ -217,6 +245,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
     epochs: int('epochs', values.epochs, 10, 1, MAX_STEPS),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 128, 1, 2 ** 31 - 1),
     data: values.data,
+    ...dataFlags(values.test, values['test-fraction'], values['max-memory']),
     binarize: values.binarize,
     out: values.out,
     overwrite: !!values.overwrite,

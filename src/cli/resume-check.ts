@@ -4,7 +4,7 @@
 // contradicts it is refused naming both values; the learning rate and the backend may change and
 // are announced; what a flag leaves out comes from the checkpoint (announced when not the default).
 import { createHash } from 'node:crypto';
-import type { Dataset } from '../data/dataset';
+import { float32Chunks, type Dataset } from '../data/dataset';
 import { describeSpec, objectiveSpecOf, resolveConfig, type VaeConfig } from '../model/config';
 import type { ObjectiveSpec } from '../base/words';
 import { BUILTIN_OPS } from '../ops/registry';
@@ -31,7 +31,7 @@ export interface ResumeDecision {
 export function dataDigest(ds: Dataset): string {
   const h = createHash('sha256');
   h.update(`${ds.count}x${ds.rows}x${ds.cols}:`);
-  h.update(new Uint8Array(ds.images.buffer, ds.images.byteOffset, ds.images.byteLength));
+  float32Chunks(ds, (c) => h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)));
   return h.digest('hex').slice(0, 16);
 }
 

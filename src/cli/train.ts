@@ -1,6 +1,6 @@
-// `npm run train`: trains a VAE on the embedded MNIST split (or IDX files) on the best adapter found,
-// with a progress bar and per-epoch train/test −ELBO, and writes a run folder: model.safetensors
-// (weights, Adam moments, step, config, run metadata), metrics.json, reconstructions.png,
+// `npm run train`: trains a VAE on the embedded MNIST split (or the user's data: src/cli/load-data.ts)
+// on the best adapter found, with a progress bar and per-epoch train/test −ELBO, and writes a run
+// folder: model.safetensors (weights, Adam moments, step, config, run metadata), metrics.json, reconstructions.png,
 // samples.png (manifold.png when the latent is 2-D). `--resume` continues a run exactly where its
 // checkpoint left it. Everything that can be checked is checked before the first step: flags, the
 // checkpoint and its agreement with the flags, the run folder (free, locked, writable), the data,
@@ -12,9 +12,6 @@ import { Runtime } from '../gpu/runtime';
 import { openNodeTuner } from '../tune/node-cache';
 import { describeTune } from '../tune/report';
 import { tuneForRun } from '../tune/run-budget';
-import { loadEmbeddedMnist } from '../data/mnist';
-import { loadIdxDataset } from '../data/idx-node';
-import { validateDataset, type Dataset } from '../data/dataset';
 import { resolveConfig, describeConfig, objectiveKind, type VaeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
@@ -32,34 +29,11 @@ import { binarizeFixed, TEST_BINARIZATION_SEED } from '../data/fixed-binarize';
 import { parseObjective } from '../model/vae-graph';
 import { checkSchedule } from '../optim/schedule';
 import { earlyStopState, validationSplit } from '../train/early-stop';
-import { checkResumeData, dataDigest, EMBEDDED_DATA_NAME, planResume, type ResumeDecision } from './resume-check';
+import { checkResumeData, planResume, type ResumeDecision } from './resume-check';
+import { configForData, planData } from './load-data';
 import { pictureFiles, writeRunImages } from './run-images';
 
 export { parseCli };
-
-interface LoadedData { train: Dataset; test: Dataset; name: string; spec: string; digest: string }
-
-async function loadData(spec: string, likelihood: VaeConfig['likelihood']): Promise<LoadedData> {
-  let split: { train: Dataset; test: Dataset };
-  let name: string;
-  let normalized = spec;
-  if (spec === 'mnist') {
-    split = await loadEmbeddedMnist();
-    name = EMBEDDED_DATA_NAME;
-  } else {
-    const dir = resolve(spec);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`--data ${spec}: not a folder; expected a folder of IDX files or 'mnist'`);
-    const find = (base: string) => [base, `${base}.gz`].map((f) => join(dir, f)).find((p) => existsSync(p));
-    const trainImages = find('train-images-idx3-ubyte') ?? fail(`--data ${spec}: no train-images-idx3-ubyte[.gz] in ${dir}`);
-    const testImages = find('t10k-images-idx3-ubyte') ?? fail(`--data ${spec}: no t10k-images-idx3-ubyte[.gz] in ${dir}`);
-    split = { train: await loadIdxDataset(trainImages, find('train-labels-idx1-ubyte')), test: await loadIdxDataset(testImages, find('t10k-labels-idx1-ubyte')) };
-    name = `IDX files in ${dir}`;
-    normalized = dir;
-  }
-  validateDataset(split.train, { likelihood });
-  validateDataset(split.test, { likelihood });
-  return { ...split, name, spec: normalized, digest: dataDigest(split.train) };
-}
 
 function progressBar(p: Progress, tty: boolean): string {
   const width = 28;
@@ -100,7 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     meta = parseRunMetadata(resumed.extra, resumePath);
     plan = planResume(cli, resumed, meta);
   }
-  const config = plan?.config ?? resolveConfig(cli.config);
+  // The data's headers (shape, the --max-memory claims) before the model is sized to them.
+  const dataPlan = await planData(cli, plan?.dataSpec ?? cli.data ?? 'mnist');
+  const config = plan?.config ?? resolveConfig(configForData(cli.config, cli.arch, dataPlan.shape));
   if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
   const tooBig = modelSizeProblem(config);
   if (tooBig) fail(tooBig);
@@ -119,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
   if (folder.removed.length) console.log(`--overwrite: removed ${folder.removed.join(', ')} of the earlier run in ${out}`);
   let cleanup = () => {};
   try {
-    const loaded = await loadData(plan?.dataSpec ?? cli.data ?? 'mnist', config.likelihood);
+    for (const n of dataPlan.notes) console.log(n);
+    const loaded = await dataPlan.load(config);
     const data = binarize ? { ...loaded, test: binarizeFixed(loaded.test) } : loaded;
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
@@ -182,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const metricsPath = join(out, 'metrics.json');
     const writeMetrics = async (extra: Record<string, unknown> = {}) => {
-      const body = { config, data: data.name, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
+      const body = { config, data: data.name, dataShape: data.shape, batch, binarize, binarization: { train: binarize ? 'dynamic' : 'none', test: testBinarization }, backend: cli.backend, epochs: history, ...extra };
       await writeFileAtomic(metricsPath, new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
     };
     const checkpointPath = join(out, 'model.safetensors');

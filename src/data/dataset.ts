@@ -1,6 +1,8 @@
-// In-memory image data set shared by every loader (embedded MNIST, IDX files) and the trainers,
-// plus small pure helpers: validation with precise errors, dynamic binarization and subsetting.
+// In-memory float image data set shared by every loader (embedded MNIST, IDX files) and the trainers,
+// plus small pure helpers: validation with precise errors, dynamic binarization and subsetting, and
+// the float view of an ImageSet (./image-set) whose uint8 pixels the trainer's batches read directly.
 // Browser-safe: no Node imports.
+import { fillBatch, takeImages, toFloat32, validateImageSet, type ImageSet } from './image-set';
 
 /** Images are row-major `count × dim` (dim = rows × cols) with values in [0, 1]; labels are one per image. */
 export interface Dataset {
@@ -29,6 +31,9 @@ export function validateDataset(ds: Dataset, opts: { likelihood: Likelihood }): 
   if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
     throw new Error(`validateDataset: unknown likelihood '${String(likelihood)}'; expected 'bernoulli' or 'gaussian'`);
   }
+  // A view is checked on its pixels as stored, so validation never materializes the float copy.
+  const set = views.get(ds)?.set;
+  if (set) return validateImageSet(set, likelihood);
   if (ds.count === 0) throw new Error('dataset is empty: count is 0; expected at least one image');
   if (!isPositiveInt(ds.count)) throw new Error(`dataset count is ${ds.count}; expected a positive integer`);
   if (!isPositiveInt(ds.rows) || !isPositiveInt(ds.cols)) {
@@ -67,8 +72,10 @@ export function binarize(images: Float32Array, rng: () => number): Float32Array 
   return out;
 }
 
-/** Copies the listed images (in the given order, repeats allowed) into a new Dataset. */
+/** Copies the listed images (in the given order, repeats allowed) into a new Dataset (a view stays a uint8 view). */
 export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
+  const set = views.get(ds)?.set;
+  if (set) return datasetView(takeImages(set, indices));
   const n = indices.length;
   const images = new Float32Array(n * ds.dim);
   const labels = new Uint8Array(n);
@@ -81,4 +88,62 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     labels[j] = ds.labels[i]!;
   }
   return { images, labels, count: n, rows: ds.rows, cols: ds.cols, dim: ds.dim };
+}
+
+// ---- The float view of an ImageSet ----------------------------------------------------------
+// Keyed by the view object itself: a spread copy ({ ...ds, images }) is a plain Dataset again,
+// so code that replaces `images` (binarizeFixed) never has its batches read from the stale source.
+const views = new WeakMap<Dataset, { set: ImageSet; images?: Float32Array }>();
+
+/**
+ * Today's Dataset over an ImageSet: rows = H and cols = W · C (a row holds its pixels' channels side
+ * by side), so dim = rows × cols as every Dataset user expects. `images` (count × dim floats, 4 bytes
+ * a value) is made on first read and kept; fillRows, validateDataset, subset and float32Chunks read
+ * the stored pixels instead, so a uint8 training set is never expanded by the training loop.
+ */
+export function datasetView(set: ImageSet): Dataset {
+  const entry: { set: ImageSet; images?: Float32Array } = { set };
+  const view: Dataset = {
+    get images() {
+      return (entry.images ??= toFloat32(set));
+    },
+    labels: set.labels ?? new Uint8Array(set.count),
+    count: set.count,
+    rows: set.shape.height,
+    cols: set.shape.width * set.shape.channels,
+    dim: set.dim,
+  };
+  views.set(view, entry);
+  return view;
+}
+
+/** The ImageSet behind a datasetView, if `ds` is one. */
+export function imageSetOf(ds: Dataset): ImageSet | undefined {
+  return views.get(ds)?.set;
+}
+
+/** False while a view's float `images` has not been made (always true for a plain Dataset). */
+export function isMaterialized(ds: Dataset): boolean {
+  const entry = views.get(ds);
+  return !entry || entry.images !== undefined || entry.set.pixels instanceof Float32Array;
+}
+
+/** Copies images `order[start .. start + n)` of `ds` into `out` as floats; returns the filled prefix. */
+export function fillRows(ds: Dataset, order: ArrayLike<number>, start: number, n: number, out: Float32Array): Float32Array {
+  const set = views.get(ds)?.set;
+  if (set) return fillBatch(set, order, out, start, n);
+  const D = ds.dim;
+  for (let i = 0; i < n; i++) out.set(ds.images.subarray(order[start + i]! * D, (order[start + i]! + 1) * D), i * D);
+  return out.subarray(0, n * D);
+}
+
+/** Calls `fn` with the images as float32 in chunks of at most `rows` images (a view converts chunk by chunk). */
+export function float32Chunks(ds: Dataset, fn: (chunk: Float32Array) => void, rows = 1024): void {
+  const set = views.get(ds)?.set;
+  const buffer = set ? new Float32Array(Math.min(rows, ds.count) * ds.dim) : undefined;
+  for (let s = 0; s < ds.count; s += rows) {
+    const n = Math.min(rows, ds.count - s);
+    if (!set) fn(ds.images.subarray(s * ds.dim, (s + n) * ds.dim));
+    else fn(fillBatch(set, Uint32Array.from({ length: n }, (_, i) => s + i), buffer!));
+  }
 }

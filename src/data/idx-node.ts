@@ -3,7 +3,7 @@
 import { constants as zlib, gunzipSync } from 'node:zlib';
 import { FileSizeError, readBounded, regularFileSize } from '../util/bounded-read';
 import type { Dataset } from './dataset';
-import { datasetFromIdx, IDX_MAX_ELEMENTS, idxByteLength, isGzip, parseIdx, type IdxTensor } from './idx';
+import { datasetFromIdx, IDX_MAX_ELEMENTS, idxByteLength, idxHeaderDims, isGzip, parseIdx, type IdxTensor } from './idx';
 
 // Largest legal IDX file (3-dim header + max elements); one byte more lets parseIdx report
 // trailing garbage, while a gzip bomb stops here instead of exhausting memory.
@@ -43,17 +43,41 @@ function gzipHeader(prefix: Uint8Array): Uint8Array {
   }
 }
 
-/**
- * An IDX file's bytes (decompressed when gzipped), read no further than its header says the file
- * goes: header + the product of its dims. A file that is not a regular file (a symlink to
- * /dev/zero, a FIFO) or is larger than its header claims is refused before it is read; a header
- * too malformed to size the file is handed to parseIdx, which names the fault.
- */
-async function readIdxBytes(path: string): Promise<Uint8Array> {
+/** What an IDX file's header says, read from its first bytes only: see probeIdxFile. */
+export interface IdxProbe {
+  path: string;
+  size: number;
+  gzip: boolean;
+  prefix: Uint8Array;
+  /** The (decompressed) header's dims, when well formed; their product is the data's bytes. */
+  dims?: number[];
+}
+
+const wrap = (path: string, e: unknown): Error =>
+  e instanceof FileSizeError || (e as Error).message.startsWith(path) ? (e as Error) : new Error(`cannot read IDX file ${path}: ${(e as Error).message}`, { cause: e });
+
+/** Reads an IDX file's first 64 KiB (decompressing a gzip stream's start) and its header's dims. */
+export async function probeIdxFile(path: string): Promise<IdxProbe> {
   try {
     const size = await regularFileSize(path, 'IDX file');
     const prefix = await readBounded(path, 64 * 1024, 'IDX file', { exact: false });
-    if (!isGzip(prefix)) {
+    const gzip = isGzip(prefix);
+    return { path, size, gzip, prefix, dims: idxHeaderDims(gzip ? gzipHeader(prefix) : prefix) };
+  } catch (e) {
+    throw wrap(path, e);
+  }
+}
+
+/**
+ * A probed IDX file's bytes (decompressed when gzipped), read no further than its header says the
+ * file goes: header + the product of its dims. A file that is not a regular file (a symlink to
+ * /dev/zero, a FIFO) or is larger than its header claims is refused before it is read; a header
+ * too malformed to size the file is handed to parseIdx, which names the fault.
+ */
+export async function readProbedIdx(p: IdxProbe): Promise<Uint8Array> {
+  const { path, size, prefix } = p;
+  try {
+    if (!p.gzip) {
       const want = idxByteLength(prefix);
       if (want === undefined) return prefix.subarray(0, 16);
       if (size > want) {
@@ -68,9 +92,12 @@ async function readIdxBytes(path: string): Promise<Uint8Array> {
     const bytes = await readBounded(path, maxCompressed, 'gzipped IDX file', { why: `what ${want} bytes of IDX data can compress to` });
     return gunzipIfNeeded(bytes, path, want + 1);
   } catch (e) {
-    if (e instanceof FileSizeError || (e as Error).message.startsWith(path)) throw e;
-    throw new Error(`cannot read IDX file ${path}: ${(e as Error).message}`, { cause: e });
+    throw wrap(path, e);
   }
+}
+
+async function readIdxBytes(path: string): Promise<Uint8Array> {
+  return readProbedIdx(await probeIdxFile(path));
 }
 
 /** Reads one IDX file (plain or .gz) from disk. */

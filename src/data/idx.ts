@@ -37,20 +37,26 @@ function readU32BE(b: Uint8Array, o: number): number {
   return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
 }
 
+/** The dims of a well-formed u8 IDX header (1 or 3 dims, none 0), whatever their product; else undefined. */
+export function idxHeaderDims(header: Uint8Array): number[] | undefined {
+  if (header.length < 4 || header[0] !== 0 || header[1] !== 0 || header[2] !== 0x08) return undefined;
+  const ndims = header[3]!;
+  if (ndims !== 1 && ndims !== 3) return undefined;
+  if (header.length < 4 + 4 * ndims) return undefined;
+  const dims = Array.from({ length: ndims }, (_, i) => readU32BE(header, 4 + 4 * i));
+  return dims.includes(0) ? undefined : dims;
+}
+
 /**
  * The byte length a valid IDX header announces (header + product of dims), or undefined when the
  * bytes do not start with a well-formed, within-limits header (parseIdx then says what is wrong).
  */
 export function idxByteLength(header: Uint8Array): number | undefined {
-  if (header.length < 4 || header[0] !== 0 || header[1] !== 0 || header[2] !== 0x08) return undefined;
-  const ndims = header[3]!;
-  if (ndims !== 1 && ndims !== 3) return undefined;
-  const headerBytes = 4 + 4 * ndims;
-  if (header.length < headerBytes) return undefined;
-  let elements = 1;
-  for (let i = 0; i < ndims; i++) elements *= readU32BE(header, 4 + 4 * i);
+  const dims = idxHeaderDims(header);
+  if (!dims) return undefined;
+  const elements = dims.reduce((a, b) => a * b, 1);
   if (elements < 1 || elements > IDX_MAX_ELEMENTS) return undefined;
-  return headerBytes + elements;
+  return 4 + 4 * dims.length + elements;
 }
 
 /**

@@ -3,7 +3,7 @@
 // batch of an epoch partial), binarizes it if asked, submits the step, keeps at most one loss
 // readback in flight (the CPU runs at most one readback ahead of the GPU) and stops with a clear
 // message once the GPU has recorded a non-finite loss.
-import type { Dataset } from '../data/dataset';
+import { fillRows, type Dataset } from '../data/dataset';
 import { philox4x32, seedKey } from '../cpu/philox';
 import { STREAMS } from '../model/init';
 import type { TrainBackend } from './backend';
@@ -85,7 +85,7 @@ export class StepDriver {
     const start = index * this.batch;
     const b = Math.min(this.batch, this.data.count - start);
     const x = this.buffer.subarray(0, b * D);
-    for (let i = 0; i < b; i++) x.set(this.data.images.subarray(order[start + i] * D, (order[start + i] + 1) * D), i * D);
+    fillRows(this.data, order, start, b, x);
     if (this.binarizeKey) {
       for (let i = 0; i < x.length; i += 4) {
         const r = philox4x32([i, step, STREAMS.binarize, 0], this.binarizeKey);
