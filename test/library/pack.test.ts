@@ -32,10 +32,10 @@ describe('the tarball', () => {
     expect(lib.size).toBeLessThan(1_000_000);
   });
 
-  it('depends at run time on @webgpu/types alone; webgpu and mnist are optional peers', async () => {
+  it('depends at run time on @webgpu/types and fflate (the zip reader) alone; webgpu and mnist are optional peers', async () => {
     const pkg = JSON.parse(await readFile('package.json', 'utf8'));
     console.info(`dependencies: ${JSON.stringify(pkg.dependencies)}; optional peers: ${JSON.stringify(pkg.peerDependencies)}`);
-    expect(Object.keys(pkg.dependencies)).toEqual(['@webgpu/types']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@webgpu/types', 'fflate']);
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['mnist', 'webgpu']);
     for (const name of ['mnist', 'webgpu']) expect(pkg.peerDependenciesMeta[name]).toEqual({ optional: true });
     // The core entry never names the data set's or the CLI's packages.
