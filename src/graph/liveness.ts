@@ -3,7 +3,9 @@
 // it to its last reader (forward consumers, and backward rules that keep it); each gradient from its
 // first writer to the backward of the op that made the tensor; scratch only during its op's backward.
 // Values whose lifetimes do not overlap share a slot (best fit, else a new slot), except values that
-// one op binds together in a single bind group. Pure: no GPU here.
+// one op binds together in a single bind group. An inference plan (training false) has the forward
+// alone: activations live from their writer to their last forward reader, and nothing else is
+// planned. Pure: no GPU here.
 import type { Graph } from './graph';
 import { needsGrad, storageOf } from './graph';
 
@@ -26,7 +28,7 @@ export interface SlotPlan {
   slotOf: Map<string, number>;
 }
 
-export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { values: Value[]; conflicts: Conflict[] } {
+export function liveValues(g: Graph, maxBatch: number, maxSamples: number, training = true): { values: Value[]; conflicts: Conflict[] } {
   const n = g.ops.length;
   const fwd = (i: number) => i;
   const bwd = (i: number) => 2 * n - 1 - i;
@@ -62,7 +64,7 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
     }
   });
   const writers = new Map<string, { time: number; mode: 'write' | 'add'; op: string }[]>();
-  g.ops.forEach((op, i) => {
+  if (training) g.ops.forEach((op, i) => {
     const b = op.kind.buffers(op);
     for (const t of b.saved) touch(actOf(t), bwd(i));
     for (const w of b.grads) {

@@ -101,6 +101,12 @@ export interface GpuOpContext {
   samples: number;
   /** A training pass (an objective counts steps and watches for a non-finite loss). */
   training: boolean;
+  /**
+   * False on an inference-only model: prepare the forward only (return `backward: []`). Gradients,
+   * scratch and parameter gradients asked for anyway get buffers of their own (sinks), so an op
+   * that ignores this still works, at the cost of those buffers.
+   */
+  backward: boolean;
   /** The model's seed and this pass's noise stream. */
   noise: { seed: number; stream: number };
   rows(tensor: string): number;

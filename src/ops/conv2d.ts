@@ -127,6 +127,8 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
       try {
         const fwd = transposed ? prepareConvTranspose2d : prepareConv2d;
         const forward = keep(fwd(ctx.rt, shape, { x: ctx.tensor(x), w: ctx.param(weight), bias: ctx.param(bias), y: ctx.tensor(y) }, `${op.name} forward`));
+        // An inference-only model: no backward to prepare.
+        if (!ctx.backward) return { forward, backward: [], destroy: () => owned.forEach((o) => o.destroy()) };
         const identity = a.activation === 'identity';
         const dY = ctx.grad(y);
         const dPre = identity ? dY : ctx.scratch('dPre');

@@ -65,6 +65,9 @@ export const LINEAR = defineLayer<LinearAttrs>({
       { a: ctx.tensor(x), b: ctx.param(weight), bias: ctx.param(bias), c: ctx.tensor(y) },
       `${op.name} forward`,
     ));
+    const destroy = () => owned.forEach((o) => o.destroy());
+    // An inference-only model: no backward to prepare.
+    if (!ctx.backward) return { forward, backward: [], destroy };
     // dPre = dY ⊙ f'(y), db = Σ dPre;  dW = xᵀ·dPre;  dX = dPre·Wᵀ (not for the data).
     const backward: Dispatch[] = [];
     const dY = ctx.grad(y);
@@ -80,7 +83,7 @@ export const LINEAR = defineLayer<LinearAttrs>({
     if (ctx.needsGrad(x)) {
       backward.push(...keep(prepareMatmul(ctx.rt, { M: B, N: inDim, K: outDim, transB: true }, { a: dPre, b: ctx.param(weight), c: ctx.grad(x) }, `${op.name} dX`)));
     }
-    return { forward, backward, destroy: () => owned.forEach((o) => o.destroy()) };
+    return { forward, backward, destroy };
   },
   cpuForward(op, ctx) {
     const { inDim, outDim, activation } = op.attrs;

@@ -101,8 +101,10 @@ export class Tuner implements ScheduleChooser {
     return this.table[`${request.kernel}|${request.shapeClass}`]?.choice;
   }
 
-  async tune(rt: Runtime, requests: readonly ScheduleRequest[]): Promise<TuneReport> {
+  async tune(rt: Runtime, requests: readonly ScheduleRequest[], options: { signal?: AbortSignal } = {}): Promise<TuneReport> {
     const o = this.options;
+    const signal = options.signal;
+    signal?.throwIfAborted();
     const warn = o.warn!;
     const budget = o.budgetMs ?? 60_000;
     const rounds = o.rounds ?? 5;
@@ -113,6 +115,7 @@ export class Tuner implements ScheduleChooser {
     const results: TuneResult[] = [];
     const timer = sampleTimer(rt.device, o.timing);
     let changed = false;
+    let stopped: unknown;
     try {
       for (const req of requests) {
         const key = `${req.kernel}|${req.shapeClass}`;
@@ -131,7 +134,7 @@ export class Tuner implements ScheduleChooser {
           results.push({ ...base, choice: req.rule, source: 'budget', times: [] });
           continue;
         }
-        const r = await this.tuneOne(rt, req, tunable, timer, { rounds, minRounds, deadline });
+        const r = await this.tuneOne(rt, req, tunable, timer, { rounds, minRounds, deadline, signal });
         results.push({ ...base, ...r, method: timer.method });
         if (r.source === 'tuned') {
           this.table[key] = { choice: r.choice, rule: req.rule, times: r.times, at: new Date().toISOString() };
@@ -139,6 +142,10 @@ export class Tuner implements ScheduleChooser {
         }
         await yieldToEventLoop();
       }
+    } catch (e) {
+      // An abort: the classes tuned so far are kept (and saved below) before it rejects.
+      if (!signal?.aborted) throw e;
+      stopped = e;
     } finally {
       timer.destroy();
     }
@@ -149,6 +156,7 @@ export class Tuner implements ScheduleChooser {
         warn(`tune cache ${o.store.describe} could not be written (${(e as Error).message}); the choices hold for this run only`);
       }
     }
+    if (stopped !== undefined) throw stopped;
     return { adapterKey: this.adapterKey, results, elapsedMs: now() - start };
   }
 
@@ -157,7 +165,7 @@ export class Tuner implements ScheduleChooser {
     req: ScheduleRequest,
     tunable: Tunable,
     timer: ReturnType<typeof sampleTimer>,
-    lim: { rounds: number; minRounds: number; deadline: number },
+    lim: { rounds: number; minRounds: number; deadline: number; signal: AbortSignal | undefined },
   ): Promise<Pick<TuneResult, 'choice' | 'source' | 'times'>> {
     const setup = tunable(rt, req.shape);
     const ops = new Map<string, ReturnType<typeof setup.prepare>>();
@@ -181,6 +189,7 @@ export class Tuner implements ScheduleChooser {
         // Rotate the order each round so no candidate always runs first (or just after another).
         for (let i = 0; i < req.candidates.length; i++) {
           if (now() >= lim.deadline) break outer;
+          lim.signal?.throwIfAborted();
           const c = req.candidates[(i + r) % req.candidates.length];
           samples.get(c)!.push(await timer.sample(ops.get(c)!.dispatches, reps.get(c)!));
         }
