@@ -5,9 +5,9 @@
 // type error, and the prepared GPU op keeps whatever its forward and backward share (no shared context).
 import type { BufferSlice } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
-import type { LayerSpec, Likelihood, ObjectiveSpec } from '../base/words';
+import type { LayerFields, Likelihood, ObjectiveSpec } from '../base/words';
 
-export type { LayerSpec, ObjectiveSpec } from '../base/words';
+export type { LayerFields, LayerSpec, ObjectiveSpec } from '../base/words';
 
 /** A tensor's shape per row; rows are examples, or examples × samples for tensors after the noise. */
 export interface TensorShape {
@@ -170,7 +170,7 @@ export interface OpKind<A = unknown> {
 /** An op kind that can be a layer: one input `x`, one output `y`, attributes from a layer spec. */
 export interface LayerKind<A = unknown> extends OpKind<A> {
   /** Checks the spec's fields (errors name the layer) and gives the attributes and parameters. */
-  layer(spec: LayerSpec, input: TensorShape, name: string): { attrs: A; params: ParamRequest[] };
+  layer(spec: LayerFields, input: TensorShape, name: string): { attrs: A; params: ParamRequest[] };
 }
 
 /** Buffer names every objective declares, in this layout (floats): */

@@ -12,7 +12,7 @@ import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWei
 import type { PreparedOp } from '../kernels/matmul';
 import type { Dispatch } from '../gpu/runtime';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../cpu/conv-layer';
-import { defineLayer, type LayerKind, type LayerSpec, type OpNode, type TensorShape } from '../graph/op';
+import { defineLayer, type LayerKind, type LayerFields, type OpNode, type TensorShape } from '../graph/op';
 
 type Pair = [number, number];
 
@@ -34,7 +34,7 @@ export interface ConvAttrs {
 
 const MAX_CHANNELS = 65536;
 
-function pairField(label: string, spec: LayerSpec, field: string, fallback: number, min: number): Pair {
+function pairField(label: string, spec: LayerFields, field: string, fallback: number, min: number): Pair {
   const v = spec[field] ?? fallback;
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= 4096)) {

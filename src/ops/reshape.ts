@@ -2,7 +2,7 @@
 // H×W×C activation is H·W·C contiguous floats, so no copy is needed: the memory plan gives the output
 // its input's buffer (and the output's gradient the input's), and the op dispatches nothing.
 // Flattening is in (h, w, c) order (PyTorch's nn.Flatten on NCHW is (c, h, w); docs/CONV.md).
-import { defineLayer, type LayerSpec, type OpKind, type TensorShape } from '../graph/op';
+import { defineLayer, type LayerFields, type OpKind, type TensorShape } from '../graph/op';
 
 export interface ReshapeAttrs {
   shape: number[];
@@ -11,7 +11,7 @@ export interface ReshapeAttrs {
 const widthOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const shapeText = (t: TensorShape) => `[${t.shape.join(', ')}]`;
 
-function checkFields(label: string, spec: LayerSpec, known: string[]) {
+function checkFields(label: string, spec: LayerFields, known: string[]) {
   const unknown = Object.keys(spec).filter((k) => !['kind', 'name', ...known].includes(k));
   if (unknown.length) throw new Error(`${label}: unknown field ${unknown.join(', ')}; expected ${['kind', 'name', ...known].join(', ')}`);
 }
