@@ -171,6 +171,13 @@ export interface OpKind<A = unknown> {
 export interface LayerKind<A = unknown> extends OpKind<A> {
   /** Checks the spec's fields (errors name the layer) and gives the attributes and parameters. */
   layer(spec: LayerFields, input: TensorShape, name: string): { attrs: A; params: ParamRequest[] };
+  /**
+   * Its PyTorch equivalent, for conversion (src/model/pytorch-layout.ts): the torch.nn module that
+   * scripts/torch_vae.py builds for it, and for each parameter role the axes of ours in the order
+   * PyTorch stores them (a Linear's weight, ours [in, out], is PyTorch's [out, in]: [1, 0]).
+   * Absent: a model with this layer has no PyTorch layout.
+   */
+  readonly pytorch?: { module: string; axes: Record<string, readonly number[]> };
 }
 
 /** Buffer names every objective declares, in this layout (floats): */

@@ -54,6 +54,8 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
   const geometry = (label: string, s: Conv2dShape): ConvGeometry => (transposed ? convTranspose2dGeometry(label, s) : conv2dGeometry(label, s));
   return defineLayer<ConvAttrs>({
     name: kindName,
+    // Ours KH×KW×C_in×C_out (conv) or KH×KW×C_out×C_in (transposed); PyTorch's [C_out, C_in, KH, KW] or [C_in, C_out, KH, KW].
+    pytorch: { module: transposed ? 'ConvTranspose2d' : 'Conv2d', axes: { weight: [3, 2, 0, 1], bias: [0] } },
     layer(spec, input, name) {
       const label = `layer ${name} (${kindName})`;
       if (input.shape.length !== 3) {

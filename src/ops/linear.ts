@@ -19,6 +19,7 @@ const width = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const LINEAR = defineLayer<LinearAttrs>({
   name: 'linear',
+  pytorch: { module: 'Linear', axes: { weight: [1, 0], bias: [0] } },
   layer(spec, input, name) {
     const out = spec.width;
     // As wide as the data may be (config: inputDim up to 2^20; hidden widths up to 65536).

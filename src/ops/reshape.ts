@@ -40,6 +40,8 @@ const shapeChange: Omit<OpKind<ReshapeAttrs>, 'name'> = {
 
 export const RESHAPE_LAYER = defineLayer<ReshapeAttrs>({
   name: 'reshape',
+  // torch_vae.py's Reshape and Flatten keep our NHWC order across PyTorch's NCHW convolutions.
+  pytorch: { module: 'Reshape', axes: {} },
   ...shapeChange,
   layer(spec, input, name) {
     const label = `layer ${name} (reshape)`;
@@ -57,6 +59,7 @@ export const RESHAPE_LAYER = defineLayer<ReshapeAttrs>({
 
 export const FLATTEN_LAYER = defineLayer<ReshapeAttrs>({
   name: 'flatten',
+  pytorch: { module: 'Flatten', axes: {} },
   ...shapeChange,
   layer(spec, input, name) {
     checkFields(`layer ${name} (flatten)`, spec, []);
