@@ -4,8 +4,8 @@
 // first writer to the backward of the op that made the tensor; scratch only during its op's backward.
 // Values whose lifetimes do not overlap share a slot (best fit, else a new slot), except values that
 // one op binds together in a single bind group. An inference plan (training false) has the forward
-// alone: activations live from their writer to their last forward reader, and nothing else is
-// planned. Pure: no GPU here.
+// alone: activations live from their writer to their last forward reader (the io tensors to the
+// end), and of the backward's buffers only those a forward dispatch binds. Pure: no GPU here.
 import type { Graph } from './graph';
 import { needsGrad, storageOf } from './graph';
 
@@ -64,6 +64,30 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number, train
     }
   });
   const writers = new Map<string, { time: number; mode: 'write' | 'add'; op: string }[]>();
+  if (!training) {
+    // Evaluation reads the model's io tensors after later stages ran (L_k reads z and stats after
+    // the objective): they live to the end. What a forward binds of the backward's buffers (a fused
+    // objective's gradients; every gradient and scratch of a one-bind-group op) lives at that op.
+    for (const t of Object.values(g.io)) touch(actOf(t), 2 * n);
+    g.ops.forEach((op, i) => {
+      const b = op.kind.buffers(op);
+      const bound = new Set(b.grads.filter((w) => w.phase === 'forward').map((w) => w.tensor));
+      if (b.oneBindGroup) for (const t of [...Object.values(op.inputs), ...Object.values(op.outputs)]) bound.add(t);
+      for (const t of bound) {
+        if (!needsGrad(g, t)) continue;
+        const tensor = storageOf(g, t);
+        let v = grad.get(tensor);
+        if (!v) {
+          const ts = spec.get(tensor)!;
+          v = { key: `grad ${tensor}`, floats: rows(ts.perSample) * ts.width, start: Infinity, end: -Infinity };
+          grad.set(tensor, v);
+          values.push(v);
+        }
+        touch(v, fwd(i));
+      }
+      if (b.oneBindGroup) for (const sc of b.scratch) values.push({ key: `scratch ${op.name}/${sc.name}`, floats: sc.floats(rows(!!sc.perSample)), start: fwd(i), end: fwd(i) });
+    });
+  }
   if (training) g.ops.forEach((op, i) => {
     const b = op.kind.buffers(op);
     for (const t of b.saved) touch(actOf(t), bwd(i));

@@ -2,8 +2,9 @@
 // batch (and number of samples). Activations, gradients and scratch share slots by liveness
 // (src/graph/liveness.ts); what ops declare persistent (an objective's terms, loss, totals, health)
 // gets its own buffer; the parameter, gradient and Adam moment arenas share one layout. An inference
-// plan holds the parameters and the forward's activations only; what a forward still binds of the
-// backward's buffers (a fused objective's gradients, one-bind-group ops) gets a sink of its own.
+// plan holds the parameters, the forward's activations and what a forward binds of the backward's
+// buffers (a fused objective's gradients, one-bind-group ops), packed alike; anything else an op
+// asks for anyway (a parameter's gradient, an op that prepares its backward regardless) gets a sink.
 import type { BufferSlice } from '../gpu/kernel';
 import type { Graph, ParamSpec } from './graph';
 import { liveValues, packSlots, type SlotPlan } from './liveness';

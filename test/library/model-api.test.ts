@@ -49,6 +49,22 @@ describe('an inference-only model', () => {
   });
 });
 
+describe('an inference-only IWAE model', () => {
+  it('evaluates the loss and L_k (in chunks of its k) as the training model does', async () => {
+    const { device, rt } = gpu();
+    await scoped(device, async () => {
+      const vae = new GpuVae(rt, { ...small, objective: { kind: 'iwae', k: 3 } }, { maxBatch: 8 });
+      const lean = GpuVae.load(rt, await vae.save(), { maxBatch: 8, inference: true });
+      expect(await lean.evaluate(data.test.images, 20)).toEqual(await vae.evaluate(data.test.images, 20));
+      expect(await lean.evaluateLk(data.test.images, 20, 7)).toBe(await vae.evaluateLk(data.test.images, 20, 7));
+      console.info(`IWAE k=3, maxBatch 8: inference-only ${lean.bytes} bytes, training ${vae.bytes} bytes`);
+      expect(lean.bytes).toBeLessThan(vae.bytes);
+      vae.dispose();
+      lean.dispose();
+    });
+  });
+});
+
 describe('inference and evaluation of any count', () => {
   it('encode, decode, reconstruct and sample run maxBatch rows at a time, the rows as one call of each chunk gives them', async () => {
     const { device, rt } = gpu();
