@@ -41,18 +41,20 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number, train
     v.start = Math.min(v.start, t);
     v.end = Math.max(v.end, t);
   };
-  // A reshape's output is its input's buffer: both names are one value.
-  const actOf = (tensor: string) => {
+  // The value of a tensor's activation or gradient, made the first time it is touched. A reshape's
+  // output is its input's buffer: both names are one value.
+  const valueOf = (map: Map<string, Value>, what: 'act' | 'grad', tensor: string) => {
     const name = storageOf(g, tensor);
-    let v = act.get(name);
+    let v = map.get(name);
     if (!v) {
       const t = spec.get(name)!;
-      v = { key: `act ${name}`, floats: rows(t.perSample) * t.width, start: Infinity, end: -Infinity };
-      act.set(name, v);
+      v = { key: `${what} ${name}`, floats: rows(t.perSample) * t.width, start: Infinity, end: -Infinity };
+      map.set(name, v);
       values.push(v);
     }
     return v;
   };
+  const actOf = (tensor: string) => valueOf(act, 'act', tensor);
   // The data are uploaded before the step.
   touch(actOf(g.io.input), -1);
   const producer = new Map<string, number>();
@@ -73,18 +75,7 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number, train
       const b = op.kind.buffers(op);
       const bound = new Set(b.grads.filter((w) => w.phase === 'forward').map((w) => w.tensor));
       if (b.oneBindGroup) for (const t of [...Object.values(op.inputs), ...Object.values(op.outputs)]) bound.add(t);
-      for (const t of bound) {
-        if (!needsGrad(g, t)) continue;
-        const tensor = storageOf(g, t);
-        let v = grad.get(tensor);
-        if (!v) {
-          const ts = spec.get(tensor)!;
-          v = { key: `grad ${tensor}`, floats: rows(ts.perSample) * ts.width, start: Infinity, end: -Infinity };
-          grad.set(tensor, v);
-          values.push(v);
-        }
-        touch(v, fwd(i));
-      }
+      for (const t of bound) if (needsGrad(g, t)) touch(valueOf(grad, 'grad', t), fwd(i));
       if (b.oneBindGroup) for (const sc of b.scratch) values.push({ key: `scratch ${op.name}/${sc.name}`, floats: sc.floats(rows(!!sc.perSample)), start: fwd(i), end: fwd(i) });
     });
   }

@@ -22,13 +22,13 @@ import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
 import { presetConfig } from '../../src/model/presets';
 import { decodeCheckpoint } from '../../src/model/checkpoint';
 import { decodeModelFile, decodePytorchModel, encodePytorchModel, pytorchTensorSpecs } from '../../src/model/pytorch-layout';
-import { decodeSafetensors, encodeSafetensors } from '../../src/model/safetensors';
+import { decodeSafetensors } from '../../src/model/safetensors';
 import { subset } from '../../src/data/dataset';
 import { loadEmbeddedMnist, type MnistSplit } from '../../src/data/mnist';
 import { evaluateModel } from '../../src/cli/evaluate';
 import { useGpu } from '../gpu/harness';
 import { normalArray } from '../util/random';
-import { findTorchPython, torchVae } from '../util/python';
+import { findTorchPython, maxAbsDiff, torchDecode as torchDecodeIn, torchVae } from '../util/python';
 
 const py = findTorchPython();
 if (!py.python) console.warn(`PyTorch conv interop tests SKIPPED: ${py.reason}`);
@@ -41,19 +41,7 @@ const gpu = useGpu();
 let dir: string;
 let data: MnistSplit;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-async function torchDecode(model: string, z: Float32Array, latent: number, tag: string): Promise<Float32Array> {
-  const zFile = join(dir, `${tag}-z.safetensors`), out = join(dir, `${tag}-means.safetensors`);
-  await writeFile(zFile, encodeSafetensors({ z: { dtype: 'F32', shape: [z.length / latent, latent], data: z } }));
-  await torchVae(py.python!, ['decode', model, zFile, out]);
-  return decodeSafetensors(new Uint8Array(await readFile(out))).tensors.means!.data as Float32Array;
-}
+const torchDecode = (model: string, z: Float32Array, latent: number, tag: string) => torchDecodeIn(py.python!, dir, model, z, latent, tag);
 
 describe.skipIf(!py.python)('conv models ⇄ PyTorch', () => {
   beforeAll(async () => {
@@ -96,11 +84,22 @@ describe.skipIf(!py.python)('conv models ⇄ PyTorch', () => {
         const json = join(dir, `${tag}-torch.json`);
         await torchVae(py.python!, ['evaluate', pt, '--samples', String(TORCH_SAMPLES), '--json', json, '--seed', '5']);
         const theirs = JSON.parse(await readFile(json, 'utf8'));
-        console.info(`here → PyTorch (${tag}): decode max |Δ| ${diff.toExponential(2)}; test −ELBO ours ${ours.testNegElbo.toFixed(4)} (${OUR_SAMPLES} z/digit), ` +
-          `PyTorch ${theirs.testNegElbo.toFixed(4)} (${TORCH_SAMPLES} z/digit), Δ ${(ours.testNegElbo - theirs.testNegElbo).toFixed(4)}; KL Δ ${(ours.testKl - theirs.testKl).toExponential(2)}`);
-        expect(diff).toBeLessThanOrEqual(1e-5);
-        expect(Math.abs(ours.testNegElbo - theirs.testNegElbo)).toBeLessThanOrEqual(0.3);
-        expect(Math.abs(ours.testKl - theirs.testKl)).toBeLessThan(1e-3);
+        const [dElbo, dKl] = [ours.testNegElbo - theirs.testNegElbo, ours.testKl - theirs.testKl];
+        console.info(`here → PyTorch (${tag}): decode max |Δ| ${diff.toExponential(2)}; test −ELBO Δ ${dElbo.toFixed(4)} ` +
+          `(ours ${ours.testNegElbo.toFixed(4)}, ${OUR_SAMPLES} z/digit; PyTorch ${TORCH_SAMPLES} z/digit); KL Δ ${dKl.toExponential(2)}`);
+        // The same means; −ELBO within Monte Carlo noise; the analytic KL to float rounding.
+        expect([diff <= 1e-5, Math.abs(dElbo) <= 0.3, Math.abs(dKl) < 1e-3]).toEqual([true, true, true]);
+        // A few steps leave every mean near ½: weights × 3 spread the means over (0, 1), so that a
+        // wrong axis order or convolution convention could not hide under rounding.
+        vae.writeParams((await vae.readParams()).map((v) => 3 * v));
+        const sharp = join(dir, `${tag}-sharp-pt.safetensors`);
+        await writeFile(sharp, encodePytorchModel({ config, params: await vae.readParams() }));
+        const means = await vae.decode(z);
+        const sharpDiff = maxAbsDiff(means, await torchDecode(sharp, z, config.latent, `${tag}-sharp`));
+        const spread = means.reduce((a, v) => Math.max(a, Math.abs(v - 0.5)), 0);
+        console.info(`here → PyTorch (${tag}, weights × 3): decode max |Δ| ${sharpDiff.toExponential(2)}, means up to ${spread.toFixed(3)} from ½`);
+        expect(spread).toBeGreaterThan(0.3);
+        expect(sharpDiff).toBeLessThanOrEqual(1e-5);
       } finally {
         vae.dispose();
       }
