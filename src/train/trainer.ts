@@ -27,8 +27,10 @@ export interface EpochMetrics {
 
 export interface Progress {
   epoch: number;
+  /** The epoch this fit ends at (counted from the model's first step, as `epoch` and `step` are). */
   epochs: number;
   step: number;
+  /** The step this fit ends at. */
   totalSteps: number;
   /** The latest batch loss read back (−ELBO nats per example), NaN before the first. */
   loss: number;
