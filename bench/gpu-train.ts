@@ -70,7 +70,7 @@ async function oneModel(ctx: GpuContext, name: string, p: TrainPlan): Promise<Mo
     row.tuned = { classes: r.results.length, tuned: n('tuned'), cached: n('cache'), budget: n('budget'), changed: r.results.filter((x) => x.choice !== x.rule).length, seconds: r.elapsedMs / 1000 };
     const fit = (epochs: number) => vae.fit({ epochs, batch: p.batch, train: p.train, test: p.test, signal: stop.signal });
     row.firstEpoch = figures((await fit(1))[0]);
-    const e = (await fit(2))[0];
+    const e = (await fit(1))[0];
     row.epoch = figures(e);
     row.test = e.test;
     const o = vae.objective;

@@ -152,7 +152,8 @@ export class Session {
 
   /** The importance-weighted bound L_k on all test digits (nats; −L_k ≤ −ELBO in expectation). */
   evaluateLk(k: number): Promise<number> {
-    return this.exclusive(() => this.vae.evaluateLk(this.data.test.images, this.data.test.count, k));
+    // The library gives −L_k (a loss, as evaluate's −ELBO); the page shows the bound.
+    return this.exclusive(async () => -(await this.vae.evaluateLk(this.data.test.images, this.data.test.count, k)));
   }
 
   /** model.safetensors bytes, as the CLI writes them (weights, Adam moments, step, config, batch). */

@@ -4,7 +4,9 @@ evaluation, and training past one machine with DistributedDataParallel.
 
   * modules: one hidden layer each way with ReLU and a Bernoulli decoder is pytorch/examples vae/main.py's
     VAE (fc1, fc21 = mu, fc22 = log sigma^2, fc3, fc4); every other MLP is MlpVAE (encoder.i, mu, logvar,
-    decoder.i, out). nn.Linear default init. `npm run convert -- --to pytorch` writes their state_dicts.
+    decoder.i, out); a config with layer lists (the conv presets) is LayersVAE (encoder.i, decoder.i: Linear,
+    Conv2d, ConvTranspose2d, and Reshape / flatten keeping our NHWC row order around PyTorch's NCHW).
+    Default init. `npm run convert -- --to pytorch` writes their state_dicts.
   * safetensors: read_safetensors / write_safetensors (scripts/safetensors_np.py) need only numpy and torch
     (the pip package is not installable here); files written are what safetensors.torch.save_file writes.
   * protocol (as the TypeScript trainer): -ELBO in nats per example (summed over pixels and latents, mean
@@ -129,7 +131,114 @@ class MlpVAE(_VAE):
         return self.out(z)  # Bernoulli logits or the Gaussian mean
 
 
+def _pair(v, default):
+    v = default if v is None else v
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+class Reshape(nn.Module):
+    """Our rows are NHWC: [H, W, C] becomes PyTorch's (N, C, H, W); 1 or 2 sizes stay one flat row."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = list(shape)
+
+    def forward(self, x):
+        x = _flat(x)
+        return x.reshape(x.shape[0], *self.shape).permute(0, 3, 1, 2) if len(self.shape) == 3 else x
+
+
+def _flat(x):
+    """A row in our (h, w, c) order: NCHW images are permuted back first (nn.Flatten would give (c, h, w))."""
+    return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.dim() == 4 else x
+
+
+class LayersVAE(_VAE):
+    """A config's layer lists (src/model/config.ts): encoder.i, decoder.i by list position, the encoder's
+    last layer giving mu | logvar (mu first). linear, conv2d, conv_transpose2d, reshape, flatten."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.latent = c["latent"]
+        self.encoder, self.enc_act = self._build(layer_list(c, "encoder"), [c["inputDim"]])
+        self.decoder, self.dec_act = self._build(layer_list(c, "decoder"), [c["latent"]])
+
+    @staticmethod
+    def _build(specs, shape):
+        mods, acts = [], []
+        for i, s in enumerate(specs):
+            kind, act = s["kind"], s.get("activation", "identity")
+            if kind == "linear":
+                mods.append(nn.Linear(math.prod(shape), s["width"]))
+                shape = [s["width"]]
+            elif kind in ("conv2d", "conv_transpose2d"):
+                if len(shape) != 3:
+                    raise FormatError(f"layer {i} ({kind}): input shape {shape}; expected [height, width, channels]")
+                (h, w, cin), k, st, p = shape, _pair(s.get("kernel"), 3), _pair(s.get("stride"), 1), _pair(s.get("padding"), 0)
+                if kind == "conv2d":
+                    mods.append(nn.Conv2d(cin, s["filters"], k, st, p))
+                    h, w = (h + 2 * p[0] - k[0]) // st[0] + 1, (w + 2 * p[1] - k[1]) // st[1] + 1
+                else:
+                    op = _pair(s.get("outputPadding"), 0)
+                    mods.append(nn.ConvTranspose2d(cin, s["filters"], k, st, p, op))
+                    h, w = (h - 1) * st[0] - 2 * p[0] + k[0] + op[0], (w - 1) * st[1] - 2 * p[1] + k[1] + op[1]
+                shape = [h, w, s["filters"]]
+            elif kind == "reshape":
+                mods.append(Reshape(s["shape"]))
+                shape = list(s["shape"])
+            elif kind == "flatten":
+                mods.append(nn.Flatten())  # applied as _flat (our order), see _run
+                shape = [math.prod(shape)]
+            else:
+                raise FormatError(f"layer {i}: kind {kind!r} has no PyTorch module here (linear, conv2d, conv_transpose2d, reshape, flatten)")
+            if act not in ACTIVATIONS:
+                raise FormatError(f"layer {i} ({kind}): activation must be one of {', '.join(ACTIVATIONS)}, got {act!r}")
+            acts.append(ACTIVATIONS[act])
+        return nn.ModuleList(mods), acts
+
+    @staticmethod
+    def _run(mods, acts, x):
+        for m, act in zip(mods, acts):
+            if isinstance(m, nn.Flatten):
+                x = _flat(x)
+            elif isinstance(m, nn.Linear):
+                x = act(m(_flat(x)))
+            else:
+                x = act(m(x))
+        return _flat(x)
+
+    def _rows(self, mods, acts, x):
+        """Any leading dims (samples, batch) as rows of one batch, and back."""
+        lead = x.shape[:-1]
+        return self._run(mods, acts, x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
+
+    def encode(self, x):
+        h = self._rows(self.encoder, self.enc_act, x)
+        return h[..., :self.latent], h[..., self.latent:]
+
+    def decode(self, z):
+        return self._rows(self.decoder, self.dec_act, z)  # Bernoulli logits or the Gaussian mean, our pixel order
+
+
+def layer_list(c, side):
+    """The config's list for one side, or the MLP shorthand it stands for (as modelLayers in config.ts)."""
+    if c.get(side) is not None:
+        return c[side]
+    hidden = c["encoderHidden" if side == "encoder" else "decoderHidden"]
+    head = 2 * c["latent"] if side == "encoder" else c["inputDim"]
+    return [{"kind": "linear", "width": w, "activation": c["activation"]} for w in hidden] + [{"kind": "linear", "width": head}]
+
+
+def layout_name(c):
+    """The name our pytorch-layout.ts gives the module (PytorchLayout)."""
+    if c.get("encoder") is not None or c.get("decoder") is not None:
+        return "torch_vae.LayersVAE"
+    return "vae/main.py" if main_py_layout(c) else "torch_vae.MlpVAE"
+
+
 def build_model(c):
+    if c.get("encoder") is not None or c.get("decoder") is not None:
+        return LayersVAE(c)
     return MainPyVAE(c) if main_py_layout(c) else MlpVAE(c)
 
 
@@ -338,7 +447,7 @@ def worker(local, a, c, init_state, start_step, rendezvous):
             print(f"test -ELBO {result['testNegElbo']:.4f} nats ({a.eval_samples} samples per digit)")
         c_out = {**c, "adam": {**c["adam"], "lr": lr}}
         write_safetensors(a.out, cpu.state_dict(), {"format": "pt", "config": json.dumps(c_out),
-                                                    "layout": "vae/main.py" if main_py_layout(c) else "torch_vae.MlpVAE",
+                                                    "layout": layout_name(c),
                                                     "step": str(start_step + total), "worldSize": str(N), "batch": str(B)})
         print(f"wrote {a.out} (step {start_step + total})")
         write_json(a.log, result)

@@ -39,7 +39,10 @@ export type { Activation } from './kernels/activation';
 
 // The VAE
 export { GpuVae } from './vae/gpu-vae';
-export type { GpuVaeOptions } from './vae/gpu-vae';
+export type { GpuVaeOptions, LoadOptions } from './vae/gpu-vae';
+export type { CallOptions, EvalOptions } from './eval/inputs';
+export type { SampleOptions } from './eval/inference';
+export { MAX_SAMPLES_PER_CALL } from './eval/inference';
 export { GpuModel } from './model/gpu-model';
 export type { ModelRunner } from './eval/runner';
 export type { ObjectiveSpec } from './base/words';
@@ -48,9 +51,23 @@ export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
-export type { LayerSpec } from './base/words';
+export { customLayer } from './base/words';
+export type {
+  LayerSpec, BuiltinLayerSpec, LinearSpec, Conv2dSpec, ConvTranspose2dSpec, ReshapeSpec, FlattenSpec, CustomLayerSpec, LayerFields, SizePair,
+} from './base/words';
 export { BUILTIN_OPS } from './ops/registry';
 export type { OpRegistry } from './ops/registry';
+
+// Extending the model: op kinds of your own (a layer or an objective: its WGSL, CPU twin and
+// backward), registered with BUILTIN_OPS.with(kind) and passed as { registry } to the model and to load
+export { defineLayer, defineObjective, defineOp, checkSpecFields, OBJECTIVE_BUFFERS } from './graph/op';
+export type {
+  OpKind, LayerKind, ObjectiveKind, OpNode, GpuOpContext, CpuOpContext, PreparedGpuOp, OpBuffers, GradWrite, OwnedBuffer,
+  TensorShape, ParamSpec, ParamRequest, Stage, ObjectiveContext, ObjectiveValue, ObjectiveInfo,
+} from './graph/op';
+export { packUniform, packFields } from './gpu/runtime';
+export type { BindingDecl, BindingType, UniformField } from './gpu/kernel';
+export { CpuBackend } from './train/cpu-backend';
 export type { VaeConfig, VaeConfigInput } from './model/config';
 export { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from './model/checkpoint';
 export type { TrainingState } from './model/checkpoint';
@@ -60,6 +77,7 @@ export {
 } from './model/pytorch-layout';
 export type { PytorchLayout, PytorchModel, PytorchTensorSpec } from './model/pytorch-layout';
 export { train, epochOrder, stepsPerEpoch, TrainingStopped } from './train/trainer';
+export type { StopReason } from './train/trainer';
 export { lrAt, betaAt, checkSchedule, LR_SCHEDULES } from './optim/schedule';
 export type { LrSchedule, ScheduleConfig } from './optim/schedule';
 export { validationSplit, earlyStopState } from './train/early-stop';

@@ -38,14 +38,45 @@ export function seedKey(seed: number): [number, number] {
 }
 
 /**
- * A layer's description in a model's layer list: its kind's name (an op kind the registry knows) and
- * that kind's fields, e.g. { kind: 'linear', width: 400, activation: 'relu' }.
+ * A layer's fields as its kind parses them: its kind's name (an op kind the registry knows) and that
+ * kind's fields, e.g. { kind: 'linear', width: 400, activation: 'relu' }. What a LayerKind is given.
  */
-export interface LayerSpec {
+export interface LayerFields {
   kind: string;
   /** Parameter names start with it (default `<encoder|decoder>.<index>`). */
   name?: string;
   [field: string]: unknown;
+}
+
+/** A size or a [height, width] pair of sizes. */
+export type SizePair = number | [number, number];
+
+/** y = f(x·W + b): `width` outputs, any input shape (its values in NHWC order). */
+export type LinearSpec = { kind: 'linear'; name?: string; width: number; activation?: Activation };
+/** A 2-D convolution on [height, width, channels] rows (kernel 3, stride 1, padding 0 by default). */
+export type Conv2dSpec = { kind: 'conv2d'; name?: string; filters: number; kernel?: SizePair; stride?: SizePair; padding?: SizePair; activation?: Activation };
+/** A transposed 2-D convolution (PyTorch's ConvTranspose2d), with `outputPadding` < stride. */
+export type ConvTranspose2dSpec = { kind: 'conv_transpose2d'; name?: string; filters: number; kernel?: SizePair; stride?: SizePair; padding?: SizePair; outputPadding?: SizePair; activation?: Activation };
+/** The same values under 1 to 3 sizes, e.g. [28, 28, 1] (height, width, channels). */
+export type ReshapeSpec = { kind: 'reshape'; name?: string; shape: number[] };
+/** [height, width, channels] back to one row, in (h, w, c) order. */
+export type FlattenSpec = { kind: 'flatten'; name?: string };
+/** The built-in layer kinds' specs (BUILTIN_OPS). */
+export type BuiltinLayerSpec = LinearSpec | Conv2dSpec | ConvTranspose2dSpec | ReshapeSpec | FlattenSpec;
+
+/**
+ * A layer of a kind of your own (registered with BUILTIN_OPS.with(kind)), made by customLayer(): the
+ * mark keeps a misspelt built-in layer ({ kind: 'linear', widht: 4 }) a type error.
+ */
+export type CustomLayerSpec = LayerFields & { readonly '~customLayer': true };
+
+/** A layer of a model's layer list: a built-in kind's spec, checked by type, or a custom one. */
+export type LayerSpec = BuiltinLayerSpec | CustomLayerSpec;
+
+/** A layer spec of a kind of your own, e.g. customLayer('scale', { name: 'encoder.gain' }). */
+export function customLayer(kind: string, fields: Omit<LayerFields, 'kind'> = {}): CustomLayerSpec {
+  if (typeof kind !== 'string' || kind === '') throw new Error(`customLayer: kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+  return { ...fields, kind } as CustomLayerSpec;
 }
 
 /**

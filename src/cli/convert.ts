@@ -17,8 +17,9 @@ const HELP = `Usage: npm run convert -- --to pytorch IN OUT
 --to pytorch      IN is a webgpu-vae model.safetensors (or a run folder holding one); OUT is a
                   state_dict that torch's load_state_dict(strict=True) accepts on the module
                   scripts/torch_vae.py builds (vae/main.py's fc1, fc21, fc22, fc3, fc4 for one
-                  hidden layer each way with ReLU and a Bernoulli decoder). The config rides in
-                  OUT's metadata; Adam's moments stay behind.
+                  hidden layer each way with ReLU and a Bernoulli decoder; MlpVAE for other MLPs;
+                  LayersVAE's encoder.i / decoder.i for layer lists such as --arch conv). The
+                  config rides in OUT's metadata; Adam's moments stay behind.
 --to webgpu-vae   IN is such a state_dict (e.g. safetensors.torch.save_file(model.state_dict(), IN)
                   or scripts/torch_vae.py train --out IN); OUT is a weights-only checkpoint that
                   npm run train -- --resume, npm run evaluate, the library and the demo load.

@@ -58,11 +58,12 @@ export interface Evaluation {
 export async function evaluateModel(rt: Runtime, state: Pick<TrainingState, 'config' | 'params'>, test: Dataset, o: { samples: number; k: number; batch: number }): Promise<Evaluation> {
   let loss = 0, rec = 0, kl = 0, lk: number | undefined;
   for (let s = 0; s < o.samples; s++) {
-    const vae = new GpuVae(rt, { ...state.config, seed: state.config.seed + s }, { maxBatch: Math.min(o.batch, test.count), params: state.params });
+    const vae = new GpuVae(rt, { ...state.config, seed: state.config.seed + s }, { maxBatch: Math.min(o.batch, test.count), params: state.params, inference: true });
     try {
       const t = await vae.evaluate(test.images, test.count);
       loss += t.loss / o.samples; rec += t.parts.rec / o.samples; kl += t.parts.kl / o.samples;
-      if (s === 0 && o.k > 0) lk = await vae.evaluateLk(test.images, test.count, o.k);
+      // evaluateLk gives −L_k (a loss, as evaluate's −ELBO); lk is the bound itself.
+      if (s === 0 && o.k > 0) lk = -(await vae.evaluateLk(test.images, test.count, o.k));
     } finally {
       vae.dispose();
     }

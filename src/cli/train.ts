@@ -50,7 +50,8 @@ const fmt = (v: number) => v.toFixed(2);
 type CliBackend = TrainBackend & {
   reconstruct(x: Float32Array): Promise<Float32Array>;
   decode(z: Float32Array): Promise<Float32Array>;
-  evaluateLk(i: Float32Array, c: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number>;
+  /** −L_k (a loss, the sign of evaluate's). */
+  evaluateLk(i: Float32Array, c: number, k: number, options?: { onProgress?: (done: number, total: number) => void }): Promise<number>;
   activeUnits(i: Float32Array, c: number): Promise<{ active: number }>;
 };
 
@@ -176,8 +177,10 @@ export async function main(argv: string[]): Promise<number> {
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
     try {
+      // train() counts epochs from the model's step: the ones still to do of --epochs (a resumed
+      // checkpoint written inside an epoch finishes it as the first of them).
       await train(backend, {
-        epochs: cli.epochs,
+        epochs: cli.epochs - Math.floor(backend.step / perEpoch),
         batch,
         train: split?.train ?? data.train,
         test: data.test,
@@ -225,11 +228,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.evalK > 0) {
       const t0 = performance.now();
       let shown = 0;
-      lk = await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, (done, total) => {
+      lk = -(await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, { onProgress: (done, total) => {
         if (cli.evalK < 500 || done - shown < total / 10 && done < total) return;
         shown = done;
         process.stderr.write(`L_${cli.evalK}: ${Math.round((100 * done) / total)}% of ${total} sample passes\n`);
-      });
+      } }));
       console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     if (split) {

@@ -1,46 +1,81 @@
 // Inference on a trained model, written once for the GPU and the CPU model (./runner.ts): the
 // encoder's μ and log σ², the decoder's mean image for latents (Bernoulli: σ(logits); Gaussian: the
-// mean), mean reconstructions decode(μ(x)) and decoded samples from the prior N(0, I).
+// mean), mean reconstructions decode(μ(x)) and decoded samples from the prior N(0, I). Any number of
+// rows: the model runs them in chunks of at most maxBatch, each checked before the first is sent.
 import { STREAMS } from '../base/words';
 import { gaussianNoise } from '../cpu/philox';
-import { batchSize } from '../model/config';
 import type { ModelRunner } from './runner';
+import { checkSignal, rowsOf, type CallOptions } from './inputs';
 
-/** μ and log σ² of q(z|x) for each example (batch ≤ maxBatch). */
-export async function encode(r: ModelRunner, x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
-  const b = batchSize(x, r.config.inputDim, r.maxBatch, 'encode');
-  const Z = r.config.latent;
-  const stats = await r.statsOf(x, b);
+/** Runs `fn` on consecutive chunks of at most `maxBatch` rows of `width` values, joining `outWidth` values a row. */
+async function inChunks(r: ModelRunner, data: Float32Array, width: number, outWidth: number, signal: AbortSignal | undefined,
+  fn: (chunk: Float32Array, rows: number) => Promise<ArrayLike<number>>): Promise<Float32Array> {
+  const rows = data.length / width;
+  const out = new Float32Array(rows * outWidth);
+  for (let start = 0; start < rows; start += r.maxBatch) {
+    const b = Math.min(r.maxBatch, rows - start);
+    out.set(await fn(data.subarray(start * width, (start + b) * width), b), start * outWidth);
+    signal?.throwIfAborted();
+  }
+  return out;
+}
+
+/** μ and log σ² of q(z|x) for each example of `x` (any number of rows of inputDim pixels). */
+export async function encode(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+  const signal = checkSignal('encode', o);
+  const D = r.config.inputDim, Z = r.config.latent;
+  rowsOf('encode', 'x', x, D, 'pixels');
+  const stats = await inChunks(r, x, D, 2 * Z, signal, (c, b) => r.statsOf(c, b));
+  const b = stats.length / (2 * Z);
   const mu = new Float32Array(b * Z), logvar = new Float32Array(b * Z);
   for (let i = 0; i < b; i++) {
-    for (let j = 0; j < Z; j++) {
-      mu[i * Z + j] = stats[i * 2 * Z + j];
-      logvar[i * Z + j] = stats[i * 2 * Z + Z + j];
-    }
+    mu.set(stats.subarray(i * 2 * Z, i * 2 * Z + Z), i * Z);
+    logvar.set(stats.subarray(i * 2 * Z + Z, (i + 1) * 2 * Z), i * Z);
   }
   return { mu, logvar };
 }
 
-/** The decoder's mean image for each latent (Bernoulli: σ(logits); Gaussian: the mean). */
-export async function decode(r: ModelRunner, z: Float32Array): Promise<Float32Array> {
-  const Z = r.config.latent;
-  const b = z.length / Z;
-  if (!(z instanceof Float32Array) || !Number.isInteger(b) || b < 1 || b > r.maxBatch) {
-    throw new Error(`decode: expected 1 to ${r.maxBatch} latents of ${Z} values, got ${z?.length} values`);
-  }
-  const logits = Float32Array.from(await r.logitsOf(z, b));
-  return r.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
+/** The decoder's mean image for each latent of `z` (any number of rows of `latent` values). */
+export async function decode(r: ModelRunner, z: Float32Array, o: CallOptions = {}): Promise<Float32Array> {
+  const signal = checkSignal('decode', o);
+  rowsOf('decode', 'z', z, r.config.latent, 'latents');
+  return decodeChecked(r, z, signal);
+}
+
+async function decodeChecked(r: ModelRunner, z: Float32Array, signal: AbortSignal | undefined): Promise<Float32Array> {
+  const out = await inChunks(r, z, r.config.latent, r.config.inputDim, signal, (c, b) => r.logitsOf(c, b));
+  if (r.config.likelihood === 'bernoulli') for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-out[i]!));
+  return out;
 }
 
 /** Mean reconstructions decode(μ(x)). */
-export async function reconstruct(r: ModelRunner, x: Float32Array): Promise<Float32Array> {
-  return decode(r, (await encode(r, x)).mu);
+export async function reconstruct(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<Float32Array> {
+  const signal = checkSignal('reconstruct', o);
+  rowsOf('reconstruct', 'x', x, r.config.inputDim, 'pixels');
+  return decodeChecked(r, (await encode(r, x, o)).mu, signal);
 }
 
-/** Decoded samples from the prior N(0, I), drawn from the seeded Philox stream. */
-export async function sample(r: ModelRunner, n: number, seed = r.config.seed): Promise<Float32Array> {
-  if (!Number.isInteger(n) || n < 1 || n > r.maxBatch) throw new Error(`sample: n must be an integer from 1 to maxBatch ${r.maxBatch}, got ${n}`);
-  const Z = r.config.latent;
-  const z = Float32Array.from({ length: n * Z }, (_, i) => gaussianNoise(seed, 0, STREAMS.prior, i));
-  return decode(r, z);
+export interface SampleOptions extends CallOptions {
+  /** Draw from this seed's prior stream (the same images every call with it); else the model's next fresh draw. */
+  seed?: number;
+}
+
+/** The most samples one call takes (its latents are drawn on the CPU, its images returned in one array). */
+export const MAX_SAMPLES_PER_CALL = 1 << 20;
+
+/**
+ * Decoded samples from the prior N(0, I): z from Philox on stream `prior` with step word `draw`
+ * (a seed given: that seed, draw 0 — the CLI's samples.png; else the model's seed and the caller's
+ * draw count, so successive calls differ and a rerun repeats them).
+ */
+export async function sample(r: ModelRunner, n: number, draw: number, o: SampleOptions = {}): Promise<Float32Array> {
+  const signal = checkSignal('sample', o);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_SAMPLES_PER_CALL) {
+    throw new Error(`sample: n must be an integer from 1 to ${MAX_SAMPLES_PER_CALL}, got ${String(n)}`);
+  }
+  const seeded = o.seed !== undefined;
+  if (seeded && (typeof o.seed !== 'number' || !Number.isSafeInteger(o.seed) || o.seed < 0)) throw new Error(`sample: seed must be a non-negative integer, got ${String(o.seed)}`);
+  const seed = seeded ? o.seed! : r.config.seed, step = seeded ? 0 : draw;
+  const z = Float32Array.from({ length: n * r.config.latent }, (_, i) => gaussianNoise(seed, step, STREAMS.prior, i));
+  return decodeChecked(r, z, signal);
 }

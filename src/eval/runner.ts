@@ -28,9 +28,11 @@ export interface ModelRunner {
    * The importance-weighted bound of the default sampler on one batch: for each example,
    * log (1/k) Σ_s w_s with w_s = p(x, z_s) / q(z_s | x) and z_s drawn with noise words noise(s);
    * their sum goes into the totals' loss and the batch into their examples. `progress(s)` reports
-   * samples done now and then.
+   * samples done now and then; an aborted `signal` stops it between samples (rejecting with its reason).
    */
-  addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void): Promise<void>;
+  addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal): Promise<void>;
+  /** Resolves once the work submitted so far has run (a protocol yields here, so that an abort can land). */
+  settle(): Promise<void>;
   /** The encoder's μ | log σ² rows of a batch (batch × 2Z). */
   statsOf(x: Float32Array, batch: number): Promise<ArrayLike<number>>;
   /** The decoder's output (logits, or the Gaussian's mean) for `rows` latents. */

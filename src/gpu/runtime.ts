@@ -1,6 +1,7 @@
 // The runtime a kernel runs in: the device, a pipeline cache keyed by kernel, entry point and
 // override constants, explicit bind group layouts, and the checks every binding gets (usage, size
 // against the device's limits, offset alignment). Passed explicitly; nothing here is global.
+import { checkAliasing } from './aliasing';
 import type { BufferArg, KernelDecl, OverrideValues, ReductionSchedule } from './kernel';
 import type { GpuContext } from './device';
 import type { ScheduleChooser, ScheduleRequest, TuneReport } from './schedule';
@@ -83,7 +84,7 @@ export class Runtime {
    * asked for so far. Kernels prepared afterwards run the choices. Without a tuner: nothing is timed
    * and every class keeps its rule.
    */
-  async tune(plan?: () => void): Promise<TuneReport> {
+  async tune(plan?: () => void, options: { signal?: AbortSignal } = {}): Promise<TuneReport> {
     let wanted = [...this.requests.values()];
     if (plan) {
       if (this.ahead || this.collecting) throw new Error('Runtime.tune: already collecting (calls must not nest with compileAhead or tune)');
@@ -98,7 +99,7 @@ export class Runtime {
       }
       wanted = [...found.values()];
     }
-    this.lastTune = this.schedules ? await this.schedules.tune(this, wanted) : { adapterKey: '', results: [], elapsedMs: 0 };
+    this.lastTune = this.schedules ? await this.schedules.tune(this, wanted, options) : { adapterKey: '', results: [], elapsedMs: 0 };
     return this.lastTune;
   }
 
@@ -197,6 +198,7 @@ export class Runtime {
       }
       return { binding: b.binding, resource: { buffer, offset, size } };
     });
+    checkAliasing(kernel.name, kernel.bindings.map((b, i) => ({ name: b.name, type: b.type, ...(entries[i]!.resource as Required<GPUBufferBinding>) })));
     return this.device.createBindGroup({ label: kernel.name, layout: this.state(kernel).bindGroupLayout, entries });
   }
 

@@ -49,8 +49,12 @@ export interface TuneReport {
 export interface ScheduleChooser {
   /** The remembered candidate for the request's class, or undefined (the rule's is used). */
   choose(request: ScheduleRequest): string | undefined;
-  /** Times the candidates of each request whose class it has no choice for, keeps and saves the fastest. */
-  tune(run: TuneTarget, requests: readonly ScheduleRequest[]): Promise<TuneReport>;
+  /**
+   * Times the candidates of each request whose class it has no choice for, keeps and saves the
+   * fastest; an aborted `signal` stops it between samples (rejecting with its reason, what was
+   * chosen so far kept).
+   */
+  tune(run: TuneTarget, requests: readonly ScheduleRequest[], options?: { signal?: AbortSignal }): Promise<TuneReport>;
 }
 
 /** What a tuner needs of the runtime it tunes for (kept structural to avoid an import cycle). */

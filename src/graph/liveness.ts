@@ -3,7 +3,9 @@
 // it to its last reader (forward consumers, and backward rules that keep it); each gradient from its
 // first writer to the backward of the op that made the tensor; scratch only during its op's backward.
 // Values whose lifetimes do not overlap share a slot (best fit, else a new slot), except values that
-// one op binds together in a single bind group. Pure: no GPU here.
+// one op binds together in a single bind group. An inference plan (training false) has the forward
+// alone: activations live from their writer to their last forward reader (the io tensors to the
+// end), and of the backward's buffers only those a forward dispatch binds. Pure: no GPU here.
 import type { Graph } from './graph';
 import { needsGrad, storageOf } from './graph';
 
@@ -26,7 +28,7 @@ export interface SlotPlan {
   slotOf: Map<string, number>;
 }
 
-export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { values: Value[]; conflicts: Conflict[] } {
+export function liveValues(g: Graph, maxBatch: number, maxSamples: number, training = true): { values: Value[]; conflicts: Conflict[] } {
   const n = g.ops.length;
   const fwd = (i: number) => i;
   const bwd = (i: number) => 2 * n - 1 - i;
@@ -39,18 +41,20 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
     v.start = Math.min(v.start, t);
     v.end = Math.max(v.end, t);
   };
-  // A reshape's output is its input's buffer: both names are one value.
-  const actOf = (tensor: string) => {
+  // The value of a tensor's activation or gradient, made the first time it is touched. A reshape's
+  // output is its input's buffer: both names are one value.
+  const valueOf = (map: Map<string, Value>, what: 'act' | 'grad', tensor: string) => {
     const name = storageOf(g, tensor);
-    let v = act.get(name);
+    let v = map.get(name);
     if (!v) {
       const t = spec.get(name)!;
-      v = { key: `act ${name}`, floats: rows(t.perSample) * t.width, start: Infinity, end: -Infinity };
-      act.set(name, v);
+      v = { key: `${what} ${name}`, floats: rows(t.perSample) * t.width, start: Infinity, end: -Infinity };
+      map.set(name, v);
       values.push(v);
     }
     return v;
   };
+  const actOf = (tensor: string) => valueOf(act, 'act', tensor);
   // The data are uploaded before the step.
   touch(actOf(g.io.input), -1);
   const producer = new Map<string, number>();
@@ -62,7 +66,20 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number): { va
     }
   });
   const writers = new Map<string, { time: number; mode: 'write' | 'add'; op: string }[]>();
-  g.ops.forEach((op, i) => {
+  if (!training) {
+    // Evaluation reads the model's io tensors after later stages ran (L_k reads z and stats after
+    // the objective): they live to the end. What a forward binds of the backward's buffers (a fused
+    // objective's gradients; every gradient and scratch of a one-bind-group op) lives at that op.
+    for (const t of Object.values(g.io)) touch(actOf(t), 2 * n);
+    g.ops.forEach((op, i) => {
+      const b = op.kind.buffers(op);
+      const bound = new Set(b.grads.filter((w) => w.phase === 'forward').map((w) => w.tensor));
+      if (b.oneBindGroup) for (const t of [...Object.values(op.inputs), ...Object.values(op.outputs)]) bound.add(t);
+      for (const t of bound) if (needsGrad(g, t)) touch(valueOf(grad, 'grad', t), fwd(i));
+      if (b.oneBindGroup) for (const sc of b.scratch) values.push({ key: `scratch ${op.name}/${sc.name}`, floats: sc.floats(rows(!!sc.perSample)), start: fwd(i), end: fwd(i) });
+    });
+  }
+  if (training) g.ops.forEach((op, i) => {
     const b = op.kind.buffers(op);
     for (const t of b.saved) touch(actOf(t), bwd(i));
     for (const w of b.grads) {

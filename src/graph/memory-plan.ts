@@ -1,7 +1,10 @@
 // The static memory plan of a training step: every buffer a step touches, made once for the largest
 // batch (and number of samples). Activations, gradients and scratch share slots by liveness
 // (src/graph/liveness.ts); what ops declare persistent (an objective's terms, loss, totals, health)
-// gets its own buffer; the parameter, gradient and Adam moment arenas share one layout.
+// gets its own buffer; the parameter, gradient and Adam moment arenas share one layout. An inference
+// plan holds the parameters, the forward's activations and what a forward binds of the backward's
+// buffers (a fused objective's gradients, one-bind-group ops), packed alike; anything else an op
+// asks for anyway (a parameter's gradient, an op that prepares its backward regardless) gets a sink.
 import type { BufferSlice } from '../gpu/kernel';
 import type { Graph, ParamSpec } from './graph';
 import { liveValues, packSlots, type SlotPlan } from './liveness';
@@ -18,9 +21,13 @@ export interface MemoryPlan {
   /** Buffers that outlive a pass by `<op>/<name>`. */
   persistent: Map<string, GPUBuffer>;
   params: GPUBuffer;
-  grads: GPUBuffer;
-  adamM: GPUBuffer;
-  adamV: GPUBuffer;
+  /** The gradient and Adam moment arenas of a training plan; null in an inference plan. */
+  train: { grads: GPUBuffer; adamM: GPUBuffer; adamV: GPUBuffer } | null;
+  /**
+   * Inference plans: a buffer of its own for `key` (a gradient, scratch or parameter gradient that a
+   * forward dispatch binds but no backward reads), made the first time it is asked for and kept.
+   */
+  sink(key: string, floats: number): GPUBuffer;
   /** Every buffer above, for byte counts and disposal. */
   all: GPUBuffer[];
 }
@@ -33,13 +40,13 @@ export function bufferBytes(floats: number): number {
 }
 
 /** The plan's buffers as (label, floats), without a device: the slots, the persistent buffers, the arenas. */
-export function planLayout(g: Graph, maxBatch: number, maxSamples = 1): { slots: SlotPlan; persistent: [string, number][]; arenas: [string, number][] } {
-  const slots = packSlots(liveValues(g, maxBatch, maxSamples));
+export function planLayout(g: Graph, maxBatch: number, maxSamples = 1, training = true): { slots: SlotPlan; persistent: [string, number][]; arenas: [string, number][] } {
+  const slots = packSlots(liveValues(g, maxBatch, maxSamples, training));
   const persistent: [string, number][] = [];
   for (const op of g.ops) {
     for (const p of op.kind.buffers(op).persistent) persistent.push([`${op.name}/${p.name}`, p.floats(maxBatch * (p.perSample ? maxSamples : 1))]);
   }
-  const arenas = (['params', 'grads', 'adam m', 'adam v'] as const).map((n): [string, number] => [n, g.arenaSize]);
+  const arenas = (training ? ['params', 'grads', 'adam m', 'adam v'] : ['params']).map((n): [string, number] => [n, g.arenaSize]);
   return { slots, persistent, arenas };
 }
 
@@ -48,7 +55,8 @@ export function layoutBytes(layout: ReturnType<typeof planLayout>): number {
   return [...layout.slots.slots, ...layout.persistent.map(([, f]) => f), ...layout.arenas.map(([, f]) => f)].reduce((s, f) => s + bufferBytes(f), 0);
 }
 
-export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSamples = 1): MemoryPlan {
+/** The plan of `g` on a device: a training plan, or (training false) an inference plan. */
+export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSamples = 1, training = true): MemoryPlan {
   const all: GPUBuffer[] = [];
   const make = (label: string, floats: number) => {
     const bytes = bufferBytes(floats);
@@ -61,7 +69,7 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     all.push(b);
     return b;
   };
-  const layout = planLayout(g, maxBatch, maxSamples);
+  const layout = planLayout(g, maxBatch, maxSamples, training);
   const packed = layout.slots;
   const names = packed.slots.map(() => [] as string[]);
   for (const v of packed.values) names[packed.slotOf.get(v.key)!].push(v.key);
@@ -80,6 +88,7 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     if (d) gradients.set(alias, d);
   }
   const persistent = new Map(layout.persistent.map(([key, floats]) => [key, make(key.replace('/', ' '), floats)]));
+  const sinks = new Map<string, GPUBuffer>();
   return {
     maxBatch,
     maxSamples,
@@ -88,9 +97,13 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     scratch,
     persistent,
     params: make('params', g.arenaSize),
-    grads: make('grads', g.arenaSize),
-    adamM: make('adam m', g.arenaSize),
-    adamV: make('adam v', g.arenaSize),
+    train: training ? { grads: make('grads', g.arenaSize), adamM: make('adam m', g.arenaSize), adamV: make('adam v', g.arenaSize) } : null,
+    sink(key, floats) {
+      if (training) throw new Error(`memory plan: no ${key} in this training plan (ops must declare what they use in buffers())`);
+      let b = sinks.get(key);
+      if (!b) sinks.set(key, (b = make(`sink ${key}`, floats)));
+      return b;
+    },
     all,
   };
 }

@@ -5,9 +5,9 @@
 // type error, and the prepared GPU op keeps whatever its forward and backward share (no shared context).
 import type { BufferSlice } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
-import type { LayerSpec, Likelihood, ObjectiveSpec } from '../base/words';
+import type { LayerFields, Likelihood, ObjectiveSpec } from '../base/words';
 
-export type { LayerSpec, ObjectiveSpec } from '../base/words';
+export type { LayerFields, LayerSpec, ObjectiveSpec } from '../base/words';
 
 /** A tensor's shape per row; rows are examples, or examples × samples for tensors after the noise. */
 export interface TensorShape {
@@ -101,6 +101,12 @@ export interface GpuOpContext {
   samples: number;
   /** A training pass (an objective counts steps and watches for a non-finite loss). */
   training: boolean;
+  /**
+   * False on an inference-only model: prepare the forward only (return `backward: []`). Gradients,
+   * scratch and parameter gradients asked for anyway get buffers of their own (sinks), so an op
+   * that ignores this still works, at the cost of those buffers.
+   */
+  backward: boolean;
   /** The model's seed and this pass's noise stream. */
   noise: { seed: number; stream: number };
   rows(tensor: string): number;
@@ -164,7 +170,14 @@ export interface OpKind<A = unknown> {
 /** An op kind that can be a layer: one input `x`, one output `y`, attributes from a layer spec. */
 export interface LayerKind<A = unknown> extends OpKind<A> {
   /** Checks the spec's fields (errors name the layer) and gives the attributes and parameters. */
-  layer(spec: LayerSpec, input: TensorShape, name: string): { attrs: A; params: ParamRequest[] };
+  layer(spec: LayerFields, input: TensorShape, name: string): { attrs: A; params: ParamRequest[] };
+  /**
+   * Its PyTorch equivalent, for conversion (src/model/pytorch-layout.ts): the torch.nn module that
+   * scripts/torch_vae.py builds for it, and for each parameter role the axes of ours in the order
+   * PyTorch stores them (a Linear's weight, ours [in, out], is PyTorch's [out, in]: [1, 0]).
+   * Absent: a model with this layer has no PyTorch layout.
+   */
+  readonly pytorch?: { module: string; axes: Record<string, readonly number[]> };
 }
 
 /** Buffer names every objective declares, in this layout (floats): */

@@ -37,20 +37,29 @@ export interface PassOptions {
 }
 
 function opContext(rt: Runtime, graph: Graph, plan: MemoryPlan, op: OpNode, o: PassOptions, samples: number): GpuOpContext {
+  const rows = (t: string, batch: number, s: number) => batch * (tensorSpec(graph, t).perSample ? s : 1);
+  const train = plan.train;
+  // An inference plan: what a forward binds of the backward's buffers comes from a sink sized for the plan.
+  const scratchFloats = (name: string) => {
+    const s = op.kind.buffers(op).scratch.find((b) => b.name === name);
+    if (!s) throw new Error(`memory plan: no scratch buffer '${op.name}/${name}' (ops must declare what they use in buffers())`);
+    return s.floats(plan.maxBatch * (s.perSample ? plan.maxSamples : 1));
+  };
   return {
     rt,
     batch: o.batch,
     samples,
     training: o.training,
+    backward: train !== null,
     noise: { seed: o.seed, stream: o.stream },
-    rows: (t) => o.batch * (tensorSpec(graph, t).perSample ? samples : 1),
+    rows: (t) => rows(t, o.batch, samples),
     tensor: (t) => planBuffer(plan.activations, t, 'activation'),
-    grad: (t) => planBuffer(plan.gradients, t, 'gradient'),
+    grad: (t) => train || plan.gradients.has(t) ? planBuffer(plan.gradients, t, 'gradient') : plan.sink(`grad ${t}`, rows(t, plan.maxBatch, plan.maxSamples) * tensorSpec(graph, t).width),
     needsGrad: (t) => needsGrad(graph, t),
-    scratch: (name) => planBuffer(plan.scratch, `${op.name}/${name}`, 'scratch buffer'),
+    scratch: (name) => train || plan.scratch.has(`${op.name}/${name}`) ? planBuffer(plan.scratch, `${op.name}/${name}`, 'scratch buffer') : plan.sink(`scratch ${op.name}/${name}`, scratchFloats(name)),
     persistent: (name) => planBuffer(plan.persistent, `${op.name}/${name}`, 'persistent buffer'),
     param: (p) => paramSlice(plan.params, p),
-    paramGrad: (p) => paramSlice(plan.grads, p),
+    paramGrad: (p) => train ? paramSlice(train.grads, p) : { buffer: plan.sink(`param grad ${p.name}`, p.size), offset: 0, size: p.size * 4 },
   };
 }
 

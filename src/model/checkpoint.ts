@@ -2,9 +2,11 @@
 // tensor under its graph name (weights stored in×out), Adam's moments under adam.m.* / adam.v.*, and
 // the config, step and training position as string metadata. Loading checks every tensor against
 // the graph the config builds, so a corrupt file or one made for another model is refused clearly.
+// A model with op kinds of its own is written and read with the registry that knows them.
 import { describeConfig, resolveConfig, type VaeConfig } from './config';
 import { buildVaeGraph } from './vae-graph';
 import { type Graph } from '../graph/graph';
+import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'webgpu-vae/1';
@@ -27,8 +29,9 @@ function gather(g: Graph, arena: Float32Array, prefix: string, out: Record<strin
   }
 }
 
-export function encodeCheckpoint(state: TrainingState): Uint8Array {
-  const g = buildVaeGraph(state.config);
+/** The safetensors bytes of a state; `registry` must know every op kind its config names. */
+export function encodeCheckpoint(state: TrainingState, registry: OpRegistry = BUILTIN_OPS): Uint8Array {
+  const g = buildVaeGraph(state.config, registry);
   if (state.params.length !== g.arenaSize) throw new Error(`checkpoint: params have ${state.params.length} floats, the model needs ${g.arenaSize}`);
   const tensors: Record<string, Tensor> = {};
   gather(g, state.params, '', tensors);
@@ -50,9 +53,10 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
 
 /**
  * Decodes and checks a checkpoint. With `expect`, the architecture (dimensions, depth, activation,
- * likelihood) must match it; hyperparameters such as the learning rate may differ.
+ * likelihood) must match it; hyperparameters such as the learning rate may differ. `registry` must
+ * know every op kind its config names (a model with layers of its own: the registry it was made with).
  */
-export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source = 'checkpoint'): TrainingState {
+export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source = 'checkpoint', registry: OpRegistry = BUILTIN_OPS): TrainingState {
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
     decoded = decodeSafetensors(bytes);
@@ -81,9 +85,10 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: VaeConfig, source =
   }
   let g: Graph;
   try {
-    g = buildVaeGraph(config);
+    g = buildVaeGraph(config, registry);
   } catch (e) {
-    throw new CheckpointError(`${source}: its config describes no model this runtime can build: ${(e as Error).message}`);
+    const hint = /unknown (layer kind|objective)/.test((e as Error).message) ? ' (a model with op kinds of its own loads with { registry: BUILTIN_OPS.with(...) } naming them)' : '';
+    throw new CheckpointError(`${source}: its config describes no model this runtime can build: ${(e as Error).message}${hint}`);
   }
   // Before anything is allocated for it: a config claiming enormous layers must be backed by tensors
   // in the file (whose size the reader bounded), else it is corrupt.

@@ -1,6 +1,6 @@
 // The VAE configuration: architecture, likelihood, β, optimiser and seed, with defaults (the
 // 784-400-20 ReLU Bernoulli model of Kingma & Welling's MNIST experiments) and strict validation.
-import { ACTIVATIONS, LIKELIHOODS, type Activation, type LayerSpec, type Likelihood, type ObjectiveSpec } from '../base/words';
+import { ACTIVATIONS, LIKELIHOODS, type Activation, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec } from '../base/words';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import { checkSchedule, type ScheduleConfig } from '../optim/schedule';
 
@@ -149,7 +149,7 @@ export function describeConfig(c: VaeConfig): string {
 // linear head on each side (`encoder.head` to μ | log σ², `decoder.out` to the logits), as it always has.
 
 export function modelLayers(c: VaeConfig): { encoder: LayerSpec[]; decoder: LayerSpec[] } {
-  const dense = (widths: number[]) => widths.map((width) => ({ kind: 'linear', width, activation: c.activation }));
+  const dense = (widths: number[]) => widths.map((width): LinearSpec => ({ kind: 'linear', width, activation: c.activation }));
   return {
     encoder: c.encoder ?? [...dense(c.encoderHidden), { kind: 'linear', name: 'encoder.head', width: 2 * c.latent, activation: 'identity' }],
     decoder: c.decoder ?? [...dense(c.decoderHidden), { kind: 'linear', name: 'decoder.out', width: c.inputDim, activation: 'identity' }],

@@ -144,10 +144,11 @@ export class CpuVae {
     return this.lastTerms.subarray(0, this.objective.columns.length * batch);
   }
 
-  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords): Promise<void> {
+  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, _progress?: (done: number) => void, signal?: AbortSignal): Promise<void> {
     const Z = this.config.latent, { io } = this.graph;
     const logW: number[][] = Array.from({ length: batch }, () => []);
     for (let s = 0; s < k; s++) {
+      signal?.throwIfAborted();
       const n = noise(s);
       const pass = this.forward(x, batch, n.step, n.stream, 1);
       const rec = pass.result!.perExample, stats = pass.ctx.acts.get(io.stats)!, z = pass.ctx.acts.get(io.z)!;
@@ -160,6 +161,9 @@ export class CpuVae {
     for (const w of logW) t[0] += logMeanExp(w);
     t[t.length - 1] += batch;
   }
+
+  /** The CPU runs each call to its end: nothing is queued. */
+  async settle(): Promise<void> {}
 
   async statsOf(x: Float32Array, batch: number): Promise<ArrayLike<number>> {
     return this.encodeStats(x, batch);

@@ -1,7 +1,8 @@
 // A VAE's model on the GPU: its memory plan and prepared passes (per batch size, noise stream and
 // samples), one training step (the step program of src/optim/gpu-step.ts in one command encoder and
 // one submit, no readback), the objective's running totals read on demand, the parameter and Adam
-// state in and out, and dispose. Evaluation and inference run on it through src/model/gpu-runner.ts.
+// state in and out, and dispose; or, inference only, the weights and the forward's buffers alone.
+// Evaluation and inference run on it through src/model/gpu-runner.ts.
 import { batchSize, describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
@@ -25,6 +26,21 @@ export interface GpuVaeOptions {
   params?: Float32Array;
   /** The op kinds the config's layers and objective may name (default: the built-in ones). */
   registry?: OpRegistry;
+  /**
+   * Inference only: the parameters and the forward's activations, no gradients and no Adam moments
+   * (evaluation, encode, decode, sample and save work; trainStep, fit and the optimizer state refuse).
+   */
+  inference?: boolean;
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it is aborted (the work runs on unseen). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }
 
 export class GpuModel {
@@ -37,7 +53,11 @@ export class GpuModel {
   private steps = 0;
   /** Why the device was lost, once it is (e.g. 'destroyed'); training stops with this. */
   deviceLost: string | undefined;
-  private readonly program: StepProgram;
+  /** Made for inference only (GpuVaeOptions.inference): no gradients, no optimizer state. */
+  readonly inference: boolean;
+  /** The op kinds the model was built with (save and load rebuild it with these). */
+  readonly registry: OpRegistry;
+  private readonly program: StepProgram | null;
   private readonly passes = new Map<string, PassPlan>();
   private readonly readback: LossReadback;
   private disposed = false;
@@ -49,14 +69,16 @@ export class GpuModel {
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
     this.config = resolveConfig(config);
-    this.graph = buildVaeGraph(this.config, options.registry ?? BUILTIN_OPS);
+    this.registry = options.registry ?? BUILTIN_OPS;
+    this.inference = options.inference === true;
+    this.graph = buildVaeGraph(this.config, this.registry);
     this.objective = objectiveInfo(this.graph);
     const maxBatch = options.maxBatch ?? 128;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`GpuVae: maxBatch must be a positive integer, got ${maxBatch}`);
     this.trainSamples = this.objective.samples;
     const maxSamples = Math.max(options.maxSamples ?? 1, this.trainSamples);
     if (!Number.isInteger(maxSamples) || maxSamples < 1) throw new Error(`GpuVae: maxSamples must be a positive integer, got ${maxSamples}`);
-    this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples);
+    this.plan = planMemory(rt.device, this.graph, maxBatch, maxSamples, !this.inference);
     const obj = this.graph.objective;
     const buf = (name: string) => planBuffer(this.plan.persistent, `${obj.name}/${name}`, 'objective output');
     this.out = {
@@ -66,7 +88,7 @@ export class GpuModel {
       totals: buf(OBJECTIVE_BUFFERS.totals),
       health: buf(OBJECTIVE_BUFFERS.health),
     };
-    this.program = new StepProgram(rt, this.graph, this.plan, { adam: this.config.adam, beta: this.config.beta, schedule: this.config.schedule });
+    this.program = this.inference ? null : new StepProgram(rt, this.graph, this.plan, { adam: this.config.adam, beta: this.config.beta, schedule: this.config.schedule });
     this.readback = new LossReadback(rt.device, this.out);
     this.writeParams(options.params ?? initParams(this.graph, this.config.seed));
     this.step = 0;
@@ -131,19 +153,24 @@ export class GpuModel {
    * (createComputePipelineAsync), so that the first `trainStep`/`evaluate` does not compile them on
    * the calling thread; in a page that is the difference between a frozen tab and a responsive one
    * while a new model starts. Optional: without it they compile on first use. Returns how many
-   * pipelines it compiled (0 when the runtime already held them all).
+   * pipelines it compiled (0 when the runtime already held them all). An aborted `signal` rejects
+   * with its reason between tuning samples, or at once while pipelines compile (they finish unseen).
    */
-  async precompile(): Promise<number> {
+  async precompile(options: { signal?: AbortSignal } = {}): Promise<number> {
     this.checkLive();
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new Error('precompile: options.signal must be an AbortSignal');
+    signal?.throwIfAborted();
     const scratch: PassPlan[] = [];
     const plan = () => {
-      scratch.push(this.planFor(this.maxBatch, STREAMS.train));
+      if (!this.inference) scratch.push(this.planFor(this.maxBatch, STREAMS.train));
       scratch.push(this.planFor(this.maxBatch, STREAMS.evalElbo));
     };
     try {
       // With a tuner on the runtime, first the schedules of this model's shapes (cached ones are not timed again).
-      if (this.rt.schedules) await this.rt.tune(plan);
-      return await this.rt.compileAhead(plan);
+      if (this.rt.schedules) await this.rt.tune(plan, signal ? { signal } : {});
+      signal?.throwIfAborted();
+      return await untilAborted(this.rt.compileAhead(plan), signal);
     } finally {
       for (const p of scratch) p.destroy();
     }
@@ -151,6 +178,14 @@ export class GpuModel {
 
   protected checkLive(): void {
     if (this.disposed) throw new Error('GpuVae: used after dispose(); its GPU buffers are released (load or create a new model)');
+  }
+
+  /** Throws, naming `what`, on a model made for inference only. */
+  protected checkTrainable(what: string): StepProgram {
+    if (!this.program) {
+      throw new Error(`${what}: this model was made for inference only (no gradients, no Adam moments); load it without { inference: true } to train it`);
+    }
+    return this.program;
   }
 
   protected upload(tensor: string, data: Float32Array): void {
@@ -175,11 +210,12 @@ export class GpuModel {
    */
   trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
     this.checkLive();
+    const program = this.checkTrainable('trainStep');
     if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
     const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
     this.upload(this.graph.io.input, x);
-    const dispatches = this.program.dispatches(pass, this.step);
+    const dispatches = program.dispatches(pass, this.step);
     const copy = read ? this.readback.take() : null;
     this.submit(dispatches, copy?.encode);
     this.steps++;
@@ -215,10 +251,12 @@ export class GpuModel {
   /** Restores Adam's moments and step count (e.g. from a checkpoint). */
   writeOptimizer(m: Float32Array, v: Float32Array, step: number): void {
     this.checkLive();
+    this.checkTrainable('writeOptimizer');
     this.checkArena(m, 'adam m');
     this.checkArena(v, 'adam v');
-    this.rt.device.queue.writeBuffer(this.plan.adamM, 0, m.buffer, m.byteOffset, m.byteLength);
-    this.rt.device.queue.writeBuffer(this.plan.adamV, 0, v.buffer, v.byteOffset, v.byteLength);
+    const { adamM, adamV } = this.plan.train!;
+    this.rt.device.queue.writeBuffer(adamM, 0, m.buffer, m.byteOffset, m.byteLength);
+    this.rt.device.queue.writeBuffer(adamV, 0, v.buffer, v.byteOffset, v.byteLength);
     this.step = step;
   }
 
@@ -235,8 +273,10 @@ export class GpuModel {
 
   async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
     this.checkLive();
-    const m = await readFloats(this.rt.device, this.plan.adamM, this.graph.arenaSize);
-    const v = await readFloats(this.rt.device, this.plan.adamV, this.graph.arenaSize);
+    this.checkTrainable('readOptimizer');
+    const { adamM, adamV } = this.plan.train!;
+    const m = await readFloats(this.rt.device, adamM, this.graph.arenaSize);
+    const v = await readFloats(this.rt.device, adamV, this.graph.arenaSize);
     return { m, v, step: this.step };
   }
 
@@ -246,7 +286,7 @@ export class GpuModel {
     this.disposed = true;
     for (const p of this.passes.values()) p.destroy();
     this.passes.clear();
-    this.program.destroy();
+    this.program?.destroy();
     this.readback.destroy();
     for (const b of this.plan.all) b.destroy();
   }

@@ -25,7 +25,7 @@ export class GpuRunner extends GpuModel {
     return readFloats(this.rt.device, this.out.terms, this.objective.columns.length * batch);
   }
 
-  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void): Promise<void> {
+  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal): Promise<void> {
     this.checkLive();
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec' || this.objective.columns.length !== 2) {
@@ -50,6 +50,7 @@ export class GpuRunner extends GpuModel {
         if (s % 16 === 15) {
           await this.rt.device.queue.onSubmittedWorkDone();
           if (s % 256 === 255) progress?.(s + 1);
+          signal?.throwIfAborted();
         }
       }
       this.submit([iw.finish]);
@@ -57,6 +58,11 @@ export class GpuRunner extends GpuModel {
       // Destroyed once the submitted work that uses them is done.
       iw.destroy();
     }
+  }
+
+  async settle(): Promise<void> {
+    this.checkLive();
+    await this.rt.device.queue.onSubmittedWorkDone();
   }
 
   async statsOf(x: Float32Array, batch: number): Promise<Float32Array> {

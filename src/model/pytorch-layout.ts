@@ -1,16 +1,20 @@
 // Our parameters in PyTorch's layout and back. nn.Linear stores weight [out, in] (ours is [in, out])
 // and the encoder's μ and log σ² heads are two Linears (ours is one [in, 2Z] head, μ first). The
 // default MLP shape takes pytorch/examples vae/main.py's names (fc1, fc21, fc22, fc3, fc4); any
-// other takes those of scripts/torch_vae.py's MlpVAE (encoder.i, mu, logvar, decoder.i, out).
+// other takes those of scripts/torch_vae.py's MlpVAE (encoder.i, mu, logvar, decoder.i, out). A
+// model given as layer lists (the conv presets) is torch_vae.py's LayersVAE (encoder.i, decoder.i by
+// list position), each layer's tensors permuted as its kind's `pytorch` axes say.
 // Browser-safe: bytes in, bytes out; the file's metadata carries our config.
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { buildVaeGraph } from './vae-graph';
 import { type Graph, type ParamSpec } from '../graph/graph';
+import type { LayerKind } from '../graph/op';
+import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { CHECKPOINT_FORMAT, decodeCheckpoint, type TrainingState } from './checkpoint';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors';
 
-/** vae/main.py's VAE, or torch_vae.py's MlpVAE for every other shape. */
-export type PytorchLayout = 'vae/main.py' | 'torch_vae.MlpVAE';
+/** vae/main.py's VAE, torch_vae.py's MlpVAE for every other MLP, its LayersVAE for layer lists. */
+export type PytorchLayout = 'vae/main.py' | 'torch_vae.MlpVAE' | 'torch_vae.LayersVAE';
 
 /** The metadata `format` Hugging Face's tools write for PyTorch state_dicts. */
 export const PYTORCH_FORMAT = 'pt';
@@ -25,21 +29,22 @@ export interface PytorchTensorSpec {
   /** The output columns of ours it holds: [start, end). */
   cols: [number, number];
   transpose: boolean;
+  /** Layer lists: PyTorch's axes as ours permuted (shape[j] = ours[axes[j]]); cols then span all of it. */
+  axes?: number[];
 }
 
 /** vae/main.py's names fit one hidden layer each way with ReLU and a Bernoulli decoder. */
 export function pytorchLayout(config: VaeConfig): PytorchLayout {
   const c = config;
+  if (c.encoder || c.decoder) return 'torch_vae.LayersVAE';
   return c.encoderHidden.length === 1 && c.decoderHidden.length === 1 && c.activation === 'relu' && c.likelihood === 'bernoulli'
     ? 'vae/main.py'
     : 'torch_vae.MlpVAE';
 }
 
-/** The PyTorch state_dict the config's module has, in the module's order. */
-export function pytorchTensorSpecs(config: VaeConfig): PytorchTensorSpec[] {
-  if (config.encoder || config.decoder) {
-    throw new Error(`PyTorch layout: only MLP configs (encoderHidden / decoderHidden) have one; this model is given as layer lists (${describeConfig(config)})`);
-  }
+/** The PyTorch state_dict the config's module has, in the module's order (`registry`: the model's op kinds). */
+export function pytorchTensorSpecs(config: VaeConfig, registry: OpRegistry = BUILTIN_OPS): PytorchTensorSpec[] {
+  if (config.encoder || config.decoder) return layerListSpecs(config, registry);
   const g = buildVaeGraph(config);
   const main = pytorchLayout(config) === 'vae/main.py';
   const Z = config.latent;
@@ -59,6 +64,52 @@ export function pytorchTensorSpecs(config: VaeConfig): PytorchTensorSpec[] {
   return specs;
 }
 
+/** LayersVAE: layer i of the encoder (decoder) is `encoder.i` (`decoder.i`), its tensors in its kind's axes. */
+function layerListSpecs(config: VaeConfig, registry: OpRegistry): PytorchTensorSpec[] {
+  const g = buildVaeGraph(config, registry);
+  const specs: PytorchTensorSpec[] = [];
+  for (const stage of ['encoder', 'decoder'] as const) {
+    g.ops.filter((op) => op.stage === stage).forEach((op, i) => {
+      const torch = (op.kind as Partial<LayerKind<unknown>>).pytorch;
+      if (!torch) {
+        throw new Error(`PyTorch layout: layer ${op.name} (${op.kind.name}) has no PyTorch equivalent (its kind declares no \`pytorch\` module and axes), so ${describeConfig(config)} has no PyTorch layout`);
+      }
+      for (const [role, p] of Object.entries(op.params)) {
+        const axes = torch.axes[role];
+        if (!axes || [...axes].sort().join() !== p.shape.map((_, d) => d).join()) {
+          throw new Error(`PyTorch layout: layer ${op.name} (${op.kind.name}): its pytorch axes for '${role}' must be a permutation of its ${p.shape.length} axes, got ${JSON.stringify(axes)}`);
+        }
+        specs.push({ name: `${stage}.${i}.${role}`, shape: axes.map((a) => p.shape[a]!), param: p.name, cols: [0, p.size], transpose: false, axes: [...axes] });
+      }
+    });
+  }
+  return specs;
+}
+
+/**
+ * Copies between ours (row-major, `shape`) and PyTorch's order (axes permuted): toTorch
+ * dst[t] = src[s], else dst[s] = src[t], where s[axes[j]] = t[j].
+ */
+function permuteCopy(src: ArrayLike<number>, srcOffset: number, dst: Float32Array, dstOffset: number, shape: number[], axes: number[], toTorch: boolean): void {
+  const n = shape.length;
+  const stride = new Array<number>(n);
+  for (let d = n - 1, acc = 1; d >= 0; d--) { stride[d] = acc; acc *= shape[d]!; }
+  const dims = axes.map((a) => shape[a]!), step = axes.map((a) => stride[a]!);
+  const t = new Array<number>(n).fill(0);
+  const total = dims.reduce((a, b) => a * b, 1);
+  for (let flat = 0, ours = 0; flat < total; flat++) {
+    if (toTorch) dst[dstOffset + flat] = src[srcOffset + ours]!;
+    else dst[dstOffset + ours] = src[srcOffset + flat]!;
+    // The next torch index, in row-major order; ours moves by the matching stride.
+    for (let j = n - 1; j >= 0; j--) {
+      ours += step[j]!;
+      if (++t[j]! < dims[j]!) break;
+      ours -= step[j]! * dims[j]!;
+      t[j] = 0;
+    }
+  }
+}
+
 function paramOf(g: Graph, name: string): ParamSpec {
   const p = g.params.find((q) => q.name === name);
   if (!p) throw new Error(`pytorch layout: the graph has no parameter ${name}`);
@@ -66,18 +117,20 @@ function paramOf(g: Graph, name: string): ParamSpec {
 }
 
 /** The state_dict tensors (F32, PyTorch's layout) of a parameter arena. */
-export function toPytorchStateDict(config: VaeConfig, params: Float32Array): Record<string, Tensor> {
+export function toPytorchStateDict(config: VaeConfig, params: Float32Array, registry: OpRegistry = BUILTIN_OPS): Record<string, Tensor> {
   const c = resolveConfig(config);
-  const g = buildVaeGraph(c);
+  const g = buildVaeGraph(c, registry);
   if (!(params instanceof Float32Array) || params.length !== g.arenaSize) {
     throw new Error(`toPytorchStateDict: expected a Float32Array of ${g.arenaSize} floats (the parameter arena of ${describeConfig(c)}), got ${params?.length}`);
   }
   const out: Record<string, Tensor> = {};
-  for (const s of pytorchTensorSpecs(c)) {
+  for (const s of pytorchTensorSpecs(c, registry)) {
     const p = paramOf(g, s.param);
     const [a, b] = s.cols;
     const data = new Float32Array(s.shape.reduce((x, y) => x * y, 1));
-    if (s.transpose) {
+    if (s.axes) {
+      permuteCopy(params, p.offset, data, 0, p.shape, s.axes, true);
+    } else if (s.transpose) {
       const [inDim, outDim] = p.shape;
       for (let o = a; o < b; o++) for (let i = 0; i < inDim; i++) data[(o - a) * inDim + i] = params[p.offset + i * outDim + o];
     } else {
@@ -89,10 +142,10 @@ export function toPytorchStateDict(config: VaeConfig, params: Float32Array): Rec
 }
 
 /** The parameter arena of a PyTorch state_dict; every tensor's name, dtype, shape and values are checked. */
-export function fromPytorchStateDict(config: VaeConfig, tensors: Record<string, Tensor>, source = 'state_dict'): Float32Array {
+export function fromPytorchStateDict(config: VaeConfig, tensors: Record<string, Tensor>, source = 'state_dict', registry: OpRegistry = BUILTIN_OPS): Float32Array {
   const c = resolveConfig(config);
-  const g = buildVaeGraph(c);
-  const specs = pytorchTensorSpecs(c);
+  const g = buildVaeGraph(c, registry);
+  const specs = pytorchTensorSpecs(c, registry);
   const layout = `${pytorchLayout(c)} module of ${describeConfig(c)}`;
   const problems: string[] = [];
   const expected = new Set(specs.map((s) => s.name));
@@ -107,7 +160,8 @@ export function fromPytorchStateDict(config: VaeConfig, tensors: Record<string, 
       continue;
     }
     if ((t.dtype !== 'F32' && t.dtype !== 'F64') || t.shape.join(',') !== s.shape.join(',')) {
-      problems.push(`tensor ${s.name} is ${t.dtype} [${t.shape.join(', ')}]; expected F32 [${s.shape.join(', ')}]${s.transpose ? ' (nn.Linear stores [out, in])' : ''}`);
+      const why = s.transpose ? ' (nn.Linear stores [out, in])' : s.axes && s.axes.length > 1 ? ` (ours [${paramOf(g, s.param).shape.join(', ')}] in PyTorch's axis order)` : '';
+      problems.push(`tensor ${s.name} is ${t.dtype} [${t.shape.join(', ')}]; expected F32 [${s.shape.join(', ')}]${why}`);
       continue;
     }
     const bad = Array.prototype.findIndex.call(t.data, (v: number) => !Number.isFinite(v));
@@ -117,7 +171,9 @@ export function fromPytorchStateDict(config: VaeConfig, tensors: Record<string, 
     }
     const p = paramOf(g, s.param);
     const [a, b] = s.cols;
-    if (s.transpose) {
+    if (s.axes) {
+      permuteCopy(t.data, 0, arena, p.offset, p.shape, s.axes, false);
+    } else if (s.transpose) {
       const [inDim, outDim] = p.shape;
       for (let o = a; o < b; o++) for (let i = 0; i < inDim; i++) arena[p.offset + i * outDim + o] = t.data[(o - a) * inDim + i];
     } else {
@@ -136,9 +192,9 @@ export function fromPytorchStateDict(config: VaeConfig, tensors: Record<string, 
  * scripts/torch_vae.py builds from the config in its metadata). Adam's moments are not carried:
  * PyTorch keeps optimizer state outside the state_dict.
  */
-export function encodePytorchModel(state: Pick<TrainingState, 'config' | 'params'> & { step?: number }, extra: Record<string, string> = {}): Uint8Array {
+export function encodePytorchModel(state: Pick<TrainingState, 'config' | 'params'> & { step?: number }, extra: Record<string, string> = {}, registry: OpRegistry = BUILTIN_OPS): Uint8Array {
   const config = resolveConfig(state.config);
-  return encodeSafetensors(toPytorchStateDict(config, state.params), {
+  return encodeSafetensors(toPytorchStateDict(config, state.params, registry), {
     ...extra,
     format: PYTORCH_FORMAT,
     layout: pytorchLayout(config),
@@ -161,7 +217,7 @@ export interface PytorchModel {
  * vae/main.py's ReLU and Bernoulli decoder. The file's `step` is kept as `extra.pytorchStep`, its
  * training `batch` as `extra.batch`.
  */
-export function decodePytorchModel(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string } = {}): PytorchModel {
+export function decodePytorchModel(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string; registry?: OpRegistry } = {}): PytorchModel {
   const source = options.source ?? 'state_dict';
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
@@ -190,7 +246,7 @@ export function decodePytorchModel(bytes: Uint8Array, options: { config?: VaeCon
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`${source}: its config ${configFrom! === 'argument' ? '(given)' : 'metadata'} is invalid: ${(e as Error).message}`);
   }
-  const params = fromPytorchStateDict(config, tensors, source);
+  const params = fromPytorchStateDict(config, tensors, source, options.registry);
   const extra: Record<string, string> = { source: 'pytorch' };
   const step = Number(metadata.step);
   if (Number.isSafeInteger(step) && step > 0) extra.pytorchStep = String(step);
@@ -214,7 +270,7 @@ function configFromMainPyShapes(tensors: Record<string, Tensor>, source: string)
  * Either kind of model file: a webgpu-vae checkpoint as it is, or a PyTorch state_dict converted
  * (weights only). For the demo's and `npm run evaluate`'s "load a model".
  */
-export function decodeModelFile(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string } = {}): { state: TrainingState; from: 'webgpu-vae' | PytorchLayout } {
+export function decodeModelFile(bytes: Uint8Array, options: { config?: VaeConfigInput; source?: string; registry?: OpRegistry } = {}): { state: TrainingState; from: 'webgpu-vae' | PytorchLayout } {
   const source = options.source ?? 'model';
   let format: string | undefined;
   try {
@@ -222,7 +278,7 @@ export function decodeModelFile(bytes: Uint8Array, options: { config?: VaeConfig
   } catch (e) {
     throw new CheckpointError(`${source}: ${(e as Error).message}`);
   }
-  if (format === CHECKPOINT_FORMAT) return { state: decodeCheckpoint(bytes, undefined, source), from: 'webgpu-vae' };
+  if (format === CHECKPOINT_FORMAT) return { state: decodeCheckpoint(bytes, undefined, source, options.registry), from: 'webgpu-vae' };
   const m = decodePytorchModel(bytes, options);
   return { state: m.state, from: m.layout };
 }

@@ -12,7 +12,7 @@ import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWei
 import type { PreparedOp } from '../kernels/matmul';
 import type { Dispatch } from '../gpu/runtime';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../cpu/conv-layer';
-import { defineLayer, type LayerKind, type LayerSpec, type OpNode, type TensorShape } from '../graph/op';
+import { defineLayer, type LayerKind, type LayerFields, type OpNode, type TensorShape } from '../graph/op';
 
 type Pair = [number, number];
 
@@ -34,7 +34,7 @@ export interface ConvAttrs {
 
 const MAX_CHANNELS = 65536;
 
-function pairField(label: string, spec: LayerSpec, field: string, fallback: number, min: number): Pair {
+function pairField(label: string, spec: LayerFields, field: string, fallback: number, min: number): Pair {
   const v = spec[field] ?? fallback;
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= 4096)) {
@@ -54,6 +54,8 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
   const geometry = (label: string, s: Conv2dShape): ConvGeometry => (transposed ? convTranspose2dGeometry(label, s) : conv2dGeometry(label, s));
   return defineLayer<ConvAttrs>({
     name: kindName,
+    // Ours KH×KW×C_in×C_out (conv) or KH×KW×C_out×C_in (transposed); PyTorch's [C_out, C_in, KH, KW] or [C_in, C_out, KH, KW].
+    pytorch: { module: transposed ? 'ConvTranspose2d' : 'Conv2d', axes: { weight: [3, 2, 0, 1], bias: [0] } },
     layer(spec, input, name) {
       const label = `layer ${name} (${kindName})`;
       if (input.shape.length !== 3) {
@@ -127,6 +129,8 @@ function makeConvLayer(transposed: boolean): LayerKind<ConvAttrs> {
       try {
         const fwd = transposed ? prepareConvTranspose2d : prepareConv2d;
         const forward = keep(fwd(ctx.rt, shape, { x: ctx.tensor(x), w: ctx.param(weight), bias: ctx.param(bias), y: ctx.tensor(y) }, `${op.name} forward`));
+        // An inference-only model: no backward to prepare.
+        if (!ctx.backward) return { forward, backward: [], destroy: () => owned.forEach((o) => o.destroy()) };
         const identity = a.activation === 'identity';
         const dY = ctx.grad(y);
         const dPre = identity ? dY : ctx.scratch('dPre');

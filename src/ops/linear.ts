@@ -19,6 +19,7 @@ const width = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const LINEAR = defineLayer<LinearAttrs>({
   name: 'linear',
+  pytorch: { module: 'Linear', axes: { weight: [1, 0], bias: [0] } },
   layer(spec, input, name) {
     const out = spec.width;
     // As wide as the data may be (config: inputDim up to 2^20; hidden widths up to 65536).
@@ -65,6 +66,9 @@ export const LINEAR = defineLayer<LinearAttrs>({
       { a: ctx.tensor(x), b: ctx.param(weight), bias: ctx.param(bias), c: ctx.tensor(y) },
       `${op.name} forward`,
     ));
+    const destroy = () => owned.forEach((o) => o.destroy());
+    // An inference-only model: no backward to prepare.
+    if (!ctx.backward) return { forward, backward: [], destroy };
     // dPre = dY ⊙ f'(y), db = Σ dPre;  dW = xᵀ·dPre;  dX = dPre·Wᵀ (not for the data).
     const backward: Dispatch[] = [];
     const dY = ctx.grad(y);
@@ -80,7 +84,7 @@ export const LINEAR = defineLayer<LinearAttrs>({
     if (ctx.needsGrad(x)) {
       backward.push(...keep(prepareMatmul(ctx.rt, { M: B, N: inDim, K: outDim, transB: true }, { a: dPre, b: ctx.param(weight), c: ctx.grad(x) }, `${op.name} dX`)));
     }
-    return { forward, backward, destroy: () => owned.forEach((o) => o.destroy()) };
+    return { forward, backward, destroy };
   },
   cpuForward(op, ctx) {
     const { inDim, outDim, activation } = op.attrs;

@@ -2,7 +2,7 @@
 // H×W×C activation is H·W·C contiguous floats, so no copy is needed: the memory plan gives the output
 // its input's buffer (and the output's gradient the input's), and the op dispatches nothing.
 // Flattening is in (h, w, c) order (PyTorch's nn.Flatten on NCHW is (c, h, w); docs/CONV.md).
-import { defineLayer, type LayerSpec, type OpKind, type TensorShape } from '../graph/op';
+import { defineLayer, type LayerFields, type OpKind, type TensorShape } from '../graph/op';
 
 export interface ReshapeAttrs {
   shape: number[];
@@ -11,7 +11,7 @@ export interface ReshapeAttrs {
 const widthOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const shapeText = (t: TensorShape) => `[${t.shape.join(', ')}]`;
 
-function checkFields(label: string, spec: LayerSpec, known: string[]) {
+function checkFields(label: string, spec: LayerFields, known: string[]) {
   const unknown = Object.keys(spec).filter((k) => !['kind', 'name', ...known].includes(k));
   if (unknown.length) throw new Error(`${label}: unknown field ${unknown.join(', ')}; expected ${['kind', 'name', ...known].join(', ')}`);
 }
@@ -40,6 +40,8 @@ const shapeChange: Omit<OpKind<ReshapeAttrs>, 'name'> = {
 
 export const RESHAPE_LAYER = defineLayer<ReshapeAttrs>({
   name: 'reshape',
+  // torch_vae.py's Reshape and Flatten keep our NHWC order across PyTorch's NCHW convolutions.
+  pytorch: { module: 'Reshape', axes: {} },
   ...shapeChange,
   layer(spec, input, name) {
     const label = `layer ${name} (reshape)`;
@@ -57,6 +59,7 @@ export const RESHAPE_LAYER = defineLayer<ReshapeAttrs>({
 
 export const FLATTEN_LAYER = defineLayer<ReshapeAttrs>({
   name: 'flatten',
+  pytorch: { module: 'Flatten', axes: {} },
   ...shapeChange,
   layer(spec, input, name) {
     checkFields(`layer ${name} (flatten)`, spec, []);

@@ -10,9 +10,16 @@ import type { MemoryPlan } from '../graph/memory-plan';
 import type { PassPlan } from '../graph/scheduler';
 import { betaAt, lrAt, type ScheduleConfig } from './schedule';
 
+/** The gradient and Adam arenas of a training plan (an inference plan has none to step with). */
+export function trainingArenas(plan: MemoryPlan): NonNullable<MemoryPlan['train']> {
+  if (!plan.train) throw new Error('step program: this memory plan is for inference only (no gradients, no Adam moments)');
+  return plan.train;
+}
+
 /** Adam over the whole parameter arena (its gradient scaled by `clip` when given). */
 export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper, clip?: GPUBuffer): PreparedAdam {
-  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads: plan.grads, m: plan.adamM, v: plan.adamV, ...(clip ? { clip } : {}) });
+  const { grads, adamM, adamV } = trainingArenas(plan);
+  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads, m: adamM, v: adamV, ...(clip ? { clip } : {}) });
 }
 
 export interface StepHyper {
@@ -33,7 +40,7 @@ export class StepProgram {
     if (clipGrad !== undefined) {
       const partials = rt.device.createBuffer({ label: 'grad norm partials', size: 4 * Math.max(4, gradNormPartials(graph.arenaSize)), usage: GPUBufferUsage.STORAGE });
       scale = rt.device.createBuffer({ label: 'grad norm clip', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const op = prepareGradNorm(rt, { count: graph.arenaSize, maxNorm: clipGrad }, { grads: plan.grads, partials, clip: scale });
+      const op = prepareGradNorm(rt, { count: graph.arenaSize, maxNorm: clipGrad }, { grads: trainingArenas(plan).grads, partials, clip: scale });
       this.clip = { op, buffers: [partials, scale] };
     }
     this.adam = planAdam(rt, graph, plan, hyper.adam, scale);

@@ -9,12 +9,14 @@ export interface TrainBackend {
   readonly config: VaeConfig;
   readonly step: number;
   readonly objective: ObjectiveInfo;
+  /** The largest batch a step may take (checked before the first step when given). */
+  readonly maxBatch?: number;
   /** Set once the GPU device is lost (GpuVae); the loop then stops with a clear message. */
   readonly deviceLost?: string;
   trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null;
   resetTotals(): void;
   readTotals(): Promise<LossTotals>;
-  evaluate(images: Float32Array, count: number): Promise<LossTotals>;
+  evaluate(images: Float32Array, count: number, options?: { signal?: AbortSignal }): Promise<LossTotals>;
   readParams(): Promise<Float32Array>;
   readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
 }

@@ -9,10 +9,13 @@ import type { ObjectiveInfo } from '../graph/op';
 import type { OpRegistry } from '../ops/registry';
 import type { ActiveUnits } from '../cpu/active-units';
 import { activeUnits, evaluateLk, evaluateLoss } from '../eval/protocols';
-import { decode, reconstruct, sample } from '../eval/inference';
+import { decode, reconstruct, sample, type SampleOptions } from '../eval/inference';
+import type { CallOptions, EvalOptions } from '../eval/inputs';
 
 export class CpuBackend implements TrainBackend {
   readonly model: CpuVae;
+  /** sample() calls without a seed so far (as GpuVae counts them). */
+  private draws = 0;
 
   constructor(config: VaeConfigInput, params?: Float32Array, maxBatch = 128, registry?: OpRegistry) {
     this.model = new CpuVae(config, params, registry, maxBatch);
@@ -21,6 +24,7 @@ export class CpuBackend implements TrainBackend {
   get config() { return this.model.config; }
   get objective(): ObjectiveInfo { return this.model.objective; }
   get step() { return this.model.step; }
+  get maxBatch() { return this.model.maxBatch; }
   set step(step: number) { this.model.step = step; }
 
   trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null {
@@ -39,8 +43,8 @@ export class CpuBackend implements TrainBackend {
   }
 
   /** Test loss over the same batches and noise words as GpuVae.evaluate. */
-  evaluate(images: Float32Array, count: number): Promise<LossTotals> {
-    return evaluateLoss(this.model, images, count);
+  evaluate(images: Float32Array, count: number, options: CallOptions = {}): Promise<LossTotals> {
+    return evaluateLoss(this.model, images, count, options);
   }
 
   async readParams(): Promise<Float32Array> {
@@ -51,26 +55,27 @@ export class CpuBackend implements TrainBackend {
     return { m: Float32Array.from(this.model.m), v: Float32Array.from(this.model.v), step: this.model.step };
   }
 
-  /** L_k over the same batches and noise words as GpuVae.evaluateLk. */
-  evaluateLk(images: Float32Array, count: number, k: number, onProgress?: (done: number, total: number) => void): Promise<number> {
-    return evaluateLk(this.model, images, count, k, onProgress);
+  /** −L_k over the same batches and noise words as GpuVae.evaluateLk. */
+  evaluateLk(images: Float32Array, count: number, k: number, options: EvalOptions = {}): Promise<number> {
+    return evaluateLk(this.model, images, count, k, options);
   }
 
   /** Active units over the same batches as GpuVae.activeUnits. */
-  activeUnits(images: Float32Array, count: number): Promise<ActiveUnits> {
-    return activeUnits(this.model, images, count);
+  activeUnits(images: Float32Array, count: number, options: CallOptions = {}): Promise<ActiveUnits> {
+    return activeUnits(this.model, images, count, options);
   }
 
-  decode(z: Float32Array): Promise<Float32Array> {
-    return decode(this.model, z);
+  decode(z: Float32Array, options: CallOptions = {}): Promise<Float32Array> {
+    return decode(this.model, z, options);
   }
 
-  reconstruct(x: Float32Array): Promise<Float32Array> {
-    return reconstruct(this.model, x);
+  reconstruct(x: Float32Array, options: CallOptions = {}): Promise<Float32Array> {
+    return reconstruct(this.model, x, options);
   }
 
-  sample(n: number, seed = this.config.seed): Promise<Float32Array> {
-    return sample(this.model, n, seed);
+  /** The same draws as GpuVae.sample: fresh per call, or `{ seed }`'s. */
+  sample(n: number, options: SampleOptions = {}): Promise<Float32Array> {
+    return sample(this.model, n, options.seed === undefined ? ++this.draws : 0, options);
   }
 
   /** Restores Adam's state from a checkpoint. */

@@ -9,9 +9,17 @@ import { STREAMS } from '../model/init';
 import type { TrainBackend } from './backend';
 import type { LossSample } from '../optim/readback';
 
+/** Why training stopped: the caller's AbortSignal, a NaN or infinite loss, or the GPU device gone. */
+export type StopReason = 'aborted' | 'non-finite' | 'device-lost';
+
+/**
+ * Training stopped before the epochs asked for were done; `reason` says why and `step` where (for a
+ * non-finite loss, the first step whose loss was not finite). An abort carries the signal's reason
+ * as `cause`. The model keeps every step it finished: fit() again continues from `model.step`.
+ */
 export class TrainingStopped extends Error {
-  constructor(message: string, readonly step: number) {
-    super(message);
+  constructor(message: string, readonly step: number, readonly reason: StopReason, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'TrainingStopped';
   }
 }
@@ -41,6 +49,7 @@ export function checkSample(s: LossSample): void {
       `training stopped: the loss became NaN or infinite at step ${s.firstNonFiniteStep} (caught on the GPU, read back at step ${s.step}); ` +
         'lower the learning rate or check the data. The last checkpoint written before this point is kept.',
       s.firstNonFiniteStep,
+      'non-finite',
     );
   }
   if (!Number.isFinite(s.loss) || !s.totals.every(Number.isFinite)) {
@@ -48,6 +57,7 @@ export function checkSample(s: LossSample): void {
       `training stopped: the loss became ${s.loss} by step ${s.step}; lower the learning rate or check the data. ` +
         'The last checkpoint written before this point is kept.',
       s.step,
+      'non-finite',
     );
   }
 }

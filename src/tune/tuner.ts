@@ -149,8 +149,14 @@ export class Tuner implements ScheduleChooser {
     return this.cachedFor(`${request.kernel}|${request.shapeClass}`, request)?.choice;
   }
 
-  async tune(rt: Runtime, requests: readonly ScheduleRequest[]): Promise<TuneReport> {
+  /**
+   * Tunes the requests' classes within the budget. With `signal`, an abort rejects with its reason
+   * between two samples; the classes decided before it are already stored.
+   */
+  async tune(rt: Runtime, requests: readonly ScheduleRequest[], options: { signal?: AbortSignal } = {}): Promise<TuneReport> {
     const o = this.options;
+    const signal = options.signal;
+    signal?.throwIfAborted();
     const warn = o.warn!;
     const start = this.clock();
     const deadline = start + this.budgetMs;
@@ -176,7 +182,7 @@ export class Tuner implements ScheduleChooser {
         const stored = this.partials[key];
         const resumed = stored && stored.rule === req.rule && sameList(stored.candidates, req.candidates) ? stored : undefined;
         const before = resumed?.rounds ?? [];
-        const r = this.clock() >= deadline ? undefined : await this.tuneOne(rt, req, tunable, timer, resumed, deadline, cost);
+        const r = this.clock() >= deadline ? undefined : await this.tuneOne(rt, req, tunable, timer, resumed, deadline, cost, signal);
         if (r?.decided) {
           const times = candidateTimes(req.candidates, r.rounds);
           this.table[key] = { choice: r.choice, rule: req.rule, times, at: new Date().toISOString(), candidates: [...req.candidates] };
@@ -208,7 +214,7 @@ export class Tuner implements ScheduleChooser {
    */
   private async tuneOne(
     rt: Runtime, req: ScheduleRequest, tunable: Tunable, timer: SampleTimer, resumed: PartialClass | undefined,
-    deadline: number, cost: { ms: number; n: number },
+    deadline: number, cost: { ms: number; n: number }, signal: AbortSignal | undefined,
   ): Promise<Outcome> {
     const want = this.options.rounds ?? 5;
     const rounds: Round[] = [...(resumed?.rounds ?? [])];
@@ -222,6 +228,7 @@ export class Tuner implements ScheduleChooser {
     const ops = new Map<string, ReturnType<typeof setup.prepare>>();
     try {
       for (const c of [req.rule, ...short]) {
+        signal?.throwIfAborted();
         const t = this.clock();
         if (t >= deadline || (cost.n && t + cost.ms / cost.n > deadline)) break;
         // The pipeline first, asynchronously: the dispatches below then find it compiled.
@@ -248,6 +255,7 @@ export class Tuner implements ScheduleChooser {
         let out = false;
         for (let i = 0; i < active.length; i++) {
           if (this.clock() >= deadline) { out = true; break; }
+          signal?.throwIfAborted();
           const c = active[(i + rounds.length) % active.length];
           round[c] = await timer.sample(ops.get(c)!.dispatches, reps[c]);
         }

@@ -45,9 +45,9 @@ describe('model entry points', () => {
     expect(() => vae.trainStep(new Float32Array(5 * 784))).toThrow(/batch of 5 examples exceeds maxBatch 4/);
     expect(() => vae.trainStep([1, 2, 3] as unknown as Float32Array)).toThrow(/expected a Float32Array/);
     await expect(vae.evaluate(data.test.images, 0)).rejects.toThrow(/count must be a positive integer, got 0/);
-    await expect(vae.evaluate(data.test.images, 10)).rejects.toThrow(/expected 10 examples of 784 pixels, got 2352 values/);
+    await expect(vae.evaluate(data.test.images, 10)).rejects.toThrow(/evaluate: images has 2352 values, fewer than count × dim = 10 × 784 = 7840/);
     await expect(vae.evaluateLk(data.test.images, 3, 0)).rejects.toThrow(/k must be an integer from 1 to 100000, got 0/);
-    await expect(vae.decode(new Float32Array(3))).rejects.toThrow(/expected 1 to 4 latents of 2 values, got 3 values/);
+    await expect(vae.decode(new Float32Array(3))).rejects.toThrow(/decode: z has 3 values, not a whole number \(≥ 1\) of rows of 2 latents/);
     expect(() => vae.writeParams(new Float32Array(10))).toThrow(/expected a Float32Array of \d+ floats \(the parameter arena\), got 10/);
     expect(() => GpuVae.load(rt, new Uint8Array([1, 2, 3]))).toThrow(CheckpointError);
     // Nothing above changed the model: it still trains.

@@ -10,25 +10,16 @@ export interface ConsumerResults {
   error?: string;
   trains: { epochs: number[]; steps: number; testLoss: number[] };
   continues: { epochs: number[]; steps: number; copySteps: number; checkpointBytes: number; paramDiff: number; testLoss: number[] };
-  aborts: { threw: boolean; isTrainingStopped?: boolean; message?: string; step?: number; stepBefore?: number; stepAfter?: number; reason?: string | null };
-  samples: { length: number; inRange: boolean; distinct: number };
+  aborts: { threw: boolean; isTrainingStopped?: boolean; message?: string; step?: number; stepBefore?: number; stepAfter?: number; reason?: string | null; cause?: string | null };
+  inference: { bytes: number; trainingBytes: number; testLoss: number[]; trainError: string | null };
+  samples: { length: number; inRange: boolean; distinct: number; callsDiffer: boolean; seededSame: boolean };
   customLayer: {
     params: string[]; worstRelativeLoss: number; gain: number[];
-    /** Today's refusal; once save() takes the registry, `reloaded` instead. */
-    saveError?: string;
-    reloaded?: { step: number; paramDiff: number; testLoss: number[] };
+    reloaded: { step: number; paramDiff: number; testLoss: number[] };
+    withoutRegistry?: string;
   };
   indexedDb?: { bytes: number; testLoss: number[] };
 }
-
-/** What the package cannot do yet (issue 24's second round): reported as to-do until a check covers it. */
-export const PENDING = [
-  'loads a model for inference only (no optimizer state, no training buffers)',
-  'samples 1,000 images in one call whatever maxBatch is (today: with maxBatch ≥ 1,000)',
-  'gives on TrainingStopped the reason the AbortSignal was aborted with',
-  'continues training with fit() counting epochs from where it stopped, without restating the total',
-  'saves and reloads a model with a layer kind of its own (save() and load() through the registry)',
-];
 
 /** The consumer project: its program, its runner's files, `pkg`'s dependencies beside the tarball. */
 export function installConsumer(lib: PackedLibrary, name: string, runner: string[], pkg: Record<string, unknown>): Promise<string> {
@@ -46,7 +37,7 @@ export function judgeChecks(results: () => ConsumerResults): void {
     expect(r.testLoss[1]).toBeLessThan(r.testLoss[0]!);
   });
 
-  it('continues training: the model and a copy loaded from its bytes reach the same weights', () => {
+  it('continues training: fit({ epochs: 1 }) adds epoch 3 to the model and to a copy loaded from its bytes, the same weights', () => {
     const r = results().continues;
     expect(r.epochs).toEqual([3]);
     expect([r.steps, r.copySteps]).toEqual([24, 24]);
@@ -55,21 +46,31 @@ export function judgeChecks(results: () => ConsumerResults): void {
     expect(r.testLoss[0]).toBe(r.testLoss[1]);
   });
 
-  it('aborts through an AbortSignal with TrainingStopped at a step boundary', () => {
+  it('aborts through an AbortSignal with TrainingStopped at a step boundary, reason aborted, the signal’s reason as cause', () => {
     const r = results().aborts;
     expect(r.threw).toBe(true);
     expect(r.isTrainingStopped).toBe(true);
     expect(r.message).toMatch(/training cancelled at step \d+/);
+    expect([r.reason, r.cause]).toEqual(['aborted', 'enough']);
     expect(r.step).toBe(r.stepAfter);
     expect(r.stepAfter).toBeGreaterThanOrEqual(r.stepBefore! + 4);
     expect(r.stepAfter).toBeLessThan(r.stepBefore! + 8 * 50);
   });
 
-  it('samples 1,000 images in one call (a model loaded with maxBatch 1000)', () => {
+  it('loads a model for inference only: under 40% of the training plan’s bytes, the same test loss, training refused', () => {
+    const r = results().inference;
+    console.info(`inference-only ${r.bytes} bytes, training plan ${r.trainingBytes} bytes (${((100 * r.bytes) / r.trainingBytes).toFixed(1)}%)`);
+    expect(r.bytes).toBeLessThan(0.4 * r.trainingBytes);
+    expect(r.testLoss[1]).toBe(r.testLoss[0]);
+    expect(r.trainError).toMatch(/fit: this model was made for inference only/);
+  });
+
+  it('samples 1,000 images in one call on a maxBatch-32 model; a second call draws others, a seed repeats', () => {
     const r = results().samples;
     expect(r.length).toBe(1000 * 784);
     expect(r.inRange).toBe(true);
     expect(r.distinct).toBeGreaterThan(100);
+    expect([r.callsDiffer, r.seededSame]).toEqual([true, true]);
   });
 
   it('defines a layer kind of its own, trained on the GPU as the package’s CPU reference trains it', () => {
@@ -80,13 +81,10 @@ export function judgeChecks(results: () => ConsumerResults): void {
     expect(r.gain[0]).toBeCloseTo(r.gain[1]!, 4);
   });
 
-  it('is refused today, naming the kind, when it saves a model with its own layer kind (a to-do below)', () => {
-    // When save() takes the registry, the consumer's check reloads the model instead (checks.js):
-    // assert then reloaded.step 8, reloaded.paramDiff 0 and equal test losses, and drop the to-do.
+  it('saves and reloads the model with its own layer kind through the registry (refused, naming the kind, without it)', () => {
     const r = results().customLayer;
-    expect(r.reloaded).toBeUndefined();
-    expect(r.saveError).toMatch(/unknown layer kind "scale"/);
+    expect(r.reloaded).toEqual({ step: 8, paramDiff: 0, testLoss: [r.reloaded.testLoss[0], r.reloaded.testLoss[0]] });
+    expect(Number.isFinite(r.reloaded.testLoss[0])).toBe(true);
+    expect(r.withoutRegistry).toMatch(/unknown layer kind "scale"/);
   });
-
-  for (const todo of PENDING) it.todo(todo);
 }

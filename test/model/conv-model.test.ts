@@ -1,6 +1,7 @@
 // Conv layers in a model's layer list: the graph of the `conv` preset (shapes, parameters, PyTorch's
 // init bounds, reshape/flatten sharing their input's buffer), shape errors naming the layer, its input
 // shape and what it expected, and whole CPU steps through every conv kind checked by finite differences.
+import type { Conv2dSpec, ConvTranspose2dSpec } from '../../src/base/words';
 import { describe, expect, it } from 'vitest';
 import { buildVaeGraph } from '../../src/model/vae-graph';
 import { storageOf, tensorSpec } from '../../src/graph/graph';
@@ -110,8 +111,8 @@ describe('conv layers in the layer list', () => {
   it('CPU gradients of a whole conv VAE step through reshape, conv, flatten and convT match central differences', () => {
     // Tiny: 8×8 images, 2 and 3 channels, latent 2, batch 2; ELBO with the training noise of step 0.
     const config = { inputDim: 64, ...convLayers({ latent: 2, channels: [2, 3], side: 8 }), latent: 2, activation: 'tanh' as const, seed: 4 };
-    config.encoder[1].activation = 'tanh';
-    config.decoder[2].activation = 'sigmoid';
+    (config.encoder[1] as Conv2dSpec).activation = 'tanh';
+    (config.decoder[2] as ConvTranspose2dSpec).activation = 'sigmoid';
     const x = Float64Array.from({ length: 128 }, (_, i) => ((i * 37) % 11) / 10);
     const cpu = new CpuVae(config);
     const loss = () => lossAndGrads(cpu.graph, cpu.params, x, 2, config.seed);

@@ -236,7 +236,14 @@ describe('an objective defined outside src/', () => {
       expect(g.examples).toBe(50);
       expect(Math.abs(g.loss - c.loss) / c.loss, `test loss gpu ${g.loss} cpu ${c.loss}`).toBeLessThan(1e-4);
       expect(Math.abs(g.parts.kl - c.parts.kl) / c.parts.kl).toBeLessThan(1e-3);
-      vae.dispose();
+      // Saved, and loaded through the registry (for training, and inference-only): the same test loss.
+      const bytes = await vae.save();
+      const loaded = GpuVae.load(rt, bytes, { maxBatch: B, registry });
+      const lean = GpuVae.load(rt, bytes, { maxBatch: B, registry, inference: true });
+      expect([loaded.step, lean.step]).toEqual([20, 20]);
+      expect([await loaded.evaluate(test, 50), await lean.evaluate(test, 50)]).toEqual([g, g]);
+      expect(() => GpuVae.load(rt, bytes)).toThrow(/unknown objective "sigmoid-sse"/);
+      for (const m of [vae, loaded, lean]) m.dispose();
     });
   });
 });

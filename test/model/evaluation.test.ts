@@ -27,7 +27,7 @@ describe('evaluation as published', () => {
       const vae = new GpuVae(rt, config, { maxBatch });
       const got = await vae.activeUnits(x, n);
       const steps: [number, number][] = [];
-      await vae.evaluateLk(x, n, 3, (d, t) => steps.push([d, t]));
+      await vae.evaluateLk(x, n, 3, { onProgress: (d, t) => steps.push([d, t]) });
       vae.dispose();
       expectClose('active-unit variances', got.variances, want.variances, 1e-7, 1e-4);
       expect(got.active).toBe(want.active);

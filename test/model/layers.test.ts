@@ -1,6 +1,7 @@
 // Models as layer lists: the MLP shorthand (encoderHidden / decoderHidden / activation) means the
 // layer list it always meant (same parameter names, shapes and arena layout, so checkpoints written
 // from either load into the other), and shapes are checked as the graph is built, naming the layer.
+import { customLayer } from '../../src/base/words';
 import { describe, expect, it } from 'vitest';
 import { buildVaeGraph } from '../../src/model/vae-graph';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint';
@@ -48,7 +49,7 @@ describe('layer lists', () => {
     expect(() => buildVaeGraph(short)).toThrow(/elbo: the decoder gives 100 values per row; expected the data's 784/);
     const width = resolveConfig({ ...lists, decoder: [{ kind: 'linear', width: -3 }] });
     expect(() => buildVaeGraph(width)).toThrow(/layer decoder\.0 \(linear\): width must be an integer from 1 to 1048576, got -3/);
-    expect(() => buildVaeGraph(resolveConfig({ ...lists, encoder: [{ kind: 'conv9' }] }))).toThrow(/layer encoder\.0: unknown layer kind "conv9"; expected one of linear/);
+    expect(() => buildVaeGraph(resolveConfig({ ...lists, encoder: [customLayer('conv9')] }))).toThrow(/layer encoder\.0: unknown layer kind "conv9"; expected one of linear/);
     expect(() => resolveConfig({ encoder: [] })).toThrow(/config: encoder must be a non-empty array of layers/);
     expect(() => resolveConfig({ decoder: [{ width: 3 } as never] })).toThrow(/config: decoder\[0\] must be a layer such as/);
   });
