@@ -3,7 +3,8 @@
 // GPU), with the adapter's info and limits; and a helper to run prepared dispatches once.
 import { acquireDevice, type AcquireOptions, type AdapterSummary, type GpuContext } from './gpu/device';
 import { encodeDispatches, Runtime, type Dispatch, type ExecutionProfile } from './gpu/runtime';
-import { adapterKey, browserImplementation } from './tune/cache';
+import { adapterKey, browserImplementation, dawnImplementation } from './tune/cache';
+import { importNodeOnly } from './io/node-only';
 import { pageTuneStore } from './tune/idb-store';
 import { Tuner, type TunerOptions } from './tune/tuner';
 
@@ -38,8 +39,11 @@ async function tunerFor(device: GPUDevice, info: AdapterSummary | undefined, tun
   const a = info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const summary = { vendor: a?.vendor ?? '', architecture: a?.architecture ?? '', device: a?.device ?? '', description: a?.description ?? '' };
   const proc = (globalThis as { process?: { versions?: Record<string, string> } }).process;
-  // Node: Dawn's version and Node's, as the CLIs key it (loaded only in Node: it reads node: modules).
-  const implementation = proc?.versions?.node ? (await import('./tune/node-cache')).nodeImplementation() : browserImplementation();
+  // Node: Dawn's version and Node's, as the CLIs key it (node:module by a name browser bundlers do not follow).
+  const node = proc?.versions?.node;
+  const implementation = node
+    ? dawnImplementation((await importNodeOnly<typeof import('node:module')>('node:module')).createRequire(import.meta.url), node)
+    : browserImplementation();
   // A page's default: IndexedDB, else localStorage; Node: none unless given.
   const warn = o.warn ?? ((m: string) => console.warn(`webgpu-vae: ${m}`));
   const store = o.store !== undefined ? o.store : !proc?.versions?.node ? await pageTuneStore(warn) : null;

@@ -129,5 +129,19 @@ export function storageTuneStore(storage: Pick<Storage, 'getItem' | 'setItem'> =
   };
 }
 
+/**
+ * 'dawn (webgpu <version>) node <version>': what runs the kernels in a Node process, from a
+ * `require` that can read the webgpu package's manifest (createRequire of the caller's module).
+ */
+export function dawnImplementation(require: (id: string) => unknown, node: string): string {
+  let dawn = 'unknown';
+  try {
+    dawn = (require('webgpu/package.json') as { version: string }).version;
+  } catch {
+    // bundled without the package's manifest: the key still names Node's version
+  }
+  return `dawn (webgpu ${dawn}) node ${node}`;
+}
+
 /** The implementation's version in a page: the user agent (browser and version). */
 export const browserImplementation = (): string => `browser ${globalThis.navigator?.userAgent ?? 'unknown'}`;

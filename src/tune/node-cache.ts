@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AdapterSummary } from '../gpu/device';
-import { adapterKey, type TuneStore } from './cache';
+import { adapterKey, dawnImplementation, type TuneStore } from './cache';
 import { Tuner, type TunerOptions } from './tuner';
 
 /** $WEBGPU_VAE_TUNE_CACHE, else $XDG_CACHE_HOME/webgpu-vae/tune.json, else ~/.cache/webgpu-vae/tune.json. */
@@ -36,14 +36,7 @@ export function fileTuneStore(path: string): TuneStore {
 
 /** 'dawn (webgpu <version>) node <version>': what runs the kernels in this process. */
 export function nodeImplementation(): string {
-  let dawn = 'unknown';
-  try {
-    const require = createRequire(import.meta.url);
-    dawn = (require('webgpu/package.json') as { version: string }).version;
-  } catch {
-    // bundled without the package's manifest: the key still names Node's version
-  }
-  return `dawn (webgpu ${dawn}) node ${process.versions.node}`;
+  return dawnImplementation(createRequire(import.meta.url), process.versions.node);
 }
 
 /** A tuner for this process's adapter with its choices in a cache file (default: defaultTuneCachePath()). */
