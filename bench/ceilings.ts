@@ -4,7 +4,7 @@
 import fmaSource from './shaders/fma.wgsl?raw';
 import copySource from './shaders/copy.wgsl?raw';
 import type { KernelDecl } from '../src/gpu/kernel';
-import { packUniform, type Dispatch } from '../src/gpu/runtime';
+import type { Dispatch } from '../src/gpu/runtime';
 import { storageBuffer, storageFrom } from '../src/gpu/buffers';
 import { uniformArray } from '../test/util/random';
 import { dispatchRunner, validated } from './gpu-timing';
@@ -18,7 +18,7 @@ const FMA: KernelDecl = {
   source: fmaSource,
   entryPoints: ['main', 'main_scalar'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['mul', 'f32'], ['add', 'f32'], ['_pad0', 'f32'], ['_pad1', 'f32']] },
     { binding: 1, name: 'out', type: 'storage' },
   ],
   overrides: ['ITERS', 'WG'],
@@ -82,7 +82,7 @@ export async function measureCeilings(s: SuiteContext, copy: CopyMeter): Promise
   const fma: FmaConfig[] = [];
   o.log('\nceilings');
   const invocations = 32768, iters = 1024;
-  const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
+  const params = rt.uniformBlock(FMA, 'params', { mul: 0.999999, add: 1e-7 }, 'fma params').buffer;
   const out = storageBuffer(device, invocations * 4, 'fma out');
   const forms = [{ form: 'vec4×8', entry: 'main', flopsPerIter: 64 }, { form: 'f32×16', entry: 'main_scalar', flopsPerIter: 32 }] as const;
   for (const { form, entry, flopsPerIter } of forms) for (const wg of [64, 256]) {
