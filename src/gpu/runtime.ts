@@ -42,6 +42,8 @@ export class Runtime {
   readonly placeholder: GPUBuffer;
   /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
   readonly writablePlaceholder: GPUBuffer;
+  /** More of them, for kernels with several unused writable bindings (writableSpare). */
+  private readonly spares: GPUBuffer[] = [];
   /** The tuner's choices (src/tune/), or null: every kernel runs its rule's schedule. */
   readonly schedules: ScheduleChooser | null;
   /** Every schedule request seen, by kernel and shape class (what `tune()` tunes without a plan). */
@@ -58,6 +60,18 @@ export class Runtime {
     this.schedules = options.schedules ?? null;
     this.placeholder = device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
     this.writablePlaceholder = device.createBuffer({ label: 'writable placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  /**
+   * A distinct placeholder for the i-th unused writable binding of one bind group (0 is
+   * writablePlaceholder): writable bindings of a bind group must not alias.
+   */
+  writableSpare(i: number): GPUBuffer {
+    if (i === 0) return this.writablePlaceholder;
+    while (this.spares.length < i) {
+      this.spares.push(this.device.createBuffer({ label: `writable placeholder ${this.spares.length + 1}`, size: 16, usage: GPUBufferUsage.STORAGE }));
+    }
+    return this.spares[i - 1];
   }
 
   /** A runtime whose execution profile follows the adapter (software adapters run the CPU schedules). */
@@ -250,6 +264,7 @@ export class Runtime {
   destroy(): void {
     this.placeholder.destroy();
     this.writablePlaceholder.destroy();
+    for (const b of this.spares) b.destroy();
     this.pipelines.clear();
     this.kernels.clear();
   }

@@ -120,8 +120,8 @@ export function prepareReparameterize(rt: Runtime, shape: ReparamShape, buf: Rep
     stats: buf.stats,
     z: buf.z,
     dz: buf.dz ?? rt.placeholder,
-    dstats: buf.dstats ?? rt.writablePlaceholder,
-    eps: buf.eps ?? rt.writablePlaceholder,
+    dstats: buf.dstats ?? rt.writableSpare(0),
+    eps: buf.eps ?? rt.writableSpare(1),
     weights: buf.weights ?? rt.placeholder,
   });
   // One invocation per group of four elements (one Philox call gives their four normals).
