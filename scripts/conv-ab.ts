@@ -14,7 +14,7 @@ import directSource from './conv-ab/direct.wgsl?raw';
 import { acquireDevice, describeAdapter, type SoftwareDriver } from '../src/gpu/device';
 import { Runtime, encodeDispatches, type Dispatch } from '../src/gpu/runtime';
 import type { KernelDecl } from '../src/gpu/kernel';
-import { storageBuffer, storageFrom } from '../src/gpu/buffers';
+import { readFloats, storageBuffer, storageFrom } from '../src/gpu/buffers';
 import { conv2dGeometry, convFlops, convSizes, convTranspose2dGeometry, type ConvGeometry } from '../src/kernels/conv-shape';
 import { CONV2D, CONV2D_TRANSPOSE, CONV_DIMS, convDims, prepareConvRelationForward, prepareConvRelationTranspose } from '../src/kernels/conv2d';
 import { shader } from '../src/kernels/shader-lib';
@@ -178,7 +178,7 @@ async function againstRevision(rev: string) {
     conv2d_weight_grad: oldKernel(rev, CONV2D_WEIGHT_GRAD, []),
     matmul: oldKernel(rev, MATMUL, ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'WG_X', 'WG_Y', 'RN', 'TK'], actPrefix),
   };
-  console.log(`| layer | kernel | ${rev} ms | now ms | now / ${rev} (median of the rounds' ratios) |\n|---|---|---|---|---|`);
+  console.log(`| layer | kernel | ${rev} ms | now ms | now / ${rev} (median of the rounds' ratios) | outputs |\n|---|---|---|---|---|---|`);
   const schedules = (values.schedules ?? 'tiled,blocked').split(',') as ('tiled' | 'blocked')[];
   const step = { tiled: [0, 0], blocked: [0, 0] };
   for (const { name, transposed, g } of layers) {
@@ -187,25 +187,27 @@ async function againstRevision(rev: string) {
     for (const schedule of schedules) {
       const act = transposed && g.inC === 1 ? 'identity' : 'relu';
       // The layer's forward (with bias and its activation), its input gradient and its weight gradient.
-      const kernels: [string, PreparedOp, KernelDecl][] = transposed
+      // [what, op, REV's kernel, the buffer it writes]
+      const kernels: [string, PreparedOp, KernelDecl, GPUBuffer][] = transposed
         ? [
-          ['forward', prepareConvRelationTranspose(rt, g, { g: outSide, w, bias, r: inSide }, { schedule, activation: act }, name), old.conv2d_transpose],
-          ['dx', prepareConvRelationForward(rt, g, { x: inSide, w, y: outSide }, { schedule }, name), old.conv2d],
+          ['forward', prepareConvRelationTranspose(rt, g, { g: outSide, w, bias, r: inSide }, { schedule, activation: act }, name), old.conv2d_transpose, inSide],
+          ['dx', prepareConvRelationForward(rt, g, { x: inSide, w, y: outSide }, { schedule }, name), old.conv2d, outSide],
         ]
         : [
-          ['forward', prepareConvRelationForward(rt, g, { x: inSide, w, bias, y: outSide }, { schedule, activation: act }, name), old.conv2d],
-          ['dx', prepareConvRelationTranspose(rt, g, { g: outSide, w, r: inSide }, { schedule }, name), old.conv2d_transpose],
+          ['forward', prepareConvRelationForward(rt, g, { x: inSide, w, bias, y: outSide }, { schedule, activation: act }, name), old.conv2d, outSide],
+          ['dx', prepareConvRelationTranspose(rt, g, { g: outSide, w, r: inSide }, { schedule }, name), old.conv2d_transpose, inSide],
         ];
-      kernels.push(['dW', prepareConvRelationWeightGrad(rt, g, { x: inSide, g: outSide, dW }, { schedule }, name), old.conv2d_weight_grad]);
-      for (const [what, op, oldK] of kernels) {
+      kernels.push(['dW', prepareConvRelationWeightGrad(rt, g, { x: inSide, g: outSide, dW }, { schedule }, name), old.conv2d_weight_grad, dW]);
+      for (const [what, op, oldK, out] of kernels) {
         // The tiled input gradient of a one-channel conv (seconds on lavapipe) is never the choice there.
         if (what === 'dx' && schedule === 'tiled' && g.inC === 1 && !transposed) { op.destroy(); continue; }
         const fused: Record<string, number | boolean> = what === 'forward' ? { HAS_BIAS: true, ACT: act === 'relu' ? 1 : 0 } : oldK === old.conv2d_weight_grad ? {} : { HAS_BIAS: false, ACT: 0 };
         const before = onOld(op, oldK, (entry) => (entry === 'main_cpu' && oldK !== old.conv2d_weight_grad ? { ...fused, LANES_ALONG_ROWS: true } : entry === 'reduce_splits' ? {} : fused));
+        const bits = await sameBits(before, op, out);
         const [tOld, tNew] = await interleaved([before, op], true);
         step[schedule][0] += med(tOld);
         step[schedule][1] += med(tNew);
-        abRow(name, `${what} ${schedule}`, tOld, tNew);
+        abRow(name, `${what} ${schedule}`, tOld, tNew, bits);
         op.destroy();
       }
     }
@@ -220,8 +222,9 @@ async function againstRevision(rev: string) {
     const a = filled(M * K), b = filled(K * N), c = storageBuffer(device, M * N, 'C');
     const op = prepareMatmul(rt, { M, N, K, schedule: 'tiled' }, { a, b, c });
     const before = onOld(op, old.matmul, () => ({ TRANS_A: false, TRANS_B: false, HAS_BIAS: false, ACT: 0, WG_X: 16, WG_Y: 16, RN: 4, TK: 16 }));
+    const bits = await sameBits(before, op, c);
     const [tOld, tNew] = await interleaved([before, op], true);
-    abRow(`dense ${M}×${N}×${K}`, 'matmul tiled', tOld, tNew);
+    abRow(`dense ${M}×${N}×${K}`, 'matmul tiled', tOld, tNew, bits);
     op.destroy();
     for (const x of [a, b, c]) x.destroy();
   }
@@ -236,9 +239,24 @@ async function interleaved(ops: PreparedOp[], perRound = false): Promise<number[
   return perRound ? t : t.map(med);
 }
 
-/** A row of the A/B: both medians, and the median of the rounds' ratios (a load change hits both of a round). */
-function abRow(layer: string, what: string, before: number[], now: number[]) {
+/** A row of the A/B: both medians, the median of the rounds' ratios (a load change hits both of a round), the outputs' bits. */
+function abRow(layer: string, what: string, before: number[], now: number[], bits: string) {
   const ratio = med(now.map((x, r) => x / before[r]));
-  console.log(`| ${layer} | ${what} | ${med(before).toFixed(3)} | ${med(now).toFixed(3)} | ${ratio.toFixed(3)} |`);
+  console.log(`| ${layer} | ${what} | ${med(before).toFixed(3)} | ${med(now).toFixed(3)} | ${ratio.toFixed(3)} | ${bits} |`);
+}
+
+/** Runs REV's op, then this tree's, on the same inputs: whether `out` comes out bit for bit the same. */
+async function sameBits(before: PreparedOp, now: PreparedOp, out: GPUBuffer): Promise<string> {
+  const run = async (op: PreparedOp) => {
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, op.dispatches);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    return new Uint32Array((await readFloats(device, out, out.size / 4)).buffer);
+  };
+  const a = await run(before), b = await run(now);
+  const differ = a.filter((x, i) => x !== b[i]).length;
+  return differ === 0 ? 'identical' : `${differ} of ${a.length} differ`;
 }
 
