@@ -3,7 +3,7 @@
 // (small dispatches pay fixed costs that the copy then pays too).
 import copySource from './shaders/copy.wgsl?raw';
 import type { KernelDecl } from '../src/gpu/kernel';
-import { packUniform, type Dispatch } from '../src/gpu/runtime';
+import type { Dispatch } from '../src/gpu/runtime';
 import { storageBuffer, storageFrom } from '../src/gpu/buffers';
 import { uniformArray } from '../test/util/random';
 import { dispatchRunner, validated } from './gpu-timing';
@@ -70,7 +70,7 @@ export async function measureCeilings(s: SuiteContext, copy: CopyMeter): Promise
   const fma: FmaConfig[] = [];
   o.log('\nceilings');
   const invocations = 32768, iters = 1024;
-  const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
+  const params = rt.uniformBlock(FMA, 'params', { mul: 0.999999, add: 1e-7 }, 'fma params').buffer;
   const out = storageBuffer(device, invocations * 4, 'fma out');
   for (const { form, entry, flopsPerIter } of FMA_FORMS) for (const wg of [64, 256]) {
     const d: Dispatch = {

@@ -8,7 +8,7 @@ export const FMA: KernelDecl = {
   source: fmaSource,
   entryPoints: ['main', 'main_scalar'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['mul', 'f32'], ['add', 'f32'], ['_pad0', 'f32'], ['_pad1', 'f32']] },
     { binding: 1, name: 'out', type: 'storage' },
   ],
   overrides: ['ITERS', 'WG'],

@@ -3,7 +3,7 @@
 // its product spot-checked against float64 rows), as % of that peak. Both keep to a deadline.
 import { storageBuffer } from '../src/gpu/buffers';
 import { readFloats } from '../src/gpu/buffers';
-import { packUniform, Runtime, type Dispatch } from '../src/gpu/runtime';
+import { Runtime, type Dispatch } from '../src/gpu/runtime';
 import { matmulFlops, prepareMatmul } from '../src/kernels/matmul';
 import type { Tuner } from '../src/tune/tuner';
 import { median, sampleTimer, type SampleTimer } from '../src/tune/timing';
@@ -44,7 +44,7 @@ export async function fmaPeak(rt: Runtime, p: { invocations: number; iters: numb
   const device = rt.device;
   const timer = sampleTimer(device);
   const wall = sampleTimer(device, 'wall');
-  const params = rt.uniform('fma params', packUniform([['f32', 0.999999], ['f32', 1e-7], ['f32', 0], ['f32', 0]]));
+  const params = rt.uniformBlock(FMA, 'params', { mul: 0.999999, add: 1e-7 }, 'fma params').buffer;
   const out = storageBuffer(device, p.invocations * 4, 'fma out');
   const points: FmaPoint[] = [];
   try {

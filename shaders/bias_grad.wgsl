@@ -2,10 +2,12 @@
 //   dPre = dY ⊙ f'(pre), with f' taken from the layer's output Y (ReLU: Y > 0, tanh: 1 − Y²,
 //   sigmoid: Y(1 − Y), softplus: 1 − exp(−Y)), so the pre-activation never needs storing;
 //   dBias[n] = Σ_r dPre[r, n].  Shapes: dY, Y, dPre are rows×cols; dBias is cols.
-// ACT picks f (shaders/activation.wgsl). With ACT = 0 (identity) dPre is dY and is not written.
+// ACT picks f (lib/activation.wgsl). With ACT = 0 (identity) dPre is dY and is not written.
 // Entry `main` (GPUs): a workgroup owns 16 columns, its 16 row lanes sum fixed strides joined by a
 // fixed tree; `main_serial` (CPU adapters):
 // one invocation per column. Both deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
+
+//#include lib/activation
 
 struct Dims { rows: u32, cols: u32, _pad0: u32, _pad1: u32 }
 

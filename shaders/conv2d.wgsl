@@ -3,111 +3,56 @@
 // Shapes: X is B×H×W×C, W is KH×KW×C×O (HWIO), bias is O, Y is B×OH×OW×O; taps outside X read 0.
 // As a GEMM: rows m = (n, oh, ow) (M = B·OH·OW), columns o (N = O), depth k = (kh, kw, c) (K = KH·KW·C),
 // so Y's rows are the matmul's rows and the bias and activation epilogue is the matmul's.
-// Also the transposed conv's input gradient (same W layout). Entry `main` (GPUs): matmul.wgsl's
-// 64×64 tile, 16×16 invocations with 4×4 register blocks, K stepped by 16 through workgroup memory.
+// Also the transposed conv's input gradient (same W layout). Entry `main` (GPUs): lib/gemm_tile.wgsl's
+// workgroup-memory tile (the rule's 64×64 or a tuned one); the bias and activation epilogue as matmul's.
 // Entry `main_cpu` (CPU-backed adapters): no workgroup memory; an 8-row × 8-channel block per
 // invocation in registers, lanes along 8-row blocks (LANES_ALONG_ROWS) or along channel blocks. CPU twin: src/cpu/conv2d.ts.
 
+//#include lib/activation
+//#include lib/im2col
+//#include lib/gemm_tile
+
 override HAS_BIAS: bool = false;
-// 0 identity, 1 relu, 2 tanh, 3 sigmoid, 4 softplus (src/kernels/activation.ts keeps the list).
-override ACT: u32 = 0u;
 // main_cpu only: lanes take consecutive 8-row blocks (workgroup y the channel block; W loads are
 // then broadcasts) instead of 8-channel blocks, which leave lanes idle below 64 channels.
 override LANES_ALONG_ROWS: bool = false;
 
-struct Dims {
-  batch: u32, in_h: u32, in_w: u32, in_c: u32,
-  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
-  k_w: u32, stride_h: u32, stride_w: u32, pad_h: u32,
-  pad_w: u32, M: u32, K: u32, _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 
-const TM = 64u;
-const TN = 64u;
-const TK = 16u;
-
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
-
-fn activate(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: {
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    case 3u: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-    }
-    case 4u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
-    default: { return v; }
-  }
-}
-
 fn store(m: u32, o: u32, v: f32) {
   if (m >= dims.M || o >= dims.out_c) { return; }
   var r = v;
   if (HAS_BIAS) { r += bias[o]; }
-  Y[m * dims.out_c + o] = activate(r);
+  Y[m * dims.out_c + o] = activate_f32(r);
 }
 
-// The implicit im2col matrix: row m = (n, oh, ow), depth k = (kh, kw, c); 0 outside X or past M, K.
+// The GEMM's operands: the implicit im2col matrix (row m = (n, oh, ow), depth k = (kh, kw, c); 0
+// outside X or past M) and W as K×O; the tile asks only for k < K.
 fn load_a(m: u32, k: u32) -> f32 {
-  if (m >= dims.M || k >= dims.K) { return 0.0; }
-  let c = k % dims.in_c;
-  let tap = k / dims.in_c;
-  let ow = m % dims.out_w;
-  let t = m / dims.out_w;
-  let ih = i32((t % dims.out_h) * dims.stride_h + tap / dims.k_w) - i32(dims.pad_h);
-  let iw = i32(ow * dims.stride_w + tap % dims.k_w) - i32(dims.pad_w);
-  if (ih < 0 || iw < 0 || ih >= i32(dims.in_h) || iw >= i32(dims.in_w)) { return 0.0; }
-  return X[((t / dims.out_h * dims.in_h + u32(ih)) * dims.in_w + u32(iw)) * dims.in_c + c];
+  if (m >= dims.M) { return 0.0; }
+  return im2col(m, k);
 }
 
 fn load_b(k: u32, o: u32) -> f32 {
-  if (k >= dims.K || o >= dims.out_c) { return 0.0; }
+  if (o >= dims.out_c) { return 0.0; }
   return Wt[k * dims.out_c + o];
 }
 
-@compute @workgroup_size(16, 16)
+fn store_tile(m: u32, o: u32, v: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) { store(m, o + j, v[j]); }
+}
+
+// Rows along k (c is contiguous in X) and W along o: the tile's default staging order.
+@compute @workgroup_size(WG_X, WG_Y)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let row0 = wid.y * TM;
-  let col0 = wid.x * TN;
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < dims.K; k0 += TK) {
-    // Stage the 64×16 slab of the implicit A (along k: c is contiguous in X) and 16×64 of W.
-    for (var r = 0u; r < 4u; r++) {
-      let e = li + r * 256u;
-      let ka = e % TK; let m = e / TK;
-      As[ka * 16u + m / 4u][m % 4u] = load_a(row0 + m, k0 + ka);
-      let n = e % TN; let kb = e / TN;
-      Bs[kb * 16u + n / 4u][n % 4u] = load_b(k0 + kb, col0 + n);
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < TK; k++) {
-      let a = As[k * 16u + lid.y];
-      let b = Bs[k * 16u + lid.x];
-      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
-      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
-      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
-      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) { store(row0 + lid.y * 4u + i, col0 + lid.x * 4u + j, acc[i][j]); }
-  }
+  gemm_tile(wid.y * 4u * WG_Y, wid.x * RN * WG_X, 0u, dims.K, lid, li);
 }
 
 // CPU-adapter schedule: an invocation owns output channels o0..o0+7 (two vec4 accumulators per

@@ -2,57 +2,29 @@
 // the convolution's input gradient, which are the same sum.
 //   R[n, ih, iw, c] = act(b[c] + Σ G[n, oh, ow, o] · W[kh, kw, c, o]  over ih = oh·sh − ph + kh,
 //                                                                         iw = ow·sw − pw + kw)
-// Shapes (named for the convolution this transposes, conv2d.wgsl's Dims): R is B×H×W×C (the conv's
+// Shapes (named for the convolution this transposes, lib/conv.wgsl's ConvDims): R is B×H×W×C (the conv's
 // input side; H, W given, so output padding and rows a strided conv drops are just sizes), G is
 // B×OH×OW×O, W is KH×KW×C×O, bias is C.
 // Sub-pixel phases: R's rows with ih ≡ a (mod sh) only meet taps kh ≡ (a + ph) (mod sh), so each
 // phase (a, b) (workgroup_id.z = a·sw + b) is a dense GEMM — rows (n, i, j) with ih = a + sh·i,
 // iw = b + sw·j; depth (th, tw, o) with kh = kh0 + sh·th; oh = i + qh − th — and no multiply-add
-// is spent on a stride's zeros. Entry `main` (GPUs): matmul.wgsl's 64×64 workgroup-memory tile per
+// is spent on a stride's zeros. Entry `main` (GPUs): lib/gemm_tile.wgsl's workgroup-memory tile per
 // phase; `main_cpu` (CPU-backed adapters): 8 rows × 8 channels per invocation in registers.
 // CPU twin: src/cpu/conv2d.ts (conv2dTranspose, a scatter, written from the definition).
 
+//#include lib/activation
+//#include lib/conv
+//#include lib/gemm_tile
+
 override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
 // main_cpu only: lanes take consecutive 8-row blocks (workgroup y the channel block; W loads are
 // then broadcasts) instead of 8-channel blocks, which leave lanes idle below 64 channels.
 override LANES_ALONG_ROWS: bool = false;
 
-struct Dims {
-  batch: u32, in_h: u32, in_w: u32, in_c: u32,
-  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
-  k_w: u32, stride_h: u32, stride_w: u32, pad_h: u32,
-  pad_w: u32, _pad0: u32, _pad1: u32, _pad2: u32,
-}
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> R: array<f32>;
-
-const TM = 64u;
-const TN = 64u;
-const TK = 16u;
-
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
-
-fn activate(v: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: {
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
-    }
-    case 3u: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-    }
-    case 4u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
-    default: { return v; }
-  }
-}
 
 struct Phase {
   a: u32, b: u32,       // ih ≡ a (mod sh), iw ≡ b (mod sw)
@@ -95,11 +67,16 @@ fn store(p: Phase, m: u32, c: u32, v: f32) {
   if (m >= p.M || c >= dims.in_c) { return; }
   var r = v;
   if (HAS_BIAS) { r += bias[c]; }
-  R[row_index(p, m) * dims.in_c + c] = activate(r);
+  R[row_index(p, m) * dims.in_c + c] = activate_f32(r);
 }
 
-fn load_a(p: Phase, m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
+// The tile's operands in the phase `main` works on: G gathered at the phase's taps (depth k =
+// (th, tw, o), 0 outside G or past the phase's rows) and W at those taps as K×C; k < the phase's K.
+var<private> phase: Phase;
+
+fn load_a(m: u32, k: u32) -> f32 {
+  let p = phase;
+  if (m >= p.M) { return 0.0; }
   let o = k % dims.out_c;
   let tt = k / dims.out_c;
   let j = m % p.nw;
@@ -110,8 +87,9 @@ fn load_a(p: Phase, m: u32, k: u32) -> f32 {
   return G[(((t / p.nh) * dims.out_h + u32(oh)) * dims.out_w + u32(ow)) * dims.out_c + o];
 }
 
-fn load_b(p: Phase, k: u32, c: u32) -> f32 {
-  if (k >= p.K || c >= dims.in_c) { return 0.0; }
+fn load_b(k: u32, c: u32) -> f32 {
+  let p = phase;
+  if (c >= dims.in_c) { return 0.0; }
   let o = k % dims.out_c;
   let tt = k / dims.out_c;
   let kh = p.kh0 + dims.stride_h * (tt / p.ntw);
@@ -119,40 +97,23 @@ fn load_b(p: Phase, k: u32, c: u32) -> f32 {
   return Wt[((kh * dims.k_w + kw) * dims.in_c + c) * dims.out_c + o];
 }
 
-@compute @workgroup_size(16, 16)
+fn store_tile(m: u32, c: u32, v: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) { store(phase, m, c + j, v[j]); }
+}
+
+// Both operands are contiguous along o, the fastest part of k (TRANS_B: W is read as C×K).
+@compute @workgroup_size(WG_X, WG_Y)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
+  // From workgroup_id, so uniform (a private variable would not count as uniform for the barriers).
   let p = phase_of(wid.z);
-  let row0 = wid.y * TM;
-  let col0 = wid.x * TN;
+  phase = p;
+  let row0 = wid.y * 4u * WG_Y;
   if (row0 >= p.M) { return; }
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < p.K; k0 += TK) {
-    // Both operands are contiguous along o, the fastest part of k.
-    for (var r = 0u; r < 4u; r++) {
-      let e = li + r * 256u;
-      let ka = e % TK; let m = e / TK;
-      As[ka * 16u + m / 4u][m % 4u] = load_a(p, row0 + m, k0 + ka);
-      let n = e / TK;
-      Bs[ka * 16u + n / 4u][n % 4u] = load_b(p, k0 + ka, col0 + n);
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < TK; k++) {
-      let a = As[k * 16u + lid.y];
-      let b = Bs[k * 16u + lid.x];
-      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
-      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
-      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
-      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) { store(p, row0 + lid.y * 4u + i, col0 + lid.x * 4u + j, acc[i][j]); }
-  }
+  gemm_tile(row0, wid.x * RN * WG_X, 0u, p.K, lid, li);
 }
 
 // CPU-adapter schedule: an invocation owns channels c0..c0+7 of 8 rows of phase z; the lanes step

@@ -1,88 +1,54 @@
 // conv2d_weight_grad.wgsl: the convolution's weight gradient, NHWC, as an implicit GEMM split along
 // its long depth (batch × output positions) into `splits` partial sums added in a fixed order.
 //   dW[kh, kw, c, o] = Σ_{n, oh, ow} X[n, oh·sh − ph + kh, ow·sw − pw + kw, c] · G[n, oh, ow, o]
-// Shapes (conv2d.wgsl's Dims): X is B×H×W×C, G is B×OH×OW×O (dPre of the conv's output), dW is
+// Shapes (lib/conv.wgsl's ConvDims): X is B×H×W×C, G is B×OH×OW×O (dPre of the conv's output), dW is
 // KH×KW×C×O. As a GEMM: rows m = (kh, kw, c) (M = KH·KW·C), columns o, depth k = (n, oh, ow)
 // (K = B·OH·OW); split z sums k in [z·chunk, (z + 1)·chunk) into partial[z] (dW itself when there
 // is one split); `reduce_splits` then adds the splits in order. Deterministic, no atomics.
 // The transposed conv's weight gradient is this kernel with X = its output's dPre and G = its input.
-// Entry `main` (GPUs): matmul.wgsl's 64×64 workgroup-memory tile; `main_cpu` (CPU-backed adapters):
+// Entry `main` (GPUs): lib/gemm_tile.wgsl's workgroup-memory tile; `main_cpu` (CPU-backed adapters):
 // 8 rows from workgroup_id × 8 columns per invocation. CPU twin: src/cpu/conv2d.ts.
 
-struct Dims {
-  batch: u32, in_h: u32, in_w: u32, in_c: u32,
-  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
-  k_w: u32, stride_h: u32, stride_w: u32, pad_h: u32,
-  pad_w: u32, M: u32, K: u32, chunk: u32,
-}
+//#include lib/im2col
+//#include lib/gemm_tile
 
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dW: array<f32>;
 
-const TM = 64u;
-const TN = 64u;
-const TK = 16u;
-
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
-
-fn load_a(m: u32, k: u32, k_end: u32) -> f32 {
-  if (m >= dims.M || k >= k_end) { return 0.0; }
-  let c = m % dims.in_c;
-  let tap = m / dims.in_c;
-  let ow = k % dims.out_w;
-  let t = k / dims.out_w;
-  let ih = i32((t % dims.out_h) * dims.stride_h + tap / dims.k_w) - i32(dims.pad_h);
-  let iw = i32(ow * dims.stride_w + tap % dims.k_w) - i32(dims.pad_w);
-  if (ih < 0 || iw < 0 || ih >= i32(dims.in_h) || iw >= i32(dims.in_w)) { return 0.0; }
-  return X[((t / dims.out_h * dims.in_h + u32(ih)) * dims.in_w + u32(iw)) * dims.in_c + c];
-}
-
-fn load_b(k: u32, o: u32, k_end: u32) -> f32 {
-  if (k >= k_end || o >= dims.out_c) { return 0.0; }
-  return G[k * dims.out_c + o];
-}
-
 fn store(z: u32, m: u32, o: u32, v: f32) {
   if (m < dims.M && o < dims.out_c) { partial[(z * dims.M + m) * dims.out_c + o] = v; }
 }
 
-@compute @workgroup_size(16, 16)
+// The tile's operands: the im2col matrix read transposed (row m = (kh, kw, c), depth k = (n, oh, ow);
+// 0 outside X or past M) and G as K×O, for the split `main` works on.
+var<private> split: u32;
+
+fn load_a(m: u32, k: u32) -> f32 {
+  if (m >= dims.M) { return 0.0; }
+  return im2col(k, m);
+}
+
+fn load_b(k: u32, o: u32) -> f32 {
+  if (o >= dims.out_c) { return 0.0; }
+  return G[k * dims.out_c + o];
+}
+
+fn store_tile(m: u32, o: u32, v: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) { store(split, m, o + j, v[j]); }
+}
+
+// A is contiguous along m (c is X's fastest axis: TRANS_A), G along o.
+@compute @workgroup_size(WG_X, WG_Y)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let row0 = wid.y * TM;
-  let col0 = wid.x * TN;
+  split = wid.z;
   let k_begin = wid.z * dims.chunk;
-  let k_end = min(dims.K, k_begin + dims.chunk);
-  var acc: array<vec4<f32>, 4>;
-  for (var k0 = k_begin; k0 < k_end; k0 += TK) {
-    // A is contiguous along m (c is X's fastest axis), G along o.
-    for (var r = 0u; r < 4u; r++) {
-      let e = li + r * 256u;
-      let m = e % TM; let ka = e / TM;
-      As[ka * 16u + m / 4u][m % 4u] = load_a(row0 + m, k0 + ka, k_end);
-      Bs[ka * 16u + m / 4u][m % 4u] = load_b(k0 + ka, col0 + m, k_end);
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < TK; k++) {
-      let a = As[k * 16u + lid.y];
-      let b = Bs[k * 16u + lid.x];
-      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
-      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
-      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
-      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) { store(wid.z, row0 + lid.y * 4u + i, col0 + lid.x * 4u + j, acc[i][j]); }
-  }
+  gemm_tile(wid.y * 4u * WG_Y, wid.x * RN * WG_X, k_begin, min(dims.K, k_begin + dims.chunk), lid, li);
 }
 
 // CPU-adapter schedule: lane x owns columns 8x..8x+7, workgroup y owns rows 8y..8y+7, z the split;

@@ -13,7 +13,8 @@
 // is not finite, so divergence is caught on the GPU and named exactly at the next (rare) readback.
 // Every entry reduces in a fixed order (trees or loops), no atomics: deterministic. CPU twin: src/cpu/elbo.ts.
 
-override GAUSSIAN: bool = false;
+//#include lib/likelihood
+//#include lib/objective
 
 struct Params {
   B: u32,
@@ -38,10 +39,6 @@ struct Params {
 // [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
 @group(0) @binding(9) var<storage, read_write> health: array<u32>;
 
-fn is_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
-
 var<workgroup> rec_part: array<f32, 256>;
 var<workgroup> kl_part: array<f32, 256>;
 
@@ -57,18 +54,9 @@ fn tree_sum(li: u32) {
 
 // −log p(x|l) of pixel i, writing its gradient (the upstream gradient is known: 1/B).
 fn pixel(i: u32) -> f32 {
-  let l = logits[i];
-  let t = x[i];
-  if (GAUSSIAN) {
-    let diff = l - t;
-    dlogits[i] = diff * params.inv_var * params.inv_batch;
-    return 0.5 * diff * diff * params.inv_var + params.log_norm;
-  }
-  let e = exp(-abs(l));
-  let r = 1.0 / (1.0 + e);                   // σ(|l|); σ(l) = e·r when l < 0
-  let sig = select(e * r, r, l >= 0.0);
-  dlogits[i] = (sig - t) * params.inv_batch;
-  return max(l, 0.0) - l * t + log(1.0 + e);
+  let nll = neg_log_lik(logits[i], x[i], params.inv_var, params.log_norm);
+  dlogits[i] = nll.y * params.inv_batch;
+  return nll.x;
 }
 
 // KL term of latent j of example b, writing the gradients w.r.t. μ and logvar.
@@ -131,21 +119,8 @@ fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
 fn finish(sum_rec: f32, sum_kl: f32) {
   let r = sum_rec * params.inv_batch;
   let k = sum_kl * params.inv_batch;
-  loss[0] = r + params.beta * k;
-  loss[1] = r;
-  loss[2] = k;
-  loss[3] = 0.0;
-  totals[0] += sum_rec + params.beta * sum_kl;
-  totals[1] += sum_rec;
-  totals[2] += sum_kl;
-  totals[3] += f32(params.B);
-  if (params.track != 0u) {
-    let step = health[0] + 1u;
-    health[0] = step;
-    if (health[1] == 0u && !is_finite(r + params.beta * k)) {
-      health[1] = step;
-    }
-  }
+  let sum = vec3<f32>(sum_rec + params.beta * sum_kl, sum_rec, sum_kl);
+  write_objective(vec4<f32>(r + params.beta * k, r, k, 0.0), sum, params.B, params.track != 0u);
 }
 
 @compute @workgroup_size(256)

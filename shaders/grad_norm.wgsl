@@ -8,6 +8,8 @@
 // Shapes: grad is count4 vec4s (the model pads each tensor); partials P floats; clip 4 floats.
 // CPU twin: src/cpu/grad-norm.ts.
 
+//#include lib/finite
+
 struct Params {
   count4: u32,
   partials: u32,   // P
@@ -31,10 +33,6 @@ fn tree_sum(li: u32) {
     if (li < s) { part[li] += part[li + s]; }
     workgroupBarrier();
   }
-}
-
-fn is_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
 }
 
 fn write_clip(sum: f32) {

@@ -8,7 +8,7 @@
 // Gradients (the upstream gradient of log w_r is −ŵ_r/B, known once the k samples are in):
 //   dlogits_r = (ŵ_r/B)·∂rec_r/∂l, the same for both estimators. The latent side (the prior's and
 //   q's gradients w.r.t. z, IWAE's direct dlogvar, DReG's weights) needs only ŵ, stats and ε, and is
-//   done by reparameterize_samples.wgsl's backward (see src/kernels/iwae-objective.ts for the maths);
+//   done by reparameterize.wgsl's weighted backward (see src/kernels/iwae-objective.ts for the maths);
 //   that keeps this kernel at 10 storage buffers (Chromium's SwiftShader adapter allows 10 per stage).
 // Shapes: logits, dlogits (B·k)×D; x B×D; stats B×2Z (μ | logvar); eps (B·k)×Z;
 // weights B·k (log w, then ŵ); terms B×4 (−L_b, mean rec, mean kl, ESS = 1/Σŵ²); loss 4 floats
@@ -17,7 +17,8 @@
 // example, loops; for CPU adapters), then `batch_mean` or `batch_mean_serial`. Fixed reduction
 // orders, no atomics: deterministic. CPU twin: src/cpu/iwae-objective.ts.
 
-override GAUSSIAN: bool = false;
+//#include lib/likelihood
+//#include lib/objective
 
 struct Params {
   B: u32,
@@ -51,29 +52,14 @@ struct Params {
 // [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
 @group(0) @binding(10) var<storage, read_write> health: array<u32>;
 
-fn is_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
-
 // −log p(x|l) of logit i against pixel t.
 fn nll(i: u32, t: u32) -> f32 {
-  let l = logits[i];
-  let v = x[t];
-  if (GAUSSIAN) {
-    let diff = l - v;
-    return 0.5 * diff * diff * params.inv_var + params.log_norm;
-  }
-  return max(l, 0.0) - l * v + log(1.0 + exp(-abs(l)));
+  return neg_log_lik(logits[i], x[t], params.inv_var, params.log_norm).x;
 }
 
 // ∂(−log p(x|l))/∂l of logit i against pixel t.
 fn nll_grad(i: u32, t: u32) -> f32 {
-  let l = logits[i];
-  let v = x[t];
-  if (GAUSSIAN) { return (l - v) * params.inv_var; }
-  let e = exp(-abs(l));
-  let r = 1.0 / (1.0 + e);                   // σ(|l|); σ(l) = e·r when l < 0
-  return select(e * r, r, l >= 0.0) - v;
+  return neg_log_lik(logits[i], x[t], params.inv_var, params.log_norm).y;
 }
 
 // Sampled KL term of latent j of row r (example b): log q − log p.
@@ -227,22 +213,7 @@ fn per_example_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
 
 // The batch's loss from the sums of its rows: loss, totals and (training) the health record.
 fn finish(sum: vec4<f32>) {
-  let mean = sum * params.inv_batch;
-  loss[0] = mean.x;
-  loss[1] = mean.y;
-  loss[2] = mean.z;
-  loss[3] = mean.w;
-  totals[0] += sum.x;
-  totals[1] += sum.y;
-  totals[2] += sum.z;
-  totals[3] += f32(params.B);
-  if (params.track != 0u) {
-    let step = health[0] + 1u;
-    health[0] = step;
-    if (health[1] == 0u && !is_finite(mean.x)) {
-      health[1] = step;
-    }
-  }
+  write_objective(sum * params.inv_batch, sum.xyz, params.B, params.track != 0u);
 }
 
 fn example_terms(b: u32) -> vec4<f32> {

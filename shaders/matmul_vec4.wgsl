@@ -11,6 +11,8 @@
 // (NN, NT: 4 | K; TN: 4 | M); TT is not provided. Rows past M and columns past N are clamped on
 // load and skipped on store. CPU twin: src/cpu/matmul.ts.
 
+//#include lib/activation
+
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;

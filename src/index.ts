@@ -65,8 +65,12 @@ export type {
   OpKind, LayerKind, ObjectiveKind, OpNode, GpuOpContext, CpuOpContext, PreparedGpuOp, OpBuffers, GradWrite, OwnedBuffer,
   TensorShape, ParamSpec, ParamRequest, Stage, ObjectiveContext, ObjectiveValue, ObjectiveInfo,
 } from './graph/op';
-export { packUniform, packFields } from './gpu/runtime';
-export type { BindingDecl, BindingType, UniformField } from './gpu/kernel';
+export { packFields } from './gpu/runtime';
+export type { UniformBlock } from './gpu/runtime';
+export { composeShader } from './gpu/compose';
+export type { ShaderLibrary } from './gpu/compose';
+export { SHADER_LIBRARY } from './kernels/shader-lib';
+export type { BindingDecl, BindingType, StorageBindingDecl, UniformBindingDecl, UniformField } from './gpu/kernel';
 export { CpuBackend } from './train/cpu-backend';
 export type { VaeConfig, VaeConfigInput } from './model/config';
 export { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from './model/checkpoint';

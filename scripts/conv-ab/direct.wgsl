@@ -2,18 +2,13 @@
 // (not a library kernel): one invocation per output element, loops over every tap and channel.
 //   TRANSPOSED = false: Y = conv(X, W), Y[.., oh, ow, o] = Σ X[.., oh·s − p + kh, ow·s − p + kw, c]·W[kh, kw, c, o]
 //   TRANSPOSED = true:  R = convᵀ(G, W) gathered: every tap tested for (ih + p − kh) % s == 0.
-// NHWC selects the activation layout (NHWC or NCHW); weights are HWIO in both. Dims as conv2d.wgsl.
+// NHWC selects the activation layout (NHWC or NCHW); weights are HWIO in both. dims: lib/conv.wgsl's.
+
+//#include lib/conv
+
 override NHWC: bool = true;
 override TRANSPOSED: bool = false;
 
-struct Dims {
-  batch: u32, in_h: u32, in_w: u32, in_c: u32,
-  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
-  k_w: u32, stride_h: u32, stride_w: u32, pad_h: u32,
-  pad_w: u32, M: u32, K: u32, _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;

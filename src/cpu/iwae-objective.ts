@@ -3,7 +3,7 @@
 //   z_r = μ_b + σ_b ε_r,  log w_r = −rec_r + β·Σ_j (½ε² + ½ logvar − ½z²)   (½ log 2π cancel)
 //   L_b = log (1/k) Σ_i w_{b,i}  (log-sum-exp),  loss = −(1/B) Σ_b L_b,  ŵ = softmax_i(log w).
 // Gradient: dlogits_r = (ŵ_r / B)·∂rec_r/∂l; the latent side is the samples backward's
-// (src/cpu/reparameterize-samples.ts; the maths in src/kernels/iwae-objective.ts).
+// (src/cpu/reparameterize.ts; the maths in src/kernels/iwae-objective.ts).
 import type { IwaeObjectiveShape } from '../kernels/iwae-objective';
 
 export type CpuIwaeShape = Omit<IwaeObjectiveShape, 'track' | 'schedule'>;

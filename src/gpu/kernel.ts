@@ -1,5 +1,5 @@
 // A kernel is data: its WGSL source, entry points and the bindings it declares. The bindings written
-// here are checked against the shader by reflection (test/gpu/bindings.test.ts, no GPU needed), and
+// here are checked against the composed shader by reflection (test/kernels/bindings.test.ts, no GPU), and
 // pipelines use explicit layouts built from them, so kernels can share bind groups.
 
 export type BindingType = 'uniform' | 'storage' | 'read-only-storage';
@@ -7,18 +7,29 @@ export type BindingType = 'uniform' | 'storage' | 'read-only-storage';
 /** One 4-byte field of a uniform struct: its WGSL name and type (padding fields start with '_'). */
 export type UniformField = readonly [name: string, kind: 'u32' | 'f32'];
 
-export interface BindingDecl {
+/** A uniform binding: its struct's fields are declared (and checked by reflection), so values pack by name. */
+export interface UniformBindingDecl {
   binding: number;
   /** The WGSL variable's name. */
   name: string;
-  type: BindingType;
-  /** A uniform's struct fields in WGSL order, checked against the shader by reflection; packed by name. */
-  fields?: readonly UniformField[];
+  type: 'uniform';
+  /** The struct's fields in WGSL order, 4 bytes each: field i sits at byte 4·i. */
+  fields: readonly UniformField[];
 }
+
+export interface StorageBindingDecl {
+  binding: number;
+  /** The WGSL variable's name. */
+  name: string;
+  type: 'storage' | 'read-only-storage';
+}
+
+export type BindingDecl = UniformBindingDecl | StorageBindingDecl;
 
 export interface KernelDecl {
   /** The file in shaders/ (without .wgsl), for messages. */
   name: string;
+  /** The WGSL, its `//#include`s resolved (src/gpu/compose.ts). */
   source: string;
   entryPoints: readonly string[];
   /** Group 0 only: one bind group per kernel, shared by its entry points. */

@@ -2,7 +2,7 @@
 // override constants, explicit bind group layouts, and the checks every binding gets (usage, size
 // against the device's limits, offset alignment). Passed explicitly; nothing here is global.
 import { checkAliasing } from './aliasing';
-import type { BufferArg, KernelDecl, OverrideValues, ReductionSchedule } from './kernel';
+import type { BufferArg, KernelDecl, OverrideValues, ReductionSchedule, UniformBindingDecl } from './kernel';
 import type { GpuContext } from './device';
 import type { ScheduleChooser, ScheduleRequest, TuneReport } from './schedule';
 import { bindGroupLayoutFor, sliceOf } from './kernel';
@@ -43,6 +43,8 @@ export class Runtime {
   readonly placeholder: GPUBuffer;
   /** The same for an unused writable binding (a separate buffer: writable bindings must not alias). */
   readonly writablePlaceholder: GPUBuffer;
+  /** More of them, for kernels with several unused writable bindings (writableSpare). */
+  private readonly spares: GPUBuffer[] = [];
   /** The tuner's choices (src/tune/), or null: every kernel runs its rule's schedule. */
   readonly schedules: ScheduleChooser | null;
   /** Every schedule request seen, by kernel and shape class (what `tune()` tunes without a plan). */
@@ -59,6 +61,18 @@ export class Runtime {
     this.schedules = options.schedules ?? null;
     this.placeholder = device.createBuffer({ label: 'placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
     this.writablePlaceholder = device.createBuffer({ label: 'writable placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
+
+  /**
+   * A distinct placeholder for the i-th unused writable binding of one bind group (0 is
+   * writablePlaceholder): writable bindings of a bind group must not alias.
+   */
+  writableSpare(i: number): GPUBuffer {
+    if (i === 0) return this.writablePlaceholder;
+    while (this.spares.length < i) {
+      this.spares.push(this.device.createBuffer({ label: `writable placeholder ${this.spares.length + 1}`, size: 16, usage: GPUBufferUsage.STORAGE }));
+    }
+    return this.spares[i - 1];
   }
 
   /** A runtime whose execution profile follows the adapter (software adapters run the CPU schedules). */
@@ -213,6 +227,33 @@ export class Runtime {
     return buffer;
   }
 
+  /**
+   * The uniform buffer of `kernel`'s binding `binding`, holding `values` by field name (every field
+   * not starting with '_' must be given), with a setter that rewrites fields by name.
+   */
+  uniformBlock(kernel: KernelDecl, binding: string, values: Readonly<Record<string, number>>, label = `${kernel.name} ${binding}`): UniformBlock {
+    const decl = uniformDecl(kernel, binding);
+    const buffer = this.uniform(label, packFields(kernel, binding, values));
+    const queue = this.device.queue;
+    return {
+      buffer,
+      set(fields) {
+        // One write per run of consecutive fields, e.g. a noise counter's step and stream words.
+        const at = Object.entries(fields).map(([name, v]) => ({ ...fieldOf(kernel, decl, name), v })).sort((a, b) => a.index - b.index);
+        for (let i = 0; i < at.length;) {
+          let j = i + 1;
+          while (j < at.length && at[j].index === at[j - 1].index + 1) j++;
+          const words = new ArrayBuffer(4 * (j - i));
+          const u = new Uint32Array(words), f = new Float32Array(words);
+          for (let q = i; q < j; q++) writeWord(u, f, q - i, at[q].kind, at[q].v);
+          queue.writeBuffer(buffer, 4 * at[i].index, words);
+          i = j;
+        }
+      },
+      destroy: () => buffer.destroy(),
+    };
+  }
+
   /** Workgroup counts for `groups` workgroups, folded into y when x would pass the device limit. */
   grid(groups: number): [number, number, number] {
     const max = this.limits.maxComputeWorkgroupsPerDimension;
@@ -225,6 +266,7 @@ export class Runtime {
   destroy(): void {
     this.placeholder.destroy();
     this.writablePlaceholder.destroy();
+    for (const b of this.spares) b.destroy();
     this.pipelines.clear();
     this.kernels.clear();
   }
@@ -239,33 +281,53 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readon
   }
 }
 
-/** Builds a Float32/Uint32 record for a uniform struct whose fields are all 4 bytes. */
-export function packUniform(fields: readonly (readonly [kind: 'u32' | 'f32', value: number])[]): ArrayBuffer {
-  const words = Math.ceil(fields.length / 4) * 4;
-  const buf = new ArrayBuffer(words * 4);
+/** A uniform binding's declaration, or an error naming what the kernel declares. */
+function uniformDecl(kernel: KernelDecl, binding: string): UniformBindingDecl {
+  const b = kernel.bindings.find((x) => x.name === binding);
+  if (!b || b.type !== 'uniform') {
+    const uniforms = kernel.bindings.filter((x) => x.type === 'uniform').map((x) => x.name);
+    throw new Error(`${kernel.name}: '${binding}' is not a uniform binding; its uniforms are ${uniforms.join(', ') || '(none)'}`);
+  }
+  return b;
+}
+
+/** Field `name` of a uniform declaration: its index (byte offset / 4) and type. */
+function fieldOf(kernel: KernelDecl, decl: UniformBindingDecl, name: string): { index: number; kind: 'u32' | 'f32' } {
+  const index = decl.fields.findIndex(([n]) => n === name);
+  if (index < 0) {
+    throw new Error(`${kernel.name}: uniform '${decl.name}' has no field '${name}'; its fields are ${decl.fields.map(([n]) => n).join(', ')}`);
+  }
+  return { index, kind: decl.fields[index][1] };
+}
+
+function writeWord(u: Uint32Array, f: Float32Array, i: number, kind: 'u32' | 'f32', value: number): void {
+  if (kind === 'u32') u[i] = value >>> 0;
+  else f[i] = value;
+}
+
+/**
+ * A kernel's uniform `binding` from values by field name, each at the offset its declaration
+ * (checked against the WGSL struct by reflection) gives; padding fields ('_…') are 0, and the record
+ * is padded to 16 bytes. Missing or unknown names throw.
+ */
+export function packFields(kernel: KernelDecl, binding: string, values: Readonly<Record<string, number>>): ArrayBuffer {
+  const decl = uniformDecl(kernel, binding);
+  for (const name of Object.keys(values)) fieldOf(kernel, decl, name);
+  const buf = new ArrayBuffer(Math.ceil(decl.fields.length / 4) * 16);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
-  fields.forEach(([kind, value], i) => {
-    if (kind === 'u32') u[i] = value >>> 0;
-    else f[i] = value;
+  decl.fields.forEach(([name, kind], i) => {
+    const v = values[name];
+    if (v === undefined && !name.startsWith('_')) throw new Error(`${kernel.name}: uniform '${binding}' field '${name}' was not given`);
+    writeWord(u, f, i, kind, v ?? 0);
   });
   return buf;
 }
 
-/**
- * A kernel's uniform `binding` from values by field name, in the order its declaration (checked
- * against the WGSL struct by reflection) gives; padding fields ('_…') are 0. Missing or unknown names throw.
- */
-export function packFields(kernel: KernelDecl, binding: string, values: Record<string, number>): ArrayBuffer {
-  const fields = kernel.bindings.find((b) => b.name === binding)?.fields;
-  if (!fields) throw new Error(`${kernel.name}: binding '${binding}' declares no uniform fields`);
-  const known = new Set(fields.map(([name]) => name));
-  for (const name of Object.keys(values)) {
-    if (!known.has(name)) throw new Error(`${kernel.name}: uniform '${binding}' has no field '${name}'; its fields are ${[...known].join(', ')}`);
-  }
-  return packUniform(fields.map(([name, kind]) => {
-    const v = values[name];
-    if (v === undefined && !name.startsWith('_')) throw new Error(`${kernel.name}: uniform '${binding}' field '${name}' was not given`);
-    return [kind, v ?? 0] as const;
-  }));
+/** A uniform buffer laid out by a kernel's declaration: made whole, then updated field by field. */
+export interface UniformBlock {
+  readonly buffer: GPUBuffer;
+  /** Rewrites the named fields for the next submit (queued writes; the other fields keep their values). */
+  set(values: Readonly<Record<string, number>>): void;
+  destroy(): void;
 }

@@ -3,12 +3,13 @@
 import source from '../../shaders/adam.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import { storageFrom } from '../gpu/buffers';
-import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
+import type { Dispatch, Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
+import { shader } from './shader-lib';
 
 export const ADAM: KernelDecl = {
   name: 'adam',
-  source,
+  source: shader('adam', source),
   entryPoints: ['main'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform', fields: [['count4', 'u32'], ['decoupled', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['lr', 'f32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['weight_decay', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['one_minus_beta1', 'f32'], ['one_minus_beta2', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32']] },
@@ -79,20 +80,18 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   for (const [name, b] of Object.entries(arenas)) requireFloats(label, name, b, count4 * 4, shape);
   if (clip) requireFloats(label, 'clip', clip, 4, '4 ([norm, scale, Σg², flag])');
   const ones = clip ? undefined : storageFrom(rt.device, [0, 1, 0, 0], `${label} clip scale 1`);
-  const fields = (t: number, lr = h.lr) =>
-    packFields(ADAM, 'params', {
-      count4, decoupled: h.decoupled ? 1 : 0, lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
-      weight_decay: h.weightDecay, bc1: 1 - Math.pow(h.beta1, t), bc2: 1 - Math.pow(h.beta2, t),
-      one_minus_beta1: 1 - h.beta1, one_minus_beta2: 1 - h.beta2,
-    });
-  const params = rt.uniform(`${label} params`, fields(1));
-  const bindGroup = rt.bindGroup(ADAM, { params, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v, clip: clip ?? ones! });
+  const step = (t: number, lr = h.lr) => ({ lr, bc1: 1 - Math.pow(h.beta1, t), bc2: 1 - Math.pow(h.beta2, t) });
+  const params = rt.uniformBlock(ADAM, 'params', {
+    count4, decoupled: h.decoupled ? 1 : 0, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
+    weight_decay: h.weightDecay, one_minus_beta1: 1 - h.beta1, one_minus_beta2: 1 - h.beta2, ...step(1),
+  }, `${label} params`);
+  const bindGroup = rt.bindGroup(ADAM, { params: params.buffer, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v, clip: clip ?? ones! });
   return {
     dispatch: { label, pipeline: rt.pipeline(ADAM, 'main'), bindGroup, workgroups: rt.grid(Math.ceil(count4 / 256)) },
     setStep(t: number, lr?: number) {
       if (!Number.isInteger(t) || t < 1) throw new Error(`${label}: step must be an integer ≥ 1, got ${t}`);
       if (lr !== undefined) requireFinite(label, 'lr', lr, { min: 0 });
-      rt.device.queue.writeBuffer(params, 0, fields(t, lr));
+      params.set(step(t, lr));
     },
     destroy: () => {
       params.destroy();

@@ -1,14 +1,15 @@
 // The fused activation backward + bias gradient kernel as data (shaders/bias_grad.wgsl) and its wrapper.
 import source from '../../shaders/bias_grad.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packFields, type Runtime } from '../gpu/runtime';
-import { activationCode, withActivations, type Activation } from './activation';
+import type { Runtime } from '../gpu/runtime';
+import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
+import { shader } from './shader-lib';
 
 export const BIAS_GRAD: KernelDecl = {
   name: 'bias_grad',
-  source: withActivations(source),
+  source: shader('bias_grad', source),
   entryPoints: ['main', 'main_serial'],
   bindings: [
     { binding: 0, name: 'dims', type: 'uniform', fields: [['rows', 'u32'], ['cols', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32']] },
@@ -50,12 +51,12 @@ export function prepareBiasGrad(
     requireFloats(label, 'y', buf.y, rows * cols, dims2);
     requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
   }
-  const dims = rt.uniform(`${label} dims`, packFields(BIAS_GRAD, 'dims', { rows, cols }));
+  const dims = rt.uniformBlock(BIAS_GRAD, 'dims', { rows, cols }, `${label} dims`);
   const serial = rt.serial(shape.schedule);
   const pipeline = rt.pipeline(BIAS_GRAD, serial ? 'main_serial' : 'main', { ACT: activationCode(act) });
   const identity = act === 'identity';
   const bindGroup = rt.bindGroup(BIAS_GRAD, {
-    dims,
+    dims: dims.buffer,
     dY: buf.dY,
     Y: identity ? rt.placeholder : buf.y!,
     dPre: identity ? rt.writablePlaceholder : buf.dPre!,

@@ -8,6 +8,18 @@ export function requirePositiveInt(kernel: string, name: string, value: number):
   }
 }
 
+/** requirePositiveInt for each named value, in order. */
+export function requirePositiveInts(kernel: string, values: Readonly<Record<string, number>>): void {
+  for (const [name, value] of Object.entries(values)) requirePositiveInt(kernel, name, value);
+}
+
+/** A string option that must be one of `allowed`. */
+export function requireOneOf<T extends string>(kernel: string, name: string, value: T, allowed: readonly T[]): void {
+  if (!allowed.includes(value)) {
+    throw new Error(`${kernel}: ${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got '${String(value)}'`);
+  }
+}
+
 export function requireFinite(kernel: string, name: string, value: number, range?: { min?: number; max?: number; open?: boolean }): void {
   if (!Number.isFinite(value)) throw new Error(`${kernel}: ${name} must be a finite number, got ${value}`);
   if (range?.min !== undefined && (range.open ? value <= range.min : value < range.min)) {

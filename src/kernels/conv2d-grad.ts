@@ -8,21 +8,22 @@ import type { Activation } from './activation';
 import { prepareBiasGrad, type BiasGradBuffers } from './bias-grad';
 import { requireFloats, requirePositiveInt } from './checks';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
-import { autoConvSchedule, checkGrid, CONV_TILE, convShapeClass, describeIn, describeOut, describeWeights, packConvDims, type ConvOptions } from './conv2d';
-import type { PreparedOp } from './matmul';
+import { autoConvSchedule, checkGrid, CONV_DIMS, CONV_TILE, convDims, convShapeClass, convTileOverrides, describeIn, describeOut, describeWeights, type ConvOptions } from './conv2d';
+import { TILED_CANDIDATES, TILED_SCHEDULES, tiledTile, type PreparedOp, type TiledCandidate } from './matmul';
+import { shader } from './shader-lib';
 
 export const CONV2D_WEIGHT_GRAD: KernelDecl = {
   name: 'conv2d_weight_grad',
-  source,
+  source: shader('conv2d_weight_grad', source),
   entryPoints: ['main', 'main_cpu', 'reduce_splits'],
   bindings: [
-    { binding: 0, name: 'dims', type: 'uniform' },
+    CONV_DIMS,
     { binding: 1, name: 'X', type: 'read-only-storage' },
     { binding: 2, name: 'G', type: 'read-only-storage' },
     { binding: 3, name: 'partial', type: 'storage' },
     { binding: 4, name: 'dW', type: 'storage' },
   ],
-  overrides: [],
+  overrides: ['TRANS_A', 'TRANS_B', 'WG_X', 'WG_Y', 'RN', 'TK'],
   workgroupSize: [16, 16],
   entryWorkgroupSizes: { main_cpu: [8, 1], reduce_splits: [64, 1] },
 };
@@ -34,21 +35,23 @@ export const WEIGHT_GRAD_SPLIT = { target: { tiled: 256, blocked: 64 }, minChunk
  * How many depth splits: enough workgroups to fill the device (the GEMM is small — M = KH·KW·C,
  * N = O — and deep — K = B·OH·OW), but never a chunk shorter than WEIGHT_GRAD_SPLIT.minChunk.
  */
-export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked'): number {
-  const tile = CONV_TILE[schedule];
+export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked', tileId: TiledCandidate = 'tiled'): number {
+  const tile = schedule === 'tiled' ? tiledTile(TILED_SCHEDULES[tileId]) : CONV_TILE.blocked;
   const tiles = Math.ceil(g.outC / tile.cols) * Math.ceil((g.kH * g.kW * g.inC) / tile.rows);
   const K = g.batch * g.outH * g.outW;
   return Math.max(1, Math.min(Math.ceil(WEIGHT_GRAD_SPLIT.target[schedule] / tiles), Math.floor(K / WEIGHT_GRAD_SPLIT.minChunk)));
 }
 
 /**
- * The weight gradient's candidates for a tuner: each schedule with its default split, with one
- * split, and (blocked) with four times the default; the rule's ('tiled' or 'blocked') among them.
+ * The weight gradient's candidates for a tuner: every tiled schedule (TILED_SCHEDULES) with its
+ * default split, the rule's tile with one split, blocked with its default split, one split and four
+ * times the default; the rule's ('tiled' or 'blocked') among them.
  */
-export const WEIGHT_GRAD_CANDIDATES = ['tiled', 'tiled-s1', 'blocked', 'blocked-s1', 'blocked-s4x'] as const;
+export const WEIGHT_GRAD_CANDIDATES = [...TILED_CANDIDATES, 'tiled-s1', 'blocked', 'blocked-s1', 'blocked-s4x'] as const;
 
 /** The wrapper options a candidate stands for on geometry `g`. */
-export function weightGradCandidateOptions(id: string, g: ConvGeometry): { schedule: 'tiled' | 'blocked'; splits: number } {
+export function weightGradCandidateOptions(id: string, g: ConvGeometry): { schedule: 'tiled' | 'blocked'; tile?: TiledCandidate; splits: number } {
+  if (Object.hasOwn(TILED_SCHEDULES, id)) return { schedule: 'tiled', tile: id as TiledCandidate, splits: weightGradSplits(g, 'tiled', id as TiledCandidate) };
   const m = /^(tiled|blocked)(?:-(s1|s4x))?$/.exec(id);
   if (!m || !(WEIGHT_GRAD_CANDIDATES as readonly string[]).includes(id)) {
     throw new Error(`conv2d_weight_grad: unknown schedule '${id}'; expected one of ${WEIGHT_GRAD_CANDIDATES.join(', ')}`);
@@ -68,7 +71,7 @@ export interface WeightGradOptions extends ConvOptions {
   partial?: GPUBuffer;
 }
 
-/** Floats of the partial sums the weight gradient needs on a geometry under either schedule (0: none). */
+/** Floats of the partial sums the weight gradient needs on a geometry under either schedule and the rule's splits (0: none); smaller tiles split less. */
 export function weightGradScratchFloats(g: ConvGeometry): number {
   const splits = Math.max(weightGradSplits(g, 'tiled'), weightGradSplits(g, 'blocked'));
   return splits > 1 ? splits * convSizes(g).weights : 0;
@@ -88,16 +91,17 @@ export function prepareConvRelationWeightGrad(
   requireFloats(label, 'dW', buf.dW, sz.weights, describeWeights(g));
   let schedule = autoConvSchedule(rt, options.schedule);
   let splitsChosen = options.splits;
-  if ((options.schedule ?? 'auto') === 'auto' && splitsChosen === undefined) {
+  let tileId = options.tile;
+  if ((options.schedule ?? 'auto') === 'auto' && splitsChosen === undefined && tileId === undefined) {
     const id = rt.schedule({ kernel: 'conv2d_weight_grad', shapeClass: convShapeClass(g), rule: schedule, candidates: WEIGHT_GRAD_CANDIDATES, shape: { ...g } });
-    ({ schedule, splits: splitsChosen } = weightGradCandidateOptions(id, g));
+    ({ schedule, tile: tileId, splits: splitsChosen } = weightGradCandidateOptions(id, g));
   }
   const M = g.kH * g.kW * g.inC, K = g.batch * g.outH * g.outW;
-  const wanted = splitsChosen ?? weightGradSplits(g, schedule);
+  const wanted = splitsChosen ?? weightGradSplits(g, schedule, tileId);
   requirePositiveInt(label, 'splits', wanted);
   const chunk = Math.ceil(K / Math.min(wanted, K));
   const splits = Math.ceil(K / chunk);
-  const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, K, chunk]));
+  const dims = convDims(rt, CONV2D_WEIGHT_GRAD, g, { M, K, chunk }, label);
   if (splits > 1 && options.partial && options.partial.size < splits * sz.weights * 4) {
     throw new Error(`${label}: the partial-sum buffer holds ${options.partial.size} bytes; ${splits} splits × ${sz.weights} floats need ${splits * sz.weights * 4}`);
   }
@@ -106,12 +110,13 @@ export function prepareConvRelationWeightGrad(
     : null;
   const partial = splits > 1 ? (options.partial ?? own) : null;
   const bindGroup = rt.bindGroup(CONV2D_WEIGHT_GRAD, {
-    dims, X: buf.x, G: buf.g, partial: partial ?? buf.dW, dW: partial ? buf.dW : rt.writablePlaceholder,
+    dims: dims.buffer, X: buf.x, G: buf.g, partial: partial ?? buf.dW, dW: partial ? buf.dW : rt.writablePlaceholder,
   });
-  const tile = CONV_TILE[schedule];
+  const tile = schedule === 'tiled' ? tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']) : CONV_TILE.blocked;
   const dispatches = [{
     label,
-    pipeline: rt.pipeline(CONV2D_WEIGHT_GRAD, schedule === 'tiled' ? 'main' : 'main_cpu'),
+    // The im2col rows (kh, kw, c) are contiguous along c, X's fastest axis: op(A) along m (TRANS_A).
+    pipeline: schedule === 'tiled' ? rt.pipeline(CONV2D_WEIGHT_GRAD, 'main', convTileOverrides(tileId, { TRANS_A: true })) : rt.pipeline(CONV2D_WEIGHT_GRAD, 'main_cpu'),
     bindGroup,
     workgroups: checkGrid(rt, label, [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), splits]),
   }];

@@ -4,45 +4,58 @@
 // for the transposed conv's input gradient: the sums are identical). NHWC activations, HWIO weights.
 import source from '../../shaders/conv2d.wgsl?raw';
 import transposeSource from '../../shaders/conv2d_transpose.wgsl?raw';
-import type { BufferArg, KernelDecl } from '../gpu/kernel';
-import { packUniform, type Runtime } from '../gpu/runtime';
+import type { BufferArg, KernelDecl, UniformBindingDecl } from '../gpu/kernel';
+import type { Runtime, UniformBlock } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats } from './checks';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
-import type { PreparedOp } from './matmul';
+import { TILED_CANDIDATES, TILED_SCHEDULES, tiledTile, tileOverrides, type PreparedOp, type TiledCandidate } from './matmul';
+import { shader } from './shader-lib';
+
+/** lib/conv.wgsl's ConvDims at binding 0 of every conv kernel: the geometry, then the GEMM view's M, K and chunk. */
+export const CONV_DIMS: UniformBindingDecl = {
+  binding: 0, name: 'dims', type: 'uniform',
+  fields: [
+    ['batch', 'u32'], ['in_h', 'u32'], ['in_w', 'u32'], ['in_c', 'u32'], ['out_h', 'u32'], ['out_w', 'u32'], ['out_c', 'u32'], ['k_h', 'u32'],
+    ['k_w', 'u32'], ['stride_h', 'u32'], ['stride_w', 'u32'], ['pad_h', 'u32'], ['pad_w', 'u32'], ['M', 'u32'], ['K', 'u32'], ['chunk', 'u32'],
+  ],
+};
 
 const BINDINGS = [
-  { binding: 0, name: 'dims', type: 'uniform' },
+  CONV_DIMS,
   { binding: 1, name: 'X', type: 'read-only-storage' },
   { binding: 2, name: 'Wt', type: 'read-only-storage' },
   { binding: 3, name: 'bias', type: 'read-only-storage' },
   { binding: 4, name: 'Y', type: 'storage' },
 ] as const;
 
+/** The overrides of the conv kernels with an epilogue: theirs, and lib/gemm_tile.wgsl's for `main`. */
+const OVERRIDES = ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS', 'TRANS_A', 'TRANS_B', 'WG_X', 'WG_Y', 'RN', 'TK'];
+
 export const CONV2D: KernelDecl = {
   name: 'conv2d',
-  source,
+  source: shader('conv2d', source),
   entryPoints: ['main', 'main_cpu'],
   bindings: BINDINGS,
-  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
+  overrides: OVERRIDES,
   workgroupSize: [16, 16],
   entryWorkgroupSizes: { main_cpu: [8, 1] },
 };
 
 export const CONV2D_TRANSPOSE: KernelDecl = {
   name: 'conv2d_transpose',
-  source: transposeSource,
+  source: shader('conv2d_transpose', transposeSource),
   entryPoints: ['main', 'main_cpu'],
   bindings: [BINDINGS[0], { binding: 1, name: 'G', type: 'read-only-storage' }, BINDINGS[2], BINDINGS[3], { binding: 4, name: 'R', type: 'storage' }],
-  overrides: ['HAS_BIAS', 'ACT', 'LANES_ALONG_ROWS'],
+  overrides: OVERRIDES,
   workgroupSize: [16, 16],
   entryWorkgroupSizes: { main_cpu: [8, 1] },
 };
 
 /**
- * The two schedules of every conv kernel: 'tiled' (entry `main`, 64×64 output tiles through
- * workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 8 channels per invocation
- * in registers, no workgroup memory, for CPU-backed adapters); 'auto' picks from the adapter.
+ * The two schedules of every conv kernel: 'tiled' (entry `main`, lib/gemm_tile.wgsl's output tiles
+ * through workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 8 channels per
+ * invocation in registers, no workgroup memory, for CPU-backed adapters); 'auto' picks from the adapter.
  */
 export type ConvSchedule = 'auto' | 'tiled' | 'blocked';
 
@@ -56,8 +69,13 @@ function blockedGrid(rows: number, channels: number, z: number, lanesAlongRows?:
     : { rowsInLanes, grid: [Math.ceil(channels / c), Math.ceil(rows / r), z] };
 }
 
-/** Output block of one workgroup: 'tiled' 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 8) channels. */
-export const CONV_TILE = { tiled: { rows: 64, cols: 64 }, blocked: { rows: 8, cols: 64 } } as const;
+/** Output block of one workgroup: 'tiled' (the rule's tile) 64 rows × 64 channels; 'blocked' 8 rows × (8 lanes × 8) channels. */
+export const CONV_TILE = { tiled: tiledTile(TILED_SCHEDULES.tiled), blocked: { rows: 8, cols: 64 } } as const;
+
+/** The tiled kernels' pipeline overrides: the tile's sizes and the kernel's staging order. */
+export function convTileOverrides(tile: TiledCandidate = 'tiled', staging: { TRANS_A?: boolean; TRANS_B?: boolean } = {}) {
+  return { ...tileOverrides(TILED_SCHEDULES[tile]), ...staging };
+}
 
 /** The schedule 'auto' picks: register blocks on CPU-backed adapters, workgroup-memory tiles on GPUs. */
 export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 'tiled' | 'blocked' {
@@ -66,15 +84,24 @@ export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 
 }
 
 /**
- * The schedules a tuner may pick from for the forward and transposed kernels (src/tune/): tiled, and
- * blocked with either lane order. The rule's (autoConvSchedule, lanes along rows) is among them.
+ * The schedules a tuner may pick from for the forward and transposed kernels (src/tune/): every
+ * tiled schedule the matmul has (TILED_SCHEDULES), and blocked with either lane order. The rule's
+ * (autoConvSchedule: 'tiled' or 'blocked-rows') is among them.
  */
-export const CONV_CANDIDATES = ['tiled', 'blocked-rows', 'blocked-channels'] as const;
+export const CONV_CANDIDATES = [...TILED_CANDIDATES, 'blocked-rows', 'blocked-channels'] as const;
 export type ConvCandidate = (typeof CONV_CANDIDATES)[number];
 
+/** What a conv wrapper runs: a schedule, and its tile or lane order. */
+export interface ResolvedConvSchedule {
+  schedule: 'tiled' | 'blocked';
+  /** The tiled schedule's tile (default 'tiled', the rule's 64×64). */
+  tile?: TiledCandidate;
+  lanesAlongRows?: boolean;
+}
+
 /** The wrapper options a candidate stands for. */
-export function convCandidateOptions(id: string): { schedule: 'tiled' | 'blocked'; lanesAlongRows?: boolean } {
-  if (id === 'tiled') return { schedule: 'tiled' };
+export function convCandidateOptions(id: string): ResolvedConvSchedule {
+  if (Object.hasOwn(TILED_SCHEDULES, id)) return { schedule: 'tiled', tile: id as TiledCandidate };
   if (id === 'blocked-rows' || id === 'blocked-channels') return { schedule: 'blocked', lanesAlongRows: id === 'blocked-rows' };
   throw new Error(`conv: unknown schedule '${id}'; expected one of ${CONV_CANDIDATES.join(', ')}`);
 }
@@ -85,20 +112,21 @@ export function convShapeClass(g: ConvGeometry): string {
   return `B${b} ${g.inH}×${g.inW}×${g.inC}→${g.outH}×${g.outW}×${g.outC} k${g.kH}×${g.kW} s${g.strideH}×${g.strideW} p${g.padH}×${g.padW}`;
 }
 
-/** What a conv kernel runs: the options given, or with 'auto' and no lane order the tuner's choice or the rule's. */
-function resolveSchedule(rt: Runtime, kernel: string, g: ConvGeometry, options: BlockedOptions): { schedule: 'tiled' | 'blocked'; lanesAlongRows?: boolean } {
-  if ((options.schedule ?? 'auto') !== 'auto' || options.lanesAlongRows !== undefined) {
-    return { schedule: autoConvSchedule(rt, options.schedule), lanesAlongRows: options.lanesAlongRows };
+/** What a conv kernel runs: the options given, or with 'auto' and no tile or lane order the tuner's choice or the rule's. */
+function resolveSchedule(rt: Runtime, kernel: string, g: ConvGeometry, options: BlockedOptions): ResolvedConvSchedule {
+  if ((options.schedule ?? 'auto') !== 'auto' || options.lanesAlongRows !== undefined || options.tile !== undefined) {
+    return { schedule: autoConvSchedule(rt, options.schedule), tile: options.tile, lanesAlongRows: options.lanesAlongRows };
   }
   const rule = autoConvSchedule(rt) === 'tiled' ? 'tiled' : 'blocked-rows';
   return convCandidateOptions(rt.schedule({ kernel, shapeClass: convShapeClass(g), rule, candidates: CONV_CANDIDATES, shape: { ...g } }));
 }
 
-/** conv2d.wgsl's Dims: the geometry, then two words the kernel uses for its GEMM view. */
-export function packConvDims(g: ConvGeometry, extra: readonly [number, number, number]): ArrayBuffer {
-  return packUniform([
-    g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padH, g.padW, ...extra,
-  ].map((v) => ['u32', v] as const));
+/** A conv kernel's dims uniform: the geometry, and the GEMM view's words where the kernel has them (else 0). */
+export function convDims(rt: Runtime, kernel: KernelDecl, g: ConvGeometry, gemm: { M?: number; K?: number; chunk?: number }, label: string): UniformBlock {
+  return rt.uniformBlock(kernel, 'dims', {
+    batch: g.batch, in_h: g.inH, in_w: g.inW, in_c: g.inC, out_h: g.outH, out_w: g.outW, out_c: g.outC, k_h: g.kH,
+    k_w: g.kW, stride_h: g.strideH, stride_w: g.strideW, pad_h: g.padH, pad_w: g.padW, M: gemm.M ?? 0, K: gemm.K ?? 0, chunk: gemm.chunk ?? 0,
+  }, `${label} dims`);
 }
 
 export const describeIn = (g: ConvGeometry) => `B×H×W×C = ${g.batch}×${g.inH}×${g.inW}×${g.inC}`;
@@ -127,15 +155,16 @@ export function prepareConvRelationForward(
   if (buf.bias) requireFloats(label, 'bias', buf.bias, g.outC, `C = ${g.outC}`);
   requireFloats(label, 'y', buf.y, sz.out, describeOut(g));
   const M = g.batch * g.outH * g.outW;
-  const { schedule, lanesAlongRows } = resolveSchedule(rt, 'conv2d', g, options);
-  const dims = rt.uniform(`${label} dims`, packConvDims(g, [M, g.kH * g.kW * g.inC, 0]));
+  const { schedule, tile: tileId, lanesAlongRows } = resolveSchedule(rt, 'conv2d', g, options);
+  const dims = convDims(rt, CONV2D, g, { M, K: g.kH * g.kW * g.inC }, label);
   const blocked = blockedGrid(M, g.outC, 1, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  // The implicit A is contiguous along k (c is X's fastest axis), W along o: the tile's default staging.
   const pipeline = schedule === 'tiled'
-    ? rt.pipeline(CONV2D, 'main', act)
+    ? rt.pipeline(CONV2D, 'main', { ...act, ...convTileOverrides(tileId) })
     : rt.pipeline(CONV2D, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
-  const bindGroup = rt.bindGroup(CONV2D, { dims, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
-  const tile = CONV_TILE.tiled;
+  const bindGroup = rt.bindGroup(CONV2D, { dims: dims.buffer, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
+  const tile = tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']);
   const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), 1] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
@@ -153,24 +182,27 @@ export function prepareConvRelationTranspose(
   requireFloats(label, 'W', buf.w, sz.weights, describeWeights(g));
   if (buf.bias) requireFloats(label, 'bias', buf.bias, g.inC, `C = ${g.inC}`);
   requireFloats(label, 'the result', buf.r, sz.in, describeIn(g));
-  const { schedule, lanesAlongRows } = resolveSchedule(rt, 'conv2d_transpose', g, options);
-  const dims = rt.uniform(`${label} dims`, packConvDims(g, [0, 0, 0]));
+  const { schedule, tile: tileId, lanesAlongRows } = resolveSchedule(rt, 'conv2d_transpose', g, options);
+  const dims = convDims(rt, CONV2D_TRANSPOSE, g, {}, label);
   // Phase (0, 0) has the most rows: ⌈H/sh⌉·⌈W/sw⌉ per image.
   const rows = g.batch * Math.ceil(g.inH / g.strideH) * Math.ceil(g.inW / g.strideW);
   const phases = g.strideH * g.strideW;
   const blocked = blockedGrid(rows, g.inC, phases, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
+  // Both operands are contiguous along o, the fastest part of the phase's depth: W is read as C×K (TRANS_B).
   const pipeline = schedule === 'tiled'
-    ? rt.pipeline(CONV2D_TRANSPOSE, 'main', act)
+    ? rt.pipeline(CONV2D_TRANSPOSE, 'main', { ...act, ...convTileOverrides(tileId, { TRANS_B: true }) })
     : rt.pipeline(CONV2D_TRANSPOSE, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
-  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
-  const tile = CONV_TILE.tiled;
+  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims: dims.buffer, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
+  const tile = tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']);
   const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.inC / tile.cols), Math.ceil(rows / tile.rows), phases] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
 
 export interface ConvOptions {
   schedule?: ConvSchedule;
+  /** The tiled schedule's tile (TILED_SCHEDULES; default 'tiled', the rule's 64×64). */
+  tile?: TiledCandidate;
 }
 
 export interface BlockedOptions extends ConvOptions {
@@ -196,7 +228,7 @@ export function prepareConv2dInputGrad(
   label = 'conv2d dx',
 ): PreparedOp {
   const g = conv2dGeometry(label, shape);
-  return prepareConvRelationTranspose(rt, g, { g: buf.dPre, w: buf.w, r: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
+  return prepareConvRelationTranspose(rt, g, { g: buf.dPre, w: buf.w, r: buf.dx }, { schedule: shape.schedule, tile: shape.tile, lanesAlongRows: shape.lanesAlongRows }, label);
 }
 
 /** Transposed conv forward: y = act(convᵀ(x, W) + bias); x B×H×W×C, W KH×KW×O×C, y B×OH×OW×O. */
@@ -218,5 +250,5 @@ export function prepareConvTranspose2dInputGrad(
   label = 'conv_transpose2d dx',
 ): PreparedOp {
   const g = convTranspose2dGeometry(label, shape);
-  return prepareConvRelationForward(rt, g, { x: buf.dPre, w: buf.w, y: buf.dx }, { schedule: shape.schedule, lanesAlongRows: shape.lanesAlongRows }, label);
+  return prepareConvRelationForward(rt, g, { x: buf.dPre, w: buf.w, y: buf.dx }, { schedule: shape.schedule, tile: shape.tile, lanesAlongRows: shape.lanesAlongRows }, label);
 }

@@ -2,14 +2,15 @@
 // −ELBO in nats per example from decoder outputs, targets and the encoder's μ | logvar.
 import source from '../../shaders/elbo.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packFields, type Runtime } from '../gpu/runtime';
+import type { Runtime, UniformBlock } from '../gpu/runtime';
 import type { Likelihood } from '../base/words';
-import { requireFinite, requireFloats, requirePositiveInt } from './checks';
+import { requireFinite, requireFloats, requireOneOf, requirePositiveInts } from './checks';
 import type { PreparedOp } from './matmul';
+import { shader } from './shader-lib';
 
 export const ELBO: KernelDecl = {
   name: 'elbo',
-  source,
+  source: shader('elbo', source),
   entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32']] },
@@ -62,7 +63,7 @@ export interface ElboBuffers {
   health?: BufferArg;
 }
 
-/** The prepared ELBO; setBeta rewrites β (byte 16 of its uniform) for the next submit, e.g. during a KL warm-up. */
+/** The prepared ELBO; setBeta rewrites its uniform's β for the next submit, e.g. during a KL warm-up. */
 export type PreparedElbo = PreparedOp & { setBeta(beta: number): void };
 
 export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedElbo {
@@ -70,14 +71,10 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   const beta = shape.beta ?? 1;
   const sigma = shape.sigma ?? 1;
   const likelihood = shape.likelihood ?? 'bernoulli';
-  requirePositiveInt(label, 'batch', B);
-  requirePositiveInt(label, 'dim', D);
-  requirePositiveInt(label, 'latent', Z);
+  requirePositiveInts(label, { batch: B, dim: D, latent: Z });
   requireFinite(label, 'beta', beta, { min: 0 });
   requireFinite(label, 'sigma', sigma, { min: 0, open: true });
-  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
-    throw new Error(`${label}: likelihood must be 'bernoulli' or 'gaussian', got '${String(likelihood)}'`);
-  }
+  requireOneOf(label, 'likelihood', likelihood, ['bernoulli', 'gaussian']);
   const bd = `B×D = ${B}×${D}`;
   const bz = `B×2Z = ${B}×${2 * Z}`;
   requireFloats(label, 'logits', buf.logits, B * D, bd);
@@ -90,29 +87,26 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   requireFloats(label, 'totals', buf.totals, 4, '4');
   if (shape.track && !buf.health) throw new Error(`${label}: a tracked (training) pass needs a health buffer`);
   if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
-  const params = rt.uniform(
-    `${label} params`,
-    packFields(ELBO, 'params', {
-      B, D, Z, track: shape.track ? 1 : 0,
-      beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma),
-    }),
-  );
+  const params = rt.uniformBlock(ELBO, 'params', {
+    B, D, Z, track: shape.track ? 1 : 0,
+    beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma),
+  }, `${label} params`);
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(ELBO, {
-    params, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
+    params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
     terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
-  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params, betaOffset: 16 });
+  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params });
 }
 
 /**
  * The two dispatches every fused objective kernel (ELBO, IWAE) runs: per-example terms (one
  * workgroup per example, or 16 examples per invocation on the serial schedule), then the batch mean;
- * and the β setter writing the uniform's `beta` field at `betaOffset` bytes.
+ * and the β setter, which writes the uniform's `beta` field by name.
  */
 export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
   label: string; batch: number; schedule?: ReductionSchedule; overrides: Record<string, boolean>;
-  bindGroup: GPUBindGroup; params: GPUBuffer; betaOffset: number;
+  bindGroup: GPUBindGroup; params: UniformBlock;
 }): PreparedElbo {
   const { label, bindGroup, overrides } = o;
   const serial = rt.serial(o.schedule);
@@ -126,7 +120,7 @@ export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
     ],
     setBeta: (b: number) => {
       requireFinite(label, 'beta', b, { min: 0 });
-      rt.device.queue.writeBuffer(o.params, o.betaOffset, Float32Array.of(b));
+      o.params.set({ beta: b });
     },
     destroy: () => o.params.destroy(),
   };

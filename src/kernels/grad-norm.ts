@@ -3,16 +3,17 @@
 // 4-float GPU buffer [norm, scale, Σ g², non-finite flag] that an optimizer update can read.
 import source from '../../shaders/grad_norm.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packUniform, type Runtime } from '../gpu/runtime';
+import type { Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
 import type { PreparedOp } from './matmul';
+import { shader } from './shader-lib';
 
 export const GRAD_NORM: KernelDecl = {
   name: 'grad_norm',
-  source,
+  source: shader('grad_norm', source),
   entryPoints: ['partial_sums', 'partial_sums_serial', 'finish', 'finish_serial'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['count4', 'u32'], ['partials', 'u32'], ['chunk', 'u32'], ['_pad0', 'u32'], ['max_norm', 'f32'], ['_pad1', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32']] },
     { binding: 1, name: 'grad', type: 'read-only-storage' },
     { binding: 2, name: 'partials', type: 'storage' },
     { binding: 3, name: 'clip', type: 'storage' },
@@ -50,11 +51,8 @@ export function prepareGradNorm(
   requireFloats(label, 'grads', buf.grads, count4 * 4, `${count} floats padded to ${count4 * 4}`);
   requireFloats(label, 'partials', buf.partials, P, `${P} partial sums`);
   requireFloats(label, 'clip', buf.clip, 4, '4');
-  const params = rt.uniform(
-    `${label} params`,
-    packUniform([['u32', count4], ['u32', P], ['u32', Math.ceil(count4 / P)], ['u32', 0], ['f32', maxNorm], ['f32', 0], ['f32', 0], ['f32', 0]]),
-  );
-  const bindGroup = rt.bindGroup(GRAD_NORM, { params, grad: buf.grads, partials: buf.partials, clip: buf.clip });
+  const params = rt.uniformBlock(GRAD_NORM, 'params', { count4, partials: P, chunk: Math.ceil(count4 / P), max_norm: maxNorm }, `${label} params`);
+  const bindGroup = rt.bindGroup(GRAD_NORM, { params: params.buffer, grad: buf.grads, partials: buf.partials, clip: buf.clip });
   const serial = rt.serial(shape.schedule);
   return {
     dispatches: [

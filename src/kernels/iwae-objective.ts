@@ -4,7 +4,7 @@
 //
 // The gradient, with z_r = μ_b + σ_b ε_r and loss = −(1/B) Σ_b log (1/k) Σ_i w_{b,i}:
 //   through the decoder: dlogits_r = (ŵ_r/B)·∂rec_r/∂l (this kernel); the decoder's backward turns
-//     it into dz_r; reparameterize_samples.wgsl's backward adds the latent side from ŵ, stats and ε:
+//     it into dz_r; reparameterize.wgsl's weighted backward adds the latent side from ŵ, stats and ε:
 //   IWAE: log q(z_r|x) = Σ_j (−½ε² − ½ logvar − ½ log 2π) with ε fixed, so q reaches the encoder
 //     only as a direct dlogvar = −β/(2B) (Σ_i ŵ_i = 1), and the prior adds ŵ_r β z_r / B to dz_r:
 //     g_r = dz_r + ŵ_r β z_r / B,  dμ_b = Σ_i g_r,  dlogvar_b = Σ_i g_r ε_r σ_b/2 − β/(2B):
@@ -18,17 +18,24 @@
 // (same expectation, and with the noise fixed the same gradient as that sampled-KL ELBO).
 import source from '../../shaders/iwae_objective.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
-import { packUniform, type Runtime } from '../gpu/runtime';
-import { requireFinite, requireFloats, requirePositiveInt } from './checks';
+import type { Runtime } from '../gpu/runtime';
+import { requireFinite, requireFloats, requireOneOf, requirePositiveInts } from './checks';
 import { objectivePass, type Likelihood } from './elbo';
 import type { PreparedOp } from './matmul';
+import { shader } from './shader-lib';
 
 export const IWAE_OBJECTIVE: KernelDecl = {
   name: 'iwae_objective',
-  source,
+  source: shader('iwae_objective', source),
   entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    {
+      binding: 0, name: 'params', type: 'uniform',
+      fields: [
+        ['B', 'u32'], ['K', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'],
+        ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32'], ['log_k', 'f32'], ['inv_k', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32'],
+      ],
+    },
     { binding: 1, name: 'logits', type: 'read-only-storage' },
     { binding: 2, name: 'x', type: 'read-only-storage' },
     { binding: 3, name: 'stats', type: 'read-only-storage' },
@@ -46,7 +53,7 @@ export const IWAE_OBJECTIVE: KernelDecl = {
 };
 
 /** The estimator lives in the samples backward (the objective kernel is the same for both). */
-export type { IwaeEstimator } from './reparameterize-samples';
+export type { IwaeEstimator } from './reparameterize';
 
 export interface IwaeObjectiveShape {
   batch: number;
@@ -91,21 +98,16 @@ export interface IwaeObjectiveBuffers {
 /** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's SwiftShader allows 10). */
 export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b) => b.type !== 'uniform').length;
 
-/** setBeta rewrites β (byte 32 of the uniform) for the next submit, e.g. during a KL warm-up. */
+/** setBeta rewrites the uniform's β for the next submit, e.g. during a KL warm-up. */
 export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp & { setBeta(beta: number): void } {
   const { batch: B, samples: K, dim: D, latent: Z } = shape;
   const beta = shape.beta ?? 1;
   const sigma = shape.sigma ?? 1;
   const likelihood = shape.likelihood ?? 'bernoulli';
-  requirePositiveInt(label, 'batch', B);
-  requirePositiveInt(label, 'samples', K);
-  requirePositiveInt(label, 'dim', D);
-  requirePositiveInt(label, 'latent', Z);
+  requirePositiveInts(label, { batch: B, samples: K, dim: D, latent: Z });
   requireFinite(label, 'beta', beta, { min: 0 });
   requireFinite(label, 'sigma', sigma, { min: 0, open: true });
-  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
-    throw new Error(`${label}: likelihood must be 'bernoulli' or 'gaussian', got '${String(likelihood)}'`);
-  }
+  requireOneOf(label, 'likelihood', likelihood, ['bernoulli', 'gaussian']);
   const have = rt.limits.maxStorageBuffersPerShaderStage;
   if (have < IWAE_OBJECTIVE_STORAGE_BUFFERS) {
     throw new Error(`${label}: needs ${IWAE_OBJECTIVE_STORAGE_BUFFERS} storage buffers per shader stage; this device allows ${have}`);
@@ -124,19 +126,14 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
   requireFloats(label, 'totals', buf.totals, 4, '4');
   if (shape.track && !buf.health) throw new Error(`${label}: a tracked (training) pass needs a health buffer`);
   if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
-  const params = rt.uniform(
-    `${label} params`,
-    packUniform([
-      ['u32', B], ['u32', K], ['u32', D], ['u32', Z],
-      ['u32', shape.track ? 1 : 0], ['u32', 0], ['u32', 0], ['u32', 0],
-      ['f32', beta], ['f32', 1 / B], ['f32', 1 / (sigma * sigma)], ['f32', 0.5 * Math.log(2 * Math.PI * sigma * sigma)],
-      ['f32', Math.log(K)], ['f32', 1 / K], ['f32', 0], ['f32', 0],
-    ]),
-  );
+  const params = rt.uniformBlock(IWAE_OBJECTIVE, 'params', {
+    B, K, D, Z, track: shape.track ? 1 : 0,
+    beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma), log_k: Math.log(K), inv_k: 1 / K,
+  }, `${label} params`);
   const overrides = { GAUSSIAN: likelihood === 'gaussian' };
   const bindGroup = rt.bindGroup(IWAE_OBJECTIVE, {
-    params, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
+    params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
     weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
   });
-  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params, betaOffset: 32 });
+  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params });
 }

@@ -1,12 +1,13 @@
 // The importance-weighted bound kernel as data (shaders/iwae.wgsl) and its wrapper.
 import source from '../../shaders/iwae.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
-import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
+import type { Dispatch, Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
+import { shader } from './shader-lib';
 
 export const IWAE: KernelDecl = {
   name: 'iwae',
-  source,
+  source: shader('iwae', source),
   entryPoints: ['accumulate', 'finish'],
   bindings: [
     { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['Z', 'u32'], ['first', 'u32'], ['_pad', 'u32'], ['log_k', 'f32'], ['_pad1', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32']] },
@@ -51,8 +52,7 @@ export function prepareIwae(rt: Runtime, shape: { batch: number; latent: number;
   requireFloats(label, 'z', buf.z, B * Z, `B×Z = ${B}×${Z}`);
   requireFloats(label, 'run', buf.run, 2 * B, `B×2 = ${B}×2`);
   requireFloats(label, 'totals', buf.totals, 4, '4');
-  const uniform = (first: boolean) =>
-    rt.uniform(`${label} params`, packFields(IWAE, 'params', { B, Z, first: first ? 1 : 0, log_k: Math.log(k) }));
+  const uniform = (first: boolean) => rt.uniformBlock(IWAE, 'params', { B, Z, first: first ? 1 : 0, log_k: Math.log(k) }, `${label} params`).buffer;
   const pFirst = uniform(true);
   const pNext = uniform(false);
   const group = (params: GPUBuffer) => rt.bindGroup(IWAE, { params, terms: buf.terms, stats: buf.stats, z: buf.z, run: buf.run, totals: buf.totals });

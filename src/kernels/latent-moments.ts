@@ -2,15 +2,16 @@
 // encoder means into per-latent (N, mean, M2) on the GPU for the active-unit count (Burda et al.).
 import source from '../../shaders/latent_moments.wgsl?raw';
 import type { BufferArg, KernelDecl } from '../gpu/kernel';
-import { packUniform, type Dispatch, type Runtime } from '../gpu/runtime';
+import type { Dispatch, Runtime } from '../gpu/runtime';
 import { requireFloats, requirePositiveInt } from './checks';
+import { shader } from './shader-lib';
 
 export const LATENT_MOMENTS: KernelDecl = {
   name: 'latent_moments',
-  source,
+  source: shader('latent_moments', source),
   entryPoints: ['accumulate'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['rows', 'u32'], ['Z', 'u32'], ['stride', 'u32'], ['reset', 'u32']] },
     { binding: 1, name: 'stats', type: 'read-only-storage' },
     { binding: 2, name: 'moments', type: 'storage' },
   ],
@@ -44,7 +45,7 @@ export function prepareLatentMoments(
   if (stride < Z) throw new Error(`${label}: stride ${stride} is less than the latent size ${Z}`);
   requireFloats(label, 'stats', buf.stats, (rows - 1) * stride + Z, `${rows} rows of stride ${stride}`);
   requireFloats(label, 'moments', buf.moments, 4 * Z, `Z×4 = ${Z}×4`);
-  const uniform = (reset: boolean) => rt.uniform(`${label} params`, packUniform([['u32', rows], ['u32', Z], ['u32', stride], ['u32', reset ? 1 : 0]]));
+  const uniform = (reset: boolean) => rt.uniformBlock(LATENT_MOMENTS, 'params', { rows, Z, stride, reset: reset ? 1 : 0 }, `${label} params`).buffer;
   const pFirst = uniform(true);
   const pNext = uniform(false);
   const pipeline = rt.pipeline(LATENT_MOMENTS, 'accumulate');

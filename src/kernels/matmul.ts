@@ -3,13 +3,14 @@
 import source from '../../shaders/matmul.wgsl?raw';
 import sourceVec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
-import { packFields, type Dispatch, type Runtime } from '../gpu/runtime';
-import { activationCode, withActivations, type Activation } from './activation';
+import type { Dispatch, Runtime } from '../gpu/runtime';
+import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
+import { shader } from './shader-lib';
 
 export const MATMUL: KernelDecl = {
   name: 'matmul',
-  source: withActivations(source),
+  source: shader('matmul', source),
   entryPoints: ['main'],
   bindings: [
     { binding: 0, name: 'dims', type: 'uniform', fields: [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['_pad', 'u32']] },
@@ -24,10 +25,10 @@ export const MATMUL: KernelDecl = {
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
 export const MATMUL_VEC4: KernelDecl = {
-  ...MATMUL, name: 'matmul_vec4', source: withActivations(sourceVec4), overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
+  ...MATMUL, name: 'matmul_vec4', source: shader('matmul_vec4', sourceVec4), overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
 };
 
-/** One schedule of matmul.wgsl (workgroup memory): its WG_X, WG_Y, RN and TK overrides. */
+/** One schedule of lib/gemm_tile.wgsl (workgroup memory): its WG_X, WG_Y, RN and TK overrides. */
 export interface TiledSchedule {
   /** Invocations along N and along M. */
   wgX: number;
@@ -53,13 +54,17 @@ export const TILED_SCHEDULES = {
 } as const satisfies Record<string, TiledSchedule>;
 export type TiledCandidate = keyof typeof TILED_SCHEDULES;
 
+/** The pipeline overrides of a tiled schedule (lib/gemm_tile.wgsl's sizes). */
+export const tileOverrides = (t: TiledSchedule) => ({ WG_X: t.wgX, WG_Y: t.wgY, RN: t.rn, TK: t.tk });
+
 /** Output tile of one workgroup for a tiled schedule: 4·WG_Y rows × RN·WG_X columns. */
 export const tiledTile = (t: TiledSchedule) => ({ rows: 4 * t.wgY, cols: t.rn * t.wgX });
 
 /** Output block of one matmul_vec4 invocation (8 rows × 8 columns); by the rule its workgroups are 8 wide along N. */
 export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;
 
-const TILED_CANDIDATES = Object.keys(TILED_SCHEDULES) as TiledCandidate[];
+/** The tiled schedules by name, the rule's first (the matmul and conv tuners' tiled candidates). */
+export const TILED_CANDIDATES = Object.keys(TILED_SCHEDULES) as TiledCandidate[];
 const VEC4_CANDIDATES = ['vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
 
 /**
@@ -159,13 +164,13 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
   const kernel = vec4 ? MATMUL_VEC4 : MATMUL;
-  const dims = rt.uniform(`${label} dims`, packFields(kernel, 'dims', { M, N, K }));
+  const dims = rt.uniformBlock(kernel, 'dims', { M, N, K }, `${label} dims`);
   const pipeline = rt.pipeline(kernel, 'main', {
     TRANS_A: !!shape.transA,
     TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
-    ...(parsed.vec4 ? { LANES: parsed.lanes } : { WG_X: parsed.tiled.wgX, WG_Y: parsed.tiled.wgY, RN: parsed.tiled.rn, TK: parsed.tiled.tk }),
+    ...(parsed.vec4 ? { LANES: parsed.lanes } : tileOverrides(parsed.tiled)),
   });
   // vec4 bindings must span whole vec4s: bind exactly the operand sizes.
   const exact = (arg: BufferArg, floats: number): BufferArg => {
@@ -173,7 +178,7 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     return vec4 ? { buffer: s.buffer, offset: s.offset, size: floats * 4 } : arg;
   };
   const bindGroup = rt.bindGroup(kernel, {
-    dims, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
+    dims: dims.buffer, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
   });
   const tile = parsed.vec4 ? null : tiledTile(parsed.tiled);
   const workgroups = parsed.vec4

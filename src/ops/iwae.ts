@@ -1,22 +1,20 @@
 // The importance-weighted objective (Burda et al. 2016) as ops: k samples per example go through the
 // decoder in the same pass (rows = batch × k, row b·k + i). Two ops, because the decoder sits between:
-//   the sampler (`reparameterize_k`) draws ε with reparameterize.wgsl's Philox stream (μ = 0, log σ² = 0,
-//     so ε is exactly the noise the default sampler would use) and keeps it, makes z_r = μ_b + σ_b ε_r
-//     (reparameterize_samples.wgsl), and in its backward joins the k samples' dz and the latent-side
-//     terms of the bound into dstats from the normalised weights ŵ (IWAE or DReG);
+//   the sampler (`reparameterize_k`) makes z_r = μ_b + σ_b ε_r with reparameterize.wgsl's Philox
+//     stream (the noise the default sampler would use) and keeps ε, and in its backward joins the k
+//     samples' dz and the latent-side terms of the bound into dstats from the normalised weights ŵ
+//     (IWAE or DReG);
 //   the objective (iwae_objective.wgsl) writes −L_k, its parts, ŵ and dlogits in one fused forward.
 // ŵ is a tensor the sampler declares and the objective fills (the sampler's backward reads it).
 // Parts: rec and kl are means over the k samples of −log p(x|z) and the sampled log q − log p; the
 // loss is −L_k (for β = 1 the bound; with β ≠ 1 log w weights the latent terms by β).
 // K = 1: ŵ = 1 and −L_1 = rec + β·(log q − log p): the ELBO with the KL sampled instead of analytic.
-// CPU twins: src/cpu/iwae-objective.ts, src/cpu/reparameterize-samples.ts, src/cpu/reparameterize.ts.
+// CPU twins: src/cpu/iwae-objective.ts, src/cpu/reparameterize.ts.
 import { prepareIwaeObjective } from '../kernels/iwae-objective';
-import { prepareReparameterize } from '../kernels/reparameterize';
-import { prepareReparameterizeSamples, type IwaeEstimator } from '../kernels/reparameterize-samples';
+import { prepareReparameterize, type IwaeEstimator } from '../kernels/reparameterize';
 import type { Likelihood } from '../kernels/elbo';
 import { iwaeObjective } from '../cpu/iwae-objective';
-import { reparameterizeForward } from '../cpu/reparameterize';
-import { samplesBackward, samplesForward } from '../cpu/reparameterize-samples';
+import { noiseFor, samplesBackward, samplesForward } from '../cpu/reparameterize';
 import { checkSpecFields, defineObjective, defineOp, OBJECTIVE_BUFFERS as OUT, type OpKind, type TensorShape } from '../graph/op';
 
 export interface SamplerAttrs {
@@ -55,37 +53,24 @@ export const IWAE_SAMPLER = defineOp<SamplerAttrs>({
       grads: [{ tensor: op.inputs.stats, phase: 'backward', mode: 'write' }],
       scratch: [],
       oneBindGroup: true,
-      // μ = 0, log σ² = 0 for drawing ε (buffers start zeroed and are never written).
-      persistent: [{ name: 'zeros', floats: (rows) => 2 * op.attrs.latent * rows }],
+      persistent: [],
     };
   },
   gpu(op, ctx) {
     const { stats } = op.inputs, { z, eps, weights } = op.outputs;
     const a = op.attrs;
-    const draw = prepareReparameterize(
+    const r = prepareReparameterize(
       ctx.rt,
-      { batch: ctx.batch, latent: a.latent, samples: ctx.samples },
-      { stats: ctx.persistent('zeros'), z: ctx.tensor(eps) },
+      { batch: ctx.batch, latent: a.latent, samples: ctx.samples, beta: a.beta, estimator: a.estimator },
+      { stats: ctx.tensor(stats), z: ctx.tensor(z), eps: ctx.tensor(eps), dz: ctx.grad(z), dstats: ctx.grad(stats), weights: ctx.tensor(weights) },
       ctx.noise,
-      `${op.name} noise`,
-    );
-    const s = prepareReparameterizeSamples(
-      ctx.rt,
-      { batch: ctx.batch, samples: ctx.samples, latent: a.latent, beta: a.beta, estimator: a.estimator },
-      { stats: ctx.tensor(stats), eps: ctx.tensor(eps), z: ctx.tensor(z), dz: ctx.grad(z), weights: ctx.tensor(weights), dstats: ctx.grad(stats) },
       op.name,
     );
-    return {
-      forward: [draw.forward, s.forward],
-      backward: [s.backward!],
-      setNoise: draw.setStep,
-      setBeta: s.setBeta,
-      destroy: () => { draw.destroy(); s.destroy(); },
-    };
+    return { forward: [r.forward], backward: [r.backward!], setNoise: r.setStep, setBeta: r.setBeta, destroy: r.destroy };
   },
   cpuForward(op, ctx) {
     const a = op.attrs;
-    const eps = reparameterizeForward(new Float64Array(2 * a.latent * ctx.batch), ctx.batch, a.latent, ctx.noise, ctx.samples);
+    const eps = noiseFor(ctx.noise, ctx.batch * ctx.samples * a.latent);
     ctx.acts.set(op.outputs.eps, eps);
     ctx.acts.set(op.outputs.z, samplesForward(ctx.acts.get(op.inputs.stats)!, eps, { batch: ctx.batch, samples: ctx.samples, latent: a.latent }));
   },

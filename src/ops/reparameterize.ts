@@ -29,14 +29,16 @@ export const REPARAMETERIZE_OP = defineOp<ReparamAttrs>({
   },
   gpu(op, ctx) {
     const { stats } = op.inputs, { z } = op.outputs;
+    // The backward takes one sample per example (the ELBO's); passes of more samples only sample.
+    const grads = ctx.samples === 1 ? { dz: ctx.grad(z), dstats: ctx.grad(stats) } : {};
     const r = prepareReparameterize(
       ctx.rt,
       { batch: ctx.batch, latent: op.attrs.latent, samples: ctx.samples },
-      { stats: ctx.tensor(stats), z: ctx.tensor(z), dz: ctx.grad(z), dstats: ctx.grad(stats) },
+      { stats: ctx.tensor(stats), z: ctx.tensor(z), ...grads },
       ctx.noise,
       op.name,
     );
-    return { forward: [r.forward], backward: [r.backward!], setNoise: r.setStep, destroy: r.destroy };
+    return { forward: [r.forward], backward: r.backward ? [r.backward] : [], setNoise: r.setStep, destroy: r.destroy };
   },
   cpuForward(op, ctx) {
     const stats = ctx.acts.get(op.inputs.stats)!;

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     ['adam', () => adamCase(device, rt, { lr: 3e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 }, 2)],
     ['iwae_objective tree', async () => (await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule: 'tree' })).comparisons],
     ['iwae_objective serial', async () => (await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule: 'serial' })).comparisons],
-    ['reparameterize_samples dreg', () => samplesCase(device, rt, { B: 3, K: 5, Z: 13, estimator: 'dreg', beta: 1 })],
+    ['reparameterize k samples, weighted backward (dreg)', () => samplesCase(device, rt, { B: 3, K: 5, Z: 13, estimator: 'dreg', beta: 1 })],
   ];
   // The conv kernels (test/kernels/conv-cases.ts), each kernel in both schedules with few pipelines
   // (each costs SwiftShader seconds to compile): the adapter's own ('auto') on the preset's layers,

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { elbo } from '../../src/cpu/elbo';
 import { iwaeObjective, pixelNll, type CpuIwaeShape } from '../../src/cpu/iwae-objective';
 import { linearBackward, linearForward } from '../../src/cpu/linear';
-import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize-samples';
+import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize';
 import type { Likelihood } from '../../src/kernels/elbo';
-import type { IwaeEstimator } from '../../src/kernels/reparameterize-samples';
+import type { IwaeEstimator } from '../../src/kernels/reparameterize';
 import { numericGrad, randoms } from '../util/finite-diff';
 import { normalArray, rng } from '../util/random';
 

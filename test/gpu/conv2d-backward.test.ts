@@ -7,19 +7,22 @@ import { expectComparisons } from '../util/compare';
 import { CONV_CANDIDATES, convCandidateOptions } from '../../src/kernels/conv2d';
 import { WEIGHT_GRAD_CANDIDATES, weightGradCandidateOptions } from '../../src/kernels/conv2d-grad';
 import { convGradKernelsCase, convLayerBackwardCase, geometry } from '../kernels/conv-cases';
-import { AWKWARD_SHAPES, PRESET_SHAPES, withActivation } from '../kernels/conv-shapes';
+import { AWKWARD_SHAPES, PRESET_SHAPES, TILE_SHAPES, withActivation } from '../kernels/conv-shapes';
 import { useGpu } from './harness';
 
 const gpu = useGpu();
 
 describe('conv backward kernels', () => {
-  // The tuner's candidates (CONV_CANDIDATES): tiled, blocked with each lane order.
-  for (const { schedule, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
-    const what = `${schedule}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
+  // The tuner's candidates (CONV_CANDIDATES): every tile of lib/gemm_tile.wgsl the matmul has, blocked
+  // with each lane order. The rule's tile on every shape; the others on the awkward ones that cross
+  // their tile edges (each tile is a pipeline lavapipe takes seconds to compile).
+  for (const { schedule, tile, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
+    const what = `${schedule}${tile && tile !== 'tiled' ? ` ${tile}` : ''}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
+    const shapes = tile && tile !== 'tiled' ? TILE_SHAPES : [...PRESET_SHAPES, ...AWKWARD_SHAPES];
     it(`dx and dW match the CPU twins on the preset's layers and awkward shapes (${what})`, async () => {
       const { device, rt } = gpu();
       let seed = 200;
-      for (const s of [...PRESET_SHAPES, ...AWKWARD_SHAPES]) expectComparisons(await convGradKernelsCase(device, rt, { ...s, bias: false, schedule, lanesAlongRows }, seed++));
+      for (const s of shapes) expectComparisons(await convGradKernelsCase(device, rt, { ...s, bias: false, schedule, tile, lanesAlongRows }, seed++));
     });
   }
   for (const schedule of ['tiled', 'blocked'] as const) {

@@ -7,7 +7,7 @@ import { CONV_CANDIDATES, convCandidateOptions, prepareConv2d, prepareConvTransp
 import { prepareConv2dWeightGrad } from '../../src/kernels/conv2d-grad';
 import { expectComparisons } from '../util/compare';
 import { convForwardCase } from '../kernels/conv-cases';
-import { AWKWARD_SHAPES, PRESET_SHAPES, withActivation } from '../kernels/conv-shapes';
+import { AWKWARD_SHAPES, PRESET_SHAPES, TILE_SHAPES, withActivation } from '../kernels/conv-shapes';
 import { ACTIVATIONS } from '../../src/kernels/activation';
 import { useGpu } from './harness';
 
@@ -15,14 +15,17 @@ const gpu = useGpu();
 
 describe('conv forward kernels', () => {
   // tiled; blocked with each lane order. ReLU + bias: the epilogue is one function for both entries.
-  // The tuner's candidates (CONV_CANDIDATES): tiled, blocked with each lane order.
-  for (const { schedule, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
-    const what = `${schedule}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
+  // The tuner's candidates (CONV_CANDIDATES): every tile of lib/gemm_tile.wgsl the matmul has, blocked
+  // with each lane order. The rule's tile on every shape; the others on the awkward ones that cross
+  // their tile edges (each tile is a pipeline lavapipe takes seconds to compile).
+  for (const { schedule, tile, lanesAlongRows } of CONV_CANDIDATES.map(convCandidateOptions)) {
+    const what = `${schedule}${tile && tile !== 'tiled' ? ` ${tile}` : ''}${lanesAlongRows === undefined ? '' : lanesAlongRows ? ', lanes along rows' : ', lanes along channels'}`;
+    const shapes = tile && tile !== 'tiled' ? TILE_SHAPES : [...PRESET_SHAPES, ...AWKWARD_SHAPES];
     it(`match the CPU twins on the preset's layers and awkward shapes (${what}, relu + bias)`, async () => {
       const { device, rt } = gpu();
       let seed = 10;
-      for (const s of [...PRESET_SHAPES, ...AWKWARD_SHAPES]) {
-        expectComparisons(await convForwardCase(device, rt, { ...withActivation(s, 'relu'), bias: true, schedule, lanesAlongRows }, seed++));
+      for (const s of shapes) {
+        expectComparisons(await convForwardCase(device, rt, { ...withActivation(s, 'relu'), bias: true, schedule, tile, lanesAlongRows }, seed++));
       }
     });
   }

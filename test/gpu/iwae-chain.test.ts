@@ -1,18 +1,17 @@
 // The importance-weighted kernels composed on the GPU in one submit, against the same chain of CPU
-// twins: noise from reparameterize.wgsl (μ = 0, logvar = 0) → reparameterize_samples forward →
-// linear decoder (matmul) → iwae_objective → decoder backward (matmul, Wᵀ) → reparameterize_samples
-// backward, for both estimators; and K = 1 beside the ELBO path on the same noise.
+// twins: k samples from reparameterize.wgsl (ε kept) → linear decoder (matmul) → iwae_objective →
+// decoder backward (matmul, Wᵀ) → reparameterize.wgsl's weighted backward, for both estimators; and
+// K = 1 beside the ELBO path on the same noise.
 import { describe, expect, it } from 'vitest';
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
 import type { Runtime } from '../../src/gpu/runtime';
 import { prepareElbo } from '../../src/kernels/elbo';
 import { prepareIwaeObjective } from '../../src/kernels/iwae-objective';
 import { prepareMatmul } from '../../src/kernels/matmul';
-import { prepareReparameterize } from '../../src/kernels/reparameterize';
-import { prepareReparameterizeSamples, type IwaeEstimator } from '../../src/kernels/reparameterize-samples';
+import { prepareReparameterize, type IwaeEstimator } from '../../src/kernels/reparameterize';
 import { iwaeObjective } from '../../src/cpu/iwae-objective';
 import { matmul } from '../../src/cpu/matmul';
-import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize-samples';
+import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize';
 import { expectClose } from '../util/compare';
 import { uniformArray } from '../util/random';
 import { poisoned, scoped, submit, useGpu } from './harness';
@@ -46,7 +45,7 @@ async function gpuChain(device: GPUDevice, rt: Runtime, c: Chain, withElbo: bool
   return scoped(device, async () => {
     const buf = {
       x: storageFrom(device, inp.x, 'x'), stats: storageFrom(device, inp.stats, 'stats'), W: storageFrom(device, inp.W, 'W'),
-      bias: storageFrom(device, inp.bias, 'bias'), zeros: storageFrom(device, new Float32Array(R * 2 * Z), 'zeros'),
+      bias: storageFrom(device, inp.bias, 'bias'),
       eps: poisoned(device, R * Z, 'eps'), z: poisoned(device, R * Z, 'z'), logits: poisoned(device, R * D, 'logits'),
       dlogits: poisoned(device, R * D, 'dlogits'), weights: poisoned(device, R, 'weights'),
       perExample: poisoned(device, 4 * B, 'per example'), loss: poisoned(device, 4, 'loss'), totals: storageBuffer(device, 4, 'totals'),
@@ -56,14 +55,13 @@ async function gpuChain(device: GPUDevice, rt: Runtime, c: Chain, withElbo: bool
       edstats: poisoned(device, B * 2 * Z, 'elbo dstats'), eterms: poisoned(device, 2 * B, 'elbo terms'), eloss: poisoned(device, 4, 'elbo loss'),
       etotals: storageBuffer(device, 4, 'elbo totals'), edz: poisoned(device, B * Z, 'elbo dz'),
     };
-    const draw = prepareReparameterize(rt, { batch: R, latent: Z }, { stats: buf.zeros, z: buf.eps }, { seed: NOISE.seed, stream: NOISE.stream });
-    draw.setStep(NOISE.step);
-    const samples = prepareReparameterizeSamples(rt, { batch: B, samples: K, latent: Z, beta: c.beta, estimator: c.estimator }, buf);
+    const samples = prepareReparameterize(rt, { batch: B, samples: K, latent: Z, beta: c.beta, estimator: c.estimator }, buf, { seed: NOISE.seed, stream: NOISE.stream });
+    samples.setStep(NOISE.step);
     const decode = prepareMatmul(rt, { M: R, N: D, K: Z }, { a: buf.z, b: buf.W, bias: buf.bias, c: buf.logits });
     const objective = prepareIwaeObjective(rt, { batch: B, samples: K, dim: D, latent: Z, beta: c.beta }, buf);
     const decodeBack = prepareMatmul(rt, { M: R, N: Z, K: D, transB: true }, { a: buf.dlogits, b: buf.W, c: buf.dz });
-    const ops = [draw, samples, decode, objective, decodeBack];
-    const dispatches = [draw.forward, samples.forward, ...decode.dispatches, ...objective.dispatches, ...decodeBack.dispatches, samples.backward!];
+    const ops = [samples, decode, objective, decodeBack];
+    const dispatches = [samples.forward, ...decode.dispatches, ...objective.dispatches, ...decodeBack.dispatches, samples.backward!];
     if (withElbo) {
       const reparam = prepareReparameterize(rt, { batch: B, latent: Z }, { stats: buf.stats, z: buf.ez, dz: buf.edz, dstats: buf.edstats }, { seed: NOISE.seed, stream: NOISE.stream });
       reparam.setStep(NOISE.step);

@@ -1,11 +1,15 @@
 // reparameterize.wgsl against its CPU twin: the in-shader Philox noise reproduces the CPU stream
-// (so z matches), and the backward adds dz and dz·ε·½σ into the KL gradients already in dstats.
+// (so z matches, with one sample per example or several), the ELBO's backward adds dz and dz·ε·½σ
+// into the KL gradients already in dstats, and the weighted backward of k samples (ε kept by the
+// forward) joins them with the objective's latent-side terms (the prior; q and the per-row scaling
+// for DReG; IWAE's direct dlogvar) into dstats.
 import { describe, expect, it } from 'vitest';
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
-import { REPARAMETERIZE, prepareReparameterize } from '../../src/kernels/reparameterize';
+import { REPARAMETERIZE, prepareReparameterize, type IwaeEstimator } from '../../src/kernels/reparameterize';
 import { GROUP_LIMITS, groupMoments } from '../util/normal-groups';
 import { expectComparisons } from '../util/compare';
 import { reparameterizeCase } from '../kernels/cases';
+import { samplesCase } from '../kernels/iwae-cases';
 import { poisoned, scoped, submit, useGpu } from './harness';
 
 const gpu = useGpu();
@@ -21,11 +25,26 @@ describe('reparameterize', () => {
     });
   }
 
-  // Rows = batch × samples: each z row draws its own noise; the backward sums a row's samples.
+  // Rows = batch × samples: each z row draws its own noise.
   for (const [B, Z, S] of [[37, 13, 3], [1, 2, 5], [20, 20, 4], [7, 3, 1]]) {
-    it(`forward and backward with ${S} samples per example match the CPU twin on B=${B}, Z=${Z}`, async () => {
+    it(`the forward with ${S} samples per example matches the CPU twin on B=${B}, Z=${Z}`, async () => {
       const { device, rt } = gpu();
       expectComparisons(await reparameterizeCase(device, rt, B, Z, { seed: 19, step: 4, stream: 1026 }, S));
+    });
+  }
+
+  // k samples with ε kept, then the importance-weighted backward from ŵ (both estimators).
+  const weighted: [number, number, number, IwaeEstimator, number][] = [
+    [3, 5, 13, 'iwae', 1],
+    [1, 50, 20, 'iwae', 0.5],
+    [7, 1, 20, 'iwae', 1],
+    [5, 5, 3, 'dreg', 1],
+    [2, 50, 7, 'dreg', 0.7],
+  ];
+  for (const [B, K, Z, estimator, beta] of weighted) {
+    it(`k samples, ε kept and the weighted backward match the CPU twin: ${estimator} B=${B} k=${K} Z=${Z} β=${beta}`, async () => {
+      const { device, rt } = gpu();
+      expectComparisons(await samplesCase(device, rt, { B, K, Z, estimator, beta }));
     });
   }
 
@@ -100,8 +119,16 @@ fn probe_sincos(@builtin(global_invocation_id) gid: vec3<u32>) {
     expect(() => prepareReparameterize(rt, { batch: 10, latent: 10 }, { stats: small, z: big }, { seed: 1, stream: 0 })).toThrow(/stats is B×2Z = 10×20 = 200 floats/);
     expect(() => prepareReparameterize(rt, { batch: 2, latent: 2 }, { stats: big, z: big }, { seed: -1, stream: 0 })).toThrow(/seed must be a non-negative integer/);
     expect(() => prepareReparameterize(rt, { batch: 2, latent: 2 }, { stats: big, z: big, dz: big }, { seed: 1, stream: 0 })).toThrow(/needs both dz and dstats/);
+    expect(() => prepareReparameterize(rt, { batch: 2, latent: 2, samples: 3 }, { stats: big, z: big, dz: big, dstats: big }, { seed: 1, stream: 0 }))
+      .toThrow(/the backward without weights takes one sample per example \(the ELBO's\), got 3; a k-sample objective's backward needs its weights/);
+    expect(() => prepareReparameterize(rt, { batch: 2, latent: 2, samples: 3 }, { stats: big, z: big, dz: big, dstats: big, weights: big }, { seed: 1, stream: 0 }))
+      .toThrow(/the weighted backward needs dz, dstats and eps beside the weights/);
+    expect(() => prepareReparameterize(rt, { batch: 2, latent: 2, samples: 20 }, { stats: big, z: big, eps: small }, { seed: 1, stream: 0 })).toThrow(/eps is \(B·S\)×Z = 40×2 = 80 floats/);
+    expect(() => prepareReparameterize(rt, { batch: 2, latent: 2, beta: -1 }, { stats: big, z: big }, { seed: 1, stream: 0 })).toThrow(/beta must be ≥ 0, got -1/);
+    expect(() => prepareReparameterize(rt, { batch: 2, latent: 2, estimator: 'vimco' as 'iwae' }, { stats: big, z: big }, { seed: 1, stream: 0 })).toThrow(/estimator must be 'iwae' or 'dreg', got 'vimco'/);
     const op = prepareReparameterize(rt, { batch: 2, latent: 2 }, { stats: big, z: small }, { seed: 1, stream: 0 });
     expect(() => op.setStep(-3)).toThrow(/step must be a 32-bit unsigned integer/);
+    expect(() => op.setBeta(Number.NaN)).toThrow(/beta must be a finite number/);
     op.destroy();
     small.destroy();
     big.destroy();

@@ -1,11 +1,16 @@
-// The TypeScript description of every kernel against its WGSL, reflected with wgsl_reflect (no GPU):
-// the same bindings (group 0, number, name, uniform / read-only / read-write storage), the entry
-// points, the workgroup size, the override constants and the fields of each uniform struct.
+// The TypeScript description of every kernel against its composed WGSL (includes resolved), reflected
+// with wgsl_reflect (no GPU): the same bindings (group 0, number, name, uniform / read-only /
+// read-write storage), the entry points, the workgroup size, the override constants and the fields of
+// every uniform struct; uniforms packed and updated by field name; the include step; the activation
+// codes of lib/activation.wgsl against the TypeScript list.
 import { describe, expect, it } from 'vitest';
-// The package's Node entry is CommonJS inside a "type": "module" package; its ES build loads.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import type { BindingType, KernelDecl } from '../../src/gpu/kernel';
-import { packFields } from '../../src/gpu/runtime';
+import type { KernelDecl } from '../../src/gpu/kernel';
+import { composeShader } from '../../src/gpu/compose';
+import { packFields, Runtime } from '../../src/gpu/runtime';
+import { ACTIVATIONS, shaderActivationCodes } from '../../src/kernels/activation';
+import { SHADER_LIBRARY } from '../../src/kernels/shader-lib';
+import { expectMatchesShader } from './reflect';
 import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
@@ -17,53 +22,14 @@ import { MATMUL, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
-import { REPARAMETERIZE_SAMPLES } from '../../src/kernels/reparameterize-samples';
 
 export const KERNELS: KernelDecl[] = [
   MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
-  IWAE_OBJECTIVE, REPARAMETERIZE_SAMPLES, GRAD_NORM, LATENT_MOMENTS,
+  IWAE_OBJECTIVE, GRAD_NORM, LATENT_MOMENTS,
 ];
 
-// Only these still pack their uniforms by position (kernels new in issues 13 and 14).
-const POSITIONAL_UNIFORMS = ['conv2d', 'conv2d_transpose', 'conv2d_weight_grad', 'iwae_objective', 'reparameterize_samples', 'grad_norm', 'latent_moments'];
-
-function reflectedType(v: { resourceType: number; access: string }): BindingType | string {
-  if (v.resourceType === 0) return 'uniform';
-  if (v.resourceType === 1) return v.access === 'read' ? 'read-only-storage' : 'storage';
-  return `resource type ${v.resourceType}`;
-}
-
 describe('kernel descriptions match their shaders', () => {
-  for (const k of KERNELS) {
-    it(k.name, () => {
-      const r = new WgslReflect(k.source);
-      const groups = r.getBindGroups();
-      expect(groups.length, `${k.name}: bind groups`).toBe(1);
-      const reflected = groups[0]
-        .filter(Boolean)
-        .map((v) => ({ binding: v.binding, name: v.name, type: reflectedType(v) }))
-        .sort((a, b) => a.binding - b.binding);
-      expect(reflected).toEqual([...k.bindings].map(({ binding, name, type }) => ({ binding, name, type })).sort((a, b) => a.binding - b.binding));
-      // Uniform structs: the declared fields are the WGSL struct's members, by name, type and place
-      // (4 bytes each, in order), so packing by name writes each value where the shader reads it.
-      for (const v of groups[0].filter((g) => g && g.resourceType === 0)) {
-        const decl = k.bindings.find((b) => b.name === v.name)!;
-        if (!decl.fields) {
-          expect(POSITIONAL_UNIFORMS, `${k.name}: uniform '${v.name}' declares no fields`).toContain(k.name);
-          continue;
-        }
-        const members = (v.type as unknown as { members: { name: string; type: { name: string }; offset: number }[] }).members;
-        expect(members.map((m) => [m.name, m.type.name, m.offset]), `${k.name}: uniform '${v.name}'`).toEqual(decl.fields!.map(([n, t], i) => [n, t, 4 * i]));
-      }
-      expect(r.entry.compute.map((e) => e.name).sort()).toEqual([...k.entryPoints].sort());
-      for (const e of r.entry.compute) {
-        const size = (e.workgroupSize ?? []) as unknown as number[];
-        const want = k.entryWorkgroupSizes?.[e.name] ?? k.workgroupSize;
-        expect([Number(size[0] ?? 1), Number(size[1] ?? 1)], `${k.name}.${e.name} workgroup size`).toEqual([...want]);
-      }
-      expect(r.overrides.map((o) => o.name).sort()).toEqual([...k.overrides].sort());
-    });
-  }
+  for (const k of KERNELS) it(k.name, () => expectMatchesShader(k));
 });
 
 describe('uniforms packed by field name', () => {
@@ -72,6 +38,71 @@ describe('uniforms packed by field name', () => {
     expect(Array.from(words)).toEqual([5, 6, 7, 0]);
     expect(() => packFields(MATMUL, 'dims', { M: 1, N: 1, K: 1, L: 2 })).toThrow(/matmul: uniform 'dims' has no field 'L'; its fields are M, N, K, _pad/);
     expect(() => packFields(MATMUL, 'dims', { M: 1, N: 1 })).toThrow(/matmul: uniform 'dims' field 'K' was not given/);
-    expect(() => packFields(MATMUL, 'A', {})).toThrow(/binding 'A' declares no uniform fields/);
+    expect(() => packFields(MATMUL, 'A', {})).toThrow(/matmul: 'A' is not a uniform binding; its uniforms are dims/);
+  });
+
+  // A device that records queue writes: enough for uniformBlock, no GPU.
+  function recordingRuntime() {
+    const writes: { offset: number; words: number[]; f32: number[] }[] = [];
+    const device = {
+      limits: {},
+      createBuffer: (d: GPUBufferDescriptor) => ({ size: d.size, destroy() {} }),
+      queue: {
+        writeBuffer: (_b: unknown, offset: number, data: ArrayBuffer) => {
+          writes.push({ offset, words: Array.from(new Uint32Array(data)), f32: Array.from(new Float32Array(data)) });
+        },
+      },
+    } as unknown as GPUDevice;
+    // The runtime's placeholders need GPUBufferUsage, which Node has only with Dawn loaded.
+    (globalThis as { GPUBufferUsage?: object }).GPUBufferUsage ??= { STORAGE: 128, UNIFORM: 64, COPY_DST: 8 };
+    return { rt: new Runtime(device), writes };
+  }
+
+  it('updates fields by name at the offsets their declarations give (β of both objectives, the noise counter)', () => {
+    const { rt, writes } = recordingRuntime();
+    const elbo = rt.uniformBlock(ELBO, 'params', { B: 2, D: 3, Z: 4, track: 1, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0 });
+    const iwae = rt.uniformBlock(IWAE_OBJECTIVE, 'params', { B: 2, K: 5, D: 3, Z: 4, track: 0, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0, log_k: 1, inv_k: 0.2 });
+    const noise = rt.uniformBlock(REPARAMETERIZE, 'params', { count: 8, Z: 4, seed_lo: 1, seed_hi: 0, step: 0, stream: 3, samples: 1, beta: 1, inv_batch: 0.5 });
+    writes.length = 0;
+    elbo.set({ beta: 0.25 });
+    iwae.set({ beta: 0.5 });
+    noise.set({ stream: 9, step: 7 });
+    expect(writes).toEqual([
+      { offset: 16, words: [new Uint32Array(Float32Array.of(0.25).buffer)[0]], f32: [0.25] },
+      { offset: 32, words: [new Uint32Array(Float32Array.of(0.5).buffer)[0]], f32: [0.5] },
+      // step and stream are neighbours: one write of both, in field order.
+      { offset: 16, words: [7, 9], f32: expect.any(Array) },
+    ]);
+    expect(() => elbo.set({ gamma: 1 })).toThrow(/elbo: uniform 'params' has no field 'gamma'; its fields are B, D, Z, track, beta/);
+    expect(() => rt.uniformBlock(ELBO, 'logits', {})).toThrow(/elbo: 'logits' is not a uniform binding; its uniforms are params/);
+    expect(() => rt.uniformBlock(LATENT_MOMENTS, 'params', { rows: 1, Z: 1, stride: 1 })).toThrow(/latent_moments: uniform 'params' field 'reset' was not given/);
+  });
+});
+
+describe('shader composition', () => {
+  const lib = { 'lib/a': 'const A: u32 = 1u;', 'lib/b': '//#include lib/a\nconst B: u32 = A + 1u;', 'lib/loop': '//#include lib/loop2', 'lib/loop2': '//#include lib/loop' };
+
+  it('puts each library file in once, however often it is asked for', () => {
+    const out = composeShader('k', '//#include lib/b\n  //#include lib/a\nfn f() -> u32 { return B; }', lib);
+    expect(out.match(/const A/g)).toHaveLength(1);
+    expect(out.indexOf('const A')).toBeLessThan(out.indexOf('const B'));
+    expect(out).toContain('// (lib/a is included above)');
+    expect(out.endsWith('fn f() -> u32 { return B; }')).toBe(true);
+  });
+
+  it('names the file and line of an unknown include or a cycle', () => {
+    expect(() => composeShader('k', 'fn f() {}\n//#include lib/c', lib)).toThrow(/k\.wgsl:2: includes 'lib\/c', which is not a shader library; expected one of lib\/a, lib\/b/);
+    expect(() => composeShader('k', '//#include lib/loop', lib)).toThrow(/lib\/loop2\.wgsl:1: includes 'lib\/loop', which includes it back \(lib\/loop → lib\/loop2 → lib\/loop\)/);
+  });
+
+  it('leaves no include unresolved in any kernel, and every library file parses on its own terms', () => {
+    for (const k of KERNELS) expect(k.source, k.name).not.toMatch(/^\s*\/\/#include/m);
+    // Each library file, composed alone, reflects (its free names resolve only in a kernel).
+    for (const name of Object.keys(SHADER_LIBRARY)) expect(() => new WgslReflect(composeShader(name, `//#include ${name}`, SHADER_LIBRARY)), name).not.toThrow();
+  });
+
+  it('lib/activation.wgsl declares the codes of the TypeScript list, in its order', () => {
+    expect([...shaderActivationCodes()]).toEqual(ACTIVATIONS.map((a, i) => [a, i]));
+    expect([...shaderActivationCodes('const ACT_RELU: u32 = 2u;')]).toEqual([['relu', 2]]);
   });
 });

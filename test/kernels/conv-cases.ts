@@ -8,7 +8,7 @@ import type { ReductionSchedule } from '../../src/gpu/kernel';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from '../../src/kernels/conv-shape';
 import { prepareConv2d, prepareConv2dInputGrad, prepareConvTranspose2d, prepareConvTranspose2dInputGrad, type ConvSchedule } from '../../src/kernels/conv2d';
 import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWeightGrad } from '../../src/kernels/conv2d-grad';
-import type { PreparedOp } from '../../src/kernels/matmul';
+import type { PreparedOp, TiledCandidate } from '../../src/kernels/matmul';
 import { conv2d, conv2dTranspose, conv2dWeightGrad } from '../../src/cpu/conv2d';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../../src/cpu/conv-layer';
 import { matmulTolerance, type Comparison } from './cases';
@@ -26,6 +26,8 @@ export interface ConvCase {
   splits?: number;
   /** The blocked schedule's lane order (default: the wrapper's choice). */
   lanesAlongRows?: boolean;
+  /** The tiled schedule's tile (default: the rule's). */
+  tile?: TiledCandidate;
 }
 
 export const geometry = (c: ConvCase): ConvGeometry => (c.kind === 'conv' ? conv2dGeometry('case', c.shape) : convTranspose2dGeometry('case', c.shape));
@@ -36,7 +38,8 @@ export function describeCase(c: ConvCase): string {
   const [outH, outW] = c.kind === 'conv' ? [g.outH, g.outW] : [g.inH, g.inW];
   const pad = s.outputPadding ? ` op${s.outputPadding}` : '';
   const lanes = c.lanesAlongRows === undefined ? '' : c.lanesAlongRows ? ', lanes along rows' : ', lanes along channels';
-  return `${c.kind}[${c.schedule}${lanes}] B${s.batch} ${s.inH}×${s.inW}×${s.inC}→${outH}×${outW}×${s.outC} k${s.kernel} s${s.stride ?? 1} p${s.padding ?? 0}${pad} ${s.activation ?? 'identity'}${c.bias ? '+bias' : ''}`;
+  const tile = c.tile && c.tile !== 'tiled' ? ` ${c.tile}` : '';
+  return `${c.kind}[${c.schedule}${tile}${lanes}] B${s.batch} ${s.inH}×${s.inW}×${s.inC}→${outH}×${outW}×${s.outC} k${s.kernel} s${s.stride ?? 1} p${s.padding ?? 0}${pad} ${s.activation ?? 'identity'}${c.bias ? '+bias' : ''}`;
 }
 
 /** Runs prepared ops on uploaded inputs and reads back the named outputs (poisoned before). */
@@ -70,7 +73,7 @@ export async function convForwardCase(device: GPUDevice, rt: Runtime, c: ConvCas
   const bias = c.bias ? uniformArray(conv ? g.outC : g.inC, seed + 2) : null;
   const act = c.shape.activation ?? 'identity';
   const want = conv ? conv2d(x, w, bias, g, act) : conv2dTranspose(x, w, bias, g, act);
-  const shape = { ...c.shape, schedule: c.schedule, lanesAlongRows: c.lanesAlongRows };
+  const shape = { ...c.shape, schedule: c.schedule, tile: c.tile, lanesAlongRows: c.lanesAlongRows };
   const got = await runOps(device, { x, w, ...(bias ? { bias } : {}) }, { y: want.length }, (b) => [
     conv ? prepareConv2d(rt, shape, { x: b.x, w: b.w, bias: b.bias, y: b.y }) : prepareConvTranspose2d(rt, shape, { x: b.x, w: b.w, bias: b.bias, y: b.y }),
   ]);
@@ -89,7 +92,7 @@ export async function convGradKernelsCase(device: GPUDevice, rt: Runtime, c: Con
   const dPre = uniformArray(conv ? sz.out : sz.in, seed + 2);
   const wantDx = conv ? conv2dTranspose(dPre, w, null, g) : conv2d(dPre, w, null, g);
   const wantDw = conv ? conv2dWeightGrad(x, dPre, g) : conv2dWeightGrad(dPre, x, g);
-  const shape = { ...c.shape, schedule: c.schedule, splits: c.splits, lanesAlongRows: c.lanesAlongRows };
+  const shape = { ...c.shape, schedule: c.schedule, tile: c.tile, splits: c.splits, lanesAlongRows: c.lanesAlongRows };
   const got = await runOps(device, { x, w, dPre }, { dx: wantDx.length, dW: wantDw.length }, (b) =>
     conv
       ? [prepareConv2dInputGrad(rt, shape, { dPre: b.dPre, w: b.w, dx: b.dx }), prepareConv2dWeightGrad(rt, shape, { x: b.x, dPre: b.dPre, dW: b.dW })]

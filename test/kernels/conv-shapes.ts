@@ -45,6 +45,13 @@ export const AWKWARD_SHAPES: NamedShape[] = [
   convT({ batch: 2, inH: 3, inW: 4, inC: 2, outC: 4, kernel: [4, 3], stride: [3, 2], padding: [1, 0], outputPadding: [2, 1] }),
 ];
 
+/**
+ * For the tiles other than the rule's (lib/gemm_tile.wgsl: 32×32, 16×64, 64×64 with 4×8 blocks, K
+ * steps of 8): the preset's middle layers (deep K), and awkward shapes that leave a partial tile in
+ * rows, channels and depth (67 channels, 9 channels, phases that meet no tap, output padding).
+ */
+export const TILE_SHAPES: NamedShape[] = [PRESET_SHAPES[1], PRESET_SHAPES[2], AWKWARD_SHAPES[1], AWKWARD_SHAPES[3], AWKWARD_SHAPES[4], AWKWARD_SHAPES[6], AWKWARD_SHAPES[9]];
+
 /** `shape` with the given activation. */
 export function withActivation(s: NamedShape, activation: Activation): NamedShape {
   return { ...s, shape: { ...s.shape, activation } };

@@ -1,5 +1,5 @@
 // The importance-weighted training kernels run on the GPU beside their float64 CPU twins on seeded
-// inputs (iwae_objective, reparameterize_samples, grad_norm), returning comparisons with tolerances
+// inputs (iwae_objective, reparameterize's k samples and weighted backward, grad_norm), returning comparisons with tolerances
 // derived from the shapes. No test-runner dependency, like cases.ts.
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
 import type { ReductionSchedule } from '../../src/gpu/kernel';
@@ -7,12 +7,10 @@ import type { Runtime } from '../../src/gpu/runtime';
 import type { Likelihood } from '../../src/kernels/elbo';
 import { gradNormPartials, prepareGradNorm } from '../../src/kernels/grad-norm';
 import { prepareIwaeObjective } from '../../src/kernels/iwae-objective';
-import { prepareReparameterize } from '../../src/kernels/reparameterize';
-import { prepareReparameterizeSamples, type IwaeEstimator } from '../../src/kernels/reparameterize-samples';
+import { prepareReparameterize, type IwaeEstimator } from '../../src/kernels/reparameterize';
 import { gradNorm } from '../../src/cpu/grad-norm';
 import { iwaeObjective } from '../../src/cpu/iwae-objective';
-import { noiseFor } from '../../src/cpu/reparameterize';
-import { samplesBackward, samplesForward } from '../../src/cpu/reparameterize-samples';
+import { noiseFor, samplesBackward, samplesForward } from '../../src/cpu/reparameterize';
 import { normalArray, rng, uniformArray } from '../util/random';
 import { poisoned, scoped, submit } from '../gpu/gpu-scope';
 import type { Comparison } from './cases';
@@ -113,7 +111,7 @@ export interface SamplesCase {
   beta: number;
 }
 
-/** The noise drawn by reparameterize.wgsl (μ = 0, logvar = 0), then the k-samples forward and backward. */
+/** k samples per example from reparameterize.wgsl, which keeps their noise ε, then its weighted backward. */
 export async function samplesCase(device: GPUDevice, rt: Runtime, c: SamplesCase): Promise<Comparison[]> {
   const { B, K, Z } = c;
   const R = B * K;
@@ -132,7 +130,6 @@ export async function samplesCase(device: GPUDevice, rt: Runtime, c: SamplesCase
   const shape = { batch: B, samples: K, latent: Z, estimator: c.estimator, beta: c.beta };
   const got = await scoped(device, async () => {
     const bufs = {
-      zeros: storageFrom(device, new Float32Array(R * 2 * Z), 'zero stats'),
       eps: poisoned(device, R * Z, 'eps'),
       stats: storageFrom(device, stats, 'stats'),
       z: poisoned(device, R * Z, 'z'),
@@ -140,12 +137,10 @@ export async function samplesCase(device: GPUDevice, rt: Runtime, c: SamplesCase
       weights: storageFrom(device, weights, 'weights'),
       dstats: poisoned(device, B * 2 * Z, 'dstats'),
     };
-    const draw = prepareReparameterize(rt, { batch: R, latent: Z }, { stats: bufs.zeros, z: bufs.eps }, { seed: noise.seed, stream: noise.stream });
-    draw.setStep(noise.step);
-    const op = prepareReparameterizeSamples(rt, shape, bufs);
-    await submit(device, [draw.forward, op.forward, op.backward!]);
+    const op = prepareReparameterize(rt, shape, bufs, { seed: noise.seed, stream: noise.stream });
+    op.setStep(noise.step);
+    await submit(device, [op.forward, op.backward!]);
     const out = { eps: await readFloats(device, bufs.eps, R * Z), z: await readFloats(device, bufs.z, R * Z), dstats: await readFloats(device, bufs.dstats, B * 2 * Z) };
-    draw.destroy();
     op.destroy();
     Object.values(bufs).forEach((b) => b.destroy());
     return out;
@@ -153,9 +148,9 @@ export async function samplesCase(device: GPUDevice, rt: Runtime, c: SamplesCase
   // The GPU's ε is f32 (a few ulps from the float64 stream); the twins run on what the GPU drew.
   const wantZ = samplesForward(stats, got.eps, shape);
   const wantD = samplesBackward(stats, got.eps, dz, weights, shape);
-  const name = `reparameterize_samples ${c.estimator} B=${B} k=${K} Z=${Z} β=${c.beta}`;
+  const name = `reparameterize ${c.estimator} B=${B} k=${K} Z=${Z} β=${c.beta}`;
   return [
-    { name: `${name} ε (reparameterize at μ = 0, logvar = 0)`, got: got.eps, want: eps, atol: 2e-5, rtol: 2e-5 },
+    { name: `${name} ε (kept by the forward)`, got: got.eps, want: eps, atol: 2e-5, rtol: 2e-5 },
     { name: `${name} z`, got: got.z, want: wantZ, atol: 2e-6, rtol: 1e-6 },
     { name: `${name} dstats`, got: got.dstats, want: wantD, atol: 1e-7 * K, rtol: 1e-5 },
   ];

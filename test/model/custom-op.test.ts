@@ -6,12 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 // The extension API as the package exports it.
 import {
-  BUILTIN_OPS, CheckpointError, CpuVae, GpuVae, customLayer, defineLayer, packUniform, type CpuOpContext, type KernelDecl, type OpNode, type VaeConfigInput,
+  BUILTIN_OPS, CheckpointError, CpuVae, GpuVae, customLayer, defineLayer, type CpuOpContext, type KernelDecl, type OpNode, type VaeConfigInput,
 } from '../../src/index';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
 import type { Dataset } from '../../src/data/dataset';
 import { expectClose } from '../util/compare';
 import { uniformArray } from '../util/random';
+import { expectMatchesShader } from '../kernels/reflect';
 import { scoped, submit, useGpu } from '../gpu/harness';
 import { planPass } from '../../src/graph/scheduler';
 import { readFloats } from '../../src/gpu/buffers';
@@ -58,7 +59,7 @@ const SCALE_KERNEL: KernelDecl = {
   source: SCALE_WGSL,
   entryPoints: ['forward', 'backward_x', 'backward_a'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform' },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['count', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32']] },
     { binding: 1, name: 'x', type: 'read-only-storage' },
     { binding: 2, name: 'a', type: 'read-only-storage' },
     { binding: 3, name: 'y', type: 'storage' },
@@ -90,9 +91,10 @@ const SCALE = defineLayer<ScaleAttrs>({
   buffers: (op) => ({ saved: [op.inputs.x], grads: [{ tensor: op.inputs.x, phase: 'backward', mode: 'write' }], scratch: [], persistent: [], oneBindGroup: true }),
   gpu(op: OpNode<ScaleAttrs>, ctx) {
     const count = ctx.rows(op.inputs.x) * op.attrs.width;
-    const params = ctx.rt.uniform(`${op.name} params`, packUniform([['u32', count], ['u32', 0], ['u32', 0], ['u32', 0]]));
+    // The uniform by field name, at the offsets its declaration gives (checked by reflection above).
+    const params = ctx.rt.uniformBlock(SCALE_KERNEL, 'params', { count }, `${op.name} params`);
     const bindGroup = ctx.rt.bindGroup(SCALE_KERNEL, {
-      params, x: ctx.tensor(op.inputs.x), a: ctx.param(op.params.a), y: ctx.tensor(op.outputs.y),
+      params: params.buffer, x: ctx.tensor(op.inputs.x), a: ctx.param(op.params.a), y: ctx.tensor(op.outputs.y),
       dy: ctx.grad(op.outputs.y), dx: ctx.needsGrad(op.inputs.x) ? ctx.grad(op.inputs.x) : ctx.rt.writablePlaceholder, da: ctx.paramGrad(op.params.a),
     });
     const groups = ctx.rt.grid(Math.ceil(count / 64));
@@ -130,6 +132,8 @@ beforeAll(async () => {
 });
 
 describe('an op kind defined outside src/', () => {
+  it('declares what its shader declares: bindings and the uniform\'s fields, by reflection', () => expectMatchesShader(SCALE_KERNEL));
+
   it('has a CPU backward that matches central finite differences', () => {
     const x = Array.from(uniformArray(30, 7, -1, 1)), w = Array.from(uniformArray(30, 8, -1, 1));
     const a = 0.7, h = 1e-6;

@@ -1,7 +1,16 @@
-// activation.wgsl: the activations of the matmul epilogue and their derivatives for the fused
-// backward, shared by matmul.wgsl, matmul_vec4.wgsl and bias_grad.wgsl (prepended to each by
-// src/kernels/activation.ts, which also prepends the ACT_* code constants from its one list and the
-// `ACT` override they select with). CPU twin: src/cpu/activation.ts.
+// lib/activation.wgsl: the activations of the matmul and conv epilogues and their derivatives for the
+// fused backward (included by matmul.wgsl, matmul_vec4.wgsl, bias_grad.wgsl and the conv kernels).
+// The `ACT` override picks one by its code; the codes below are the index of each name in
+// src/kernels/activation.ts's ACTIVATIONS, which reads them from this file and refuses to load if the
+// two disagree. CPU twin: src/cpu/activation.ts.
+
+override ACT: u32 = 0u;
+
+const ACT_IDENTITY: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_TANH: u32 = 2u;
+const ACT_SIGMOID: u32 = 3u;
+const ACT_SOFTPLUS: u32 = 4u;
 
 fn activate_f32(v: f32) -> f32 {
   switch ACT {

@@ -1,0 +1,27 @@
+// The WGSL library every built-in kernel may include (shaders/lib/, by `//#include lib/name`), and
+// `shader()`, which composes a kernel's source with it (src/gpu/compose.ts) when its module loads.
+import activation from '../../shaders/lib/activation.wgsl?raw';
+import conv from '../../shaders/lib/conv.wgsl?raw';
+import finite from '../../shaders/lib/finite.wgsl?raw';
+import gemmTile from '../../shaders/lib/gemm_tile.wgsl?raw';
+import im2col from '../../shaders/lib/im2col.wgsl?raw';
+import likelihood from '../../shaders/lib/likelihood.wgsl?raw';
+import objective from '../../shaders/lib/objective.wgsl?raw';
+import philox from '../../shaders/lib/philox.wgsl?raw';
+import { composeShader, type ShaderLibrary } from '../gpu/compose';
+
+export const SHADER_LIBRARY: ShaderLibrary = {
+  'lib/activation': activation,
+  'lib/conv': conv,
+  'lib/finite': finite,
+  'lib/gemm_tile': gemmTile,
+  'lib/im2col': im2col,
+  'lib/likelihood': likelihood,
+  'lib/objective': objective,
+  'lib/philox': philox,
+};
+
+/** A kernel's source (shaders/`name`.wgsl) with its includes resolved from the library. */
+export function shader(name: string, source: string): string {
+  return composeShader(name, source, SHADER_LIBRARY);
+}
