@@ -182,7 +182,8 @@ export class Session {
     return this.chunked(z, this.config.latent, this.config.inputDim, (c) => this.vae.decode(c));
   }
 
-  private async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<Float32Array>): Promise<Float32Array> {
+  /** `fn` on rows of `input` maxBatch at a time, the outputs joined (call it inside exclusive()). */
+  async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<ArrayLike<number>>): Promise<Float32Array> {
     const n = input.length / inWidth;
     const out = new Float32Array(n * outWidth);
     for (let s = 0; s < n; s += this.vae.maxBatch) {
