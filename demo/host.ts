@@ -124,8 +124,12 @@ export class WorkerHost extends ModelHost {
   private ids = 0;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
+  /** The tuner's warnings while the worker started. */
+  readonly startWarnings: string[];
+
   constructor(private readonly worker: Worker, ready: Extract<FromWorker, { type: 'ready' }>) {
     super(ready.adapter, ready.adapterText, ready.tune);
+    this.startWarnings = ready.warnings;
     worker.onmessage = ({ data }: MessageEvent<FromWorker>) => this.receive(data);
     worker.onerror = (e) => {
       const message = `the training worker failed (${e.message || 'unknown error'})`;

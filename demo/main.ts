@@ -91,6 +91,7 @@ async function openHost(): Promise<ModelHost> {
     return openLocalHost(page.tuneSettings, tuneWarning);
   }
   page.hostNote = 'the model trains in a Web Worker: the page never waits for it';
+  for (const m of worker.startWarnings) tuneWarning(m);
   return worker;
 }
 

@@ -17,7 +17,7 @@ export type ToWorker =
   | { type: 'call'; id: number; method: ServiceMethod; args: unknown[] };
 
 export type FromWorker =
-  | { type: 'ready'; adapter: AdapterSummary; adapterText: string; tune: TuneStatus }
+  | { type: 'ready'; adapter: AdapterSummary; adapterText: string; tune: TuneStatus; warnings: string[] }
   | { type: 'unavailable'; reason: string }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; message: string }

@@ -31,7 +31,11 @@ async function init(tune: TuneSettings, userAgent: string): Promise<void> {
   const gpu = await acquireDevice();
   const emit = (event: HostEvent) => post({ type: 'event', event });
   const status = initialTuneStatus(tune);
-  const warn = (message: string) => emit({ type: 'warning', message });
+  // Warnings before 'ready' (a corrupt tune cache, found as the tuner opens) go with it: the page
+  // listens for events only once it has the host.
+  const early: string[] = [];
+  let started = false;
+  const warn = (message: string) => (started ? emit({ type: 'warning', message }) : early.push(message));
   // Tuned choices are kept per adapter and the page's browser version (its user agent).
   const tuner = await openPageTuner(gpu.adapterInfo, tune, status, warn, `browser ${userAgent}`);
   const rt = Runtime.forContext(gpu, { schedules: tuner });
@@ -39,7 +43,8 @@ async function init(tune: TuneSettings, userAgent: string): Promise<void> {
     if (info.reason !== 'destroyed') post({ type: 'lost', message: info.message || info.reason });
   });
   service = new ModelService(rt, status, emit);
-  post({ type: 'ready', adapter: gpu.adapterInfo, adapterText: describeAdapter(gpu.adapterInfo), tune: { ...status } });
+  post({ type: 'ready', adapter: gpu.adapterInfo, adapterText: describeAdapter(gpu.adapterInfo), tune: { ...status }, warnings: early });
+  started = true;
 }
 
 async function call(id: number, method: string, args: unknown[]): Promise<void> {
