@@ -78,7 +78,7 @@ export class BoundView {
     ] : [];
     drawChart($<HTMLCanvasElement>('bound-chart'), { series, xLabel: 'k (importance samples)', yLabel: 'nats', empty: 'waiting for the model', xLog: true, yFit: 'all' });
     $('bound-text').innerHTML = b
-      ? `digit ${b.digit} at step ${b.step}: −ELBO = ${fmt(b.rec + b.kl)} nats ≥ −L<sub>${b.ks.at(-1)}</sub> = ${fmt(-b.lk.at(-1)!)} ≥ −log p(x)`
+      ? `digit ${b.digit} at step ${b.step}: <b class="elbo">−ELBO</b> = ${fmt(b.rec + b.kl)} nats ≥ <b class="lk">−L<sub>${b.ks.at(-1)}</sub></b> = ${fmt(-b.lk.at(-1)!)} ≥ −log p(x)`
       : '';
     this.drawParts(b);
   }
@@ -90,19 +90,21 @@ export class BoundView {
     ctx.fillRect(0, 0, width, height);
     if (!b) return;
     const total = b.rec + b.kl;
-    const w = width - 8, y = 18, h = height - 24;
+    // The reconstruction's label above the bar at its left, KL's below at its right: they never meet.
+    const w = width - 8, y = 16, h = Math.max(8, height - 32);
     const recW = (Math.max(0, b.rec) / Math.max(total, 1e-9)) * w;
     ctx.fillStyle = REC;
     ctx.fillRect(4, y, recW, h);
     ctx.fillStyle = KL;
     ctx.fillRect(4 + recW, y, Math.max(1, w - recW), h);
     ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'bottom';
     ctx.fillStyle = REC;
     ctx.textAlign = 'left';
+    ctx.textBaseline = 'bottom';
     ctx.fillText(`reconstruction −log p(x|z) ${fmt(b.rec)}`, 4, y - 2);
     ctx.fillStyle = KL;
     ctx.textAlign = 'right';
-    ctx.fillText(`KL(q‖p) ${fmt(b.kl)}`, width - 4, y - 2);
+    ctx.textBaseline = 'top';
+    ctx.fillText(`KL(q‖p) ${fmt(b.kl)}`, width - 4, y + h + 2);
   }
 }

@@ -89,7 +89,8 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): void {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   ctx.font = FONT;
-  const m = { left: 46, right: 12, top: 10, bottom: 30 };
+  // Room on the right for the last x label, centred on the axis's end.
+  const m = { left: 46, right: spec.xLog ? 18 : 12, top: 10, bottom: 30 };
   const pw = width - m.left - m.right, ph = height - m.top - m.bottom;
   const all = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
   if (all.length === 0) {

@@ -37,7 +37,7 @@ export function views(): Views {
 /** Makes the views on the page's elements; `lkMax` is the one-digit bound's largest k. */
 export function makeViews(lkMax: number): Views {
   const common = { host: () => page.host, generation: () => page.generation, fail: reportError };
-  const latent = new LatentViews({ ...common, plane: () => pictures.plane });
+  const latent = new LatentViews({ ...common, plane: () => pictures.plane, hovered: () => pictures.drawLatent() });
   const bound = new BoundView({ ...common, drawn: () => made?.posterior.pad.image() ?? null, digitA: () => pictures.digitA() }, lkMax);
   const posterior = new PosteriorView({
     ...common,
@@ -47,11 +47,15 @@ export function makeViews(lkMax: number): Views {
       latent.follow();
     },
     strokeEnded: () => {
+      latent.adoptNext();
       if (!made?.posterior.pad.empty) bound.preferDrawn();
       else bound.refresh();
     },
   });
-  pictures.overlay = (ctx, map) => posterior.overlay(ctx, map);
+  pictures.overlay = (ctx, map) => {
+    posterior.overlay(ctx, map);
+    latent.overlay(ctx, map);
+  };
   made = { posterior, latent, bound };
   resetViews();
   return made;

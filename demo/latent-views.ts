@@ -2,7 +2,8 @@
 // decodes the z under the pointer. A larger one: the active-units figure (A_u, the variance over the
 // test digits of μ_u, sorted, against Burda et al.'s 0.01) and a traversal of the most active units:
 // one slider per unit sets z_u, each row decodes its unit from −3 to 3 with the others at the
-// sliders (on top of the drawn digit's μ, else 0), and the sliders' own z is decoded large. Queries
+// sliders (the others at the drawn digit's μ, else 0; after a stroke the sliders start at its μ),
+// and the sliders' own z is decoded large. Queries
 // are coalesced (latest wins). A conditional model (the own-data issue) gets a class picker here.
 import type { VaeConfig } from '../src/model/config';
 import { ACTIVE_UNIT_THRESHOLD } from '../src/cpu/active-units';
@@ -28,6 +29,8 @@ export interface LatentEnv {
   host(): ModelHost | null;
   generation(): number;
   plane(): PlaneMap | null;
+  /** The hovered point moved: redraw the plane (its marker). */
+  hovered(): void;
   fail(e: unknown): void;
 }
 
@@ -36,6 +39,8 @@ export class LatentViews {
   order: number[] | null = null;
   private activity: Float64Array | null = null;
   private values: number[] = [];
+  /** A stroke ended: the sliders take the next posterior's μ. */
+  private adopt = false;
   private readonly hover: Latest<{ z: [number, number]; gen: number }>;
   private readonly traverse: Latest<{ gen: number }>;
 
@@ -77,6 +82,23 @@ export class LatentViews {
     page.hover = { z, image, step: host.view.step };
     drawLayout($<HTMLCanvasElement>('hover-canvas'), oneLayout, [image], { background: '#000' });
     $('hover-z').textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
+    this.env.hovered();
+  }
+
+  /** The hovered point on the plane: a small ring with a cross. */
+  overlay(ctx: CanvasRenderingContext2D, map: PlaneMap): void {
+    const h = page.hover;
+    if (!h) return;
+    const [x, y] = map.toPx(h.z[0]!, h.z[1]!);
+    ctx.save();
+    for (const [c, w] of [['#fff', 3.5], ['#111', 1.5]] as const) {
+      ctx.strokeStyle = c;
+      ctx.lineWidth = w;
+      ctx.beginPath(); ctx.arc(x, y, 6, 0, 2 * Math.PI); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(x - 10, y); ctx.lineTo(x - 6, y); ctx.moveTo(x + 6, y); ctx.lineTo(x + 10, y);
+      ctx.moveTo(x, y - 10); ctx.lineTo(x, y - 6); ctx.moveTo(x, y + 6); ctx.lineTo(x, y + 10); ctx.stroke();
+    }
+    ctx.restore();
   }
 
   /** Recomputes the units' activity (a larger latent) and the traversal. */
@@ -96,9 +118,26 @@ export class LatentViews {
     this.traverse.ask({ gen });
   }
 
-  /** The drawn digit changed: the traversal follows its μ. */
+  /** A new drawing: the sliders start from its μ once its posterior comes. */
+  adoptNext(): void {
+    this.adopt = true;
+  }
+
+  /** The drawn digit's posterior changed: the traversal follows its μ (and so do the sliders, after a stroke). */
   follow(): void {
-    if (this.order) this.traverse.ask({ gen: this.env.generation() });
+    const mu = page.posterior?.mu;
+    if (!this.order) return;
+    if (this.adopt && mu) {
+      this.adopt = false;
+      const inputs = Array.from(document.querySelectorAll<HTMLInputElement>('#sliders input'));
+      inputs.forEach((input, i) => {
+        const v = Math.max(-3, Math.min(3, mu[Number(input.dataset.unit)] ?? 0));
+        this.values[i] = v;
+        input.value = String(v);
+        input.nextElementSibling!.textContent = v.toFixed(2);
+      });
+    }
+    this.traverse.ask({ gen: this.env.generation() });
   }
 
   private buildSliders(units: number[]): void {

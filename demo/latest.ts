@@ -5,21 +5,12 @@
 export class Latest<A> {
   private busy = false;
   private waiting: { args: A } | null = null;
-  /** Requests answered and requests skipped because a newer one came first (for the curious). */
-  answered = 0;
-  skipped = 0;
 
   constructor(private readonly work: (args: A) => Promise<void>, private readonly fail: (e: unknown) => void) {}
 
   ask(args: A): void {
-    if (this.waiting) this.skipped++;
     this.waiting = { args };
     if (!this.busy) void this.pump();
-  }
-
-  /** Whether a query is under way or waiting. */
-  get pending(): boolean {
-    return this.busy || this.waiting !== null;
   }
 
   private async pump(): Promise<void> {
@@ -29,7 +20,6 @@ export class Latest<A> {
       this.waiting = null;
       try {
         await this.work(args);
-        this.answered++;
       } catch (e) {
         this.fail(e);
       }
