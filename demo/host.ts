@@ -70,8 +70,14 @@ export abstract class ModelHost {
   /** Calls the service's `method`; create and load reset the mirror to the new model. */
   async call<K extends ServiceMethod>(method: K, ...args: Parameters<Api[K]>): Promise<Result<K>> {
     if (method === 'start') this.view.running = true;
-    // A load that fails leaves the model (and so the mirror) as it was.
-    const r = (await this.invoke(method, args)) as Result<K>;
+    let r: Result<K>;
+    try {
+      // A load that fails leaves the model (and so the mirror) as it was.
+      r = (await this.invoke(method, args)) as Result<K>;
+    } catch (e) {
+      if (method === 'start') this.view.running = false;
+      throw e;
+    }
     if (method === 'dispose') this.view.reset(null);
     if (method === 'create') this.view.reset(r as ModelInfo);
     if (method === 'load') this.view.reset((r as LoadResult).info);
