@@ -37,7 +37,9 @@ export interface Likelihoods {
 }
 
 /** rec_s and log w_s for `n` samples of one example x (D pixels): logits n×D, z n×Z. */
-export function sampleTerms(x: Float32Array, logits: ArrayLike<number>, z: Float32Array, mu: ArrayLike<number>, logvar: ArrayLike<number>, lik: Likelihoods): { rec: Float64Array; logW: Float64Array } {
+export function sampleTerms(
+  x: Float32Array, logits: ArrayLike<number>, z: Float32Array, mu: ArrayLike<number>, logvar: ArrayLike<number>, lik: Likelihoods,
+): { rec: Float64Array; logW: Float64Array } {
   const D = x.length, Z = mu.length, n = z.length / Z;
   const xs = new Float32Array(n * D);
   const stats = new Float32Array(n * 2 * Z);

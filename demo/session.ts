@@ -1,5 +1,6 @@
-// One model being trained in the page: a GpuVae on the embedded split, a step-based training loop that
-// can pause, resume and stop at a step budget, the loss history, and everything else that uses the
+// One model being trained (in the training worker, or on the page's thread; demo/service.ts holds
+// it): a GpuVae on the embedded split, a step-based training loop that can pause, resume and stop
+// at a step budget, the loss history, and everything else that uses the
 // GPU (test −ELBO, L_k, images, save and load), serialized so that none interleaves with a training
 // slice. Data order and test protocol are the CLI's (src/train/trainer.ts): epoch e visits the
 // training set in epochOrder(seed, e, 9000), batches of `batch` with the last one partial, and
