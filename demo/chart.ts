@@ -22,6 +22,10 @@ export interface ChartSpec {
   yLabel: string;
   /** Shown when no series has a point yet. */
   empty: string;
+  /** A log₁₀ x-axis (x > 0), ticked at the decades. */
+  xLog?: boolean;
+  /** 'recent' (the default): the y-range follows the last 90% of x; 'all': every point. */
+  yFit?: 'recent' | 'all';
 }
 
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -85,7 +89,8 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): void {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   ctx.font = FONT;
-  const m = { left: 46, right: 12, top: 10, bottom: 30 };
+  // Room on the right for the last x label, centred on the axis's end.
+  const m = { left: 46, right: spec.xLog ? 18 : 12, top: 10, bottom: 30 };
   const pw = width - m.left - m.right, ph = height - m.top - m.bottom;
   const all = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
   if (all.length === 0) {
@@ -97,14 +102,15 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): void {
     ctx.fillText(spec.empty, m.left + pw / 2, m.top + ph / 2);
     return;
   }
-  let x0 = Math.min(...all.map((p) => p.x));
-  let x1 = Math.max(...all.map((p) => p.x));
+  const fx = spec.xLog ? (x: number) => Math.log10(x) : (x: number) => x;
+  let x0 = Math.min(...all.map((p) => fx(p.x)));
+  let x1 = Math.max(...all.map((p) => fx(p.x)));
   if (x1 <= x0) x1 = x0 + 1;
   // The y-range of the last 90% of the steps, unless that leaves out less than a fifth of the range.
   const ys = all.map((p) => p.y);
   let lo = Math.min(...ys), hi = Math.max(...ys);
-  const recent = all.filter((p) => p.x >= x0 + 0.1 * (x1 - x0)).map((p) => p.y);
-  if (recent.length >= 2) {
+  const recent = all.filter((p) => fx(p.x) >= x0 + 0.1 * (x1 - x0)).map((p) => p.y);
+  if (recent.length >= 2 && spec.yFit !== 'all') {
     const rHi = Math.max(...recent), rLo = Math.min(...recent);
     if (hi - rHi > 0.2 * (rHi - rLo)) hi = rHi;
     lo = Math.min(lo, rLo);
@@ -116,8 +122,12 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): void {
   const padY = (hi - lo) * 0.08;
   lo -= padY; hi += padY;
   const yTicks = niceTicks(lo, hi, Math.max(2, Math.floor(ph / 34)));
-  const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor(pw / 70))).filter((v) => Number.isInteger(v));
-  const X = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
+  // On a log axis the ticks are the decades (in log₁₀ units, labelled 10^t).
+  const xTicks = spec.xLog
+    ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i)
+    : niceTicks(x0, x1, Math.max(2, Math.floor(pw / 70))).filter((v) => Number.isInteger(v));
+  const X = (x: number) => m.left + ((fx(x) - x0) / (x1 - x0)) * pw;
+  const Xt = (t: number) => m.left + ((t - x0) / (x1 - x0)) * pw;
   const Y = (y: number) => m.top + (1 - (y - lo) / (hi - lo)) * ph;
 
   // Grid and tick labels.
@@ -137,9 +147,9 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): void {
   ctx.textBaseline = 'top';
   const xStep = xTicks.length > 1 ? xTicks[1]! - xTicks[0]! : 1;
   for (const t of xTicks) {
-    const x = Math.round(X(t)) + 0.5;
+    const x = Math.round(Xt(t)) + 0.5;
     ctx.beginPath(); ctx.moveTo(x, m.top); ctx.lineTo(x, m.top + ph); ctx.stroke();
-    ctx.fillText(formatTick(t, xStep), x, m.top + ph + 5);
+    ctx.fillText(spec.xLog ? String(10 ** t) : formatTick(t, xStep), x, m.top + ph + 5);
   }
   ctx.strokeStyle = AXIS;
   ctx.strokeRect(m.left + 0.5, m.top + 0.5, pw, ph);

@@ -3,9 +3,10 @@
 // actions of demo/actions.ts.
 import { cellAt } from './digits';
 import { recLayout } from './pictures';
-import { $, page, say, updateButtons } from './page';
+import { $, page, say, updateButtons, view } from './page';
 import { configFor, FIELD_PARSERS, sameRun, settingsProblem } from './settings';
-import { charts, computeLk, loadCheckpoint, newModel, pictures, reportError, saveCheckpoint, startTraining } from './actions';
+import { computeLk, loadCheckpoint, newModel, saveCheckpoint, startTraining } from './actions';
+import { charts, pictures, reportError, views } from './explain';
 import { FIELDS } from './form';
 
 let applyTimer: number | undefined;
@@ -28,26 +29,26 @@ function onControlChange(field: (typeof FIELDS)[number]) {
     return;
   }
   if (field === 'steps') {
-    if (page.session) page.session.budget = page.controls.steps;
+    if (view()) page.host!.call('setBudget', page.controls.steps).catch(reportError);
     return;
   }
   updateButtons();
   // An untouched model follows the controls at once; a trained one waits for Reset.
-  const s = page.session;
-  if (s && s.step === 0 && !s.isRunning && !page.loaded && !sameRun(page.controls, page.modelSettings)) {
+  const s = view();
+  if (s && s.step === 0 && !s.running && !page.loaded && !sameRun(page.controls, page.modelSettings)) {
     clearTimeout(applyTimer);
-    applyTimer = window.setTimeout(() => { if (!page.busy && page.session?.step === 0 && !page.session.isRunning) void newModel({ ...page.controls }).catch(reportError); }, 350);
+    applyTimer = window.setTimeout(() => { if (!page.busy && view()?.step === 0 && !view()!.running) void newModel({ ...page.controls }).catch(reportError); }, 350);
   }
 }
 
 export function wire() {
   for (const f of FIELDS) $(f).addEventListener('change', () => onControlChange(f));
   $('start').addEventListener('click', () => {
-    const s = page.session;
+    const s = view();
     if (!s) return;
-    if (s.isRunning) {
+    if (s.running) {
       say('Pausing…');
-      void s.pause();
+      page.host!.call('pause').catch(reportError);
     } else if (s.step === 0 && !page.loaded && !sameRun(page.controls, page.modelSettings)) {
       void newModel({ ...page.controls }).then(startTraining, reportError);
     } else {
@@ -65,7 +66,7 @@ export function wire() {
   $('lk').addEventListener('click', () => void computeLk());
   $('more').addEventListener('click', () => {
     pictures.shownOffset = (pictures.shownOffset + 1) % page.data!.test.count;
-    void pictures.refresh().catch(reportError);
+    void pictures.refresh().then(() => views().bound.refresh()).catch(reportError);
   });
   $('scatter').addEventListener('change', () => void pictures.refresh().catch(reportError));
   $('resample').addEventListener('click', () => {
@@ -78,9 +79,16 @@ export function wire() {
     if (cell === undefined || !pictures.choose(recLayout.cells[cell]!.image)) return;
     pictures.draw();
     void pictures.refreshInterpolation().catch(reportError);
+    views().bound.refresh();
+  });
+  $('pad-use-a').addEventListener('click', () => {
+    const a = pictures.digitA();
+    if (a) views().posterior.use(a);
   });
   new ResizeObserver(() => {
     charts.draw();
     pictures.draw();
+    views().posterior.draw();
+    views().bound.draw();
   }).observe($('app'));
 }

@@ -2,7 +2,7 @@
 // each of its parts), train and test curves by step, redrawn at most every 250 ms. A chart whose
 // canvas (#chart-<name>) is not in the page is added to the .charts row, captioned with the
 // objective's label, so an objective with other parts needs no change here.
-import type { Session } from './session';
+import type { ModelView } from './host';
 import { drawChart } from './chart';
 import { COLORS } from './pictures';
 
@@ -10,7 +10,7 @@ export class LossCharts {
   private frame = 0;
   private lastDraw = 0;
 
-  constructor(private readonly session: () => Session | null, private readonly after: () => void) {}
+  constructor(private readonly model: () => ModelView | null, private readonly after: () => void) {}
 
   /** Redraws soon (coalesced). */
   schedule(): void {
@@ -25,9 +25,9 @@ export class LossCharts {
   }
 
   draw(): void {
-    const s = this.session();
-    const labels = s?.vae.objective.labels ?? { key: 'elbo', loss: '−ELBO', parts: {} };
-    const names = s ? [labels.key, ...s.vae.objective.parts] : ['elbo', 'rec', 'kl'];
+    const s = this.model();
+    const labels = s?.info?.labels ?? { key: 'elbo', loss: '−ELBO', parts: {} };
+    const names = s?.info ? [labels.key, ...s.info.parts] : ['elbo', 'rec', 'kl'];
     const empty = s ? 'press Start to train' : 'waiting for the model';
     for (const name of names) {
       const series = [

@@ -1,33 +1,38 @@
-// The demo page's start-up: finds WebGPU (or says which browser or flag is needed), fetches the
-// embedded MNIST split (mnist.bin, built by demo/mnist-plugin.ts) with a progress bar, fills and
-// wires the controls (demo/form.ts, demo/controls.ts) and makes the first model. The actions on it
-// (demo/actions.ts) drive a Session (demo/session.ts) that trains a GpuVae step by step. Charts
-// redraw at most a few times a second and the pictures (reconstructions, prior samples, manifold or
-// interpolation) every ~1.5 s, between training slices, so the page stays responsive while it
-// trains. The page's state is one object (demo/page.ts); pictures and charts have their own modules
-// (demo/pictures.ts, loss-charts.ts).
+// The demo page's start-up: finds WebGPU (or says which browser or flag is needed), starts the
+// training worker (demo/worker.ts, through demo/host.ts; where a worker gets no WebGPU the page says
+// so and trains on its own thread), fetches the embedded MNIST split (mnist.bin, built by
+// demo/mnist-plugin.ts) with a progress bar and hands it to the model, fills and wires the controls
+// (demo/form.ts, demo/controls.ts) and makes the first model. The actions on it (demo/actions.ts)
+// go to the model host; the pictures and explanations (demo/explain.ts) ask it between training
+// slices, so the page stays responsive while it trains. The page's state is one object (demo/page.ts).
 //
 // URL parameters (all optional): arch (mlp | conv), latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
-// (stop at that step), autostart=1, and for the kernels notune=1 (run the rule's schedules) and
-// tuneBudget=S (seconds a tuning may take, default 10; demo/tuning.ts), e.g. ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1.
-// An autostarted run that reaches `steps` evaluates the test set, shows the last test −ELBO in #elbo
-// and sets document.body.dataset.state = "done".
+// (stop at that step), autostart=1, objective, k, klWarmup; for the kernels notune=1 (run the rule's schedules) and
+// tuneBudget=S (seconds a tuning may take, default 10; demo/tuning.ts); worker=0 (train on the page's
+// thread) and lkMax=N (the one-digit bound's largest k, default 1000), e.g.
+// ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1. An autostarted run that reaches
+// `steps` evaluates the test set, shows the last test −ELBO in #elbo and sets document.body.dataset.state = "done".
 //
 // window.__demo is the only global: a read-only getter returning a fresh snapshot of the page's status
 // (for tests and the curious; it controls nothing):
-//   { state, busy, step, epoch, adapter, software, model, batch, stepsPerSecond, examplesPerSecond,
-//     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings, tune }
+//   { state, busy, host, hostNote, step, epoch, adapter, software, model, batch, stepsPerSecond, examplesPerSecond,
+//     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings, tune,
+//     posterior, reconstruction, hover, lkCurve, traversal }
 // where LossPoint = { step, objective, elbo, rec, kl } in nats per example (the objective's bound
 // under its key and its parts by name, demo/session.ts), `test` are full test-set evaluations,
-// `loaded` = { name, step } of the last checkpoint loaded, `lk` = { k, value, step, elbo } and `tune` the
-// kernel tuning's TuneStatus (demo/tuning.ts).
-import { acquireDevice, describeAdapter } from '../src/gpu/device';
-import { Runtime } from '../src/gpu/runtime';
+// `loaded` = { name, step } of the last checkpoint loaded, `lk` = { k, value, step, elbo }, `tune` the
+// kernel tuning's TuneStatus (demo/tuning.ts), `host` 'worker' or 'main' (hostNote: why not a worker),
+// `posterior` = { step, strokes, source, mu, sigma, rec, kl } of the drawn digit with `reconstruction`
+// its decode(μ) (784 values), `hover` = { z, step, image } of the last hovered point, `lkCurve` =
+// { digit, step, ks, negLk, rec, kl } of the one-digit bound and `traversal` = { units, activity,
+// values, z, frames, step } (latent > 2).
 import { unpackMnistU8, type MnistSplit } from '../src/data/mnist';
-import { $, page, say, setState, showBanner, snapshot } from './page';
+import { $, page, say, setState, showBanner, snapshot, updateStatus } from './page';
 import { settingsFromUrl } from './settings';
-import { initialTuneStatus, openPageTuner } from './tuning';
-import { charts, newModel, reportError, startTraining } from './actions';
+import { initialTuneStatus } from './tuning';
+import { listen, newModel, startTraining, warn } from './actions';
+import { charts, makeViews, reportError } from './explain';
+import { openLocalHost, openWorkerHost, type ModelHost } from './host';
 import { fillObjectives, writeControls } from './form';
 import { wire } from './controls';
 
@@ -71,16 +76,37 @@ async function fetchData(url: URL): Promise<MnistSplit> {
   return split;
 }
 
+/** The training worker, else (it gets no WebGPU, or ?worker=0) the page's own thread. */
+async function openHost(): Promise<ModelHost> {
+  const tuneWarning = (m: string) => warn(`Kernel tuning: ${m}`);
+  if (!page.options.worker) {
+    page.hostNote = 'training on the page’s thread: ?worker=0';
+    return openLocalHost(page.tuneSettings, tuneWarning);
+  }
+  say('Starting the training worker…');
+  const worker = await openWorkerHost(page.tuneSettings);
+  if ('unavailable' in worker) {
+    page.hostNote = `the training worker got no WebGPU: ${worker.unavailable}`;
+    warn(`This browser gives WebGPU to the page but not to its Web Worker (${worker.unavailable}): the model trains on the page’s own thread, so the page may stutter while it trains.`);
+    return openLocalHost(page.tuneSettings, tuneWarning);
+  }
+  page.hostNote = 'the model trains in a Web Worker: the page never waits for it';
+  for (const m of worker.startWarnings) tuneWarning(m);
+  return worker;
+}
+
 async function main() {
   const parsed = settingsFromUrl(location.search);
   page.controls = { ...parsed.settings, hidden: [...parsed.settings.hidden] };
   page.autostartRun = parsed.autostart;
   page.warnings = parsed.warnings;
   page.tuneSettings = parsed.tune;
+  page.options = parsed.options;
   page.tune = initialTuneStatus(parsed.tune);
   fillObjectives();
   writeControls(page.controls);
   if (page.warnings.length) showBanner(page.warnings, 'warn');
+  makeViews(page.options.lkMax);
   charts.draw();
   wire();
 
@@ -102,24 +128,17 @@ async function main() {
     return;
   }
   const dataPromise = fetchData(new URL('mnist.bin', document.baseURI));
-  page.gpu = await acquireDevice();
-  // A tuner's warnings (a corrupt cache ignored, storage unavailable) go to the banner.
-  const tuneWarning = (m: string) => {
-    console.warn(`webgpu-vae tuning: ${m}`);
-    page.warnings.push(`Kernel tuning: ${m}`);
-    showBanner(page.warnings, 'warn');
-  };
-  page.rt = Runtime.forContext(page.gpu, { schedules: await openPageTuner(page.gpu.adapterInfo, page.tuneSettings, page.tune, tuneWarning) });
-  page.software = page.gpu.adapterInfo.isSoftware;
-  page.adapterText = describeAdapter(page.gpu.adapterInfo);
+  const host = await openHost();
+  page.host = host;
+  listen();
+  page.tune = { ...host.tune };
+  page.software = host.adapter.isSoftware;
+  page.adapterText = host.adapterText;
   $('adapter').textContent = page.adapterText.replace(' [software]', '');
   $('software').hidden = !page.software;
-  page.gpu.device.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    showBanner([`The GPU device was lost (${info.message || info.reason}). Reload the page to start again; save checkpoints often on unstable drivers.`], 'error');
-    setState('error');
-  });
+  updateStatus();
   page.data = await dataPromise;
+  await host.call('setData', page.data);
   say(`Loaded ${page.data.train.count.toLocaleString('en-US')} training and ${page.data.test.count.toLocaleString('en-US')} test digits.`);
   await newModel({ ...page.controls });
   if (page.autostartRun) startTraining();

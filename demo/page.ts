@@ -1,12 +1,11 @@
 // The demo page's state (one object, `page`: nothing else at module level holds any) and what shows
 // it: the status line, the buttons, the message and banner, and the snapshot that window.__demo
 // returns (see demo/main.ts).
-import type { GpuContext } from '../src/gpu/device';
-import type { Runtime } from '../src/gpu/runtime';
 import type { MnistSplit } from '../src/data/mnist';
 import { DEFAULT_CONFIG, describeConfig, type VaeConfig } from '../src/model/config';
-import type { Session } from './session';
-import { DEFAULT_SETTINGS, DEFAULT_TUNE, sameRun, type Settings, type TuneSettings } from './settings';
+import type { ModelHost, ModelView } from './host';
+import type { BoundResult, Posterior } from './service';
+import { DEFAULT_PAGE_OPTIONS, DEFAULT_SETTINGS, DEFAULT_TUNE, sameRun, type PageOptions, type Settings, type TuneSettings } from './settings';
 import { initialTuneStatus, tuneText, type TuneStatus } from './tuning';
 
 export type PageState = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error' | 'no-webgpu';
@@ -16,10 +15,10 @@ export const fmt = (v: number | undefined, digits = 2) => (v === undefined || !N
 
 export const page = {
   state: 'loading' as PageState,
-  gpu: undefined as GpuContext | undefined,
-  rt: undefined as Runtime | undefined,
+  /** Where the model lives (the training worker, or this thread) and why not in a worker. */
+  host: null as ModelHost | null,
+  hostNote: '',
   data: undefined as MnistSplit | undefined,
-  session: null as Session | null,
   /** Bumped whenever the session is replaced: results computed for an older one are dropped. */
   generation: 0,
   busy: false,
@@ -40,22 +39,36 @@ export const page = {
   /** Kernel tuning: as the URL asked (?notune=1, ?tuneBudget=S) and where it stands. */
   tuneSettings: { ...DEFAULT_TUNE } as TuneSettings,
   tune: initialTuneStatus(DEFAULT_TUNE) as TuneStatus,
+  /** ?worker=0, ?lkMax=N. */
+  options: { ...DEFAULT_PAGE_OPTIONS } as PageOptions,
+  /** The explanations' last results (demo/drawing.ts, latent-views.ts, bound-view.ts), for the snapshot. */
+  posterior: null as (Posterior & { strokes: number; source: string }) | null,
+  hover: null as { z: number[]; image: Float32Array; step: number } | null,
+  bound: null as (BoundResult & { digit: string }) | null,
+  traversal: null as { units: number[]; activity: number[]; values: number[]; z: number[]; frames: number; step: number } | null,
 };
 
+/** The page's mirror of its model (demo/host.ts), when it has one. */
+export const view = (): ModelView | null => (page.host?.view.info ? page.host.view : null);
+const list = (a: ArrayLike<number> | undefined) => (a ? Array.from(a) : null);
+
 export function snapshot() {
-  const s = page.session;
+  const s = view();
   const sps = s?.stepsPerSecond ?? 0;
+  const p = page.posterior, h = page.hover, b = page.bound, t = page.traversal;
   return Object.freeze({
     state: page.state,
     busy: page.busy,
+    host: page.host?.where ?? null,
+    hostNote: page.hostNote,
     step: s?.step ?? 0,
     epoch: s ? s.epoch : 0,
     adapter: page.adapterText,
     software: page.software,
-    model: s ? describeConfig(s.config) : '',
-    batch: s?.batch ?? page.controls.batch,
+    model: s ? describeConfig(s.info!.config) : '',
+    batch: s?.info!.batch ?? page.controls.batch,
     stepsPerSecond: sps,
-    examplesPerSecond: sps * (s?.batch ?? 0),
+    examplesPerSecond: sps * (s?.info!.batch ?? 0),
     train: (s?.train ?? []).map((p) => ({ ...p })),
     test: (s?.test ?? []).map((p) => ({ ...p })),
     lastTestElbo: s?.test.at(-1)?.elbo ?? null,
@@ -65,6 +78,11 @@ export function snapshot() {
     message: page.message,
     warnings: [...page.warnings],
     tune: { ...page.tune },
+    posterior: p && { step: p.step, strokes: p.strokes, source: p.source, mu: list(p.mu)!, sigma: Array.from(p.logvar, (v) => Math.exp(0.5 * v)), rec: p.rec, kl: p.kl },
+    reconstruction: list(p?.recon),
+    hover: h && { z: [...h.z], step: h.step, image: list(h.image)! },
+    lkCurve: b && { digit: b.digit, step: b.step, ks: [...b.ks], negLk: b.lk.map((v) => -v), rec: b.rec, kl: b.kl },
+    traversal: t && { ...t, units: [...t.units], activity: [...t.activity], values: [...t.values], z: [...t.z] },
   });
 }
 
@@ -91,45 +109,47 @@ export function showBanner(lines: string[], kind: 'warn' | 'error') {
 }
 
 export function updateButtons() {
-  const hasModel = !!page.session && !page.busy;
-  const running = !!page.session?.isRunning;
+  const hasModel = !!view() && !page.busy;
+  const running = !!view()?.running;
   const start = $<HTMLButtonElement>('start');
   start.disabled = !hasModel || page.state === 'diverged' || page.state === 'error';
-  start.textContent = running ? 'Pause' : (page.session?.step ?? 0) > 0 ? 'Resume' : 'Start';
-  $<HTMLButtonElement>('reset').disabled = !page.rt || !page.data || page.busy;
+  start.textContent = running ? 'Pause' : (view()?.step ?? 0) > 0 ? 'Resume' : 'Start';
+  $<HTMLButtonElement>('reset').disabled = !page.host || !page.data || page.busy;
   $<HTMLButtonElement>('save').disabled = !hasModel || page.state === 'diverged';
   $<HTMLButtonElement>('lk').disabled = !hasModel || page.state === 'diverged';
-  const loadOk = !!page.rt && !!page.data && !page.busy;
+  const loadOk = !!page.host && !!page.data && !page.busy;
   $('load-label').setAttribute('aria-disabled', String(!loadOk));
   $<HTMLInputElement>('load').disabled = !loadOk;
-  const pending = !!page.session && !sameRun(page.controls, page.modelSettings);
+  const pending = !!view() && !sameRun(page.controls, page.modelSettings);
   $('pending').hidden = !pending;
   $('reset').classList.toggle('attention', pending);
 }
 
 export function updateStatus() {
-  const s = page.session;
+  const s = view();
+  const info = s?.info;
   $('tune').textContent = tuneText(page.tune);
+  $('host').textContent = !page.host ? '–' : page.host.where === 'worker' ? 'training in a Web Worker' : 'training on the page’s thread';
+  $('host').title = page.hostNote || $('host').title;
   $('step').textContent = String(s?.step ?? 0);
   $('epoch').textContent = s ? s.epoch.toFixed(2) : '0.00';
   // The last measured rate stays up while paused.
   const sps = s?.stepsPerSecond ?? 0;
   $('sps').textContent = sps > 0 ? (sps >= 100 ? sps.toFixed(0) : sps.toFixed(1)) : '–';
-  $('eps').textContent = sps > 0 ? Math.round(sps * s!.batch).toLocaleString('en-US') : '–';
-  if (s) {
-    const params = s.vae.graph.params.reduce((a, p) => a + p.size, 0);
-    $('model').textContent = `${describeConfig(s.config)} · ${params.toLocaleString('en-US')} parameters · batch ${s.batch} · lr ${s.config.adam.lr}`;
+  $('eps').textContent = sps > 0 ? Math.round(sps * info!.batch).toLocaleString('en-US') : '–';
+  if (info) {
+    $('model').textContent = `${describeConfig(info.config)} · ${info.params.toLocaleString('en-US')} parameters · batch ${info.batch} · lr ${info.config.adam.lr}`;
   }
   const t = s?.test.at(-1);
   $('elbo').textContent = fmt(t?.elbo);
-  const beta = s?.config.beta ?? 1;
+  const beta = info?.config.beta ?? 1;
   // The training objective when it is not the test −ELBO itself: rec + β·KL for β ≠ 1, or −L_k.
-  const labels = s?.vae.objective.labels;
+  const labels = info?.labels;
   const iw = labels !== undefined && labels.key !== 'elbo';
   $('objective-note').hidden = (beta === 1 && !iw) || !t;
   $('objective-note').textContent = !t ? '' : iw ? `training objective ${labels!.loss} = ${fmt(t.objective)}` : `training objective rec + ${beta}·KL = ${fmt(t.objective)}`;
   // The objective's parts, each in the element named after it (#rec, #kl for the ELBO).
-  for (const part of s?.vae.objective.parts ?? ['rec', 'kl']) {
+  for (const part of info?.parts ?? ['rec', 'kl']) {
     const el = document.getElementById(part);
     if (el) el.textContent = fmt(t?.[part]);
   }

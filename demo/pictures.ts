@@ -1,19 +1,19 @@
 // The page's pictures: reconstructions of a row of test digits, prior samples, and the latent manifold
 // (2-D latent, with the μ of two chosen digits A and B and optionally every test digit's μ) or an
-// interpolation A → B. Computed on the GPU between training slices (coalesced: one refresh at a
-// time, one more if asked meanwhile) and redrawn from the last result when only the selection changes.
+// interpolation A → B. Computed by the model host (demo/host.ts) between training slices (coalesced:
+// one refresh at a time, one more if asked meanwhile) and redrawn from the last result when only the
+// selection changes. For a 2-D latent the plane it drew (`plane`) is kept for hovering and overlays.
 import type { MnistSplit } from '../src/data/mnist';
 import { STREAMS } from '../src/model/init';
 import { gaussianNoise } from '../src/cpu/philox';
 import { manifoldLatents } from '../src/util/image-grid';
-import type { Session } from './session';
+import type { ModelHost } from './host';
 import { drawScatter } from './scatter';
 import { drawLayout, gridLayout, pairLayout, SIDE } from './digits';
+import { MANIFOLD_HI, MANIFOLD_LO, MANIFOLD_STEPS, manifoldMap, type PlaneMap } from './latent-plane';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const MANIFOLD_STEPS = 15;
-const MANIFOLD_LO = 0.05, MANIFOLD_HI = 0.95;
 export const SHOWN_DIGITS = 24;
 const INTERPOLATION_FRAMES = 10;
 const PICTURES_EVERY_MS = 1500;
@@ -35,12 +35,18 @@ interface Computed {
   testMu: Float32Array | null;
 }
 
-/** What the pictures read from the page: the model, the data and the model's generation number. */
+/** What the pictures read from the page: the model's host (null without a model), the data and the model's generation number. */
 export interface PictureSource {
-  session(): Session | null;
+  host(): ModelHost | null;
   data(): MnistSplit | undefined;
   generation(): number;
 }
+
+const join = (parts: Float32Array[]) => {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+};
 
 export class Pictures {
   /** Which test digits are shown (an offset into the evenly spaced selection). */
@@ -53,6 +59,9 @@ export class Pictures {
   /** When the last pictures were computed, and how often to refresh while training. */
   lastAt = 0;
   every = PICTURES_EVERY_MS;
+  /** The 2-D plane last drawn (null for a larger latent), and what is drawn over it (the drawn digit's posterior). */
+  plane: PlaneMap | null = null;
+  overlay: ((ctx: CanvasRenderingContext2D, map: PlaneMap) => void) | null = null;
   private refreshing: Promise<void> | null = null;
   private again = false;
 
@@ -61,6 +70,13 @@ export class Pictures {
   /** A new model: forget what was drawn. */
   reset(): void {
     this.pictures = null;
+    this.plane = null;
+  }
+
+  /** The digit A's image (the first end of the interpolation), once pictures were drawn. */
+  digitA(): Float32Array | null {
+    const p = this.pictures, D = SIDE * SIDE;
+    return p ? p.x.slice(this.pick[0] * D, (this.pick[0] + 1) * D) : null;
   }
 
   /** A click on the reconstructions chose digit `digit` as the next end of the interpolation. */
@@ -114,21 +130,22 @@ export class Pictures {
   }
 
   private async compute() {
-    const s = this.env.session();
-    if (!s || !this.env.data()) return;
+    const host = this.env.host();
+    const info = host?.view.info;
+    if (!host || !info || !this.env.data()) return;
     const gen = this.env.generation();
-    const Z = s.config.latent;
+    const Z = info.config.latent;
     const x = this.gatherShown();
     const t0 = performance.now();
     try {
-      const { mu, recon } = await s.encodeAndReconstruct(x);
-      const samples = await s.decode(this.priorLatents(64, Z, s.config.seed + this.sampleSeed));
-      const latent = Z === 2
-        ? await s.decode(manifoldLatents(MANIFOLD_STEPS, 2, { lo: MANIFOLD_LO, hi: MANIFOLD_HI }))
-        : await s.decode(this.interpolationLatents(mu, Z));
-      const testMu = Z === 2 && $<HTMLInputElement>('scatter').checked ? await s.encodeMeans(this.env.data()!.test.images) : null;
+      // Two round trips: μ of the shown digits, then everything decoded at once.
+      const { mu } = await host.call('encode', x);
+      const latentZ = Z === 2 ? manifoldLatents(MANIFOLD_STEPS, 2, { lo: MANIFOLD_LO, hi: MANIFOLD_HI }) : this.interpolationLatents(mu, Z);
+      const decoded = await host.call('decode', join([mu, this.priorLatents(64, Z, info.config.seed + this.sampleSeed), latentZ]));
+      const testMu = Z === 2 && $<HTMLInputElement>('scatter').checked ? await host.call('testMeans') : null;
       if (gen !== this.env.generation()) return;
-      this.pictures = { gen, x, mu, recon, samples, latent, testMu };
+      const D = SIDE * SIDE, n = SHOWN_DIGITS;
+      this.pictures = { gen, x, mu, recon: decoded.slice(0, n * D), samples: decoded.slice(n * D, (n + 64) * D), latent: decoded.slice((n + 64) * D), testMu };
       this.lastAt = performance.now();
       this.every = Math.max(PICTURES_EVERY_MS, 6 * (this.lastAt - t0));
       this.draw();
@@ -140,12 +157,20 @@ export class Pictures {
   /** Redraws from the last computed pictures (selection changes need no GPU for the manifold). */
   draw() {
     const p = this.pictures;
-    const s = this.env.session();
-    if (!p || !s) return;
-    const Z = s.config.latent;
+    const info = this.env.host()?.view.info;
+    if (!p || !info) return;
     const recFrames: [number, string][] = [[2 * this.pick[0], COLORS.a], [2 * this.pick[1], COLORS.b]];
     drawLayout($<HTMLCanvasElement>('recon'), recLayout, [p.x, p.recon], { frames: recFrames });
     drawLayout($<HTMLCanvasElement>('samples'), sampleLayout, [p.samples], { background: '#ffffff' });
+    this.drawLatent();
+  }
+
+  /** Redraws the latent card alone (the manifold, scatter or interpolation, and what lies over it). */
+  drawLatent() {
+    const p = this.pictures;
+    const info = this.env.host()?.view.info;
+    if (!p || !info) return;
+    const Z = info.config.latent;
     const canvas = $<HTMLCanvasElement>('latent-canvas');
     if (Z === 2) {
       $('latent-title').textContent = 'Latent manifold (decoder means)';
@@ -161,11 +186,19 @@ export class Pictures {
           'μ of q(z|x) for all 1,000 test digits, coloured by class, with the chosen digits <b class="a">A</b> and <b class="b">B</b>. ' +
           'Untick “scatter” for the decoder’s manifold.';
         const m = (i: number, label: string, color: string) => ({ x: p.mu[2 * i]!, y: p.mu[2 * i + 1]!, label, color });
-        drawScatter(canvas, p.testMu, this.env.data()!.test.labels, [m(this.pick[0], 'A', COLORS.a), m(this.pick[1], 'B', COLORS.b)]);
+        this.plane = drawScatter(canvas, p.testMu, this.env.data()!.test.labels, [m(this.pick[0], 'A', COLORS.a), m(this.pick[1], 'B', COLORS.b)],
+          (ctx, map) => this.overlay?.(ctx, map));
       } else {
-        drawLayout(canvas, manifoldLayout, [p.latent], { overlay: (ctx, scale) => this.drawPath(ctx, scale, p.mu) });
+        drawLayout(canvas, manifoldLayout, [p.latent], {
+          overlay: (ctx, scale) => {
+            this.plane = manifoldMap(scale);
+            this.overlay?.(ctx, this.plane);
+            this.drawPath(ctx, scale, p.mu);
+          },
+        });
       }
     } else {
+      this.plane = null;
       $('latent-title').textContent = 'Interpolation A → B in latent space';
       $('scatter-toggle').hidden = true;
       $('latent-hint').innerHTML =
@@ -183,22 +216,12 @@ export class Pictures {
     }
   }
 
-  /** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
-  private normalCdf(z: number): number {
-    const x = Math.abs(z) / Math.SQRT2;
-    const t = 1 / (1 + 0.3275911 * x);
-    const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
-    return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-  }
-
-  /** Where latent point i of `mu` (2-D) sits on the manifold picture: at its prior quantiles, in canvas pixels. */
+  /** Where latent point i of `mu` (2-D) sits on the manifold picture, kept `margin` pixels inside it. */
   private manifoldPlace(mu: Float32Array, i: number, scale: number, margin: number): [number, number] {
-    const span = (MANIFOLD_STEPS - 1) * SIDE;
-    const size = MANIFOLD_STEPS * SIDE;
-    const u = (this.normalCdf(mu[2 * i]!) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
-    const v = (this.normalCdf(mu[2 * i + 1]!) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
+    const size = MANIFOLD_STEPS * SIDE * scale;
     const clamp = (q: number) => Math.max(margin, Math.min(size - margin, q));
-    return [clamp(SIDE / 2 + u * span) * scale, clamp(SIDE / 2 + (1 - v) * span) * scale];
+    const [x, y] = manifoldMap(scale).toPx(mu[2 * i]!, mu[2 * i + 1]!);
+    return [clamp(x), clamp(y)];
   }
 
   /** μ_A → μ_B drawn on the manifold. */
@@ -226,14 +249,15 @@ export class Pictures {
   }
 
   async refreshInterpolation() {
-    const s = this.env.session();
-    if (!s || !this.pictures) return;
-    if (s.config.latent === 2) {
+    const host = this.env.host();
+    const info = host?.view.info;
+    if (!host || !info || !this.pictures) return;
+    if (info.config.latent === 2) {
       this.draw();
       return;
     }
     const gen = this.env.generation();
-    const latent = await s.decode(this.interpolationLatents(this.pictures.mu, s.config.latent));
+    const latent = await host.call('decode', this.interpolationLatents(this.pictures.mu, info.config.latent));
     if (gen !== this.env.generation() || !this.pictures) return;
     this.pictures.latent = latent;
     this.draw();

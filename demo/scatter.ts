@@ -1,6 +1,8 @@
 // The 2-D latent space as a scatter plot: μ of q(z|x) for every test digit, one colour per class, on
-// linear z axes that cover nearly all points (the rest are counted, not hidden), with two marked points.
+// linear z axes that cover nearly all points (the rest are counted, not hidden), with two marked points;
+// returns where z lands on the canvas (demo/latent-plane.ts), for overlays and hovering.
 import { fitCanvas, niceTicks } from './chart';
+import { linearMap, type PlaneMap } from './latent-plane';
 
 /** Tableau's ten colours, one per digit class. */
 export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#79706e'];
@@ -12,7 +14,8 @@ export interface Marker {
   color: string;
 }
 
-export function drawScatter(canvas: HTMLCanvasElement, mu: Float32Array, labels: ArrayLike<number>, markers: Marker[]): void {
+export function drawScatter(canvas: HTMLCanvasElement, mu: Float32Array, labels: ArrayLike<number>, markers: Marker[],
+  overlay?: (ctx: CanvasRenderingContext2D, map: PlaneMap) => void): PlaneMap {
   if (canvas.style.aspectRatio !== '1 / 1') canvas.style.aspectRatio = '1 / 1';
   const { ctx, width, height } = fitCanvas(canvas);
   ctx.fillStyle = '#ffffff';
@@ -26,8 +29,9 @@ export function drawScatter(canvas: HTMLCanvasElement, mu: Float32Array, labels:
   const r = Math.max(3, quantile(0), quantile(1)) * 1.05;
   const m = { left: 34, right: 8, top: 24, bottom: 28 };
   const pw = width - m.left - m.right, ph = height - m.top - m.bottom;
-  const X = (v: number) => m.left + ((v + r) / (2 * r)) * pw;
-  const Y = (v: number) => m.top + (1 - (v + r) / (2 * r)) * ph;
+  const map = linearMap(r, m.left, m.top, pw, ph);
+  const X = (v: number) => map.toPx(v, 0)[0];
+  const Y = (v: number) => map.toPx(0, v)[1];
   ctx.font = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   ctx.lineWidth = 1;
   const ticks = niceTicks(-r, r, 5);
@@ -59,6 +63,7 @@ export function drawScatter(canvas: HTMLCanvasElement, mu: Float32Array, labels:
     ctx.beginPath(); ctx.arc(X(a), Y(b), 2.2, 0, 2 * Math.PI); ctx.fill();
   }
   ctx.globalAlpha = 1;
+  overlay?.(ctx, map);
   ctx.font = 'bold 11px system-ui, sans-serif';
   ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
   for (const mk of markers) {
@@ -86,4 +91,5 @@ export function drawScatter(canvas: HTMLCanvasElement, mu: Float32Array, labels:
     ctx.textBaseline = 'top';
     ctx.fillText(`${outside} outside ±${r.toFixed(1)}`, m.left + pw, m.top + ph + 15);
   }
+  return map;
 }

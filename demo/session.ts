@@ -1,5 +1,6 @@
-// One model being trained in the page: a GpuVae on the embedded split, a step-based training loop that
-// can pause, resume and stop at a step budget, the loss history, and everything else that uses the
+// One model being trained (in the training worker, or on the page's thread; demo/service.ts holds
+// it): a GpuVae on the embedded split, a step-based training loop that can pause, resume and stop
+// at a step budget, the loss history, and everything else that uses the
 // GPU (test −ELBO, L_k, images, save and load), serialized so that none interleaves with a training
 // slice. Data order and test protocol are the CLI's (src/train/trainer.ts): epoch e visits the
 // training set in epochOrder(seed, e, 9000), batches of `batch` with the last one partial, and
@@ -183,7 +184,8 @@ export class Session {
     return this.chunked(z, this.config.latent, this.config.inputDim, (c) => this.vae.decode(c));
   }
 
-  private async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<Float32Array>): Promise<Float32Array> {
+  /** `fn` on rows of `input` maxBatch at a time, the outputs joined (call it inside exclusive()). */
+  async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<ArrayLike<number>>): Promise<Float32Array> {
     const n = input.length / inWidth;
     const out = new Float32Array(n * outWidth);
     for (let s = 0; s < n; s += this.vae.maxBatch) {

@@ -142,11 +142,39 @@ export function tuneFromUrl(q: URLSearchParams, warnings: string[]): TuneSetting
 }
 
 
+/** Where the page trains and how far the one-digit bound goes: not model settings either. */
+export interface PageOptions {
+  /** Train in a Web Worker when it gets WebGPU (?worker=0: on the page's thread). */
+  worker: boolean;
+  /** L_k of one digit for k = 1 … lkMax (?lkMax=N, 1 to 10,000; default 1000). */
+  lkMax: number;
+}
+
+export const DEFAULT_PAGE_OPTIONS: PageOptions = { worker: true, lkMax: 1000 };
+
+/** ?worker=0 and ?lkMax=N; bad values keep the default and say so. */
+export function pageOptionsFromUrl(q: URLSearchParams, warnings: string[]): PageOptions {
+  const o = { ...DEFAULT_PAGE_OPTIONS };
+  const w = q.get('worker');
+  if (w === '0' || w === 'false') o.worker = false;
+  else if (w !== null && w !== '1' && w !== 'true') warnings.push(`URL parameter worker=${JSON.stringify(w)} ignored: expected 0 or 1`);
+  const k = q.get('lkMax');
+  if (k !== null) {
+    try {
+      o.lkMax = int(1, 10_000)(k);
+    } catch (e) {
+      warnings.push(`URL parameter lkMax=${JSON.stringify(k)} ignored: ${(e as Error).message}`);
+    }
+  }
+  return o;
+}
+
 export interface ParsedUrl {
   settings: Settings;
   autostart: boolean;
   /** Kernel tuning (?notune=1, ?tuneBudget=S): not a model setting, kept apart. */
   tune: TuneSettings;
+  options: PageOptions;
   /** One line per parameter that was ignored, saying why. */
   warnings: string[];
 }
@@ -179,9 +207,10 @@ export function settingsFromUrl(search: string): ParsedUrl {
     autostart = false;
   }
   const tune = tuneFromUrl(q, warnings);
-  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart', 'notune', 'tuneBudget']);
+  const options = pageOptionsFromUrl(q, warnings);
+  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart', 'notune', 'tuneBudget', 'worker', 'lkMax']);
   for (const key of q.keys()) if (!known.has(key)) warnings.push(`URL parameter ${key} is unknown (known: ${[...known].join(', ')})`);
-  return { settings, autostart, tune, warnings };
+  return { settings, autostart, tune, options, warnings };
 }
 
 /** Layer widths as the controls and the URL write them: "512,256", or "none". */
@@ -190,7 +219,7 @@ export function hiddenText(widths: readonly number[]): string {
 }
 
 /** The query string for settings (defaults left out), e.g. "?latent=2&hidden=64". */
-export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE): string {
+export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE, options: PageOptions = DEFAULT_PAGE_OPTIONS): string {
   const q = new URLSearchParams();
   if (s.arch !== DEFAULT_SETTINGS.arch) q.set('arch', s.arch);
   if (s.latent !== DEFAULT_SETTINGS.latent) q.set('latent', String(s.latent));
@@ -208,6 +237,8 @@ export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE): s
   if (s.klWarmup !== DEFAULT_SETTINGS.klWarmup) q.set('klWarmup', String(s.klWarmup));
   if (!tune.enabled) q.set('notune', '1');
   if (tune.budgetS !== DEFAULT_TUNE.budgetS) q.set('tuneBudget', String(tune.budgetS));
+  if (!options.worker) q.set('worker', '0');
+  if (options.lkMax !== DEFAULT_PAGE_OPTIONS.lkMax) q.set('lkMax', String(options.lkMax));
   const text = q.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
 }

@@ -37,12 +37,15 @@ export function initialTuneStatus(t: TuneSettings): TuneStatus {
   return { enabled: t.enabled, state: t.enabled ? 'idle' : 'off', store: '', adapterKey: '', classes: 0, cached: 0, tuned: 0, budget: 0, changed: 0, elapsedMs: 0, startedAt: 0, endedAt: 0 };
 }
 
-/** A tuner for the page's adapter, or null when tuning is off. */
-export async function openPageTuner(info: AdapterSummary, t: TuneSettings, status: TuneStatus, warn: (m: string) => void): Promise<Tuner | null> {
+/**
+ * A tuner for the page's adapter, or null when tuning is off. `implementation` names the browser
+ * version the choices are kept for: the page's user agent (a worker passes the page's).
+ */
+export async function openPageTuner(info: AdapterSummary, t: TuneSettings, status: TuneStatus, warn: (m: string) => void, implementation = browserImplementation()): Promise<Tuner | null> {
   if (!t.enabled) return null;
   const store = await pageTuneStore(warn);
   const tuner = await Tuner.open({
-    adapterKey: adapterKey(info, browserImplementation()), store, budgetMs: 1000 * t.budgetS,
+    adapterKey: adapterKey(info, implementation), store, budgetMs: 1000 * t.budgetS,
     // Short samples: a software adapter tunes a small model in seconds, a GPU in well under one.
     rounds: 5, sampleMs: 4, warn,
   });

@@ -10,6 +10,9 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [mnistPlugin()],
+  // The training worker (demo/worker.ts) as an ES module: the library's Node-only paths are dynamic
+  // imports that a classic worker bundle cannot hold; they stay out of it as out of the page's.
+  worker: { format: 'es', rolldownOptions: { external: ['webgpu', /^node:/] } },
   build: {
     outDir: fileURLToPath(new URL('../dist/demo', import.meta.url)),
     emptyOutDir: true,

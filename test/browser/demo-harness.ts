@@ -15,6 +15,8 @@ export interface LossPoint { step: number; elbo: number; rec: number; kl: number
 export interface DemoStatus {
   state: string;
   busy: boolean;
+  host: 'worker' | 'main' | null;
+  hostNote: string;
   step: number;
   adapter: string;
   software: boolean;
@@ -28,6 +30,11 @@ export interface DemoStatus {
   saves: number;
   message: string;
   warnings: string[];
+  posterior: { step: number; strokes: number; source: string; mu: number[]; sigma: number[]; rec: number; kl: number } | null;
+  reconstruction: number[] | null;
+  hover: { z: number[]; step: number; image: number[] } | null;
+  lkCurve: { digit: string; step: number; ks: number[]; negLk: number[]; rec: number; kl: number } | null;
+  traversal: { units: number[]; activity: number[]; values: number[]; z: number[]; frames: number; step: number } | null;
 }
 
 export function run(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -114,6 +121,23 @@ export function canvasInk(page: Page, id: string) {
     }
     return { ink: ink / (d.length / 4), levels: levels.size, width: c.width, height: c.height };
   }, id);
+}
+
+/** Draws a stroke through `points` (fractions of the element's box, scrolled into view) with the mouse: pointer events. */
+export async function stroke(page: Page, selector: string, points: [number, number][], steps = 6): Promise<void> {
+  const el = (await page.$(selector))!;
+  await el.scrollIntoView();
+  const box = (await el.boundingBox())!;
+  const at = ([u, v]: [number, number]) => [box.x + u * box.width, box.y + v * box.height] as const;
+  await page.mouse.move(...at(points[0]!));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
+  await page.mouse.up();
+}
+
+/** Long main-thread tasks ([start, duration] in ms) the page recorded since `since` (its clock). */
+export async function longTasksSince(page: Page, since: number): Promise<[number, number][]> {
+  return (await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks)).filter(([t]) => t >= since);
 }
 
 /** Clicks Save and returns the downloaded model.safetensors (CDP download to a fresh folder). */

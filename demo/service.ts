@@ -1,0 +1,241 @@
+// The model service: everything the page asks of its model, on the thread that owns the GPU device
+// (the training worker, demo/worker.ts, or the page itself where a worker gets no WebGPU). It holds
+// one Session (demo/session.ts) at a time and answers with plain data (structured-clonable: no
+// functions, typed arrays in fresh buffers), and reports what changes by events (HostEvent), so the
+// page keeps a mirror of it (demo/host.ts). Every GPU query runs between training slices
+// (Session.exclusive). No DOM.
+import type { Runtime } from '../src/gpu/runtime';
+import type { VaeConfig } from '../src/model/config';
+import type { MnistSplit } from '../src/data/mnist';
+import { gaussianNoise } from '../src/cpu/philox';
+import { Session, type LossPoint, type StopReason } from './session';
+import { precompileTuned, type TuneStatus } from './tuning';
+import { boundCurve, klDiag, lkGrid, mean, posteriorSamples, sampleTerms } from './bound-maths';
+
+/** The model as the page sees it. `id` names the model in events (a replaced model's are dropped). */
+export interface ModelInfo {
+  id: number;
+  config: VaeConfig;
+  batch: number;
+  perEpoch: number;
+  params: number;
+  step: number;
+  labels: { loss: string; key: string; parts: Record<string, string> };
+  parts: string[];
+}
+
+export interface LoadResult {
+  info: ModelInfo;
+  /** The checkpoint's step and whether it held Adam's moments. */
+  step: number;
+  hasAdam: boolean;
+  batchFrom: 'checkpoint' | 'page';
+}
+
+export type HostEvent =
+  | { type: 'history'; id: number; step: number; train: LossPoint[]; test: LossPoint[] }
+  | { type: 'status'; id: number; step: number; running: boolean; stepsPerSecond: number }
+  | { type: 'stop'; id: number; step: number; reason: StopReason; message: string }
+  | { type: 'tune'; status: TuneStatus }
+  | { type: 'warning'; message: string };
+
+/** q(z|x) of one image, its reconstruction decode(μ), n samples decode(z ~ q) and the ELBO's parts. */
+export interface Posterior {
+  step: number;
+  mu: Float32Array;
+  logvar: Float32Array;
+  recon: Float32Array;
+  samples: Float32Array;
+  /** −log p(x|z) averaged over the samples, and KL(q ‖ p) in closed form (nats). */
+  rec: number;
+  kl: number;
+}
+
+/** L_k of one image for k on a log grid, from one pass of kMax samples (demo/bound-maths.ts). */
+export interface BoundResult {
+  step: number;
+  ks: number[];
+  lk: number[];
+  rec: number;
+  kl: number;
+}
+
+/** The noise stream of the page's own queries (posterior samples, L_k of one digit): no training or evaluation stream. */
+const QUERY_STREAM = 77;
+
+export class ModelService {
+  private session: Session | null = null;
+  private data: MnistSplit | null = null;
+  private ids = 0;
+  private sentTrain = 0;
+
+  constructor(private readonly rt: Runtime, private readonly tune: TuneStatus, private readonly emit: (e: HostEvent) => void) {}
+
+  /** The data set every model trains and is tested on (the embedded split; later the user's own). */
+  setData(data: MnistSplit): void {
+    this.data = data;
+  }
+
+  private get s(): Session {
+    if (!this.session) throw new Error('no model yet');
+    return this.session;
+  }
+
+  private install(next: Session): ModelInfo {
+    const id = ++this.ids;
+    this.session = next;
+    this.sentTrain = 0;
+    next.on({
+      onHistory: () => {
+        this.emit({ type: 'history', id, step: next.step, train: next.train.slice(this.sentTrain), test: [...next.test] });
+        this.sentTrain = next.train.length;
+      },
+      onStop: (reason, message) => this.emit({ type: 'stop', id, step: next.step, reason, message }),
+    });
+    const o = next.vae.objective;
+    return {
+      id, config: next.config, batch: next.batch, perEpoch: next.perEpoch, step: next.step,
+      params: next.vae.graph.params.reduce((a, p) => a + p.size, 0),
+      labels: { ...o.labels, parts: { ...o.labels.parts } }, parts: [...o.parts],
+    };
+  }
+
+  private async release(): Promise<void> {
+    const old = this.session;
+    this.session = null;
+    await old?.dispose();
+  }
+
+  private needData(): MnistSplit {
+    if (!this.data) throw new Error('no data yet');
+    return this.data;
+  }
+
+  /** A fresh model (seeded init) in place of the current one. */
+  async create(config: VaeConfig, batch: number): Promise<ModelInfo> {
+    const data = this.needData();
+    await this.release();
+    return this.install(Session.create(this.rt, data, config, batch));
+  }
+
+  /** A model from model.safetensors bytes; a file that does not load leaves the current model as it was. */
+  async load(bytes: Uint8Array, fallbackBatch: number, source: string): Promise<LoadResult> {
+    const result = Session.load(this.rt, this.needData(), bytes, fallbackBatch, source);
+    await this.release();
+    return { info: this.install(result.session), step: result.state.step, hasAdam: !!result.state.adam, batchFrom: result.batchFrom };
+  }
+
+  /** Compiles (and, on first use of its shapes, tunes) the model's kernels. */
+  async precompile(): Promise<TuneStatus> {
+    await precompileTuned(this.rt, this.s.vae, this.tune, () => this.emit({ type: 'tune', status: { ...this.tune } }));
+    return { ...this.tune };
+  }
+
+  start(budget: number | null): void {
+    const s = this.s;
+    s.budget = budget;
+    const id = this.ids;
+    s.start(async () => this.emit({ type: 'status', id, step: s.step, running: s.isRunning, stepsPerSecond: s.stepsPerSecond }));
+  }
+
+  /** Resolves once training has stopped (its 'stop' event comes first). */
+  pause(): Promise<void> {
+    return this.session?.pause() ?? Promise.resolve();
+  }
+
+  setBudget(budget: number | null): void {
+    if (this.session) this.session.budget = budget;
+  }
+
+  evaluateTest(): Promise<LossPoint> {
+    return this.s.evaluateTest();
+  }
+
+  evaluateLk(k: number): Promise<number> {
+    return this.s.evaluateLk(k);
+  }
+
+  save(): Promise<Uint8Array> {
+    return this.s.save();
+  }
+
+  /** μ and log σ² of q(z|x) for images (any count). */
+  encode(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const s = this.s;
+    const Z = s.config.latent;
+    return s.exclusive(async () => {
+      const stats = await s.chunked(x, s.config.inputDim, 2 * Z, (c) => s.vae.statsOf(c, c.length / s.config.inputDim));
+      const n = stats.length / (2 * Z);
+      const mu = new Float32Array(n * Z), logvar = new Float32Array(n * Z);
+      for (let i = 0; i < n; i++) {
+        mu.set(stats.subarray(i * 2 * Z, i * 2 * Z + Z), i * Z);
+        logvar.set(stats.subarray(i * 2 * Z + Z, (i + 1) * 2 * Z), i * Z);
+      }
+      return { mu, logvar };
+    });
+  }
+
+  /** Decoder means for latents (any count). */
+  decode(z: Float32Array): Promise<Float32Array> {
+    return this.s.decode(z);
+  }
+
+  /** μ of every test digit. */
+  testMeans(): Promise<Float32Array> {
+    return this.s.encodeMeans(this.needData().test.images);
+  }
+
+  /** A_u (the variance over the test digits of μ_u) per latent unit. */
+  activity(): Promise<Float64Array> {
+    const s = this.s, test = this.needData().test;
+    return s.exclusive(async () => (await s.vae.activeUnits(test.images, test.count)).variances);
+  }
+
+  /** q(z|x) of one image, decode(μ), n decoded samples of q (noise stream QUERY_STREAM, step word `seed`), rec and KL. */
+  posterior(x: Float32Array, n: number, seed: number): Promise<Posterior> {
+    const s = this.s;
+    return s.exclusive(async () => {
+      const { mu, logvar } = await this.stats1(x);
+      const z = new Float32Array((1 + n) * mu.length);
+      z.set(mu);
+      z.set(posteriorSamples(mu, logvar, n, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM, i)), mu.length);
+      const logits = await this.logits(z);
+      const D = s.config.inputDim;
+      const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, s.config);
+      const means = s.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
+      return { step: s.step, mu, logvar, recon: means.slice(0, D), samples: means.slice(D), rec: mean(rec), kl: klDiag(mu, logvar) };
+    });
+  }
+
+  /**
+   * The bound for one image: kMax samples of q(z|x) decoded in one go (between two training
+   * slices, so every sample sees the same parameters), L_k on the grid 1, 2, 5, … kMax.
+   */
+  bound(x: Float32Array, kMax: number, seed: number): Promise<BoundResult> {
+    const s = this.s;
+    return s.exclusive(async () => {
+      const { mu, logvar } = await this.stats1(x);
+      const z = posteriorSamples(mu, logvar, kMax, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM + 1, i));
+      const { rec, logW } = sampleTerms(x, await this.logits(z), z, mu, logvar, s.config);
+      const ks = lkGrid(kMax);
+      return { step: s.step, ks, lk: boundCurve(logW, ks), rec: mean(rec), kl: klDiag(mu, logvar) };
+    });
+  }
+
+  private async stats1(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const Z = this.s.config.latent;
+    if (x.length !== this.s.config.inputDim) throw new Error(`expected one image of ${this.s.config.inputDim} pixels, got ${x.length} values`);
+    const stats = Float32Array.from(await this.s.vae.statsOf(x, 1));
+    return { mu: stats.slice(0, Z), logvar: stats.slice(Z, 2 * Z) };
+  }
+
+  private logits(z: Float32Array): Promise<Float32Array> {
+    const s = this.s, Z = s.config.latent;
+    return s.chunked(z, Z, s.config.inputDim, async (c) => Float32Array.from(await s.vae.logitsOf(c, c.length / Z)));
+  }
+
+  /** Stops training and releases the model. */
+  dispose(): Promise<void> {
+    return this.release();
+  }
+}

@@ -1,0 +1,105 @@
+// The demo's screenshots in docs/ (the README shows them), taken in headless Chromium on SwiftShader
+// from the built site: the page's first screen after a short run of a 2-D latent model with a digit
+// drawn and a point hovered (demo.png), its explanations close up (demo-explain.png: the latent plane with the drawn
+// digit's posterior ellipses, the pad, the posterior and the one-digit bound) and the traversal of an
+// 8-D model (demo-traversal.png). Not a test: run it by hand after changing how the page looks:
+//   npx esbuild test/browser/demo-screenshots.ts --bundle --platform=node --format=esm --packages=external \
+//     --outfile=dist/demo-screenshots.mjs && node dist/demo-screenshots.mjs
+// Each PNG is kept under 300 kB (it says so, and fails, when one is not).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { launchChromium } from './chromium';
+import { serveStatic } from './static-server';
+
+// Run from the repository's root (the bundle lives elsewhere, so its own path says nothing).
+const PROJECT_ROOT = process.cwd();
+if (!existsSync(join(PROJECT_ROOT, 'demo/vite.config.ts'))) throw new Error(`run this from the repository's root (no demo/vite.config.ts in ${PROJECT_ROOT})`);
+const DOCS = join(PROJECT_ROOT, 'docs');
+const MAX_BYTES = 300_000;
+
+type Snapshot = { state: string; step: number; message: string; posterior: unknown; hover: unknown; lkCurve: { step: number; digit: string } | null; traversal: { step: number } | null };
+const snap = (page: Page) => page.evaluate(() => (window as unknown as { __demo: Snapshot }).__demo);
+
+async function until(page: Page, what: string, ok: (s: Snapshot) => boolean, ms: number): Promise<Snapshot> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await snap(page);
+    if (ok(s)) return s;
+    if (s.state === 'error' || Date.now() > end) throw new Error(`waiting for ${what}: state ${s.state} at step ${s.step}: ${s.message}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function drawSeven(page: Page) {
+  const pad = (await page.$('#pad'))!;
+  await pad.scrollIntoView();
+  const b = (await pad.boundingBox())!;
+  const at = (u: number, v: number) => [b.x + u * b.width, b.y + v * b.height] as const;
+  await page.mouse.move(...at(0.22, 0.22));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.78, 0.2), { steps: 12 });
+  await page.mouse.move(...at(0.45, 0.85), { steps: 16 });
+  await page.mouse.up();
+}
+
+/** The first screen, one element, or the box from the first element's top to the last one's bottom. */
+async function shoot(page: Page, name: string, selector?: string | [string, string]) {
+  const path = join(DOCS, name);
+  if (typeof selector === 'string') await (await page.$(selector))!.screenshot({ path });
+  else if (selector) {
+    const [a, b] = await Promise.all(selector.map(async (q) => (await page.$(q))!.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height };
+    })));
+    await page.screenshot({ path, captureBeyondViewport: true, clip: { x: a!.x - 8, y: a!.y - 8, width: Math.max(a!.width, b!.width) + 16, height: b!.y + b!.height - a!.y + 16 } });
+  } else await page.screenshot({ path });
+  const bytes = (await stat(path)).size;
+  console.info(`${path}: ${(bytes / 1000).toFixed(0)} kB`);
+  if (bytes > MAX_BYTES) throw new Error(`${name} is ${bytes} bytes, more than ${MAX_BYTES}: take a smaller view`);
+}
+
+const site = await mkdtemp(join(tmpdir(), 'webgpu-vae-shots-'));
+execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', site, '--emptyOutDir', '--logLevel', 'warn'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+const server = await serveStatic(site);
+const chromium = await launchChromium();
+try {
+  const page = await chromium.browser.newPage();
+  await page.setViewport({ width: 1200, height: 820, deviceScaleFactor: 1 });
+  page.on('pageerror', (e) => console.error(`page error: ${String(e)}`));
+
+  // A 2-D latent trained briefly; the scatter of the test digits, a drawn 7 and a hovered point.
+  await page.goto(`${server.url}?latent=2&hidden=256&batch=64&lr=0.002&steps=1500&autostart=1&notune=1`, { waitUntil: 'load' });
+  await until(page, 'the run', (s) => s.state === 'done', 600_000);
+  await page.click('#scatter');
+  await drawSeven(page);
+  await until(page, 'the posterior and the bound of the drawn digit', (s) => !!s.posterior && s.lkCurve?.digit === 'drawn', 120_000);
+  const plane = (await page.$('#latent-canvas'))!;
+  await plane.scrollIntoView();
+  const b = (await plane.boundingBox())!;
+  await page.mouse.move(b.x + 0.62 * b.width, b.y + 0.4 * b.height);
+  await until(page, 'a hovered point', (s) => !!s.hover, 60_000);
+  await new Promise((r) => setTimeout(r, 800));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shoot(page, 'demo.png');
+  // The pictures row (the latent plane with the drawn digit's ellipses and the hovered point) down
+  // to the explanations, as the page lays them out.
+  await shoot(page, 'demo-explain.png', ['.pictures', '.explain']);
+
+  // An 8-D latent: the active units and the traversal.
+  await page.goto(`${server.url}?latent=8&hidden=256&batch=64&lr=0.002&steps=1500&autostart=1&notune=1&lkMax=200`, { waitUntil: 'load' });
+  await until(page, 'the 8-D run', (s) => s.state === 'done', 600_000);
+  await until(page, 'the traversal', (s) => s.traversal?.step === 1500, 60_000);
+  await drawSeven(page);
+  await until(page, 'the drawn digit', (s) => !!s.posterior, 60_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  await shoot(page, 'demo-traversal.png', '#traversal-card');
+  await shoot(page, 'demo-posterior-bars.png', '.explain');
+} finally {
+  await chromium.close();
+  await server.close();
+  await rm(site, { recursive: true, force: true });
+}
