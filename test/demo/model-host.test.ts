@@ -81,7 +81,7 @@ describe('the model host on the page’s thread', () => {
       for (let seed = 3; seed < 8; seed++) page.push((await host.call('bound', x, 1000, seed)).lk.at(-1)!);
       const mean = page.reduce((a, v) => a + v, 0) / page.length;
       const sd = Math.sqrt(page.reduce((a, v) => a + (v - mean) ** 2, 0) / (page.length - 1));
-      const lk = await vae.evaluateLk(x, 1, 1000);
+      const lk = -(await vae.evaluateLk(x, 1, 1000)); // evaluateLk gives −L_k (a loss, like evaluate's −ELBO)
       console.info(`one digit: −ELBO ${(b.rec + b.kl).toFixed(3)}, page −L_1 ${(-b.lk[0]!).toFixed(3)}, page −L_1000 ${(-mean).toFixed(3)} ± ${sd.toFixed(3)} (6 seeds), GpuVae −L_1000 ${(-lk).toFixed(3)}`);
       expect(Math.abs(mean - lk)).toBeLessThan(Math.max(0.05, 3 * sd * Math.sqrt(1 + 1 / 6)));
       expect(Math.abs(-b.lk[0]! - (b.rec + b.kl)), '−L_1 (MC KL) against rec + KL (closed form)').toBeLessThan(1);
