@@ -1,5 +1,5 @@
-// The evaluation protocol of the literature: active units on the GPU (latent_moments.wgsl folded over
-// batches) against the CPU reference, L_k's progress reports, and the fixed seeded binarization of
+// The evaluation protocol of the literature: active units (the encoder's means folded over batches
+// on the host, src/eval/protocols.ts) on the GPU against the CPU reference, L_k's progress reports, and the fixed seeded binarization of
 // a test set (the same binary digits every time, pixels kept at 0 and 1, Bernoulli(value) otherwise).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbeddedMnist } from '../../src/data/mnist';
