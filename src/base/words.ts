@@ -10,6 +10,13 @@ export type Activation = (typeof ACTIVATIONS)[number];
 export const LIKELIHOODS = ['bernoulli', 'gaussian'] as const;
 export type Likelihood = (typeof LIKELIHOODS)[number];
 
+/** The shape of one image: height × width × channels, HWC interleaved (row-major, channels fastest). */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
 /** Noise streams of one seed: each use of randomness has its own, so none overlaps another. */
 export const STREAMS = {
   train: 0,

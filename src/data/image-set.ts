@@ -4,11 +4,8 @@
 // subsets, the fixed seeded train/test split and validation. Pure and browser-safe.
 import { philox4x32, seedKey } from '../cpu/philox';
 
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
-}
+import type { ImageShape } from '../base/words';
+export type { ImageShape } from '../base/words';
 
 export type PixelType = 'u8' | 'f32';
 

@@ -1,11 +1,17 @@
 // The VAE configuration: architecture, likelihood, β, optimiser and seed, with defaults (the
 // 784-400-20 ReLU Bernoulli model of Kingma & Welling's MNIST experiments) and strict validation.
-import { ACTIVATIONS, LIKELIHOODS, type Activation, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec } from '../base/words';
+import { ACTIVATIONS, LIKELIHOODS, type Activation, type ImageShape, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec } from '../base/words';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import { checkSchedule, type ScheduleConfig } from '../optim/schedule';
 
 export interface VaeConfig {
   inputDim: number;
+  /**
+   * The image an input row holds (HWC interleaved), when known: recorded in checkpoints and shown in
+   * messages; per-channel parameters (a likelihood's scales) and colour pictures read it. Absent: rows
+   * are plain vectors of inputDim values, one channel.
+   */
+  image?: ImageShape;
   /** Hidden widths of the encoder, input side first (any depth, possibly none). */
   encoderHidden: number[];
   /** Hidden widths of the decoder, latent side first. */
@@ -111,6 +117,7 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
       return JSON.parse(JSON.stringify(l)) as LayerSpec;
     });
   }
+  if (c.image !== undefined) c.image = checkImage(c.image, c.inputDim);
   if (c.schedule !== undefined) c.schedule = checkSchedule(c.schedule);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
@@ -123,6 +130,18 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new Error(`config: seed must be a non-negative integer, got ${c.seed}`);
   return c;
 }
+
+function checkImage(image: unknown, inputDim: number): ImageShape {
+  const o = image as Partial<ImageShape> | null;
+  if (typeof o !== 'object' || o === null) throw new Error(`config: image must be { height, width, channels }, got ${JSON.stringify(image)}`);
+  const shape = { height: positiveInt('image.height', o.height, 65536), width: positiveInt('image.width', o.width, 65536), channels: positiveInt('image.channels', o.channels, 4096) };
+  const dim = shape.height * shape.width * shape.channels;
+  if (dim !== inputDim) throw new Error(`config: image ${shape.height}×${shape.width}×${shape.channels} is ${dim} values but inputDim is ${inputDim}`);
+  return shape;
+}
+
+/** The channel count of a config's images (1 when the config names no image shape). */
+export const imageChannels = (c: { image?: ImageShape }): number => c.image?.channels ?? 1;
 
 /** Examples in a batch of pixels (batch × inputDim floats, 1 to maxBatch); throws naming `what`. */
 export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, what: string): number {
