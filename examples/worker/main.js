@@ -30,7 +30,7 @@ async function finish(msg) {
   draw(msg.samples);
   await saveToIndexedDB('worker-example', msg.checkpoint);
   const kept = await loadFromIndexedDB('worker-example');
-  say(`${msg.stopped ? 'stopped' : 'done'} at step ${msg.step} · test −ELBO ${msg.testNegElbo.toFixed(1)} nats · checkpoint of ${kept.length} bytes kept in IndexedDB`);
+  say(`${msg.stopped ? `stopped (${msg.stopped})` : 'done'} at step ${msg.step} · test −ELBO ${msg.testNegElbo.toFixed(1)} nats · checkpoint of ${kept.length} bytes kept in IndexedDB`);
   window.__result = { step: msg.step, stopped: msg.stopped, testNegElbo: msg.testNegElbo, checkpointBytes: kept.length };
   $('stop').disabled = true;
   document.body.dataset.state = 'done';

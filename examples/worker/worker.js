@@ -1,6 +1,6 @@
 // The training worker: acquires WebGPU here (self.navigator.gpu), fetches the MNIST split, trains a
 // small VAE with fit() and posts its progress, stops when the page asks (an AbortSignal), and sends
-// the prior samples and the checkpoint bytes (transferred, not copied) when done.
+// why it stopped early (TrainingStopped.reason), the prior samples and the checkpoint bytes (transferred, not copied) when done.
 import { createRuntime, describeAdapter, GpuVae, subset, TrainingStopped } from 'webgpu-vae';
 import { fetchMnist } from 'webgpu-vae/mnist';
 
@@ -19,7 +19,7 @@ async function train({ epochs, batch, trainCount, dataUrl }) {
   const test = subset(data.test, first(200));
   const vae = new GpuVae(gpu.runtime, { encoderHidden: [64], decoderHidden: [64], latent: 4, seed: 3 }, { maxBatch: batch });
   stop = new AbortController();
-  let stopped = false;
+  let stopped = null;
   try {
     await vae.fit({
       epochs, batch, train, test, signal: stop.signal, readEvery: 5,
@@ -28,7 +28,7 @@ async function train({ epochs, batch, trainCount, dataUrl }) {
     });
   } catch (e) {
     if (!(e instanceof TrainingStopped)) throw e;
-    stopped = true;
+    stopped = e.reason; // 'aborted' | 'non-finite' | 'device-lost'
   }
   const testNegElbo = (await vae.evaluate(test.images, test.count)).loss;
   const samples = await vae.sample(8);
