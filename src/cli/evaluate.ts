@@ -60,10 +60,12 @@ export async function evaluateModel(rt: Runtime, state: Pick<TrainingState, 'con
   for (let s = 0; s < o.samples; s++) {
     const vae = new GpuVae(rt, { ...state.config, seed: state.config.seed + s }, { maxBatch: Math.min(o.batch, test.count), params: state.params, inference: true });
     try {
-      const t = await vae.evaluate(test.images, test.count);
+      // A conditional model is evaluated on each test image's own label.
+      const labels = state.config.conditional ? { labels: test.labels.subarray(0, test.count) } : {};
+      const t = await vae.evaluate(test.images, test.count, labels);
       loss += t.loss / o.samples; rec += t.parts.rec / o.samples; kl += t.parts.kl / o.samples;
       // evaluateLk gives −L_k (a loss, as evaluate's −ELBO); lk is the bound itself.
-      if (s === 0 && o.k > 0) lk = -(await vae.evaluateLk(test.images, test.count, o.k));
+      if (s === 0 && o.k > 0) lk = -(await vae.evaluateLk(test.images, test.count, o.k, labels));
     } finally {
       vae.dispose();
     }
