@@ -11,6 +11,7 @@ import { CpuVae } from '../../src/model/cpu-vae';
 import { STREAMS } from '../../src/model/init';
 import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
 import { buildVaeGraph } from '../../src/model/vae-graph';
+import { presetConfig } from '../../src/model/presets';
 import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuBackend } from '../../src/train/cpu-backend';
 import { checkConditionalData, labelClasses } from '../../src/train/labels';
@@ -80,6 +81,13 @@ describe('the conditional graph', () => {
     const conv = buildVaeGraph(resolveConfig(CONV));
     // The conv encoder: after its flatten, before the dense head.
     expect(conv.ops.map((o) => o.name).slice(0, 5)).toEqual(['encoder.0', 'encoder.1', 'encoder.2', 'encoder.label', 'encoder.head']);
+    // The presets: conv's head, and keras's Dense 16, each after the flatten; both decoders at z.
+    for (const [arch, at] of [['conv', 'encoder.head'], ['keras', 'encoder.4']] as const) {
+      const names = buildVaeGraph(resolveConfig({ ...presetConfig(arch), conditional: { classes: 10 } })).ops.map((o) => o.name);
+      expect(names[names.indexOf('encoder.label') + 1], arch).toBe(at);
+      expect(names[names.indexOf('encoder.label') - 1], arch).toBe('encoder.3');
+      expect(names[names.indexOf('decoder.label') - 1], arch).toBe('reparameterize');
+    }
     expect(() => buildVaeGraph(resolveConfig({ ...CONV, encoder: [{ kind: 'reshape', shape: [4, 4, 4] }, { kind: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 1 }] })))
       .toThrow(/conditional: the encoder has no layer with weights on flat rows to take the label's one-hot/);
   });
