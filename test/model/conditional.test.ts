@@ -132,7 +132,8 @@ const CONV: VaeConfigInput = {
 };
 
 describe('GPU against the CPU reference, conditional', () => {
-  for (const [name, config] of [['MLP', MLP], ['tiny conv', CONV]] as const) {
+  // IWAE k = 3: the decoder's label join repeats each label over its example's 3 rows of z.
+  for (const [name, config] of [['MLP', MLP], ['MLP, IWAE k=3', { ...MLP, objective: { kind: 'iwae', k: 3 } }], ['tiny conv', CONV]] as const) {
     it(`trains alike over 20 steps: ${name}`, async () => {
       const { device, rt } = gpu();
       const B = 9, D = config.inputDim!, C = config.conditional!.classes;
