@@ -1,7 +1,7 @@
 // Conditional VAEs (issue 23): the label join (concat_label.wgsl) against its CPU twin on awkward
 // shapes, forward and backward; a finite-difference check of a whole conditional model's gradient on
 // the CPU (the ELBO, and the IWAE objective whose decoder rows repeat each label k times); GPU against
-// CPU over 20 training steps for a conditional MLP and a tiny conv model; evaluation and sampling
+// CPU over 20 training steps for a conditional MLP (ELBO, and IWAE k = 3) and a tiny conv model; evaluation and sampling
 // against the CPU; the checkpoint round trip; and the refusals.
 import { describe, expect, it } from 'vitest';
 import { readFloats, storageFrom } from '../../src/gpu/buffers';
