@@ -288,6 +288,8 @@ export function settingsFor(c: VaeConfig, batch: number, steps: number | null): 
 /** Why a config and batch (from the controls or a checkpoint) cannot be a model of this page, or null. */
 export function settingsProblem(c: VaeConfig, batch: number): string | null {
   if (archOf(c) === null) return 'its layer lists are not an architecture this page offers (mlp, or the conv preset)';
+  // Every view of the page (pictures, posterior, traversals) queries without a class; the picker is a placeholder.
+  if (c.conditional) return `it is conditional on ${c.conditional.classes} classes, and this page explores unconditional models only (load it with the library: sample(n, { class }))`;
   const s = settingsFor(c, batch, null);
   for (const [key, text] of [['latent', String(s.latent)], ['hidden', hiddenText(s.hidden)], ['decoder', s.decoder === null ? '' : hiddenText(s.decoder)], ['batch', String(s.batch)]] as const) {
     try {

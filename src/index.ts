@@ -34,6 +34,8 @@ export type { ElboBuffers, ElboShape, Likelihood } from './kernels/elbo';
 export { prepareAdam, resolveAdam, ADAM } from './kernels/adam';
 export type { AdamBuffers, AdamConfig, AdamHyper, PreparedAdam } from './kernels/adam';
 export { prepareIwae, IWAE } from './kernels/iwae';
+export { prepareConcatLabel, CONCAT_LABEL } from './kernels/concat-label';
+export type { ConcatLabelBuffers, ConcatLabelShape, PreparedConcatLabel } from './kernels/concat-label';
 export { ACTIVATIONS } from './kernels/activation';
 export type { Activation } from './kernels/activation';
 
@@ -48,7 +50,8 @@ export type { ModelRunner } from './eval/runner';
 export type { ObjectiveSpec } from './base/words';
 export type { LossTotals } from './optim/readback';
 export { CpuVae } from './model/cpu-vae';
-export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
+export { DEFAULT_CONFIG, describeConfig, resolveConfig, MAX_CLASSES } from './model/config';
+export type { Conditional } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
 export { customLayer } from './base/words';

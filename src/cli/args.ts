@@ -54,6 +54,9 @@ Options:
                     same data (fixed seed) (default 0.1)
   --max-memory SIZE refuse data whose headers claim more host memory than SIZE (e.g. 512M, 4G; K/M/G are
                     binary) before reading it (default 512M, at most half this machine's memory)
+  --conditional     a conditional VAE: each image's label (one-hot) joins the encoder's input and the
+                    decoder's z; needs labelled data (classes = the labels' count); samples.png shows
+                    one row per class
   --binarize        dynamic binarization: resample pixels ~ Bernoulli(value) every batch; the test set
                     is binarized once, from a fixed seed, the same for every run (metrics.json says so)
   --out DIR         run folder (default runs/<date-time>, made unique; with --resume, the checkpoint's
@@ -97,6 +100,8 @@ export interface Cli {
   maxMemory?: number;
   /** Absent: off, or on resume the checkpoint's choice. */
   binarize?: boolean;
+  /** --conditional: a conditional VAE on the data's labels (on resume, the checkpoint decides). */
+  conditional: boolean;
   out?: string;
   /** Replace the run files of an existing --out folder. */
   overwrite: boolean;
@@ -146,7 +151,7 @@ function parseOptions(argv: string[]) {
     options: {
       epochs: { type: 'string' }, batch: { type: 'string' }, latent: { type: 'string' }, hidden: { type: 'string' },
       activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
-      seed: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'test-fraction': { type: 'string' }, 'max-memory': { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
+      seed: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'test-fraction': { type: 'string' }, 'max-memory': { type: 'string' }, binarize: { type: 'boolean' }, conditional: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'no-tune': { type: 'boolean' }, 'tune-cache': { type: 'string' }, 'tune-budget': { type: 'string' },
@@ -247,6 +252,7 @@ export function parseCli(argv: string[]): Cli | 'help' {
     data: values.data,
     ...dataFlags(values.test, values['test-fraction'], values['max-memory']),
     binarize: values.binarize,
+    conditional: !!values.conditional,
     out: values.out,
     overwrite: !!values.overwrite,
     evalK: int('eval-k', values['eval-k'], 50, 0, MAX_EVAL_K),

@@ -16,6 +16,7 @@ import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { GpuVae } from '../vae/gpu-vae';
 import { decodeModelFile } from '../model/pytorch-layout';
 import { fail, readConfigFile, runIfInvoked } from './cli-common';
+import { checkConditionalData } from '../train/labels';
 
 const HELP = `Usage: npm run evaluate -- MODEL.safetensors [options]
 
@@ -60,10 +61,12 @@ export async function evaluateModel(rt: Runtime, state: Pick<TrainingState, 'con
   for (let s = 0; s < o.samples; s++) {
     const vae = new GpuVae(rt, { ...state.config, seed: state.config.seed + s }, { maxBatch: Math.min(o.batch, test.count), params: state.params, inference: true });
     try {
-      const t = await vae.evaluate(test.images, test.count);
+      // A conditional model is evaluated on each test image's own label.
+      const labels = state.config.conditional ? { labels: test.labels.subarray(0, test.count) } : {};
+      const t = await vae.evaluate(test.images, test.count, labels);
       loss += t.loss / o.samples; rec += t.parts.rec / o.samples; kl += t.parts.kl / o.samples;
       // evaluateLk gives −L_k (a loss, as evaluate's −ELBO); lk is the bound itself.
-      if (s === 0 && o.k > 0) lk = -(await vae.evaluateLk(test.images, test.count, o.k));
+      if (s === 0 && o.k > 0) lk = -(await vae.evaluateLk(test.images, test.count, o.k, labels));
     } finally {
       vae.dispose();
     }
@@ -71,13 +74,14 @@ export async function evaluateModel(rt: Runtime, state: Pick<TrainingState, 'con
   return { testNegElbo: loss, testRec: rec, testKl: kl, ...(lk !== undefined ? { testNegLk: -lk } : {}), k: o.k, samples: o.samples, count: test.count };
 }
 
-async function loadTest(spec: string): Promise<{ test: Dataset; name: string }> {
-  if (spec === 'mnist') return { test: (await loadEmbeddedMnist()).test, name: 'embedded MNIST test set (1,000 digits)' };
+async function loadTest(spec: string): Promise<{ test: Dataset; name: string; labelled: boolean }> {
+  if (spec === 'mnist') return { test: (await loadEmbeddedMnist()).test, name: 'embedded MNIST test set (1,000 digits)', labelled: true };
   const dir = resolve(spec);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`--data ${spec}: not a folder; expected a folder of IDX files or 'mnist'`);
   const find = (base: string) => [base, `${base}.gz`].map((f) => join(dir, f)).find((p) => existsSync(p));
   const images = find('t10k-images-idx3-ubyte') ?? fail(`--data ${spec}: no t10k-images-idx3-ubyte[.gz] in ${dir}`);
-  return { test: await loadIdxDataset(images, find('t10k-labels-idx1-ubyte')), name: `IDX test set in ${dir}` };
+  const labels = find('t10k-labels-idx1-ubyte');
+  return { test: await loadIdxDataset(images, labels), name: `IDX test set in ${dir}`, labelled: labels !== undefined };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -114,6 +118,14 @@ export async function main(argv: string[]): Promise<number> {
   const data = await loadTest(values.data ?? 'mnist');
   validateDataset(data.test, { likelihood: state.config.likelihood });
   if (data.test.dim !== state.config.inputDim) fail(`--data: the test images have ${data.test.dim} pixels; the model takes ${state.config.inputDim}`);
+  if (state.config.conditional) {
+    if (!data.labelled) fail(`--data ${values.data}: the model is conditional, but there is no t10k-labels-idx1-ubyte[.gz] beside the test images; it needs each image's label`);
+    try {
+      checkConditionalData(data.test, state.config.conditional.classes, 'test');
+    } catch (e) {
+      fail(`--data ${values.data ?? 'mnist'}: ${(e as Error).message}`);
+    }
+  }
   const test = count !== undefined && count < data.test.count ? subset(data.test, [...Array(count).keys()]) : data.test;
   const saved = Number(state.extra?.batch);
   const batch = int('batch', values.batch, Number.isInteger(saved) && saved >= 1 ? saved : 128, 1)!;

@@ -1,6 +1,8 @@
 // The run folder's pictures (reconstructions.png, samples.png, manifold.png for a 2-D latent), made
 // in chunks of at most the model's maxBatch: the model's buffers are sized for the training batch,
-// which may be 1 (or a data set of one image), while a picture wants 16, 64 or 100 images.
+// which may be 1 (or a data set of one image), while a picture wants 16, 64 or 100 images. A
+// conditional model's reconstructions use the test images' labels, and its samples.png has a row per
+// class (samplesByClass).
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset';
 import type { VaeConfig } from '../model/config';
@@ -11,8 +13,31 @@ import { writePng } from '../util/png-node';
 
 /** What the pictures need of a model: GpuVae and CpuBackend both have these. */
 export interface PictureModel {
-  reconstruct(x: Float32Array): Promise<Float32Array>;
-  decode(z: Float32Array): Promise<Float32Array>;
+  reconstruct(x: Float32Array, options?: { labels?: ArrayLike<number> }): Promise<Float32Array>;
+  decode(z: Float32Array, options?: { labels?: ArrayLike<number> }): Promise<Float32Array>;
+}
+
+/** Samples shown per class in a conditional model's samples.png, and the most classes (rows) shown. */
+export const SAMPLES_PER_CLASS = 10;
+export const CLASS_ROWS = 10;
+
+/**
+ * A conditional model's samples: row c decodes the same SAMPLES_PER_CLASS prior latents with label c
+ * (the first CLASS_ROWS classes), so a column holds one z across the classes. Rows × per-class images.
+ */
+export async function samplesByClass(model: PictureModel, config: VaeConfig, maxBatch: number): Promise<{ images: Float32Array; rows: number; perRow: number }> {
+  const Z = config.latent, D = config.inputDim, per = SAMPLES_PER_CLASS;
+  const rows = Math.min(CLASS_ROWS, config.conditional!.classes);
+  const z0 = priorLatents(config, per);
+  const z = new Float32Array(rows * per * Z);
+  for (let c = 0; c < rows; c++) z.set(z0, c * per * Z);
+  const labels = Uint32Array.from({ length: rows * per }, (_, i) => Math.floor(i / per));
+  const images = new Float32Array(rows * per * D);
+  for (let start = 0; start < rows * per; start += maxBatch) {
+    const end = Math.min(rows * per, start + maxBatch);
+    images.set(await model.decode(z.subarray(start * Z, end * Z), { labels: labels.subarray(start, end) }), start * D);
+  }
+  return { images, rows, perRow: per };
 }
 
 /** Runs `fn` on consecutive chunks of at most `maxBatch` rows of `width` values and joins the results. */
@@ -39,7 +64,7 @@ export async function inChunks(
 
 /** The file names writeRunImages writes for a config. */
 export function pictureFiles(config: VaeConfig): string[] {
-  return ['reconstructions.png', 'samples.png', ...(config.latent === 2 ? ['manifold.png'] : [])];
+  return ['reconstructions.png', 'samples.png', ...(config.latent === 2 && !config.conditional ? ['manifold.png'] : [])];
 }
 
 /** Decoded prior samples, the same z as GpuVae.sample(n) (seeded Philox stream), in chunks. */
@@ -53,15 +78,27 @@ export async function writeRunImages(dir: string, model: PictureModel, test: Dat
   // Evenly spaced test digits: the embedded split is ordered by class, so this shows every class.
   const n = Math.min(16, test.count);
   const x = new Float32Array(n * test.dim);
+  const labels = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const j = Math.floor((i * test.count) / n);
     x.set(test.images.subarray(j * test.dim, (j + 1) * test.dim), i * test.dim);
+    labels[i] = test.labels[j]!;
   }
-  const recon = await inChunks(x, D, D, maxBatch, (c) => model.reconstruct(c));
+  let done = 0;
+  const recon = await inChunks(x, D, D, maxBatch, (c) => {
+    const rows = c.length / D;
+    done += rows;
+    return model.reconstruct(c, config.conditional ? { labels: labels.subarray(done - rows, done) } : {});
+  });
   await writePng(join(dir, 'reconstructions.png'), reconstructionGrid(x, recon, n, test.rows, test.cols, 8));
-  const samples = await decode(priorLatents(config, 64));
-  await writePng(join(dir, 'samples.png'), tileImages(samples, 64, test.rows, test.cols, 8));
-  if (config.latent === 2) {
+  if (config.conditional) {
+    const s = await samplesByClass(model, config, maxBatch);
+    await writePng(join(dir, 'samples.png'), tileImages(s.images, s.rows * s.perRow, test.rows, test.cols, s.perRow));
+  } else {
+    const samples = await decode(priorLatents(config, 64));
+    await writePng(join(dir, 'samples.png'), tileImages(samples, 64, test.rows, test.cols, 8));
+  }
+  if (config.latent === 2 && !config.conditional) {
     const steps = 10;
     const decoded = await decode(manifoldLatents(steps, 2));
     await writePng(join(dir, 'manifold.png'), manifoldGrid(decoded, steps, test.rows, test.cols));

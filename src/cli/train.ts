@@ -32,6 +32,7 @@ import { earlyStopState, validationSplit } from '../train/early-stop';
 import { checkResumeData, planResume, type ResumeDecision } from './resume-check';
 import { configForData, planData } from './load-data';
 import { pictureFiles, writeRunImages } from './run-images';
+import { labelClasses } from '../train/labels';
 
 export { parseCli };
 
@@ -48,11 +49,11 @@ function progressBar(p: Progress, tty: boolean): string {
 const fmt = (v: number) => v.toFixed(2);
 
 type CliBackend = TrainBackend & {
-  reconstruct(x: Float32Array): Promise<Float32Array>;
-  decode(z: Float32Array): Promise<Float32Array>;
+  reconstruct(x: Float32Array, options?: { labels?: ArrayLike<number> }): Promise<Float32Array>;
+  decode(z: Float32Array, options?: { labels?: ArrayLike<number> }): Promise<Float32Array>;
   /** −L_k (a loss, the sign of evaluate's). */
-  evaluateLk(i: Float32Array, c: number, k: number, options?: { onProgress?: (done: number, total: number) => void }): Promise<number>;
-  activeUnits(i: Float32Array, c: number): Promise<{ active: number }>;
+  evaluateLk(i: Float32Array, c: number, k: number, options?: { onProgress?: (done: number, total: number) => void; labels?: ArrayLike<number> }): Promise<number>;
+  activeUnits(i: Float32Array, c: number, options?: { labels?: ArrayLike<number> }): Promise<{ active: number }>;
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -98,7 +99,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     for (const n of dataPlan.notes) console.log(n);
     const loaded = await dataPlan.load(config);
+    if (plan && cli.conditional && !config.conditional) fail(`--conditional: the checkpoint ${cli.resume} is of an unconditional model; a resumed run keeps its model (leave --conditional out)`);
+    if (!plan && cli.conditional) {
+      // The classes the training labels span (their names' count where the data names them).
+      try {
+        config.conditional = { classes: Math.max(2, labelClasses(loaded.train, 'training')) };
+      } catch (e) {
+        fail(`--conditional: ${(e as Error).message}`);
+      }
+    }
     const data = binarize ? { ...loaded, test: binarizeFixed(loaded.test) } : loaded;
+    // A conditional model's evaluation and pictures take the test images' own labels.
+    const testLabels = config.conditional ? { labels: data.test.labels.subarray(0, data.test.count) } : {};
     const notes = [...(plan?.notes ?? []), ...(resumed ? checkResumeData(meta, data) : [])];
     for (const n of notes) console.log(n);
     const maxBatch = Math.min(batch, data.train.count);
@@ -137,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
           // Tuning takes a small share of the run (src/tune/run-budget.ts); the model is built after it.
           const t = await tuneForRun({
             tuner, build, lastTune: () => rt.lastTune!, batch: data.train.images.subarray(0, maxBatch * config.inputDim),
+            ...(config.conditional ? { labels: Uint32Array.from(data.train.labels.subarray(0, maxBatch)) } : {}),
             plannedSteps: perEpoch * cli.epochs - (resumed?.step ?? 0), budgetMs: cli.tuneBudget === undefined ? undefined : 1000 * cli.tuneBudget,
           });
           vae = t.model;
@@ -228,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.evalK > 0) {
       const t0 = performance.now();
       let shown = 0;
-      lk = -(await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, { onProgress: (done, total) => {
+      lk = -(await backend.evaluateLk(data.test.images, data.test.count, cli.evalK, { ...testLabels, onProgress: (done, total) => {
         if (cli.evalK < 500 || done - shown < total / 10 && done < total) return;
         shown = done;
         process.stderr.write(`L_${cli.evalK}: ${Math.round((100 * done) / total)}% of ${total} sample passes\n`);
@@ -239,7 +252,7 @@ export async function main(argv: string[]): Promise<number> {
       const s = earlyStopState(history, backend.objective.labels.key);
       if (history.length && history.at(-1)!.step < perEpoch * cli.epochs) console.log(`early stop after epoch ${history.at(-1)!.epoch}: no better validation loss for ${s.since} epochs; best.safetensors holds epoch ${s.bestEpoch}`);
     }
-    const units = await backend.activeUnits(data.test.images, data.test.count);
+    const units = await backend.activeUnits(data.test.images, data.test.count, testLabels);
     console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
       final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: objectiveKind(config), ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },

@@ -1,16 +1,37 @@
 // The checks every evaluation and inference call makes before any GPU work: images and latents as
 // Float32Arrays of whole rows with finite values (the first bad one named), a count that fits, an
-// AbortSignal that is one; and the options they share (a signal, a progress callback).
+// AbortSignal that is one; a conditional model's labels; and the options they share (a signal, the
+// labels, a progress callback).
+import { checkLabels, type VaeConfig } from '../model/config';
 
 /** What a long call takes besides its data: cancellation (the call rejects with the signal's reason). */
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * A conditional model's class of each example (of each latent row, for decode): integers 0 to
+   * classes − 1, required by such a model; an unconditional model refuses them.
+   */
+  labels?: ArrayLike<number>;
 }
 
 /** The options of the evaluation protocols: cancellation and, for L_k, progress in samples. */
 export interface EvalOptions extends CallOptions {
   /** L_k: samples done of the total (batches × k), now and then. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The labels of a call on `rows` examples as u32: required (and checked) for a conditional model,
+ * refused for an unconditional one (undefined there).
+ */
+export function labelsOf(what: string, config: Pick<VaeConfig, 'conditional'>, labels: unknown, rows: number): Uint32Array | undefined {
+  if (!config.conditional) {
+    if (labels !== undefined) throw new Error(`${what}: options.labels given, but this model is not conditional (its config has no conditional)`);
+    return undefined;
+  }
+  const l = checkLabels(what, labels as ArrayLike<number> | undefined, rows, config.conditional.classes);
+  // A copy: the caller's array may change while the call runs.
+  return l === labels ? l.slice() : l;
 }
 
 /** Checks an options object's signal and rejects at once when it is aborted already. */

@@ -7,21 +7,25 @@ import { STREAMS } from '../base/words';
 import { activeUnits as countActive, addMeans, latentMoments, type ActiveUnits } from '../cpu/active-units';
 import type { LossTotals } from '../optim/readback';
 import type { ModelRunner } from './runner';
-import { checkSignal, examplesOf, type CallOptions, type EvalOptions } from './inputs';
+import { checkSignal, examplesOf, labelsOf, type CallOptions, type EvalOptions } from './inputs';
 
 /** The most importance samples per example L_k takes. */
 export const MAX_EVAL_K = 100000;
 
-type Batch = [x: Float32Array, batch: number, index: number];
+type Batch = [x: Float32Array, batch: number, index: number, labels: Uint32Array | undefined];
 
-/** The data set's batches of at most maxBatch examples, in order, with their index (checked: `what` names the call). */
-export function batchesOf(r: ModelRunner, images: Float32Array, count: number, what = 'evaluate'): Batch[] {
+/**
+ * The data set's batches of at most maxBatch examples, in order, with their index and (a conditional
+ * model) their labels (checked: `what` names the call).
+ */
+export function batchesOf(r: ModelRunner, images: Float32Array, count: number, what = 'evaluate', labels?: ArrayLike<number>): Batch[] {
   const D = r.config.inputDim;
   examplesOf(what, images, count, D);
+  const l = labelsOf(what, r.config, labels, count);
   const out: Batch[] = [];
   for (let start = 0, index = 0; start < count; start += r.maxBatch, index++) {
     const b = Math.min(r.maxBatch, count - start);
-    out.push([images.subarray(start * D, (start + b) * D), b, index]);
+    out.push([images.subarray(start * D, (start + b) * D), b, index, l?.subarray(start, start + b)]);
   }
   return out;
 }
@@ -29,10 +33,10 @@ export function batchesOf(r: ModelRunner, images: Float32Array, count: number, w
 /** The objective's loss and parts per example over the set, one sampled z each (noise stream evalElbo); resets the totals. */
 export async function evaluateLoss(r: ModelRunner, images: Float32Array, count: number, o: CallOptions = {}): Promise<LossTotals> {
   const signal = checkSignal('evaluate', o);
-  const batches = batchesOf(r, images, count);
+  const batches = batchesOf(r, images, count, 'evaluate', o.labels);
   r.resetTotals();
-  for (const [x, b, index] of batches) {
-    r.runObjective(x, b, { step: index, stream: STREAMS.evalElbo }, r.objective.samples);
+  for (const [x, b, index, labels] of batches) {
+    r.runObjective(x, b, { step: index, stream: STREAMS.evalElbo }, r.objective.samples, labels);
     // Bound the work queued ahead, so that an abort lands within a few batches.
     if (signal && index % 8 === 7) await r.settle();
     signal?.throwIfAborted();
@@ -55,13 +59,13 @@ export async function evaluateLk(r: ModelRunner, images: Float32Array, count: nu
   const onProgress = o.onProgress;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_EVAL_K) throw new Error(`evaluateLk: k must be an integer from 1 to ${MAX_EVAL_K}, got ${k}`);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new Error('evaluateLk: options.onProgress must be a function');
-  const batches = batchesOf(r, images, count, 'evaluateLk');
+  const batches = batchesOf(r, images, count, 'evaluateLk', o.labels);
   const total = batches.length * k;
   const column = r.objective.importanceBound;
   if (column === undefined) {
     r.resetTotals();
-    for (const [x, b, index] of batches) {
-      await r.addLogMeanWeights(x, b, k, (s) => ({ step: index, stream: STREAMS.iwaeBase + s }), (done) => onProgress?.(index * k + done, total), signal);
+    for (const [x, b, index, labels] of batches) {
+      await r.addLogMeanWeights(x, b, k, (s) => ({ step: index, stream: STREAMS.iwaeBase + s }), (done) => onProgress?.(index * k + done, total), signal, labels);
       onProgress?.((index + 1) * k, total);
       signal?.throwIfAborted();
     }
@@ -71,11 +75,11 @@ export async function evaluateLk(r: ModelRunner, images: Float32Array, count: nu
   }
   const chunk = r.maxSamples, columns = r.objective.columns.length;
   let sum = 0;
-  for (const [x, b, index] of batches) {
+  for (const [x, b, index, labels] of batches) {
     const parts: Float64Array[] = [];
     for (let done = 0, c = 0; done < k; done += chunk, c++) {
       const n = Math.min(chunk, k - done);
-      r.runObjective(x, b, { step: index, stream: STREAMS.iwaeBase + c }, n);
+      r.runObjective(x, b, { step: index, stream: STREAMS.iwaeBase + c }, n, labels);
       const terms = await r.readTerms(b);
       parts.push(Float64Array.from({ length: b }, (_, e) => Math.log(n) - terms[columns * e + column]!));
       onProgress?.(index * k + done + n, total);
@@ -94,8 +98,8 @@ export async function evaluateLk(r: ModelRunner, images: Float32Array, count: nu
 export async function activeUnits(r: ModelRunner, images: Float32Array, count: number, o: CallOptions = {}): Promise<ActiveUnits> {
   const signal = checkSignal('activeUnits', o);
   const m = latentMoments(r.config.latent);
-  for (const [x, b] of batchesOf(r, images, count, 'activeUnits')) {
-    addMeans(m, await r.statsOf(x, b), b);
+  for (const [x, b, , labels] of batchesOf(r, images, count, 'activeUnits', o.labels)) {
+    addMeans(m, await r.statsOf(x, b, labels), b);
     signal?.throwIfAborted();
   }
   return countActive(m);

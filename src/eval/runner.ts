@@ -2,6 +2,8 @@
 // GPU model (src/model/gpu-runner.ts, on its prepared passes) and the CPU reference
 // (src/model/cpu-vae.ts, with the ops' float64 twins) both implement. The protocols themselves, which
 // batches, which noise words, how samples are chunked and merged, are written once (./protocols.ts).
+// A conditional model's primitives take the batch's labels (one u32 per example, or per latent row,
+// checked by the caller); an unconditional one's take none.
 import type { NoiseWords } from '../base/words';
 import type { ObjectiveInfo } from '../graph/op';
 import type { VaeConfig } from '../model/config';
@@ -21,7 +23,7 @@ export interface ModelRunner {
    * The whole forward on a batch, `samples` z per example drawn with these noise words (the model's
    * seed); the objective adds the batch into the totals and leaves each example's terms.
    */
-  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number): void;
+  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number, labels?: Uint32Array): void;
   /** Each example's terms of the last runObjective: batch × objective.columns.length values. */
   readTerms(batch: number): Promise<ArrayLike<number>>;
   /**
@@ -30,11 +32,11 @@ export interface ModelRunner {
    * their sum goes into the totals' loss and the batch into their examples. `progress(s)` reports
    * samples done now and then; an aborted `signal` stops it between samples (rejecting with its reason).
    */
-  addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal): Promise<void>;
+  addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal, labels?: Uint32Array): Promise<void>;
   /** Resolves once the work submitted so far has run (a protocol yields here, so that an abort can land). */
   settle(): Promise<void>;
   /** The encoder's μ | log σ² rows of a batch (batch × 2Z). */
-  statsOf(x: Float32Array, batch: number): Promise<ArrayLike<number>>;
+  statsOf(x: Float32Array, batch: number, labels?: Uint32Array): Promise<ArrayLike<number>>;
   /** The decoder's output (logits, or the Gaussian's mean) for `rows` latents. */
-  logitsOf(z: Float32Array, rows: number): Promise<ArrayLike<number>>;
+  logitsOf(z: Float32Array, rows: number, labels?: Uint32Array): Promise<ArrayLike<number>>;
 }

@@ -14,8 +14,11 @@ export interface Graph {
   params: ParamSpec[];
   /** Floats in the parameter arena (a multiple of 4). */
   arenaSize: number;
-  /** The VAE's tensors by role: the data, the encoder's μ | logvar, the latent sample, the decoder's output. */
-  io: { input: string; stats: string; z: string; logits: string };
+  /**
+   * The VAE's tensors by role: the data, the encoder's μ | logvar, the latent sample, the decoder's
+   * output; a conditional model's labels (one u32 per example, uploaded with the data).
+   */
+  io: { input: string; stats: string; z: string; logits: string; label?: string };
   /** The objective op (the last op). */
   objective: OpNode & { kind: ObjectiveKind };
   /** Tensors that are another tensor under a new shape (reshape, flatten): name → the tensor holding the memory. */
@@ -32,6 +35,8 @@ export interface GraphSpec extends ObjectiveContext {
   encoder: LayerSpec[];
   decoder: LayerSpec[];
   objective: ObjectiveSpec;
+  /** A conditional model: its label's one-hot joins each side before the first layer with weights on a flat input. */
+  conditional?: { classes: number };
 }
 
 export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
@@ -57,9 +62,19 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
   };
   const layers = (list: LayerSpec[], prefix: string, stage: Stage, input: string, last: string) => {
     let prev = input;
+    let join = c.conditional !== undefined;
     list.forEach((spec, i) => {
       const name = spec.name ?? `${prefix}.${i}`;
       const kind = registry.layer(spec.kind, `layer ${name}`);
+      // A conditional model: [x, one-hot] into the first layer with weights on flat rows (an MLP's
+      // first layer; a conv encoder's dense layer after its flatten).
+      if (join && byName.get(prev)!.shape.length === 1 && kind.layer(spec, byName.get(prev)!, name).params.length > 0) {
+        const joined = `${prefix}.label.out`;
+        const attrs = { classes: c.conditional!.classes, width: byName.get(prev)!.shape[0]! };
+        add({ kind: registry.labelJoin as OpNode['kind'], name: `${prefix}.label`, stage, inputs: { x: prev, label: io.label! }, outputs: { y: joined }, params: {}, attrs });
+        prev = joined;
+        join = false;
+      }
       const { attrs, params: wanted } = kind.layer(spec, byName.get(prev)!, name);
       const placed: Record<string, ParamSpec> = {};
       for (const p of wanted) {
@@ -74,9 +89,11 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
       prev = output;
     });
     if (list.length === 0) throw new Error(`config: the ${prefix} needs at least one layer`);
+    if (join) throw new Error(`config: conditional: the ${prefix} has no layer with weights on flat rows to take the label's one-hot (${list.map((l) => l.kind).join(' → ')})`);
   };
-  const io = { input: 'x', stats: 'stats', z: 'z', logits: 'logits' };
+  const io: Graph['io'] = { input: 'x', stats: 'stats', z: 'z', logits: 'logits', ...(c.conditional ? { label: 'label' } : {}) };
   tensor(io.input, { shape: [c.inputDim], perSample: false });
+  if (io.label) tensor(io.label, { shape: [1], perSample: false });
   const model: ObjectiveContext = { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, beta: c.beta };
   layers(c.encoder, 'encoder', 'encoder', io.input, io.stats);
   const objective = registry.objective(c.objective.kind);
@@ -106,9 +123,10 @@ export function tensorWidth(g: Graph, name: string): number {
   return tensorSpec(g, name).width;
 }
 
-/** The tensors whose gradients a backward pass needs: all but the data. */
+/** The tensors whose gradients a backward pass needs: all but the data (and a conditional model's labels). */
 export function needsGrad(g: Graph, tensor: string): boolean {
-  return storageOf(g, tensor) !== g.io.input;
+  const s = storageOf(g, tensor);
+  return s !== g.io.input && s !== g.io.label;
 }
 
 /** The tensor whose buffer holds `tensor` (itself unless it is a reshape of another). */

@@ -55,8 +55,9 @@ export function liveValues(g: Graph, maxBatch: number, maxSamples: number, train
     return v;
   };
   const actOf = (tensor: string) => valueOf(act, 'act', tensor);
-  // The data are uploaded before the step.
+  // The data (and a conditional model's labels) are uploaded before the step.
   touch(actOf(g.io.input), -1);
+  if (g.io.label) touch(actOf(g.io.label), -1);
   const producer = new Map<string, number>();
   g.ops.forEach((op, i) => {
     for (const t of Object.values(op.inputs)) touch(actOf(t), fwd(i));

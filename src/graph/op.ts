@@ -253,12 +253,23 @@ export interface ObjectiveInfo {
   importanceBound?: number;
 }
 
+/** The label join's attributes: the one-hot's classes and the width of the rows it joins. */
+export interface LabelJoinAttrs {
+  classes: number;
+  width: number;
+}
+
 /** The op kinds a model's layer list and objective may name, and the sampler an objective gets by default. */
 export interface OpRegistry {
   layer(kind: string, where: string): LayerKind<unknown>;
   objective(name: string): ObjectiveKind<unknown>;
   /** The op drawing z from stats when the objective brings none (the reparameterization). */
   readonly sampler: { kind: OpKind<unknown>; attrs(model: ObjectiveContext): unknown };
+  /**
+   * A conditional model's label join: inputs x (flat rows) and label (one per example), output y
+   * = [x, one-hot(label)] (src/ops/concat-label.ts).
+   */
+  readonly labelJoin: OpKind<LabelJoinAttrs>;
   /** A registry that also knows these kinds (a kind of the same name replaces the old one). */
   with(...kinds: (LayerKind<unknown> | ObjectiveKind<unknown>)[]): OpRegistry;
   readonly layerNames: readonly string[];

@@ -27,6 +27,12 @@ export interface VaeConfig {
   objective?: ObjectiveSpec;
   /** Learning-rate schedule and warm-up (src/train/schedule.ts); absent: the constant lr. */
   schedule?: ScheduleConfig;
+  /**
+   * A conditional VAE on `classes` labels 0 … classes − 1: the label's one-hot joins the encoder's
+   * input (an MLP's x; a conv encoder's flattened features before its dense layers) and the decoder's
+   * z, so every pass takes a label per example and sample() a class. Absent: unconditional.
+   */
+  conditional?: Conditional;
   latent: number;
   activation: Activation;
   likelihood: Likelihood;
@@ -36,6 +42,14 @@ export interface VaeConfig {
   adam: AdamHyper;
   seed: number;
 }
+
+export interface Conditional {
+  /** Classes of the labels (2 to MAX_CLASSES). */
+  classes: number;
+}
+
+/** The most classes a conditional model takes (a one-hot column each). */
+export const MAX_CLASSES = 4096;
 
 export type VaeConfigInput = Partial<Omit<VaeConfig, 'adam' | 'objective'>> & {
   adam?: Partial<AdamConfig>;
@@ -119,6 +133,7 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   }
   if (c.image !== undefined) c.image = checkImage(c.image, c.inputDim);
   if (c.schedule !== undefined) c.schedule = checkSchedule(c.schedule);
+  if (c.conditional !== undefined) c.conditional = checkConditional(c.conditional);
   if (!ACTIVATIONS.includes(c.activation)) {
     throw new Error(`config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
   }
@@ -140,6 +155,20 @@ function checkImage(image: unknown, inputDim: number): ImageShape {
   return shape;
 }
 
+function checkConditional(v: unknown): Conditional {
+  const o = v as Partial<Conditional> | null;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error(`config: conditional must be { classes } (the number of labels), got ${JSON.stringify(v)}`);
+  const unknown = Object.keys(o).filter((k) => k !== 'classes');
+  if (unknown.length) throw new Error(`config: conditional has unknown field ${unknown.join(', ')}; it takes classes`);
+  if (typeof o.classes !== 'number' || !Number.isInteger(o.classes) || o.classes < 2 || o.classes > MAX_CLASSES) {
+    throw new Error(`config: conditional.classes must be an integer from 2 to ${MAX_CLASSES}, got ${JSON.stringify(o.classes)}`);
+  }
+  return { classes: o.classes };
+}
+
+/** Classes of a conditional config (0 for an unconditional one). */
+export const conditionClasses = (c: { conditional?: Conditional }): number => c.conditional?.classes ?? 0;
+
 /** The channel count of a config's images (1 when the config names no image shape). */
 export const imageChannels = (c: { image?: ImageShape }): number => c.image?.channels ?? 1;
 
@@ -152,9 +181,26 @@ export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, w
   return b;
 }
 
+/**
+ * A conditional model's labels for `rows` examples as u32 (each an integer from 0 to classes − 1);
+ * throws naming `what` when they are missing, of another length or out of range.
+ */
+export function checkLabels(what: string, labels: ArrayLike<number> | undefined, rows: number, classes: number): Uint32Array {
+  if (labels === undefined || labels === null) throw new Error(`${what}: this model is conditional on ${classes} classes; give a label (0 to ${classes - 1}) for each example (options.labels)`);
+  if (typeof labels !== 'object' || typeof labels.length !== 'number') throw new Error(`${what}: labels must be an array of integers 0 to ${classes - 1}, got ${typeof labels}`);
+  if (labels.length !== rows) throw new Error(`${what}: ${labels.length} labels for ${rows} examples; expected one label per example`);
+  const out = labels instanceof Uint32Array ? labels : new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = labels[i]!;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= classes) throw new Error(`${what}: label ${i} is ${String(v)}; expected an integer class from 0 to ${classes - 1}`);
+    out[i] = v;
+  }
+  return out;
+}
+
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
-  const objective = c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '';
+  const objective = (c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '') + (c.conditional ? `, conditional on ${c.conditional.classes} classes` : '');
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
     return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;

@@ -2,7 +2,7 @@
 // computed with each op's float64 CPU twin (its module's cpuForward / cpuBackward). It is the
 // definition of a training step that the GPU path is checked against (and `--backend cpu`), and it
 // has the evaluation primitives of src/eval/runner.ts, so the one set of protocols runs on it too.
-import { resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { checkLabels, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
 import { STREAMS, type NoiseWords } from '../base/words';
@@ -80,20 +80,30 @@ export class CpuVae {
     return s;
   }
 
+  /** The pass's inputs: the data (or z) and, for a conditional model, the labels (checked, as GpuModel does). */
+  private inputs(tensor: string, data: ArrayLike<number>, labels: ArrayLike<number> | undefined, rows: number, what: string): [string, ArrayLike<number>][] {
+    const label = this.graph.io.label;
+    if (!label) {
+      if (labels !== undefined) throw new Error(`${what}: labels given, but this model is not conditional (its config has no conditional)`);
+      return [[tensor, data]];
+    }
+    return [[tensor, data], [label, checkLabels(what, labels, rows, this.config.conditional!.classes)]];
+  }
+
   private run(s: CpuPass, stages: readonly Stage[]) {
     for (const op of this.graph.ops) if (stages.includes(op.stage)) op.kind.cpuForward(op as OpNode, s.ctx);
   }
 
-  private forward(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1, stages: readonly Stage[] = ALL_STAGES): CpuPass {
-    const s = this.pass(batch, samples, step, stream, [[this.graph.io.input, x]]);
+  private forward(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1, stages: readonly Stage[] = ALL_STAGES, labels?: ArrayLike<number>): CpuPass {
+    const s = this.pass(batch, samples, step, stream, this.inputs(this.graph.io.input, x, labels, batch, 'evaluate'));
     this.run(s, stages);
     return s;
   }
 
-  /** One training step on batch × inputDim pixels; returns the batch's [loss, ...parts]. */
-  trainStep(x: ArrayLike<number>, batch: number): number[] {
+  /** One training step on batch × inputDim pixels (a conditional model: and their labels); returns the batch's [loss, ...parts]. */
+  trainStep(x: ArrayLike<number>, batch: number, labels?: ArrayLike<number>): number[] {
     if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
-    const s = this.pass(batch, this.trainSamples, this.step >>> 0, STREAMS.train, [[this.graph.io.input, x]]);
+    const s = this.pass(batch, this.trainSamples, this.step >>> 0, STREAMS.train, this.inputs(this.graph.io.input, x, labels, batch, 'trainStep'));
     if (this.config.schedule?.klWarmup) s.ctx.beta = betaAt(this.config.schedule, this.config.beta, this.step);
     this.run(s, ALL_STAGES);
     for (const op of [...this.graph.ops].reverse()) op.kind.cpuBackward(op, s.ctx);
@@ -134,8 +144,8 @@ export class CpuVae {
 
   // ---- the evaluation primitives (src/eval/runner.ts) ----
 
-  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number): void {
-    const r = this.forward(x, batch, noise.step, noise.stream, samples).result!;
+  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number, labels?: Uint32Array): void {
+    const r = this.forward(x, batch, noise.step, noise.stream, samples, ALL_STAGES, labels).result!;
     this.addTotals(r, batch);
     this.lastTerms = r.perExample;
   }
@@ -144,13 +154,13 @@ export class CpuVae {
     return this.lastTerms.subarray(0, this.objective.columns.length * batch);
   }
 
-  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, _progress?: (done: number) => void, signal?: AbortSignal): Promise<void> {
+  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, _progress?: (done: number) => void, signal?: AbortSignal, labels?: Uint32Array): Promise<void> {
     const Z = this.config.latent, { io } = this.graph;
     const logW: number[][] = Array.from({ length: batch }, () => []);
     for (let s = 0; s < k; s++) {
       signal?.throwIfAborted();
       const n = noise(s);
-      const pass = this.forward(x, batch, n.step, n.stream, 1);
+      const pass = this.forward(x, batch, n.step, n.stream, 1, ALL_STAGES, labels);
       const rec = pass.result!.perExample, stats = pass.ctx.acts.get(io.stats)!, z = pass.ctx.acts.get(io.z)!;
       const row = (a: ArrayLike<number>, from: number, to: number) => Array.prototype.slice.call(a, from, to) as number[];
       for (let e = 0; e < batch; e++) {
@@ -165,38 +175,38 @@ export class CpuVae {
   /** The CPU runs each call to its end: nothing is queued. */
   async settle(): Promise<void> {}
 
-  async statsOf(x: Float32Array, batch: number): Promise<ArrayLike<number>> {
-    return this.encodeStats(x, batch);
+  async statsOf(x: Float32Array, batch: number, labels?: Uint32Array): Promise<ArrayLike<number>> {
+    return this.encodeStats(x, batch, labels);
   }
 
-  async logitsOf(z: Float32Array, rows: number): Promise<ArrayLike<number>> {
-    return this.decodeLogits(z, rows);
+  async logitsOf(z: Float32Array, rows: number, labels?: Uint32Array): Promise<ArrayLike<number>> {
+    return this.decodeLogits(z, rows, labels);
   }
 
   /** The batch's objective with the evaluation noise of batch `index` (as GpuVae.evaluate draws it). */
-  evaluateBatch(x: ArrayLike<number>, batch: number, index: number): ObjectiveValue {
-    return this.forward(x, batch, index, STREAMS.evalElbo, this.trainSamples).result!;
+  evaluateBatch(x: ArrayLike<number>, batch: number, index: number, labels?: ArrayLike<number>): ObjectiveValue {
+    return this.forward(x, batch, index, STREAMS.evalElbo, this.trainSamples, ALL_STAGES, labels).result!;
   }
 
   /** Activations of the encoder, noise and decoder with given noise step, stream and samples per example (for tests and L_k). */
-  forwardActivations(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): Map<string, ArrayLike<number>> {
-    return this.forward(x, batch, step, stream, samples, ['encoder', 'sample', 'decoder']).ctx.acts;
+  forwardActivations(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1, labels?: ArrayLike<number>): Map<string, ArrayLike<number>> {
+    return this.forward(x, batch, step, stream, samples, ['encoder', 'sample', 'decoder'], labels).ctx.acts;
   }
 
-  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1): ObjectiveValue {
-    return this.forward(x, batch, step, stream, samples).result!;
+  forwardResult(x: ArrayLike<number>, batch: number, step: number, stream: number, samples = 1, labels?: ArrayLike<number>): ObjectiveValue {
+    return this.forward(x, batch, step, stream, samples, ALL_STAGES, labels).result!;
   }
 
-  /** Runs the decoder's layers on latents (rows × latent); returns the logits. */
-  decodeLogits(z: ArrayLike<number>, rows: number): ArrayLike<number> {
-    const s = this.pass(rows, 1, 0, 0, [[this.graph.io.z, z]]);
+  /** Runs the decoder's layers on latents (rows × latent; a conditional model: a label per row); returns the logits. */
+  decodeLogits(z: ArrayLike<number>, rows: number, labels?: ArrayLike<number>): ArrayLike<number> {
+    const s = this.pass(rows, 1, 0, 0, this.inputs(this.graph.io.z, z, labels, rows, 'decode'));
     this.run(s, ['decoder']);
     return s.ctx.acts.get(this.graph.io.logits)!;
   }
 
   /** Runs the encoder's layers; returns μ | logvar rows (batch × 2Z). */
-  encodeStats(x: ArrayLike<number>, batch: number): ArrayLike<number> {
-    const s = this.pass(batch, 1, 0, 0, [[this.graph.io.input, x]]);
+  encodeStats(x: ArrayLike<number>, batch: number, labels?: ArrayLike<number>): ArrayLike<number> {
+    const s = this.pass(batch, 1, 0, 0, this.inputs(this.graph.io.input, x, labels, batch, 'encode'));
     this.run(s, ['encoder']);
     return s.ctx.acts.get(this.graph.io.stats)!;
   }

@@ -3,7 +3,7 @@
 // one submit, no readback), the objective's running totals read on demand, the parameter and Adam
 // state in and out, and dispose; or, inference only, the weights and the forward's buffers alone.
 // Evaluation and inference run on it through src/model/gpu-runner.ts.
-import { batchSize, describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { batchSize, checkLabels, describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
 import { STREAMS } from '../base/words';
@@ -192,6 +192,21 @@ export class GpuModel {
     this.rt.device.queue.writeBuffer(this.plan.activations.get(tensor)!, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
+  /**
+   * A conditional model's labels for the next submit (one per example, checked by the caller); an
+   * unconditional model refuses them, and a conditional one refuses a call without them.
+   */
+  protected uploadLabels(labels: Uint32Array | undefined, batch: number, what: string): void {
+    const tensor = this.graph.io.label;
+    if (!tensor) {
+      if (labels !== undefined) throw new Error(`${what}: labels given, but this model is not conditional (its config has no conditional)`);
+      return;
+    }
+    const classes = this.config.conditional!.classes;
+    const l = checkLabels(what, labels, batch, classes);
+    this.rt.device.queue.writeBuffer(this.plan.activations.get(tensor)!, 0, l.buffer, l.byteOffset, batch * 4);
+  }
+
   /** Encodes the dispatches into one compute pass (then `after`, e.g. a copy) and submits. */
   protected submit(dispatches: readonly Dispatch[], after?: (e: GPUCommandEncoder) => void): void {
     const encoder = this.rt.device.createCommandEncoder();
@@ -203,17 +218,18 @@ export class GpuModel {
   }
 
   /**
-   * One training step on a batch (batch × inputDim floats): forward, fused objective with its
+   * One training step on a batch (batch × inputDim floats; a conditional model: and its labels): forward, fused objective with its
    * gradients, backward, clip and Adam in one submit. The loss adds into the running totals on the
    * GPU; with `read`, the same submit also copies loss and totals out and the promise resolves once
    * they arrive (null when every readback slot is still busy). Nothing waits for the GPU here.
    */
-  trainStep(x: Float32Array, read = false): Promise<LossSample> | null {
+  trainStep(x: Float32Array, read = false, labels?: Uint32Array): Promise<LossSample> | null {
     this.checkLive();
     const program = this.checkTrainable('trainStep');
     if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
     const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep');
     const pass = this.pass(b, STREAMS.train);
+    this.uploadLabels(labels, b, 'trainStep');
     this.upload(this.graph.io.input, x);
     const dispatches = program.dispatches(pass, this.step);
     const copy = read ? this.readback.take() : null;

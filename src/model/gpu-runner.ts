@@ -13,8 +13,9 @@ export class GpuRunner extends GpuModel {
   /** iwae.wgsl's running (max log w, Σ exp) per example. */
   private iwaeRun: GPUBuffer | undefined;
 
-  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number): void {
+  runObjective(x: Float32Array, batch: number, noise: NoiseWords, samples: number, labels?: Uint32Array): void {
     const pass = this.pass(batch, STREAMS.evalElbo, samples);
+    this.uploadLabels(labels, batch, 'evaluate');
     this.upload(this.graph.io.input, x);
     pass.setNoise(noise.step, noise.stream);
     this.submit(pass.forward);
@@ -25,7 +26,7 @@ export class GpuRunner extends GpuModel {
     return readFloats(this.rt.device, this.out.terms, this.objective.columns.length * batch);
   }
 
-  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal): Promise<void> {
+  async addLogMeanWeights(x: Float32Array, batch: number, k: number, noise: (s: number) => NoiseWords, progress?: (done: number) => void, signal?: AbortSignal, labels?: Uint32Array): Promise<void> {
     this.checkLive();
     // iwae.wgsl reads each sample's −log p(x|z) from the objective's terms: (rec, kl) per example.
     if (this.out.parts.length !== 2 || this.out.parts[0] !== 'rec' || this.objective.columns.length !== 2) {
@@ -39,6 +40,7 @@ export class GpuRunner extends GpuModel {
       terms: this.out.terms, stats: this.plan.activations.get(io.stats)!, z: this.plan.activations.get(io.z)!, run: this.iwaeRun, totals: this.out.totals,
     });
     try {
+      this.uploadLabels(labels, batch, 'evaluateLk');
       this.upload(io.input, x);
       this.submit(pass.stages.encoder);
       for (let s = 0; s < k; s++) {
@@ -65,15 +67,18 @@ export class GpuRunner extends GpuModel {
     await this.rt.device.queue.onSubmittedWorkDone();
   }
 
-  async statsOf(x: Float32Array, batch: number): Promise<Float32Array> {
+  async statsOf(x: Float32Array, batch: number, labels?: Uint32Array): Promise<Float32Array> {
     const pass = this.pass(batch, STREAMS.evalElbo);
+    this.uploadLabels(labels, batch, 'encode');
     this.upload(this.graph.io.input, x);
     this.submit(pass.stages.encoder);
     return readFloats(this.rt.device, this.plan.activations.get(this.graph.io.stats)!, batch * 2 * this.config.latent);
   }
 
-  async logitsOf(z: Float32Array, rows: number): Promise<Float32Array> {
-    const pass = this.pass(rows, STREAMS.evalElbo);
+  async logitsOf(z: Float32Array, rows: number, labels?: Uint32Array): Promise<Float32Array> {
+    // One sample per row: the rows are the examples (a conditional model's labels are one per row).
+    const pass = this.pass(rows, STREAMS.evalElbo, 1);
+    this.uploadLabels(labels, rows, 'decode');
     this.upload(this.graph.io.z, z);
     this.submit(pass.stages.decoder);
     return readFloats(this.rt.device, this.plan.activations.get(this.graph.io.logits)!, rows * this.config.inputDim);

@@ -44,6 +44,7 @@ export function pytorchLayout(config: VaeConfig): PytorchLayout {
 
 /** The PyTorch state_dict the config's module has, in the module's order (`registry`: the model's op kinds). */
 export function pytorchTensorSpecs(config: VaeConfig, registry: OpRegistry = BUILTIN_OPS): PytorchTensorSpec[] {
+  if (config.conditional) throw new Error(`PyTorch layout: ${describeConfig(config)} is conditional; scripts/torch_vae.py builds no conditional VAE, so it has no PyTorch layout`);
   if (config.encoder || config.decoder) return layerListSpecs(config, registry);
   const g = buildVaeGraph(config);
   const main = pytorchLayout(config) === 'vae/main.py';

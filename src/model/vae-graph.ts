@@ -7,7 +7,7 @@ import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 
 export function graphSpec(c: VaeConfig): GraphSpec {
   const { encoder, decoder } = modelLayers(c);
-  return { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, beta: c.beta, encoder, decoder, objective: c.objective ?? { kind: 'elbo' } };
+  return { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, beta: c.beta, encoder, decoder, objective: c.objective ?? { kind: 'elbo' }, ...(c.conditional ? { conditional: { classes: c.conditional.classes } } : {}) };
 }
 
 export function buildVaeGraph(c: VaeConfig, registry: OpRegistry = BUILTIN_OPS): Graph {

@@ -1,6 +1,6 @@
 // The op kinds a model's layer list and objective may name. The built-in set has the linear, conv,
 // transposed-conv, reshape and flatten layers, the objectives ELBO, IWAE and IWAE with DReG
-// (src/ops/iwae.ts) and the reparameterization as the default sampler; `with()` gives a registry with
+// (src/ops/iwae.ts), the reparameterization as the default sampler and a conditional model's label join; `with()` gives a registry with
 // more kinds (a model made with it can use them), so a new op kind is its own module plus a
 // registration, and nothing else changes.
 import type { LayerKind, ObjectiveKind, OpRegistry } from '../graph/op';
@@ -10,6 +10,7 @@ import { ELBO_OBJECTIVE } from './elbo';
 import { CONV2D_LAYER, CONV_TRANSPOSE2D_LAYER } from './conv2d';
 import { FLATTEN_LAYER, RESHAPE_LAYER } from './reshape';
 import { IWAE_DREG_OBJECTIVE_OP, IWAE_OBJECTIVE_OP } from './iwae';
+import { CONCAT_LABEL_OP } from './concat-label';
 
 export type { OpRegistry } from '../graph/op';
 
@@ -23,6 +24,7 @@ function makeRegistry(layers: ReadonlyMap<string, LayerKind<unknown>>, objective
   return {
     layerNames: [...layers.keys()],
     sampler: DEFAULT_SAMPLER,
+    labelJoin: CONCAT_LABEL_OP,
     objectiveNames: [...objectives.keys()],
     layer(kind, where) {
       const k = layers.get(kind);

@@ -13,10 +13,11 @@ export interface TrainBackend {
   readonly maxBatch?: number;
   /** Set once the GPU device is lost (GpuVae); the loop then stops with a clear message. */
   readonly deviceLost?: string;
-  trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null;
+  /** One step on a batch; a conditional model takes the batch's labels too. */
+  trainStep(x: Float32Array, read: boolean, labels?: Uint32Array): Promise<LossSample> | null;
   resetTotals(): void;
   readTotals(): Promise<LossTotals>;
-  evaluate(images: Float32Array, count: number, options?: { signal?: AbortSignal }): Promise<LossTotals>;
+  evaluate(images: Float32Array, count: number, options?: { signal?: AbortSignal; labels?: ArrayLike<number> }): Promise<LossTotals>;
   readParams(): Promise<Float32Array>;
   readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
 }

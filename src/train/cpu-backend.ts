@@ -27,9 +27,9 @@ export class CpuBackend implements TrainBackend {
   get maxBatch() { return this.model.maxBatch; }
   set step(step: number) { this.model.step = step; }
 
-  trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null {
+  trainStep(x: Float32Array, read: boolean, labels?: Uint32Array): Promise<LossSample> | null {
     const b = x.length / this.config.inputDim;
-    const [loss, ...parts] = this.model.trainStep(x, b);
+    const [loss, ...parts] = this.model.trainStep(x, b, labels);
     const named = Object.fromEntries(this.objective.parts.map((name, i) => [name, parts[i]]));
     return read ? Promise.resolve({ step: this.step, loss, parts: named, totals: [...this.model.runningTotals], firstNonFiniteStep: Number.isFinite(loss) ? 0 : this.step }) : null;
   }

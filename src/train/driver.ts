@@ -1,6 +1,6 @@
 // The step-level training driver that every loop uses (the CLI's and fit()'s `train`, the demo's
 // Session): for the backend's current step it gathers the batch in the seeded epoch order (the last
-// batch of an epoch partial), binarizes it if asked, submits the step, keeps at most one loss
+// batch of an epoch partial; a conditional model: and its labels), binarizes it if asked, submits the step, keeps at most one loss
 // readback in flight (the CPU runs at most one readback ahead of the GPU) and stops with a clear
 // message once the GPU has recorded a non-finite loss.
 import { fillRows, type Dataset } from '../data/dataset';
@@ -66,6 +66,8 @@ export class StepDriver {
   readonly batch: number;
   readonly perEpoch: number;
   private readonly buffer: Float32Array;
+  /** The batch's labels, for a conditional model. */
+  private readonly labels: Uint32Array | null;
   private readonly binarizeKey: [number, number] | null;
   private order: { epoch: number; order: Uint32Array } | null = null;
   private inFlight: Promise<LossSample> | null = null;
@@ -76,6 +78,7 @@ export class StepDriver {
     this.batch = Math.min(batch, data.count);
     this.perEpoch = stepsPerEpoch(data.count, this.batch);
     this.buffer = new Float32Array(this.batch * data.dim);
+    this.labels = backend.config.conditional ? new Uint32Array(this.batch) : null;
     this.binarizeKey = options.binarize ? seedKey(backend.config.seed) : null;
   }
 
@@ -96,6 +99,7 @@ export class StepDriver {
     const b = Math.min(this.batch, this.data.count - start);
     const x = this.buffer.subarray(0, b * D);
     fillRows(this.data, order, start, b, x);
+    if (this.labels) for (let i = 0; i < b; i++) this.labels[i] = this.data.labels[order[start + i]!]!;
     if (this.binarizeKey) {
       for (let i = 0; i < x.length; i += 4) {
         const r = philox4x32([i, step, STREAMS.binarize, 0], this.binarizeKey);
@@ -110,8 +114,14 @@ export class StepDriver {
    * every readback slot was busy); then the previous readback, if any, is awaited, checked and
    * returned as `sample`, so the CPU stays one readback ahead of the GPU.
    */
+  /** The labels of the batch gather() filled last (a conditional model; else undefined). */
+  batchLabels(rows: number): Uint32Array | undefined {
+    return this.labels?.subarray(0, rows);
+  }
+
   async step(read: boolean): Promise<{ copied: boolean; sample: LossSample | null }> {
-    const copy = this.backend.trainStep(this.gather(), read);
+    const x = this.gather();
+    const copy = this.backend.trainStep(x, read, this.batchLabels(x.length / this.data.dim));
     if (!copy) return { copied: false, sample: null };
     const previous = this.inFlight;
     this.inFlight = copy;

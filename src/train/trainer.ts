@@ -7,6 +7,7 @@ import { validateDataset, type Dataset } from '../data/dataset';
 import type { TrainingState } from '../model/checkpoint';
 import { lossReport, type TrainBackend } from './backend';
 import { checkSample, StepDriver, TrainingStopped } from './driver';
+import { checkConditionalData } from './labels';
 
 export type { TrainBackend } from './backend';
 export { epochOrder, stepsPerEpoch, TrainingStopped } from './driver';
@@ -91,6 +92,7 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
     } catch (e) {
       throw new Error(`train: the ${name} set: ${(e as Error).message}`, { cause: e });
     }
+    if (c.conditional) checkConditionalData(ds, c.conditional.classes, name, 'train: ');
   }
   const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize });
   const perEpoch = driver.perEpoch;
@@ -146,8 +148,9 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
     const trainTotals = await guard(backend.readTotals());
     checkSample({ step: backend.step, loss: trainTotals.loss, parts: trainTotals.parts, totals: [trainTotals.loss, ...Object.values(trainTotals.parts), trainTotals.examples], firstNonFiniteStep: 0 });
     const seconds = (performance.now() - epochStart) / 1000;
-    const test = await guard(backend.evaluate(o.test.images, o.test.count, evalOptions));
-    const validation = o.earlyStop ? await guard(backend.evaluate(o.earlyStop.validation.images, o.earlyStop.validation.count, evalOptions)) : undefined;
+    const labelled = (ds: Dataset) => (c.conditional ? { ...evalOptions, labels: ds.labels.subarray(0, ds.count) } : evalOptions);
+    const test = await guard(backend.evaluate(o.test.images, o.test.count, labelled(o.test)));
+    const validation = o.earlyStop ? await guard(backend.evaluate(o.earlyStop.validation.images, o.earlyStop.validation.count, labelled(o.earlyStop.validation))) : undefined;
     const m: EpochMetrics = {
       epoch: epoch + 1,
       step: backend.step,

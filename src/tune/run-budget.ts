@@ -25,7 +25,7 @@ export function runTuneBudgetMs(plannedSteps: number, stepMs: number, s: RunShar
 /** What tuneForRun needs of a model (GpuVae has it). */
 export interface ProbeModel {
   precompile(): Promise<unknown>;
-  trainStep(x: Float32Array, read?: boolean): Promise<unknown> | null;
+  trainStep(x: Float32Array, read?: boolean, labels?: Uint32Array): Promise<unknown> | null;
   dispose(): void;
 }
 
@@ -48,6 +48,8 @@ export interface RunTuningOptions<M> {
   lastTune: () => TuneReport;
   /** One training batch (the probe's steps train a throwaway model on it). */
   batch: Float32Array;
+  /** Its labels, for a conditional model. */
+  labels?: Uint32Array;
   /** Steps the run will take. */
   plannedSteps: number;
   /** A fixed budget instead of the run's share (no step is measured). */
@@ -87,11 +89,11 @@ export async function tuneForRun<M extends ProbeModel>(o: RunTuningOptions<M>): 
   let stepMs: number;
   let probeMs: number;
   try {
-    await probe.trainStep(o.batch, true);
+    await probe.trainStep(o.batch, true, o.labels);
     const t0 = clock();
-    probe.trainStep(o.batch);
-    probe.trainStep(o.batch);
-    await probe.trainStep(o.batch, true);
+    probe.trainStep(o.batch, false, o.labels);
+    probe.trainStep(o.batch, false, o.labels);
+    await probe.trainStep(o.batch, true, o.labels);
     probeMs = clock() - t0;
     stepMs = probeMs / 3;
   } finally {

@@ -43,7 +43,7 @@ export class GpuVae extends GpuRunner implements ModelRunner {
     return activeUnits(this, images, count, options);
   }
 
-  /** μ and log σ² of q(z|x) for each example (any number of rows, run maxBatch at a time). */
+  /** μ and log σ² of q(z|x) for each example (any number of rows, run maxBatch at a time; a conditional model: `{ labels }`). */
   async encode(x: Float32Array, options: CallOptions = {}): Promise<{ mu: Float32Array; logvar: Float32Array }> {
     this.checkLive();
     return encode(this, x, options);
@@ -64,6 +64,7 @@ export class GpuVae extends GpuRunner implements ModelRunner {
   /**
    * `n` decoded samples from the prior N(0, I) (any n up to 2^20). Each call draws fresh latents (the
    * model's seeded stream, one step word per call); `{ seed }` (or a number) draws the same ones every time.
+   * A conditional model needs `{ class: k }` (every sample of class k) or `{ classes }` (one per sample).
    */
   async sample(n: number, options: SampleOptions | number = {}): Promise<Float32Array> {
     this.checkLive();

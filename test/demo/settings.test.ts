@@ -88,6 +88,7 @@ describe('every URL the page writes is one it accepts', () => {
     expect(configFor({ ...parsed.settings, arch: 'mlp' }, c).encoder).toBeUndefined();
     expect(settingsFromUrl('?arch=resnet').warnings[0]).toMatch(/URL parameter arch="resnet" ignored: must be one of mlp, conv/);
     expect(settingsProblem(resolveConfig(presetConfig('keras')), 128)).toMatch(/layer lists are not an architecture this page offers/);
+    expect(settingsProblem(resolveConfig({ conditional: { classes: 10 } }), 128)).toMatch(/conditional on 10 classes, and this page explores unconditional models only/);
   });
 
   it('kernel tuning: on by default with a 10 s budget, ?notune=1 turns it off, ?tuneBudget=S bounds it, both round-trip; bad budgets are named', () => {
