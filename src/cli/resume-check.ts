@@ -10,6 +10,7 @@ import type { ObjectiveSpec } from '../base/words';
 import { BUILTIN_OPS } from '../ops/registry';
 import type { TrainingState } from '../model/checkpoint';
 import type { RunMetadata } from '../model/run-metadata';
+import { objectiveContext } from '../model/vae-graph';
 import type { Cli } from './args';
 import { presetConfig } from '../model/presets';
 import { UsageError } from './usage-error';
@@ -59,7 +60,7 @@ function checkObjective(asked: ObjectiveSpec | undefined, saved: VaeConfig) {
   const why = 'it would make another model';
   if (asked.kind !== theirs.kind) conflict('--objective', asked.kind, `objective ${describeSpec(theirs)}`, why);
   const kind = BUILTIN_OPS.objective(theirs.kind);
-  const attrs = (s: ObjectiveSpec) => JSON.stringify(kind.parse(s, saved));
+  const attrs = (s: ObjectiveSpec) => JSON.stringify(kind.parse(s, objectiveContext(saved)));
   if (attrs({ ...theirs, ...asked }) !== attrs(theirs)) conflict('--k-train', String(asked.k), `objective ${describeSpec(theirs)}`, why);
 }
 
