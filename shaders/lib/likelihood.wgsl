@@ -44,7 +44,7 @@ fn lik_sigmoid(x: f32) -> f32 {
 // e^δ − 1 for δ ≥ 0: a Taylor series to δ^9 below 0.5 (relative error < 3e-10), else exp.
 fn expm1_pos(d: f32) -> f32 {
   if (d < 0.5) {
-    return d * (1.0 + d / 2.0 * (1.0 + d / 3.0 * (1.0 + d / 4.0 * (1.0 + d / 5.0 * (1.0 + d / 6.0 * (1.0 + d / 7.0 * (1.0 + d / 8.0 * (1.0 + d / 9.0)))))))));
+    return d * (1.0 + d / 2.0 * (1.0 + d / 3.0 * (1.0 + d / 4.0 * (1.0 + d / 5.0 * (1.0 + d / 6.0 * (1.0 + d / 7.0 * (1.0 + d / 8.0 * (1.0 + d / 9.0))))))));
   }
   return exp(d) - 1.0;
 }
