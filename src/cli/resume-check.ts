@@ -38,7 +38,7 @@ export function dataDigest(ds: Dataset): string {
 
 const CONFIG_FLAGS: [keyof VaeConfig, string][] = [
   ['latent', '--latent'], ['encoderHidden', '--hidden'], ['decoderHidden', '--hidden'], ['activation', '--activation'],
-  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'],
+  ['likelihood', '--likelihood'], ['sigma', '--sigma'], ['beta', '--beta'], ['seed', '--seed'],
 ];
 
 const describeLayersShort = (c: VaeConfig) => [c.inputDim, ...c.encoderHidden, c.latent].join('-');

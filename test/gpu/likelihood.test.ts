@@ -53,7 +53,7 @@ function inputs(c: Case, wide = c.K === 1) {
 /** The log-scales at byte 256 of a 512-byte uniform + storage buffer, as a 256-byte range. */
 function scaleRange(device: GPUDevice, logScale: Float32Array) {
   const buffer = device.createBuffer({ label: 'log scale', size: 512, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(buffer, 256, logScale);
+  device.queue.writeBuffer(buffer, 256, logScale as Float32Array<ArrayBuffer>);
   return { buffer, offset: 256, size: 256 };
 }
 
