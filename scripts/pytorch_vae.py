@@ -141,16 +141,35 @@ class ConvVAE(nn.Module):
 HALF_BIN = 1.0 / 510.0  # half of one of the discretized logistic's 256 bins on [0, 1]
 
 
-class Likelihood(nn.Module):
-    """-log p(x | decoder output), summed over the last axis, with webgpu-vae's formulas
-    (src/cpu/likelihood.ts, shaders/lib/likelihood.wgsl). Pixel d of a row is in channel d % C (HWC).
-      bernoulli: BCE with logits.
-      gaussian, s = log sigma_c: 0.5 (x - m)^2 e^(-2s) + s + 0.5 log 2 pi (s fixed at log --sigma, or learned).
-      logistic: the discretized logistic on [0, 1], 256 levels, mean m, log-scale s_c; with h = 1/510,
+def neg_log_lik(kind, out, x, log_scale):
+    """-log p(x | out) summed over the last axis, with webgpu-vae's formulas (src/cpu/likelihood.ts,
+    shaders/lib/likelihood.wgsl); log_scale: one value per channel (pixel d of a row is in channel
+    d % C, HWC), or a scalar tensor for one fixed value.
+      bernoulli: BCE with logits (log_scale unused).
+      gaussian, s = log sigma: 0.5 (x - m)^2 e^(-2s) + s + 0.5 log 2 pi.
+      logistic: the discretized logistic on [0, 1], 256 levels, mean m, log-scale s; with h = 1/510,
         a = (x - m + h) e^-s, b = (x - m - h) e^-s, delta = a - b:
         -log P = softplus(a) + softplus(-b) - log(e^delta - 1) inside, softplus(-a) for the lowest bin
         (x < h), softplus(b) for the highest (x > 1 - h): log(sigmoid(a) - sigmoid(b)) without the
-        difference, so it never underflows. The learned scales are `log_scale` (C values, from 0)."""
+        difference, so it never underflows."""
+    x = x.expand_as(out)
+    if kind == "bernoulli":
+        return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
+    d = out.shape[-1]
+    s = log_scale.repeat(d // log_scale.numel()) if log_scale.dim() == 1 else log_scale
+    if kind == "gaussian":
+        return (0.5 * (x - out).pow(2) * torch.exp(-2.0 * s) + s + 0.5 * LOG_2PI).sum(-1)
+    inv = torch.exp(-s)
+    a, b, delta = (x - out + HALF_BIN) * inv, (x - out - HALF_BIN) * inv, 2.0 * HALF_BIN * inv
+    # log(e^delta - 1): expm1 below 15 (clamped, so the branch not taken has no inf to poison gradients).
+    log_em1 = torch.where(delta > 15.0, delta + torch.log1p(-torch.exp(-delta)), torch.log(torch.expm1(delta.clamp(max=15.0))))
+    mid = F.softplus(a) + F.softplus(-b) - log_em1
+    return torch.where(x < HALF_BIN, F.softplus(-a), torch.where(x > 1.0 - HALF_BIN, F.softplus(b), mid)).sum(-1)
+
+
+class Likelihood(nn.Module):
+    """p(x|z) of --likelihood: neg_log_lik with its scales, `log_scale` (C values, from 0) when learned
+    (the logistic always, the Gaussian unless --sigma fixes sigma)."""
 
     def __init__(self, kind="bernoulli", channels=1, sigma=None):
         super().__init__()
@@ -161,19 +180,8 @@ class Likelihood(nn.Module):
         self.fixed_log_sigma = math.log(sigma) if kind == "gaussian" and sigma is not None else 0.0
 
     def forward(self, out, x):
-        if self.kind == "bernoulli":
-            return F.binary_cross_entropy_with_logits(out, x.expand_as(out), reduction="none").sum(-1)
-        d = out.shape[-1]
-        s = self.log_scale.repeat(d // self.channels) if self.learned else torch.full((d,), self.fixed_log_sigma)
-        if self.kind == "gaussian":
-            return (0.5 * (x - out).pow(2) * torch.exp(-2.0 * s) + s + 0.5 * LOG_2PI).sum(-1)
-        inv = torch.exp(-s)
-        a, b, delta = (x - out + HALF_BIN) * inv, (x - out - HALF_BIN) * inv, 2.0 * HALF_BIN * inv
-        # log(e^delta - 1): expm1 below 15 (clamped, so the branch not taken has no inf to poison gradients).
-        log_em1 = torch.where(delta > 15.0, delta + torch.log1p(-torch.exp(-delta)), torch.log(torch.expm1(delta.clamp(max=15.0))))
-        mid = F.softplus(a) + F.softplus(-b) - log_em1
-        x = x.expand_as(out)
-        return torch.where(x < HALF_BIN, F.softplus(-a), torch.where(x > 1.0 - HALF_BIN, F.softplus(b), mid)).sum(-1)
+        s = self.log_scale if self.learned else torch.tensor(self.fixed_log_sigma, dtype=out.dtype, device=out.device)
+        return neg_log_lik(self.kind, out, x, s)
 
 
 BERNOULLI = Likelihood()
