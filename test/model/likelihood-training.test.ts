@@ -2,11 +2,13 @@
 // with a learned per-channel σ and the discretized logistic, on 6×5×3 colour images of 8-bit values
 // (0 and 1 included, so the logistic's edge bins are hit), MLP and a tiny conv model, ELBO and IWAE.
 // 20 steps' losses within a relative 1e-4 (trainSideBySide), then the parameters, the learned
-// log-scales among them, close; and the scales must have moved.
+// log-scales among them, close; and the scales must have moved. Then a checkpoint keeps the scales:
+// saved, loaded (and loaded for inference only) it evaluates as before.
 import { describe, expect, it } from 'vitest';
 import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
-import type { VaeConfigInput } from '../../src/model/config';
+import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
+import { CpuBackend } from '../../src/train/cpu-backend';
 import { expectClose } from '../util/compare';
 import { trainSideBySide } from '../util/train-agreement';
 import { rng } from '../util/random';
@@ -78,4 +80,33 @@ describe('learned-scale likelihoods: GPU training against the CPU reference', ()
       });
     });
   }
+
+  it('a checkpoint keeps the learned log-scales: loaded, and loaded for inference only, it evaluates the same', async () => {
+    const { device, rt } = gpu();
+    const config: VaeConfigInput = { inputDim: D, image, encoderHidden: [16], decoderHidden: [16], latent: 3, likelihood: 'logistic', seed: 2, adam: { lr: 2e-2 } };
+    await scoped(device, async () => {
+      const vae = new GpuVae(rt, config, { maxBatch: 8 });
+      for (let s = 0; s < 5; s++) vae.trainStep(batchAt(8 * s, 8));
+      const before = await vae.evaluate(data.subarray(0, 16 * D), 16);
+      // Evaluation (test −ELBO, and L_k through iwae.wgsl's running sums) as the CPU reference computes it from the same weights.
+      const cpu = new CpuBackend(resolveConfig(config), await vae.readParams(), 8);
+      const cpuEval = await cpu.evaluate(data.subarray(0, 16 * D), 16);
+      expect(Math.abs(before.loss - cpuEval.loss) / cpuEval.loss).toBeLessThan(1e-5);
+      const [gpuLk, cpuLk] = [await vae.evaluateLk(data.subarray(0, 16 * D), 16, 4), await cpu.evaluateLk(data.subarray(0, 16 * D), 16, 4)];
+      console.info(`logistic: test −ELBO GPU ${before.loss} CPU ${cpuEval.loss}; −L_4 GPU ${gpuLk} CPU ${cpuLk}`);
+      expect(Math.abs(gpuLk - cpuLk) / cpuLk).toBeLessThan(1e-5);
+      const bytes = await vae.save();
+      const scale = vae.graph.params.find((p) => p.name === 'likelihood.log_scale')!;
+      const want = Array.from((await vae.readParams()).subarray(scale.offset, scale.offset + 3));
+      expect(Math.min(...want.map(Math.abs))).toBeGreaterThan(0.05);
+      vae.dispose();
+      for (const inference of [false, true]) {
+        const back = GpuVae.load(rt, bytes, { maxBatch: 8, inference });
+        expect(Array.from((await back.readParams()).subarray(scale.offset, scale.offset + 3))).toEqual(want);
+        const after = await back.evaluate(data.subarray(0, 16 * D), 16);
+        expect(after.loss, `inference ${inference}`).toBeCloseTo(before.loss, 4);
+        back.dispose();
+      }
+    });
+  });
 });
