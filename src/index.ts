@@ -31,6 +31,8 @@ export { prepareReparameterize, REPARAMETERIZE } from './kernels/reparameterize'
 export type { NoiseKey, PreparedReparam, ReparamBuffers } from './kernels/reparameterize';
 export { prepareElbo, ELBO } from './kernels/elbo';
 export type { ElboBuffers, ElboShape, Likelihood } from './kernels/elbo';
+export { prepareScaleGrad, LIKELIHOOD_SCALE_GRAD } from './kernels/likelihood-scale-grad';
+export type { ScaleGradBuffers, ScaleGradShape, PreparedScaleGrad } from './kernels/likelihood-scale-grad';
 export { prepareAdam, resolveAdam, ADAM } from './kernels/adam';
 export type { AdamBuffers, AdamConfig, AdamHyper, PreparedAdam } from './kernels/adam';
 export { prepareIwae, IWAE } from './kernels/iwae';
@@ -54,7 +56,9 @@ export { DEFAULT_CONFIG, describeConfig, resolveConfig, MAX_CLASSES } from './mo
 export type { Conditional } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
-export { customLayer } from './base/words';
+export { customLayer, LIKELIHOODS, learnsScale } from './base/words';
+export type { Sigma } from './base/words';
+export { bitsPerDim } from './eval/bits';
 export type {
   LayerSpec, BuiltinLayerSpec, LinearSpec, Conv2dSpec, ConvTranspose2dSpec, ReshapeSpec, FlattenSpec, CustomLayerSpec, LayerFields, SizePair,
 } from './base/words';

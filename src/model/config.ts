@@ -1,6 +1,6 @@
 // The VAE configuration: architecture, likelihood, β, optimiser and seed, with defaults (the
 // 784-400-20 ReLU Bernoulli model of Kingma & Welling's MNIST experiments) and strict validation.
-import { ACTIVATIONS, LIKELIHOODS, type Activation, type ImageShape, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec } from '../base/words';
+import { ACTIVATIONS, LIKELIHOODS, MAX_SCALE_CHANNELS, learnsScale, type Activation, type ImageShape, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec, type Sigma } from '../base/words';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import { checkSchedule, type ScheduleConfig } from '../optim/schedule';
 
@@ -35,9 +35,18 @@ export interface VaeConfig {
   conditional?: Conditional;
   latent: number;
   activation: Activation;
+  /**
+   * p(x|z): 'bernoulli' (logits), 'gaussian' (mean, identity link, σ below) or 'logistic' (the
+   * discretized logistic on [0, 1] with 256 levels: mean, identity link, and a learned log-scale per
+   * channel, the parameter likelihood.log_scale, initialised to 0).
+   */
   likelihood: Likelihood;
-  /** Fixed standard deviation of the Gaussian likelihood. */
-  sigma: number;
+  /**
+   * The Gaussian likelihood's standard deviation: a fixed number (default 1), or 'learned': a log σ per
+   * channel of the image (the parameter likelihood.log_scale, initialised to 0, so σ starts at 1),
+   * trained by Adam with the rest. Unused by the other likelihoods.
+   */
+  sigma: Sigma;
   beta: number;
   adam: AdamHyper;
   seed: number;
@@ -140,7 +149,12 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   if (!LIKELIHOODS.includes(c.likelihood)) {
     throw new Error(`config: likelihood must be ${LIKELIHOODS.map((l) => `'${l}'`).join(' or ')}, got ${JSON.stringify(c.likelihood)}`);
   }
-  if (typeof c.sigma !== 'number' || !Number.isFinite(c.sigma) || c.sigma <= 0) throw new Error(`config: sigma must be a finite number > 0, got ${c.sigma}`);
+  if (c.sigma !== 'learned' && (typeof c.sigma !== 'number' || !Number.isFinite(c.sigma) || c.sigma <= 0)) {
+    throw new Error(`config: sigma must be a finite number > 0 or 'learned', got ${JSON.stringify(c.sigma)}`);
+  }
+  if (learnsScale(c.likelihood, c.sigma) && imageChannels(c) > MAX_SCALE_CHANNELS) {
+    throw new Error(`config: the ${c.likelihood} likelihood learns a scale per channel for at most ${MAX_SCALE_CHANNELS} channels; image has ${imageChannels(c)}`);
+  }
   if (typeof c.beta !== 'number' || !Number.isFinite(c.beta) || c.beta < 0) throw new Error(`config: beta must be a finite number ≥ 0, got ${c.beta}`);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new Error(`config: seed must be a non-negative integer, got ${c.seed}`);
   return c;
@@ -198,14 +212,20 @@ export function checkLabels(what: string, labels: ArrayLike<number> | undefined,
   return out;
 }
 
+/** The likelihood as reports name it: bernoulli, gaussian (σ learned per channel), gaussian σ=0.5, logistic. */
+export function describeLikelihood(c: Pick<VaeConfig, 'likelihood' | 'sigma'>): string {
+  if (c.likelihood !== 'gaussian') return c.likelihood;
+  return c.sigma === 'learned' ? 'gaussian, σ learned per channel' : c.sigma === 1 ? 'gaussian' : `gaussian σ=${c.sigma}`;
+}
+
 /** A short architecture string such as 784-400-20 (relu, bernoulli). */
 export function describeConfig(c: VaeConfig): string {
   const objective = (c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '') + (c.conditional ? `, conditional on ${c.conditional.classes} classes` : '');
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
-    return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+    return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${describeLikelihood(c)}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
   }
-  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} (${c.activation}, ${c.likelihood}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} (${c.activation}, ${describeLikelihood(c)}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
 }
 
 // A model's layer lists. A config either gives them (`encoder`, `decoder`: any kinds the registry
