@@ -90,6 +90,18 @@ const list = (names: string[], n = 6) => names.slice(0, n).join(', ') + (names.l
 /** Files no one means as data: hidden files (.DS_Store), macOS resource forks, folders. */
 const ignored = (path: string) => path.endsWith('/') || path.split('/').some((p) => p.startsWith('.') || p === '__MACOSX');
 
+/**
+ * Throws unless an image file is whole: a PNG ends with its IEND chunk, a JPEG with its end-of-image
+ * marker (trailing padding of up to 64 bytes allowed). Browsers draw what they have of a cut file;
+ * this makes every decoder refuse it alike.
+ */
+export function checkComplete(bytes: Uint8Array, header: ImageHeader, source: string): void {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 76));
+  const has = (sig: number[]) => tail.some((_, i) => sig.every((v, k) => tail[i + k] === v));
+  if (header.format === 'png' && !has([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])) throw new Error(`${source}: the PNG has no IEND chunk at its end; the file is truncated`);
+  if (header.format === 'jpeg' && !has([0xff, 0xd9])) throw new Error(`${source}: the JPEG has no end-of-image marker at its end; the file is truncated`);
+}
+
 /** The most bytes an image file of this header may take: 8 a pixel (16-bit RGBA, stored) and 1 MiB of other chunks. */
 const maxImageFile = (h: ImageHeader) => h.width * h.height * 8 + (1 << 20);
 
@@ -254,7 +266,9 @@ async function decodeImages(images: FoundImage[], o: Required<Pick<ReadOptions, 
   for (let i = 0; i < images.length; i++) {
     const im = images[i]!;
     try {
-      await o.decode(await im.read(), im.header, shape.channels as 1 | 3, pixels, kept.length * dim, im.source);
+      const bytes = await im.read();
+      checkComplete(bytes, im.header, im.source);
+      await o.decode(bytes, im.header, shape.channels as 1 | 3, pixels, kept.length * dim, im.source);
       kept.push(i);
     } catch (e) {
       problems.push((e as Error).message.startsWith(im.source) ? (e as Error).message : `${im.source}: ${(e as Error).message}`);

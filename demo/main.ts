@@ -33,7 +33,8 @@ import { initialTuneStatus } from './tuning';
 import { listen, newModel, startTraining, warn } from './actions';
 import { charts, makeViews, reportError } from './explain';
 import { openLocalHost, openWorkerHost, type ModelHost } from './host';
-import { fillObjectives, writeControls } from './form';
+import { fillLikelihoods, fillObjectives, writeControls } from './form';
+import { wireOwnData } from './own-data';
 import { wire } from './controls';
 
 Object.defineProperty(window, '__demo', { get: snapshot, enumerable: false, configurable: false });
@@ -104,11 +105,13 @@ async function main() {
   page.options = parsed.options;
   page.tune = initialTuneStatus(parsed.tune);
   fillObjectives();
+  fillLikelihoods();
   writeControls(page.controls);
   if (page.warnings.length) showBanner(page.warnings, 'warn');
   makeViews(page.options.lkMax);
   charts.draw();
   wire();
+  wireOwnData();
 
   if (!('gpu' in navigator) || !navigator.gpu) {
     noWebGpu(window.isSecureContext
@@ -137,7 +140,7 @@ async function main() {
   $('adapter').textContent = page.adapterText.replace(' [software]', '');
   $('software').hidden = !page.software;
   updateStatus();
-  page.data = await dataPromise;
+  page.data = page.mnist = await dataPromise;
   await host.call('setData', page.data);
   say(`Loaded ${page.data.train.count.toLocaleString('en-US')} training and ${page.data.test.count.toLocaleString('en-US')} test digits.`);
   await newModel({ ...page.controls });
