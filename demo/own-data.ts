@@ -18,6 +18,8 @@ import { newModel, reportError, warn } from './actions';
 export const TEST_FRACTION = 0.1;
 /** Banner lines of left-out files beyond this are counted, not listed. */
 const MAX_PROBLEM_LINES = 8;
+/** The architecture chosen for MNIST before the user's images came: "Use MNIST" goes back to it. */
+let mnistArch: DemoArchitecture = 'mlp';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -76,6 +78,7 @@ export async function useOwnData(files: DataFile[]) {
     $('data-line').textContent = `Read ${read.describe}: ${count(set.count)} of ${describeShape(set.shape)}` +
       `${set.classNames ? `, ${set.classNames.length} classes` : ''} · ${count(split.train.count)} train / ${count(split.test.count)} test ` +
       `(fixed seeded split, test fraction ${TEST_FRACTION}) · preset ${preset.why}.`;
+    if (page.dataInfo.kind === 'mnist') mnistArch = page.controls.arch;
     page.baseConfig = resolveConfig({ ...DEFAULT_CONFIG, inputDim: set.dim, image: { ...set.shape } });
     page.controls = { ...page.controls, arch: preset.arch, decoder: null };
     offerArchitectures(preset.fits);
@@ -101,7 +104,9 @@ export async function useMnist() {
   page.data = page.mnist;
   page.dataInfo = { kind: 'mnist' };
   page.baseConfig = DEFAULT_CONFIG;
+  page.controls = { ...page.controls, arch: mnistArch, decoder: null };
   offerArchitectures(['mlp', 'conv']);
+  writeControls(page.controls);
   showDataProblems([]);
   $('data-line').textContent = `MNIST: ${count(page.mnist.train.count)} training and ${count(page.mnist.test.count)} test digits, 28×28×1.`;
   await newModel({ ...page.controls });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { zipSync } from 'fflate';
 import type { Page } from 'puppeteer-core';
-import { openPage, setup, status, waitFor, type DemoStatus } from './demo-harness';
+import { longTasksSince, openPage, setup, status, waitFor, type DemoStatus } from './demo-harness';
 
 type OwnStatus = DemoStatus & { data: { kind: string; count?: number; shape?: string; train?: number; test?: number; preset?: string; problems?: string[] } };
 const own = (page: Page) => status(page) as Promise<OwnStatus>;
@@ -62,11 +62,15 @@ describe('demo page: the user’s own images', () => {
       expect(await page.$$eval('#likelihood option', (o) => o.map((e) => (e as HTMLOptionElement).value))).toContain('bernoulli');
 
       const t0 = performance.now();
+      const since = await page.evaluate(() => performance.now());
       await (await page.$('input#pick-files'))!.uploadFile(zipPath);
       const made = await waitFor(page, 'a model of the zip’s images', (s) => (s as OwnStatus).data.kind === 'own' && ready(s) && /^360-/.test(s.model), 60_000) as OwnStatus;
       console.info(`zip read and model made in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${made.model}; data ${JSON.stringify(made.data)}`);
       expect(made.data).toMatchObject({ count: 30, shape: '12×10×3', train: 27, test: 3, preset: 'mlp' });
       expect(made.data.problems).toEqual([]);
+      const long = await longTasksSince(page, since);
+      console.info(`long main-thread tasks while reading and making the model: ${JSON.stringify(long.map(([, d]) => Math.round(d)))}`);
+      expect(long.filter(([, d]) => d > 100), 'no main-thread task over 100 ms while the zip is read').toEqual([]);
       const line = await page.$eval('#data-line', (e) => e.textContent ?? '');
       expect(line).toMatch(/30 PNG images: 30 of 12×10×3 · 27 train \/ 3 test \(fixed seeded split, test fraction 0\.1\) · preset mlp/);
       expect(made.model).toBe('360-32-4 / 4-32-360 (12×10×3, relu, bernoulli)');
@@ -99,6 +103,23 @@ describe('demo page: the user’s own images', () => {
       console.info(`banner: ${banner}`);
       expect(banner).toMatch(/1 file of another size left out \(kept: 20 images of 12×10×3\): odd\.png \(10×14\)/);
       expect(banner).toMatch(/readme\.txt: not an image or a data file/);
+
+      // Images whose H and W are multiples of 4 get the conv preset, with C output channels.
+      const squares: Record<string, Uint8Array> = {};
+      for (let i = 0; i < 20; i++) squares[`s${i}.png`] = picture(i, 8, 8);
+      await writeFile(join(dir, 'squares.zip'), zipSync(squares));
+      const tc = performance.now();
+      await (await page.$('input#pick-files'))!.uploadFile(join(dir, 'squares.zip'));
+      const conv = await waitFor(page, 'a conv model of 8×8×3 images', (s) => (s as OwnStatus).data.shape === '8×8×3' && ready(s), 60_000) as OwnStatus;
+      console.info(`conv model of 8×8×3 made (kernels compiled, test set evaluated) in ${((performance.now() - tc) / 1000).toFixed(1)} s`);
+      expect(conv.data.preset).toBe('conv');
+      expect(conv.model).toMatch(/conv2d/);
+      expect(await page.$eval('#arch', (e) => (e as HTMLSelectElement).value)).toBe('conv');
+      const t1 = performance.now();
+      await page.click('#start');
+      const convDone = await waitFor(page, 'the conv model at its budget', (s) => s.state === 'done' && !s.busy && s.step === 30, 90_000);
+      console.info(`conv on 8×8×3: 30 steps in ${((performance.now() - t1) / 1000).toFixed(1)} s; test −ELBO ${convDone.test[0]!.elbo.toFixed(2)} → ${convDone.test.at(-1)!.elbo.toFixed(2)}`);
+      expect(convDone.test.at(-1)!.elbo).toBeLessThan(convDone.test[0]!.elbo);
 
       await page.click('#use-mnist');
       const back = await waitFor(page, 'the MNIST model again', (s) => (s as OwnStatus).data.kind === 'mnist' && ready(s), 60_000);
