@@ -316,6 +316,7 @@ export class Session {
 
 function checkData(config: VaeConfig, data: MnistSplit) {
   if (config.inputDim !== data.train.dim) {
-    throw new Error(`this model takes ${config.inputDim}-pixel images; the demo's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} pixels`);
+    const shape = config.image ? ` (${config.image.height}×${config.image.width}×${config.image.channels})` : '';
+    throw new Error(`this model takes ${config.inputDim}-value images${shape}; the page's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} values: drop the images it was trained on first, or Use MNIST`);
   }
 }

@@ -73,12 +73,14 @@ describe('demo data reader', () => {
     const cut = png(5, 8, 8);
     const truncated = file('a/cut.png', cut.subarray(0, cut.length - 30));
     const junk = file('a/notes.txt', new TextEncoder().encode('hello, not an image'));
-    const r = await readDataFiles([...good, odd, truncated, junk], { decode });
+    const j = jpg(3, 8, 8), cutJpeg = file('a/cut.jpg', j.subarray(0, j.length - 40));
+    const r = await readDataFiles([...good, odd, truncated, junk, cutJpeg], { decode });
     expect(r.set.count).toBe(9);
     expect(r.set.shape).toEqual({ height: 8, width: 8, channels: 3 });
     const text = r.problems.join('\n');
     expect(text).toMatch(/odd\.png \(10×8\)/);
-    expect(text).toMatch(/cut\.png/);
+    expect(text).toMatch(/cut\.png: the PNG has no IEND chunk at its end; the file is truncated/);
+    expect(text).toMatch(/cut\.jpg: the JPEG has no end-of-image marker at its end; the file is truncated/);
     expect(text).toMatch(/notes\.txt: not an image or a data file \(first bytes 68 65 6c/);
   });
 
