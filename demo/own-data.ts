@@ -42,10 +42,20 @@ async function stopTraining() {
   if (page.host?.view.running) await page.host.call('pause');
 }
 
+/** Resolves once the page is not making a model (a drop may come at any time); false after `ms`. */
+async function idle(ms = 300_000): Promise<boolean> {
+  for (const until = performance.now() + ms; page.busy || !page.host || !page.mnist; ) {
+    if (performance.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
 /** Reads dropped or picked files and trains a fresh model on them; on failure the current data stays. */
 export async function useOwnData(files: DataFile[]) {
-  if (!page.host || !page.mnist || page.busy) {
-    say('The page is busy (starting, or making a model): drop the files again in a moment.', 'error');
+  if (page.busy) say('Your files wait until the model being made is ready…');
+  if (!(await idle()) || !page.host) {
+    say('The page is still starting or making a model: drop the files again in a moment.', 'error');
     return;
   }
   page.busy = true;
@@ -98,7 +108,7 @@ export async function useOwnData(files: DataFile[]) {
 
 /** Back to the embedded MNIST digits (a fresh model with the controls' settings). */
 export async function useMnist() {
-  if (!page.host || !page.mnist || page.busy || page.dataInfo.kind === 'mnist') return;
+  if (!(await idle()) || !page.host || !page.mnist || page.dataInfo.kind === 'mnist') return;
   await stopTraining();
   await page.host.call('setData', page.mnist);
   page.data = page.mnist;

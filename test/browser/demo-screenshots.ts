@@ -27,7 +27,7 @@ if (!existsSync(join(PROJECT_ROOT, 'demo/vite.config.ts'))) throw new Error(`run
 const DOCS = join(PROJECT_ROOT, 'docs');
 const MAX_BYTES = 300_000;
 
-type Snapshot = { state: string; step: number; message: string; posterior: unknown; hover: unknown; lkCurve: { step: number; digit: string } | null; traversal: { step: number } | null };
+type Snapshot = { state: string; busy: boolean; model: string; step: number; message: string; posterior: unknown; hover: unknown; lkCurve: { step: number; digit: string } | null; traversal: { step: number } | null };
 const snap = (page: Page) => page.evaluate(() => (window as unknown as { __demo: Snapshot }).__demo);
 
 async function until(page: Page, what: string, ok: (s: Snapshot) => boolean, ms: number): Promise<Snapshot> {
@@ -100,11 +100,11 @@ try {
   const zip = join(site, 'tinted.zip');
   await tintedZip(zip);
   await page.goto(`${server.url}?latent=16&hidden=256&batch=64&lr=0.002&steps=1200&notune=1&lkMax=100`, { waitUntil: 'load' });
-  await until(page, 'the MNIST model', (s) => s.state === 'ready', 120_000);
+  await until(page, 'the MNIST model', (s) => s.state === 'ready' && !s.busy, 120_000);
   await (await page.$('input#pick-files'))!.uploadFile(zip);
-  await until(page, 'the conv model of the colour digits', (s) => s.state === 'ready' && /conv2d/.test((s as unknown as { model: string }).model), 300_000);
+  await until(page, 'the conv model of the colour digits', (s) => s.state === 'ready' && !s.busy && /conv2d/.test(s.model), 600_000);
   await page.select('#arch', 'mlp');
-  await until(page, 'the MLP of the colour digits', (s) => s.state === 'ready' && /^3072-/.test((s as unknown as { model: string }).model), 120_000);
+  await until(page, 'the MLP of the colour digits', (s) => s.state === 'ready' && !s.busy && /^3072-/.test(s.model), 120_000);
   await page.click('#start');
   await until(page, 'the colour run', (s) => s.state === 'done', 900_000);
   await new Promise((r) => setTimeout(r, 1500));
