@@ -32,7 +32,7 @@ function offerArchitectures(fits: readonly DemoArchitecture[]) {
 function showDataProblems(lines: string[]) {
   const shown = lines.slice(0, MAX_PROBLEM_LINES);
   if (lines.length > shown.length) shown.push(`… and ${lines.length - shown.length} more`);
-  page.warnings = page.warnings.filter((w) => !w.startsWith('Your data: '));
+  page.warnings = page.warnings.filter((w) => !w.startsWith('Your data'));
   page.warnings.push(...shown.map((l) => `Your data: ${l}`));
   showBanner(page.warnings, 'warn');
 }
