@@ -88,6 +88,7 @@ export async function useOwnData(files: DataFile[]) {
     $('data-line').textContent = `Read ${read.describe}: ${count(set.count)} of ${describeShape(set.shape)}` +
       `${set.classNames ? `, ${set.classNames.length} classes` : ''} · ${count(split.train.count)} train / ${count(split.test.count)} test ` +
       `(fixed seeded split, test fraction ${TEST_FRACTION}) · preset ${preset.why}.`;
+    $('data-line').title = read.notes.join('\n');
     if (page.dataInfo.kind === 'mnist') mnistArch = page.controls.arch;
     page.baseConfig = resolveConfig({ ...DEFAULT_CONFIG, inputDim: set.dim, image: { ...set.shape } });
     page.controls = { ...page.controls, arch: preset.arch, decoder: null };
@@ -118,6 +119,7 @@ export async function useMnist() {
   offerArchitectures(['mlp', 'conv']);
   writeControls(page.controls);
   showDataProblems([]);
+  $('data-line').title = '';
   $('data-line').textContent = `MNIST: ${count(page.mnist.train.count)} training and ${count(page.mnist.test.count)} test digits, 28×28×1.`;
   await newModel({ ...page.controls });
 }
