@@ -3,12 +3,11 @@
 // −L_k for k = 1 … kMax on a log axis (from one pass of kMax samples, demo/bound-maths.ts): the
 // importance-weighted bound tightens toward −log p(x) as k grows. kMax is ?lkMax= (default 1000).
 import { drawChart, fitCanvas } from './chart';
-import { drawLayout, gridLayout } from './digits';
+import { drawLayout, gridLayout, shapeOf } from './digits';
 import type { ModelHost } from './host';
 import { Latest } from './latest';
 import { $, fmt, page } from './page';
 
-const oneLayout = gridLayout(1, 1, 0);
 const REC = '#3f6fd8', KL = '#e0762b';
 
 export interface BoundEnv {
@@ -66,7 +65,7 @@ export class BoundView {
     if (gen !== this.env.generation()) return;
     page.bound = { ...r, digit: d.name };
     this.lastAt = performance.now();
-    drawLayout($<HTMLCanvasElement>('bound-digit'), oneLayout, [d.x], { background: '#000' });
+    drawLayout($<HTMLCanvasElement>('bound-digit'), gridLayout(1, 1, 0, 0, shapeOf(host.view.info?.config)), [d.x], { background: '#000' });
     this.draw();
   }
 

@@ -2,7 +2,6 @@
 // untouched model follows the controls at once, and the buttons, file input and canvases call the
 // actions of demo/actions.ts.
 import { cellAt } from './digits';
-import { recLayout } from './pictures';
 import { $, page, say, updateButtons, view } from './page';
 import { configFor, FIELD_PARSERS, sameRun, settingsProblem } from './settings';
 import { computeLk, loadCheckpoint, newModel, saveCheckpoint, startTraining } from './actions';
@@ -75,8 +74,9 @@ export function wire() {
   });
   const recon = $<HTMLCanvasElement>('recon');
   recon.addEventListener('click', (e) => {
-    const cell = cellAt(recon, recLayout, e);
-    if (cell === undefined || !pictures.choose(recLayout.cells[cell]!.image)) return;
+    const layout = pictures.recLayout();
+    const cell = cellAt(recon, layout, e);
+    if (cell === undefined || !pictures.choose(layout.cells[cell]!.image)) return;
     pictures.draw();
     void pictures.refreshInterpolation().catch(reportError);
     views().bound.refresh();

@@ -1,6 +1,9 @@
-// Digit pictures on canvases: images (values in [0, 1], row-major 28×28) are laid out at their native
-// resolution with a cell layout, then drawn scaled up without smoothing. Layouts know where each cell
-// is, so clicks map back to an image and overlays (selection frames) land on the right cell.
+// Pictures on canvases: images (values in [0, 1], H×W×C interleaved: MNIST's 28×28×1 digits, or the
+// user's own grey or colour images) are laid out at their native resolution with a cell layout, then
+// drawn scaled up without smoothing. Layouts know where each cell is and what shape its image has, so
+// clicks map back to an image and overlays (selection frames) land on the right cell.
+import type { ImageShape } from '../src/base/words';
+import type { VaeConfig } from '../src/model/config';
 import { fitCanvas } from './chart';
 
 export interface Cell {
@@ -16,35 +19,54 @@ export interface Layout {
   width: number;
   height: number;
   cells: Cell[];
+  /** Every cell's image. */
+  shape: ImageShape;
 }
 
+/** MNIST's side: the drawing pad's digits, and every picture of a model that names no image shape. */
 export const SIDE = 28;
+export const MNIST_SHAPE: ImageShape = { height: SIDE, width: SIDE, channels: 1 };
 
-/** `count` images, `cols` per row, `gap` pixels between and around cells. */
-export function gridLayout(count: number, cols: number, gap: number, outer = gap): Layout {
-  const rows = Math.ceil(count / cols);
+/** The images a model takes: its config's image shape, else MNIST's (the page's models of 784 inputs). */
+export function shapeOf(config: Pick<VaeConfig, 'image' | 'inputDim'> | null | undefined): ImageShape {
+  if (config?.image) return config.image;
+  if (config && config.inputDim !== SIDE * SIDE) return { height: 1, width: config.inputDim, channels: 1 };
+  return MNIST_SHAPE;
+}
+
+/** Whether the drawing pad's 28×28 grey digits fit a model (its images are MNIST's shape). */
+export function padFits(config: Pick<VaeConfig, 'image' | 'inputDim'> | null | undefined): boolean {
+  const s = shapeOf(config);
+  return s.height === SIDE && s.width === SIDE && s.channels === 1;
+}
+
+/** `count` images of `shape`, `cols` per row, `gap` pixels between and around cells. */
+export function gridLayout(count: number, cols: number, gap: number, outer = gap, shape: ImageShape = MNIST_SHAPE): Layout {
+  const rows = Math.ceil(count / cols), W = shape.width, H = shape.height;
   const cells: Cell[] = [];
   for (let i = 0; i < count; i++) {
-    cells.push({ x: outer + (i % cols) * (SIDE + gap), y: outer + Math.floor(i / cols) * (SIDE + gap), image: i, source: 0 });
+    cells.push({ x: outer + (i % cols) * (W + gap), y: outer + Math.floor(i / cols) * (H + gap), image: i, source: 0 });
   }
-  return { width: 2 * outer + cols * SIDE + (cols - 1) * gap, height: 2 * outer + rows * SIDE + (rows - 1) * gap, cells };
+  return { width: 2 * outer + cols * W + (cols - 1) * gap, height: 2 * outer + rows * H + (rows - 1) * gap, cells, shape };
 }
 
 /**
  * Pairs side by side, `perRow` pairs a row: image i from source 0 (the original) with image i from
  * source 1 (its reconstruction) immediately to its right.
  */
-export function pairLayout(count: number, perRow: number): Layout {
-  const inner = 1, between = 7, rowGap = 7, outer = 4;
-  const pairW = 2 * SIDE + inner;
+export function pairLayout(count: number, perRow: number, shape: ImageShape = MNIST_SHAPE): Layout {
+  // Gaps in proportion to the images (MNIST's: 1, 7, 7 and 4 pixels), at least one pixel.
+  const W = shape.width, H = shape.height, k = (n: number) => Math.max(1, Math.round((n * Math.max(W, H)) / SIDE));
+  const inner = k(1), between = k(7), rowGap = k(7), outer = k(4);
+  const pairW = 2 * W + inner;
   const rows = Math.ceil(count / perRow);
   const cells: Cell[] = [];
   for (let i = 0; i < count; i++) {
     const x = outer + (i % perRow) * (pairW + between);
-    const y = outer + Math.floor(i / perRow) * (SIDE + rowGap);
-    cells.push({ x, y, image: i, source: 0 }, { x: x + SIDE + inner, y, image: i, source: 1 });
+    const y = outer + Math.floor(i / perRow) * (H + rowGap);
+    cells.push({ x, y, image: i, source: 0 }, { x: x + W + inner, y, image: i, source: 1 });
   }
-  return { width: 2 * outer + perRow * pairW + (perRow - 1) * between, height: 2 * outer + rows * SIDE + (rows - 1) * rowGap, cells };
+  return { width: 2 * outer + perRow * pairW + (perRow - 1) * between, height: 2 * outer + rows * H + (rows - 1) * rowGap, cells, shape };
 }
 
 export interface DrawOptions {
@@ -67,16 +89,19 @@ export function drawLayout(canvas: HTMLCanvasElement, layout: Layout, sources: A
   const sctx = scratch.getContext('2d')!;
   const img = sctx.createImageData(layout.width, layout.height);
   const px = img.data;
+  const { height: H, width: W, channels: C } = layout.shape;
+  const byte = (v: number) => (v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0);
   for (const cell of layout.cells) {
     const src = sources[cell.source];
     if (!src) continue;
-    const base = cell.image * SIDE * SIDE;
-    for (let y = 0; y < SIDE; y++) {
-      for (let x = 0; x < SIDE; x++) {
-        const v = src[base + y * SIDE + x]!;
-        const g = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
+    const base = cell.image * H * W * C;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = base + (y * W + x) * C;
         const o = 4 * ((cell.y + y) * layout.width + cell.x + x);
-        px[o] = px[o + 1] = px[o + 2] = g;
+        // Grey: one value in R, G and B; colour: the first three channels.
+        if (C < 3) px[o] = px[o + 1] = px[o + 2] = byte(src[i]!);
+        else { px[o] = byte(src[i]!); px[o + 1] = byte(src[i + 1]!); px[o + 2] = byte(src[i + 2]!); }
         px[o + 3] = 255;
       }
     }
@@ -93,7 +118,7 @@ export function drawLayout(canvas: HTMLCanvasElement, layout: Layout, sources: A
     if (!c) continue;
     ctx.strokeStyle = colour;
     ctx.lineWidth = 2.5;
-    ctx.strokeRect(c.x * scale - 1.5, c.y * scale - 1.5, SIDE * scale + 3, SIDE * scale + 3);
+    ctx.strokeRect(c.x * scale - 1.5, c.y * scale - 1.5, W * scale + 3, H * scale + 3);
   }
   if (options.overlay) {
     ctx.save();
@@ -107,6 +132,7 @@ export function cellAt(canvas: HTMLCanvasElement, layout: Layout, e: MouseEvent)
   const r = canvas.getBoundingClientRect();
   const x = ((e.clientX - r.left) / r.width) * layout.width;
   const y = ((e.clientY - r.top) / r.height) * layout.height;
-  const i = layout.cells.findIndex((c) => x >= c.x - 1 && x < c.x + SIDE + 1 && y >= c.y - 1 && y < c.y + SIDE + 1);
+  const { width: W, height: H } = layout.shape;
+  const i = layout.cells.findIndex((c) => x >= c.x - 1 && x < c.x + W + 1 && y >= c.y - 1 && y < c.y + H + 1);
   return i < 0 ? undefined : i;
 }

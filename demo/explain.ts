@@ -7,7 +7,8 @@ import { Pictures } from './pictures';
 import { PosteriorView } from './posterior-view';
 import { LatentViews } from './latent-views';
 import { BoundView } from './bound-view';
-import { page, say, updateStatus, view } from './page';
+import { $, page, say, updateStatus, view } from './page';
+import { padFits } from './digits';
 
 /** The one-digit bound is recomputed at most this often while training (it draws kMax samples). */
 const BOUND_EVERY_MS = 6000;
@@ -38,7 +39,8 @@ export function views(): Views {
 export function makeViews(lkMax: number): Views {
   const common = { host: () => page.host, generation: () => page.generation, fail: reportError };
   const latent = new LatentViews({ ...common, plane: () => pictures.plane, hovered: () => pictures.drawLatent() });
-  const bound = new BoundView({ ...common, drawn: () => made?.posterior.pad.image() ?? null, digitA: () => pictures.digitA() }, lkMax);
+  const drawn = () => (padFits(page.host?.view.info?.config) ? made?.posterior.pad.image() ?? null : null);
+  const bound = new BoundView({ ...common, drawn, digitA: () => pictures.digitA() }, lkMax);
   const posterior = new PosteriorView({
     ...common,
     order: () => latent.order,
@@ -64,6 +66,10 @@ export function makeViews(lkMax: number): Views {
 /** A new model (or none): forget every picture and answer computed for the old one. */
 export function resetViews(): void {
   pictures.reset();
+  // The pad draws MNIST-like 28×28 grey digits: other images get a note in its place.
+  const fits = padFits(page.host?.view.info?.config);
+  $('pad-card').hidden = $('posterior-card').hidden = !fits;
+  $('pad-note').hidden = fits;
   if (!made) return;
   made.latent.reset(page.host?.view.info?.config ?? null);
   made.posterior.reset();

@@ -2,12 +2,14 @@
 // writing settings into the controls. Reading them back is demo/controls.ts's.
 import { BUILTIN_OPS } from '../src/ops/registry';
 import { $ } from './page';
+import { LIKELIHOODS } from '../src/base/words';
 import { hiddenText, OBJECTIVES, type Settings } from './settings';
 
-export const FIELDS = ['arch', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
+export const FIELDS = ['arch', 'likelihood', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
 
 export function writeControls(s: Settings) {
   $<HTMLSelectElement>('arch').value = s.arch;
+  $<HTMLSelectElement>('likelihood').value = s.likelihood;
   // The conv preset has its own layers: the hidden widths are the MLP's.
   $<HTMLInputElement>('hidden').disabled = s.arch !== 'mlp';
   $<HTMLInputElement>('latent').value = String(s.latent);
@@ -29,4 +31,9 @@ export function fillObjectives(select = $<HTMLSelectElement>('objective')) {
     o.textContent = BUILTIN_OPS.objective(name).title ?? name;
     return o;
   }));
+}
+
+/** Fills the likelihood choice with the library's likelihoods. */
+export function fillLikelihoods(select = $<HTMLSelectElement>('likelihood')) {
+  select.replaceChildren(...LIKELIHOODS.map((name) => new Option(name, name)));
 }

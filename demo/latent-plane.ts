@@ -3,7 +3,8 @@
 // which z is under a canvas point, and the posterior N(μ, diag σ²) drawn on it as its 1σ and 2σ
 // ellipses. Coordinates are the canvas's CSS pixels.
 import { normalQuantile } from '../src/util/image-grid';
-import { SIDE } from './digits';
+import type { ImageShape } from '../src/base/words';
+import { MNIST_SHAPE } from './digits';
 
 export interface PlaneMap {
   toPx(z1: number, z2: number): [number, number];
@@ -23,21 +24,23 @@ export function normalCdf(z: number): number {
 }
 
 /**
- * The manifold picture's plane, `scale` CSS pixels per image pixel: cell centres at the quantiles
- * LO … HI of N(0, 1) on each axis (z₂ upwards), as manifoldLatents lays them out.
+ * The manifold picture's plane, `scale` CSS pixels per image pixel, its cells images of `shape`:
+ * cell centres at the quantiles LO … HI of N(0, 1) on each axis (z₂ upwards), as manifoldLatents
+ * lays them out.
  */
-export function manifoldMap(scale: number): PlaneMap {
-  const span = (MANIFOLD_STEPS - 1) * SIDE, size = MANIFOLD_STEPS * SIDE;
+export function manifoldMap(scale: number, shape: ImageShape = MNIST_SHAPE): PlaneMap {
+  const W = shape.width, H = shape.height;
+  const spanX = (MANIFOLD_STEPS - 1) * W, spanY = (MANIFOLD_STEPS - 1) * H;
   const q = (u: number) => MANIFOLD_LO + u * (MANIFOLD_HI - MANIFOLD_LO);
   return {
     toPx: (z1, z2) => {
       const u = (normalCdf(z1) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
       const v = (normalCdf(z2) - MANIFOLD_LO) / (MANIFOLD_HI - MANIFOLD_LO);
-      return [(SIDE / 2 + u * span) * scale, (SIDE / 2 + (1 - v) * span) * scale];
+      return [(W / 2 + u * spanX) * scale, (H / 2 + (1 - v) * spanY) * scale];
     },
     toZ: (x, y) => {
-      const u = (x / scale - SIDE / 2) / span, v = 1 - (y / scale - SIDE / 2) / span;
-      if (x < 0 || y < 0 || x > size * scale || y > size * scale) return null;
+      const u = (x / scale - W / 2) / spanX, v = 1 - (y / scale - H / 2) / spanY;
+      if (x < 0 || y < 0 || x > MANIFOLD_STEPS * W * scale || y > MANIFOLD_STEPS * H * scale) return null;
       // Beyond the outer cell centres the quantiles run on to the plane's edge (within (0, 1)).
       const clamp = (p: number) => Math.min(1 - 1e-4, Math.max(1e-4, p));
       return [normalQuantile(clamp(q(u))), normalQuantile(clamp(q(v)))];

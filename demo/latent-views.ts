@@ -8,7 +8,7 @@
 import type { VaeConfig } from '../src/model/config';
 import { ACTIVE_UNIT_THRESHOLD } from '../src/cpu/active-units';
 import { fitCanvas } from './chart';
-import { drawLayout, gridLayout } from './digits';
+import { drawLayout, gridLayout, shapeOf } from './digits';
 import type { ModelHost } from './host';
 import type { PlaneMap } from './latent-plane';
 import { Latest } from './latest';
@@ -17,7 +17,6 @@ import { $, page } from './page';
 /** Units with a slider, and the values each traversal row runs through. */
 const SLIDERS = 6;
 export const TRAVERSAL_VALUES = [-3, -2, -1, 0, 1, 2, 3];
-const oneLayout = gridLayout(1, 1, 0);
 
 /** Classes of a conditional model (none yet: the own-data issue adds them); its picker shows only then. */
 export function conditionClasses(config: VaeConfig): number {
@@ -71,7 +70,7 @@ export class LatentViews {
     this.values = [];
     $('sliders').replaceChildren();
     $('hover-z').textContent = 'hover the plane';
-    drawLayout($<HTMLCanvasElement>('hover-canvas'), oneLayout, [], { background: '#000' });
+    drawLayout($<HTMLCanvasElement>('hover-canvas'), gridLayout(1, 1, 0, 0, shapeOf(config)), [], { background: '#000' });
   }
 
   private async decodeHover(z: [number, number], gen: number): Promise<void> {
@@ -80,7 +79,7 @@ export class LatentViews {
     const image = await host.call('decode', Float32Array.from(z));
     if (gen !== this.env.generation()) return;
     page.hover = { z, image, step: host.view.step };
-    drawLayout($<HTMLCanvasElement>('hover-canvas'), oneLayout, [image], { background: '#000' });
+    drawLayout($<HTMLCanvasElement>('hover-canvas'), gridLayout(1, 1, 0, 0, shapeOf(host.view.info?.config)), [image], { background: '#000' });
     $('hover-z').textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
     this.env.hovered();
   }
@@ -182,8 +181,9 @@ export class LatentViews {
     const images = await host.call('decode', z);
     if (gen !== this.env.generation()) return;
     const D = images.length / (units.length * V + 1);
-    drawLayout($<HTMLCanvasElement>('traversal'), gridLayout(units.length * V, V, 2), [images], { background: '#ffffff' });
-    drawLayout($<HTMLCanvasElement>('traversal-current'), oneLayout, [images.subarray(units.length * V * D)], { background: '#000' });
+    const shape = shapeOf(host.view.info?.config);
+    drawLayout($<HTMLCanvasElement>('traversal'), gridLayout(units.length * V, V, 2, 2, shape), [images], { background: '#ffffff' });
+    drawLayout($<HTMLCanvasElement>('traversal-current'), gridLayout(1, 1, 0, 0, shape), [images.subarray(units.length * V * D)], { background: '#000' });
     $('traversal-rows').textContent = units.map((u) => `z${u + 1}`).join(', ');
     page.traversal = {
       units, activity: units.map((u) => this.activity![u]!), values: [...this.values], z: Array.from(now),

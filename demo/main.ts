@@ -7,7 +7,8 @@
 // slices, so the page stays responsive while it trains. The page's state is one object (demo/page.ts).
 //
 // URL parameters (all optional): arch (mlp | conv), latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
-// (stop at that step), autostart=1, objective, k, klWarmup; for the kernels notune=1 (run the rule's schedules) and
+// (stop at that step), autostart=1, likelihood, objective, k, klWarmup; maxData=S (the cap on the user's own images,
+// default 256M); for the kernels notune=1 (run the rule's schedules) and
 // tuneBudget=S (seconds a tuning may take, default 10; demo/tuning.ts); worker=0 (train on the page's
 // thread) and lkMax=N (the one-digit bound's largest k, default 1000), e.g.
 // ?latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&autostart=1. An autostarted run that reaches
@@ -17,7 +18,7 @@
 // (for tests and the curious; it controls nothing):
 //   { state, busy, host, hostNote, step, epoch, adapter, software, model, batch, stepsPerSecond, examplesPerSecond,
 //     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings, tune,
-//     posterior, reconstruction, hover, lkCurve, traversal }
+//     posterior, reconstruction, hover, lkCurve, traversal, data }
 // where LossPoint = { step, objective, elbo, rec, kl } in nats per example (the objective's bound
 // under its key and its parts by name, demo/session.ts), `test` are full test-set evaluations,
 // `loaded` = { name, step } of the last checkpoint loaded, `lk` = { k, value, step, elbo }, `tune` the
@@ -25,7 +26,8 @@
 // `posterior` = { step, strokes, source, mu, sigma, rec, kl } of the drawn digit with `reconstruction`
 // its decode(μ) (784 values), `hover` = { z, step, image } of the last hovered point, `lkCurve` =
 // { digit, step, ks, negLk, rec, kl } of the one-digit bound and `traversal` = { units, activity,
-// values, z, frames, step } (latent > 2).
+// values, z, frames, step } (latent > 2); `data` = { kind: 'mnist' | 'own', describe, count, shape,
+// train, test, classes, preset, problems, notes } says what the model trains on (demo/own-data.ts).
 import { unpackMnistU8, type MnistSplit } from '../src/data/mnist';
 import { $, page, say, setState, showBanner, snapshot, updateStatus } from './page';
 import { settingsFromUrl } from './settings';
@@ -33,7 +35,8 @@ import { initialTuneStatus } from './tuning';
 import { listen, newModel, startTraining, warn } from './actions';
 import { charts, makeViews, reportError } from './explain';
 import { openLocalHost, openWorkerHost, type ModelHost } from './host';
-import { fillObjectives, writeControls } from './form';
+import { fillLikelihoods, fillObjectives, writeControls } from './form';
+import { wireOwnData } from './own-data';
 import { wire } from './controls';
 
 Object.defineProperty(window, '__demo', { get: snapshot, enumerable: false, configurable: false });
@@ -104,11 +107,13 @@ async function main() {
   page.options = parsed.options;
   page.tune = initialTuneStatus(parsed.tune);
   fillObjectives();
+  fillLikelihoods();
   writeControls(page.controls);
   if (page.warnings.length) showBanner(page.warnings, 'warn');
   makeViews(page.options.lkMax);
   charts.draw();
   wire();
+  wireOwnData();
 
   if (!('gpu' in navigator) || !navigator.gpu) {
     noWebGpu(window.isSecureContext
@@ -137,7 +142,7 @@ async function main() {
   $('adapter').textContent = page.adapterText.replace(' [software]', '');
   $('software').hidden = !page.software;
   updateStatus();
-  page.data = await dataPromise;
+  page.data = page.mnist = await dataPromise;
   await host.call('setData', page.data);
   say(`Loaded ${page.data.train.count.toLocaleString('en-US')} training and ${page.data.test.count.toLocaleString('en-US')} test digits.`);
   await newModel({ ...page.controls });

@@ -8,6 +8,22 @@ import type { BoundResult, Posterior } from './service';
 import { DEFAULT_PAGE_OPTIONS, DEFAULT_SETTINGS, DEFAULT_TUNE, sameRun, type PageOptions, type Settings, type TuneSettings } from './settings';
 import { initialTuneStatus, tuneText, type TuneStatus } from './tuning';
 
+export interface DataInfo {
+  kind: 'mnist' | 'own';
+  /** "30 PNG images" (own data). */
+  describe?: string;
+  count?: number;
+  /** "12×10×3". */
+  shape?: string;
+  train?: number;
+  test?: number;
+  classes?: number;
+  preset?: string;
+  /** Files left out, by name (the banner's lines). */
+  problems?: string[];
+  notes?: string[];
+}
+
 export type PageState = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error' | 'no-webgpu';
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -19,6 +35,10 @@ export const page = {
   host: null as ModelHost | null,
   hostNote: '',
   data: undefined as MnistSplit | undefined,
+  /** The embedded digits, kept for "use MNIST" while the user's own images are in use. */
+  mnist: undefined as MnistSplit | undefined,
+  /** What the model trains on (demo/own-data.ts): the embedded MNIST split, or the user's images. */
+  dataInfo: { kind: 'mnist' } as DataInfo,
   /** Bumped whenever the session is replaced: results computed for an older one are dropped. */
   generation: 0,
   busy: false,
@@ -83,6 +103,7 @@ export function snapshot() {
     hover: h && { z: [...h.z], step: h.step, image: list(h.image)! },
     lkCurve: b && { digit: b.digit, step: b.step, ks: [...b.ks], negLk: b.lk.map((v) => -v), rec: b.rec, kl: b.kl },
     traversal: t && { ...t, units: [...t.units], activity: [...t.activity], values: [...t.values], z: [...t.z] },
+    data: { ...page.dataInfo, problems: page.dataInfo.problems && [...page.dataInfo.problems], notes: page.dataInfo.notes && [...page.dataInfo.notes] },
   });
 }
 
@@ -115,6 +136,10 @@ export function updateButtons() {
   start.disabled = !hasModel || page.state === 'diverged' || page.state === 'error';
   start.textContent = running ? 'Pause' : (view()?.step ?? 0) > 0 ? 'Resume' : 'Start';
   $<HTMLButtonElement>('reset').disabled = !page.host || !page.data || page.busy;
+  const dataOk = !!page.host && !!page.mnist && !page.busy;
+  for (const id of ['pick-files-label', 'pick-folder-label']) $(id).setAttribute('aria-disabled', String(!dataOk));
+  $<HTMLInputElement>('pick-files').disabled = $<HTMLInputElement>('pick-folder').disabled = !dataOk;
+  $<HTMLButtonElement>('use-mnist').disabled = !dataOk || page.dataInfo.kind === 'mnist';
   $<HTMLButtonElement>('save').disabled = !hasModel || page.state === 'diverged';
   $<HTMLButtonElement>('lk').disabled = !hasModel || page.state === 'diverged';
   const loadOk = !!page.host && !!page.data && !page.busy;

@@ -9,7 +9,8 @@ import { gaussianNoise } from '../src/cpu/philox';
 import { manifoldLatents } from '../src/util/image-grid';
 import type { ModelHost } from './host';
 import { drawScatter } from './scatter';
-import { drawLayout, gridLayout, pairLayout, SIDE } from './digits';
+import { drawLayout, gridLayout, pairLayout, shapeOf, type Layout } from './digits';
+import type { ImageShape } from '../src/base/words';
 import { MANIFOLD_HI, MANIFOLD_LO, MANIFOLD_STEPS, manifoldMap, type PlaneMap } from './latent-plane';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -19,10 +20,16 @@ const INTERPOLATION_FRAMES = 10;
 const PICTURES_EVERY_MS = 1500;
 export const COLORS = { train: '#3f6fd8', test: '#e0762b', a: '#2f7de1', b: '#e8590c' };
 
-export const recLayout = pairLayout(SHOWN_DIGITS, 4);
-const sampleLayout = gridLayout(64, 8, 2);
-const manifoldLayout = gridLayout(MANIFOLD_STEPS * MANIFOLD_STEPS, MANIFOLD_STEPS, 0);
-const interpLayout = gridLayout(INTERPOLATION_FRAMES + 2, 4, 3);
+/** The pictures' layouts for images of one shape (made again when the model's shape changes). */
+function layoutsFor(shape: ImageShape) {
+  return {
+    key: `${shape.height}×${shape.width}×${shape.channels}`,
+    rec: pairLayout(SHOWN_DIGITS, 4, shape),
+    sample: gridLayout(64, 8, 2, 2, shape),
+    manifold: gridLayout(MANIFOLD_STEPS * MANIFOLD_STEPS, MANIFOLD_STEPS, 0, 0, shape),
+    interp: gridLayout(INTERPOLATION_FRAMES + 2, 4, 3, 3, shape),
+  };
+}
 
 interface Computed {
   gen: number;
@@ -64,8 +71,25 @@ export class Pictures {
   overlay: ((ctx: CanvasRenderingContext2D, map: PlaneMap) => void) | null = null;
   private refreshing: Promise<void> | null = null;
   private again = false;
+  private made = layoutsFor(shapeOf(null));
 
   constructor(private readonly env: PictureSource) {}
+
+  /** The image shape of the model's pictures (its config's, MNIST's before there is a model). */
+  shape(): ImageShape {
+    return shapeOf(this.env.host()?.view.info?.config);
+  }
+
+  private layouts() {
+    const shape = this.shape();
+    if (this.made.key !== `${shape.height}×${shape.width}×${shape.channels}`) this.made = layoutsFor(shape);
+    return this.made;
+  }
+
+  /** The reconstructions' layout (for clicks on them). */
+  recLayout(): Layout {
+    return this.layouts().rec;
+  }
 
   /** A new model: forget what was drawn. */
   reset(): void {
@@ -75,7 +99,7 @@ export class Pictures {
 
   /** The digit A's image (the first end of the interpolation), once pictures were drawn. */
   digitA(): Float32Array | null {
-    const p = this.pictures, D = SIDE * SIDE;
+    const p = this.pictures, D = p ? p.x.length / SHOWN_DIGITS : 0;
     return p ? p.x.slice(this.pick[0] * D, (this.pick[0] + 1) * D) : null;
   }
 
@@ -144,7 +168,7 @@ export class Pictures {
       const decoded = await host.call('decode', join([mu, this.priorLatents(64, Z, info.config.seed + this.sampleSeed), latentZ]));
       const testMu = Z === 2 && $<HTMLInputElement>('scatter').checked ? await host.call('testMeans') : null;
       if (gen !== this.env.generation()) return;
-      const D = SIDE * SIDE, n = SHOWN_DIGITS;
+      const D = info.config.inputDim, n = SHOWN_DIGITS;
       this.pictures = { gen, x, mu, recon: decoded.slice(0, n * D), samples: decoded.slice(n * D, (n + 64) * D), latent: decoded.slice((n + 64) * D), testMu };
       this.lastAt = performance.now();
       this.every = Math.max(PICTURES_EVERY_MS, 6 * (this.lastAt - t0));
@@ -160,8 +184,10 @@ export class Pictures {
     const info = this.env.host()?.view.info;
     if (!p || !info) return;
     const recFrames: [number, string][] = [[2 * this.pick[0], COLORS.a], [2 * this.pick[1], COLORS.b]];
-    drawLayout($<HTMLCanvasElement>('recon'), recLayout, [p.x, p.recon], { frames: recFrames });
-    drawLayout($<HTMLCanvasElement>('samples'), sampleLayout, [p.samples], { background: '#ffffff' });
+    const L = this.layouts();
+    if (p.x.length !== SHOWN_DIGITS * L.rec.shape.height * L.rec.shape.width * L.rec.shape.channels) return;
+    drawLayout($<HTMLCanvasElement>('recon'), L.rec, [p.x, p.recon], { frames: recFrames });
+    drawLayout($<HTMLCanvasElement>('samples'), L.sample, [p.samples], { background: '#ffffff' });
     this.drawLatent();
   }
 
@@ -189,9 +215,9 @@ export class Pictures {
         this.plane = drawScatter(canvas, p.testMu, this.env.data()!.test.labels, [m(this.pick[0], 'A', COLORS.a), m(this.pick[1], 'B', COLORS.b)],
           (ctx, map) => this.overlay?.(ctx, map));
       } else {
-        drawLayout(canvas, manifoldLayout, [p.latent], {
+        drawLayout(canvas, this.layouts().manifold, [p.latent], {
           overlay: (ctx, scale) => {
-            this.plane = manifoldMap(scale);
+            this.plane = manifoldMap(scale, this.shape());
             this.overlay?.(ctx, this.plane);
             this.drawPath(ctx, scale, p.mu);
           },
@@ -207,21 +233,22 @@ export class Pictures {
       $('pick-target').textContent = 'interpolation';
       if (!p.latent) return;
       const [a, b] = this.pick;
-      const D = SIDE * SIDE;
+      const D = info.config.inputDim;
       const frames = new Float32Array((INTERPOLATION_FRAMES + 2) * D);
       frames.set(p.x.subarray(a * D, (a + 1) * D), 0);
       frames.set(p.latent.subarray(0, INTERPOLATION_FRAMES * D), D);
       frames.set(p.x.subarray(b * D, (b + 1) * D), (INTERPOLATION_FRAMES + 1) * D);
-      drawLayout(canvas, interpLayout, [frames], { frames: [[0, COLORS.a], [INTERPOLATION_FRAMES + 1, COLORS.b]] });
+      drawLayout(canvas, this.layouts().interp, [frames], { frames: [[0, COLORS.a], [INTERPOLATION_FRAMES + 1, COLORS.b]] });
     }
   }
 
   /** Where latent point i of `mu` (2-D) sits on the manifold picture, kept `margin` pixels inside it. */
   private manifoldPlace(mu: Float32Array, i: number, scale: number, margin: number): [number, number] {
-    const size = MANIFOLD_STEPS * SIDE * scale;
-    const clamp = (q: number) => Math.max(margin, Math.min(size - margin, q));
-    const [x, y] = manifoldMap(scale).toPx(mu[2 * i]!, mu[2 * i + 1]!);
-    return [clamp(x), clamp(y)];
+    const { width: W, height: H } = this.shape();
+    const clampX = (q: number) => Math.max(margin, Math.min(MANIFOLD_STEPS * W * scale - margin, q));
+    const clampY = (q: number) => Math.max(margin, Math.min(MANIFOLD_STEPS * H * scale - margin, q));
+    const [x, y] = manifoldMap(scale, this.shape()).toPx(mu[2 * i]!, mu[2 * i + 1]!);
+    return [clampX(x), clampY(y)];
   }
 
   /** μ_A → μ_B drawn on the manifold. */

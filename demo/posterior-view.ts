@@ -4,7 +4,7 @@
 // reconstruction decode(μ), eight samples decode(z), z ~ q(z|x) (fresh noise after each stroke), and
 // the ELBO's two parts for this digit. One query per answer (coalesced, latest wins, demo/latest.ts).
 import { fitCanvas } from './chart';
-import { drawLayout, gridLayout } from './digits';
+import { drawLayout, gridLayout, padFits, shapeOf } from './digits';
 import { DrawPad } from './drawing';
 import type { ModelHost } from './host';
 import { drawPosterior, type PlaneMap } from './latent-plane';
@@ -15,8 +15,6 @@ export const POSTERIOR_SAMPLES = 8;
 const COLOR = '#0f9d76';
 /** At most this many units get a bar (the most active ones, when their activity is known). */
 const MAX_BARS = 24;
-const oneLayout = gridLayout(1, 1, 0);
-const sampleLayout = gridLayout(POSTERIOR_SAMPLES, 4, 2);
 
 export interface PosteriorEnv {
   host(): ModelHost | null;
@@ -63,7 +61,8 @@ export class PosteriorView {
   /** Asks again for the pad's digit (it changed, or the model did). */
   refresh(): void {
     const x = this.pad.image();
-    if (!x || !this.env.host()?.view.info) return;
+    const info = this.env.host()?.view.info;
+    if (!x || !info || !padFits(info.config)) return;
     this.query.ask({ x, strokes: this.pad.strokes, gen: this.env.generation() });
   }
 
@@ -92,8 +91,9 @@ export class PosteriorView {
   draw(): void {
     const p = page.posterior;
     const Z = this.env.host()?.view.info?.config.latent ?? 0;
-    drawLayout($<HTMLCanvasElement>('draw-recon'), oneLayout, p ? [p.recon] : [], { background: '#000' });
-    drawLayout($<HTMLCanvasElement>('draw-samples'), sampleLayout, p ? [p.samples] : [], { background: '#ffffff' });
+    const shape = shapeOf(this.env.host()?.view.info?.config);
+    drawLayout($<HTMLCanvasElement>('draw-recon'), gridLayout(1, 1, 0, 0, shape), p ? [p.recon] : [], { background: '#000' });
+    drawLayout($<HTMLCanvasElement>('draw-samples'), gridLayout(POSTERIOR_SAMPLES, 4, 2, 2, shape), p ? [p.samples] : [], { background: '#ffffff' });
     $('draw-rec').textContent = fmt(p?.rec);
     $('draw-kl').textContent = fmt(p?.kl);
     $('draw-elbo').textContent = p ? fmt(p.rec + p.kl) : '–';

@@ -7,7 +7,7 @@ import type { TuneSettings } from './settings';
 import type { TuneStatus } from './tuning';
 
 export const SERVICE_METHODS = [
-  'setData', 'create', 'load', 'precompile', 'start', 'pause', 'setBudget', 'evaluateTest', 'evaluateLk', 'save',
+  'setData', 'setImages', 'create', 'load', 'precompile', 'start', 'pause', 'setBudget', 'evaluateTest', 'evaluateLk', 'save',
   'encode', 'decode', 'testMeans', 'activity', 'posterior', 'bound', 'dispose',
 ] as const satisfies readonly (keyof ModelService)[];
 export type ServiceMethod = (typeof SERVICE_METHODS)[number];

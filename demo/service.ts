@@ -7,8 +7,10 @@
 import type { Runtime } from '../src/gpu/runtime';
 import type { VaeConfig } from '../src/model/config';
 import type { MnistSplit } from '../src/data/mnist';
+import { datasetView } from '../src/data/dataset';
+import { describeShape, makeImageSet, type ImageSet } from '../src/data/image-set';
 import { gaussianNoise } from '../src/cpu/philox';
-import { Session, type LossPoint, type StopReason } from './session';
+import { DATA_NAME, Session, type LossPoint, type StopReason } from './session';
 import { precompileTuned, type TuneStatus } from './tuning';
 import { boundCurve, klDiag, lkGrid, mean, posteriorSamples, sampleTerms } from './bound-maths';
 
@@ -66,14 +68,33 @@ const QUERY_STREAM = 77;
 export class ModelService {
   private session: Session | null = null;
   private data: MnistSplit | null = null;
+  /** What the data is called in checkpoints; own data carries no dataSpec (the CLI asks for --data). */
+  private dataName = DATA_NAME;
+  private embedded = true;
   private ids = 0;
   private sentTrain = 0;
 
   constructor(private readonly rt: Runtime, private readonly tune: TuneStatus, private readonly emit: (e: HostEvent) => void) {}
 
-  /** The data set every model trains and is tested on (the embedded split; later the user's own). */
+  /** The data set every model trains and is tested on: the embedded split. */
   setData(data: MnistSplit): void {
     this.data = data;
+    this.dataName = DATA_NAME;
+    this.embedded = true;
+  }
+
+  /**
+   * The user's own images (read and split by the page, demo/own-data.ts), kept as they came (uint8
+   * stays uint8: the trainer's batches read it directly). The next model trains on them.
+   */
+  setImages(train: ImageSet, test: ImageSet): { train: number; test: number; shape: string } {
+    // Made again here: what crossed from the page is a structured clone, checked like any input.
+    const tr = makeImageSet(train), te = makeImageSet(test);
+    if (describeShape(tr.shape) !== describeShape(te.shape)) throw new Error(`the training images are ${describeShape(tr.shape)} but the test images ${describeShape(te.shape)}; expected one shape`);
+    this.data = { train: datasetView(tr), test: datasetView(te) };
+    this.dataName = `${tr.source} (${tr.count} train / ${te.count} test, ${describeShape(tr.shape)}), from the demo page`;
+    this.embedded = false;
+    return { train: tr.count, test: te.count, shape: describeShape(tr.shape) };
   }
 
   private get s(): Session {
@@ -83,6 +104,8 @@ export class ModelService {
 
   private install(next: Session): ModelInfo {
     const id = ++this.ids;
+    next.dataName = this.dataName;
+    next.embedded = this.embedded;
     this.session = next;
     this.sentTrain = 0;
     next.on({
@@ -159,20 +182,10 @@ export class ModelService {
     return this.s.save();
   }
 
-  /** μ and log σ² of q(z|x) for images (any count). */
+  /** μ and log σ² of q(z|x) for images (any count: the library's encode runs maxBatch at a time). */
   encode(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
     const s = this.s;
-    const Z = s.config.latent;
-    return s.exclusive(async () => {
-      const stats = await s.chunked(x, s.config.inputDim, 2 * Z, (c) => s.vae.statsOf(c, c.length / s.config.inputDim));
-      const n = stats.length / (2 * Z);
-      const mu = new Float32Array(n * Z), logvar = new Float32Array(n * Z);
-      for (let i = 0; i < n; i++) {
-        mu.set(stats.subarray(i * 2 * Z, i * 2 * Z + Z), i * Z);
-        logvar.set(stats.subarray(i * 2 * Z + Z, (i + 1) * 2 * Z), i * Z);
-      }
-      return { mu, logvar };
-    });
+    return s.exclusive(() => s.vae.encode(x));
   }
 
   /** Decoder means for latents (any count). */

@@ -56,6 +56,9 @@ export class Session {
   readonly test: LossPoint[] = [];
   /** Stop when the step reaches this (null: never). */
   budget: number | null = null;
+  /** The data's name in checkpoints, and whether it is the embedded split (then `npm run train --resume` finds it itself). */
+  dataName = DATA_NAME;
+  embedded = true;
   /** Training throughput over the last few seconds (GPU time included, evaluations excluded). */
   stepsPerSecond = 0;
   private rates: { steps: number; ms: number; at: number }[] = [];
@@ -138,7 +141,7 @@ export class Session {
     return run;
   }
 
-  /** Test −ELBO on all 1,000 test digits (one z per digit, fixed noise), added to the history. */
+  /** Test −ELBO on all the test images (1,000 MNIST digits) (one z per digit, fixed noise), added to the history. */
   evaluateTest(): Promise<LossPoint> {
     return this.exclusive(async () => {
       const t = await this.vae.evaluate(this.data.test.images, this.data.test.count);
@@ -159,7 +162,8 @@ export class Session {
 
   /** model.safetensors bytes, as the CLI writes them (weights, Adam moments, step, config, batch). */
   save(): Promise<Uint8Array> {
-    return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), data: DATA_NAME, dataSpec: 'mnist', trainCount: String(this.data.train.count), binarize: 'false', writer: 'webgpu-vae demo' })));
+    const data: Record<string, string> = this.embedded ? { data: DATA_NAME, dataSpec: 'mnist' } : { data: this.dataName };
+    return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), ...data, trainCount: String(this.data.train.count), binarize: 'false', writer: 'webgpu-vae demo' })));
   }
 
   /** Decoder means for latents (any count; decoded maxBatch at a time). */
@@ -312,6 +316,7 @@ export class Session {
 
 function checkData(config: VaeConfig, data: MnistSplit) {
   if (config.inputDim !== data.train.dim) {
-    throw new Error(`this model takes ${config.inputDim}-pixel images; the demo's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} pixels`);
+    const shape = config.image ? ` (${config.image.height}×${config.image.width}×${config.image.channels})` : '';
+    throw new Error(`this model takes ${config.inputDim}-value images${shape}; the page's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} values: drop the images it was trained on first, or Use MNIST`);
   }
 }

@@ -9,10 +9,24 @@ import { ACTIVATIONS, LIKELIHOODS, type Activation, type Likelihood } from '../s
 import { BUILTIN_OPS } from '../src/ops/registry';
 import { demoModelProblem } from './model-limits';
 import { presetConfig } from '../src/model/presets';
+import type { ImageShape } from '../src/base/words';
+import { parseByteSize } from '../src/data/memory-cap';
 
 /** The architectures the model picker offers (src/model/presets.ts). */
 export const DEMO_ARCHITECTURES = ['mlp', 'conv'] as const;
 export type DemoArchitecture = (typeof DEMO_ARCHITECTURES)[number];
+
+/**
+ * The preset the page picks for the user's own images, and those that fit them: the MLP takes any
+ * H×W×C; the conv preset's two stride-2 layers need H and W multiples of 4 (colour or grey), and it
+ * is picked where it fits.
+ */
+export function presetForShape(shape: ImageShape): { arch: DemoArchitecture; fits: DemoArchitecture[]; why: string } {
+  const conv = shape.height % 4 === 0 && shape.width % 4 === 0;
+  return conv
+    ? { arch: 'conv', fits: ['mlp', 'conv'], why: 'conv: H and W are multiples of 4' }
+    : { arch: 'mlp', fits: ['mlp'], why: 'mlp: the conv preset needs H and W multiples of 4' };
+}
 
 export interface Settings {
   /** mlp: linear layers of `hidden` widths; conv: the conv preset (hidden and decoder unused). */
@@ -148,9 +162,11 @@ export interface PageOptions {
   worker: boolean;
   /** L_k of one digit for k = 1 … lkMax (?lkMax=N, 1 to 10,000; default 1000). */
   lkMax: number;
+  /** The cap on the user's own images in memory (?maxData=512M; default 256 MiB, demo/data-read.ts). */
+  maxData: number;
 }
 
-export const DEFAULT_PAGE_OPTIONS: PageOptions = { worker: true, lkMax: 1000 };
+export const DEFAULT_PAGE_OPTIONS: PageOptions = { worker: true, lkMax: 1000, maxData: 256 * 1024 * 1024 };
 
 /** ?worker=0 and ?lkMax=N; bad values keep the default and say so. */
 export function pageOptionsFromUrl(q: URLSearchParams, warnings: string[]): PageOptions {
@@ -165,6 +181,12 @@ export function pageOptionsFromUrl(q: URLSearchParams, warnings: string[]): Page
     } catch (e) {
       warnings.push(`URL parameter lkMax=${JSON.stringify(k)} ignored: ${(e as Error).message}`);
     }
+  }
+  const m = q.get('maxData');
+  if (m !== null) {
+    const bytes = parseByteSize(m);
+    if (bytes !== undefined && bytes <= 4 * 1024 ** 3) o.maxData = bytes;
+    else warnings.push(`URL parameter maxData=${JSON.stringify(m)} ignored: expected a size up to 4G, e.g. 512M`);
   }
   return o;
 }
@@ -208,7 +230,7 @@ export function settingsFromUrl(search: string): ParsedUrl {
   }
   const tune = tuneFromUrl(q, warnings);
   const options = pageOptionsFromUrl(q, warnings);
-  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart', 'notune', 'tuneBudget', 'worker', 'lkMax']);
+  const known = new Set([...Object.keys(FIELD_PARSERS), 'autostart', 'notune', 'tuneBudget', 'worker', 'lkMax', 'maxData']);
   for (const key of q.keys()) if (!known.has(key)) warnings.push(`URL parameter ${key} is unknown (known: ${[...known].join(', ')})`);
   return { settings, autostart, tune, options, warnings };
 }
@@ -239,6 +261,7 @@ export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE, op
   if (tune.budgetS !== DEFAULT_TUNE.budgetS) q.set('tuneBudget', String(tune.budgetS));
   if (!options.worker) q.set('worker', '0');
   if (options.lkMax !== DEFAULT_PAGE_OPTIONS.lkMax) q.set('lkMax', String(options.lkMax));
+  if (options.maxData !== DEFAULT_PAGE_OPTIONS.maxData) q.set('maxData', String(options.maxData));
   const text = q.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
 }
@@ -249,7 +272,8 @@ export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE, op
  */
 export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeConfig {
   const { encoder: _e, decoder: _d, ...rest } = base;
-  const layers = s.arch === 'conv' ? presetConfig('conv', { inputDim: base.inputDim, latent: s.latent }) : {};
+  // The conv preset for the base's images (the user's own, else MNIST's 28×28×1).
+  const layers = s.arch === 'conv' ? presetConfig('conv', { inputDim: base.inputDim, latent: s.latent }, base.image ? { shape: base.image } : {}) : {};
   return resolveConfig({
     ...rest,
     ...(s.arch === 'conv' ? { encoder: layers.encoder, decoder: layers.decoder } : {}),
@@ -270,7 +294,12 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
 /** 'conv' when a config's layer lists are the conv preset's, 'mlp' without layer lists, else null. */
 export function archOf(c: VaeConfig): DemoArchitecture | null {
   if (!c.encoder && !c.decoder) return 'mlp';
-  const conv = presetConfig('conv', { inputDim: c.inputDim, latent: c.latent });
+  let conv;
+  try {
+    conv = presetConfig('conv', { inputDim: c.inputDim, latent: c.latent }, c.image ? { shape: c.image } : {});
+  } catch {
+    return null; // images the conv preset does not take: these layers are not it
+  }
   return JSON.stringify([c.encoder, c.decoder]) === JSON.stringify([conv.encoder, conv.decoder]) ? 'conv' : null;
 }
 

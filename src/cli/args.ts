@@ -237,10 +237,9 @@ export function parseCli(argv: string[]): Cli | 'help' {
   if (arch !== undefined && arch !== 'mlp') {
     if (values.hidden !== undefined) fail(`--hidden is for --arch mlp; the ${arch} architecture has its own layers (--channels sets its conv widths)`);
     if (values.activation !== undefined) fail(`--activation is for --arch mlp; the ${arch} architecture uses ReLU`);
-    // Only the layers (and keras's latent 2 unless --latent is given): on resume, flags not given are the checkpoint's.
+    // Keras's latent 2 unless --latent is given (on resume, flags not given are the checkpoint's); the
+    // layers are built for the data's shape once its headers are read (configForData in ./load-data).
     const preset = presetConfig(arch, config, { channels });
-    config.encoder = preset.encoder;
-    config.decoder = preset.decoder;
     if (values.latent === undefined && preset.latent !== 20) config.latent = preset.latent;
   }
   const backend = values.backend ?? 'gpu';

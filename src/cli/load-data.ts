@@ -9,8 +9,8 @@ import { describeShape, splitImages, DATA_SPLIT_SEED, type ImageSet, type ImageS
 import { planImages } from '../data/load-node';
 import { defaultMaxMemory, formatBytes, MemoryBudget } from '../data/memory-cap';
 import { loadEmbeddedMnist, MNIST_COLS, MNIST_ROWS } from '../data/mnist';
-import type { VaeConfig, VaeConfigInput } from '../model/config';
-import type { Architecture } from '../model/presets';
+import { describeInput, type VaeConfig, type VaeConfigInput } from '../model/config';
+import { presetConfig, type Architecture } from '../model/presets';
 import type { Cli } from './args';
 import { dataDigest, EMBEDDED_DATA_NAME } from './resume-check';
 import { fail } from './usage-error';
@@ -91,18 +91,24 @@ async function loadMnist(config: VaeConfig): Promise<LoadedData> {
 
 function checkInput(config: VaeConfig, shape: ImageShape): void {
   const dim = shape.height * shape.width * shape.channels;
-  if (config.inputDim !== dim) fail(`the data's images are ${describeShape(shape)} = ${dim} values; the model takes ${config.inputDim} (a checkpoint's model keeps its input size)`);
+  if (config.inputDim !== dim) fail(`the data's images are ${describeShape(shape)} = ${dim} values; the model takes ${describeInput(config)} (a checkpoint's model keeps its input size)`);
+  if (config.image && describeShape(config.image) !== describeShape(shape)) {
+    fail(`the data's images are ${describeShape(shape)}; the model takes ${describeInput(config)}: the same number of values in another shape (a checkpoint's model keeps its image shape)`);
+  }
 }
 
 /**
- * The config the flags ask for, sized to the data: the MLP takes any H×W×C (its input is the
- * flattened image); the conv and keras layers are built for 28×28×1 today, so other shapes are
- * refused naming both.
+ * The config the flags ask for, sized to the data: its inputDim and image become the data's shape;
+ * --arch conv or keras builds its layers for that shape (H and W divisible by 4, any channels) with
+ * --channels' widths; the MLP takes any H×W×C (its input is the flattened image).
  */
-export function configForData(config: VaeConfigInput, arch: Architecture | undefined, shape: ImageShape): VaeConfigInput {
-  const dim = shape.height * shape.width * shape.channels;
-  if (arch !== undefined && arch !== 'mlp' && describeShape(shape) !== describeShape(MNIST_SHAPE)) {
-    fail(`--arch ${arch} takes 28×28×1 images today; this data is ${describeShape(shape)}. Use --arch mlp (it takes any H×W×C), or convert the images`);
+export function configForData(config: VaeConfigInput, arch: Architecture | undefined, shape: ImageShape, channels?: [number, number]): VaeConfigInput {
+  const sized = { ...config, inputDim: shape.height * shape.width * shape.channels, image: { ...shape } };
+  if (arch === undefined || arch === 'mlp') return sized;
+  try {
+    const preset = presetConfig(arch, sized, { shape, ...(channels ? { channels } : {}) });
+    return { ...sized, latent: preset.latent, encoder: preset.encoder, decoder: preset.decoder };
+  } catch (e) {
+    fail(`--arch ${arch}: ${(e as Error).message.replace(/^\w+ preset: /, '')}; this data is ${describeShape(shape)}`);
   }
-  return { ...config, inputDim: dim };
 }

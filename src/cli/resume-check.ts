@@ -79,7 +79,7 @@ export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): Re
   checkObjective(objectiveSpecOf(cli.config), saved);
   if (cli.arch !== undefined) {
     // The architecture's layers for the checkpoint's latent (and --channels) against the layers it holds.
-    const layers = presetConfig(cli.arch, { inputDim: saved.inputDim, latent: asked.latent }, { channels: cli.channels });
+    const layers = presetConfig(cli.arch, { inputDim: saved.inputDim, latent: asked.latent, ...(saved.image ? { image: saved.image } : {}) }, { channels: cli.channels });
     const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
     if (!same(layers.encoder, saved.encoder) || !same(layers.decoder, saved.decoder)) {
       const theirs = saved.encoder || saved.decoder ? 'other layers (a layer-list model)' : `the MLP ${describeLayersShort(saved)}`;

@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The data's headers (shape, the --max-memory claims) before the model is sized to them.
   const dataPlan = await planData(cli, plan?.dataSpec ?? cli.data ?? 'mnist');
-  const config = plan?.config ?? resolveConfig(configForData(cli.config, cli.arch, dataPlan.shape));
+  const config = plan?.config ?? resolveConfig(configForData(cli.config, cli.arch, dataPlan.shape, cli.channels));
   if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
   const tooBig = modelSizeProblem(config);
   if (tooBig) fail(tooBig);

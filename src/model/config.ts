@@ -187,10 +187,11 @@ export const conditionClasses = (c: { conditional?: Conditional }): number => c.
 export const imageChannels = (c: { image?: ImageShape }): number => c.image?.channels ?? 1;
 
 /** Examples in a batch of pixels (batch × inputDim floats, 1 to maxBatch); throws naming `what`. */
-export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, what: string): number {
-  if (!(x instanceof Float32Array)) throw new Error(`${what}: expected a Float32Array of batch × ${inputDim} pixels`);
+export function batchSize(x: Float32Array, inputDim: number, maxBatch: number, what: string, image?: ImageShape): number {
+  const shape = image ? ` (${describeImage(image)} images)` : '';
+  if (!(x instanceof Float32Array)) throw new Error(`${what}: expected a Float32Array of batch × ${inputDim} pixels${shape}`);
   const b = x.length / inputDim;
-  if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${x.length} values is not a whole number of ${inputDim}-pixel examples`);
+  if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${x.length} values is not a whole number of ${inputDim}-pixel examples${shape}`);
   if (b > maxBatch) throw new Error(`${what}: batch of ${b} examples exceeds maxBatch ${maxBatch}`);
   return b;
 }
@@ -218,14 +219,22 @@ export function describeLikelihood(c: Pick<VaeConfig, 'likelihood' | 'sigma'>): 
   return c.sigma === 'learned' ? 'gaussian, σ learned per channel' : c.sigma === 1 ? 'gaussian' : `gaussian σ=${c.sigma}`;
 }
 
-/** A short architecture string such as 784-400-20 (relu, bernoulli). */
+/** An image shape as 32×32×3 (height × width × channels). */
+export const describeImage = (s: ImageShape): string => `${s.height}×${s.width}×${s.channels}`;
+
+/** The input a config's model takes: 3072 values (32×32×3 images), or 784 values when it names no image. */
+export const describeInput = (c: { inputDim: number; image?: ImageShape }): string =>
+  `${c.inputDim} values${c.image ? ` (${describeImage(c.image)} images)` : ''}`;
+
+/** A short architecture string such as 784-400-20 / 20-400-784 (28×28×1, relu, bernoulli): the image shape first when the config names one. */
 export function describeConfig(c: VaeConfig): string {
-  const objective = (c.objective && c.objective.kind !== 'elbo' ? `, ${describeSpec(c.objective)}` : '') + (c.conditional ? `, conditional on ${c.conditional.classes} classes` : '');
+  const objective = c.objective && c.objective.kind !== 'elbo' ? describeSpec(c.objective) : undefined;
+  const tail = (...head: string[]) => `(${[...(c.image ? [describeImage(c.image)] : []), ...head, describeLikelihood(c), ...(objective ? [objective] : []), ...(c.conditional ? [`conditional on ${c.conditional.classes} classes`] : []), ...(c.beta !== 1 ? [`β=${c.beta}`] : [])].join(', ')})`;
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
-    return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} (${describeLikelihood(c)}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+    return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} ${tail()}`;
   }
-  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} (${c.activation}, ${describeLikelihood(c)}${objective}${c.beta !== 1 ? `, β=${c.beta}` : ''})`;
+  return `${[c.inputDim, ...c.encoderHidden, c.latent].join('-')} / ${[c.latent, ...c.decoderHidden, c.inputDim].join('-')} ${tail(c.activation)}`;
 }
 
 // A model's layer lists. A config either gives them (`encoder`, `decoder`: any kinds the registry

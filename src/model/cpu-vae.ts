@@ -2,7 +2,7 @@
 // computed with each op's float64 CPU twin (its module's cpuForward / cpuBackward). It is the
 // definition of a training step that the GPU path is checked against (and `--backend cpu`), and it
 // has the evaluation primitives of src/eval/runner.ts, so the one set of protocols runs on it too.
-import { checkLabels, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { checkLabels, describeInput, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
 import { STREAMS, type NoiseWords } from '../base/words';
@@ -102,7 +102,7 @@ export class CpuVae {
 
   /** One training step on batch × inputDim pixels (a conditional model: and their labels); returns the batch's [loss, ...parts]. */
   trainStep(x: ArrayLike<number>, batch: number, labels?: ArrayLike<number>): number[] {
-    if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${this.config.inputDim} pixels, got ${x.length}`);
+    if (x.length !== batch * this.config.inputDim) throw new Error(`trainStep: expected ${batch} × ${describeInput(this.config)}, got ${x.length}`);
     const s = this.pass(batch, this.trainSamples, this.step >>> 0, STREAMS.train, this.inputs(this.graph.io.input, x, labels, batch, 'trainStep'));
     if (this.config.schedule?.klWarmup) s.ctx.beta = betaAt(this.config.schedule, this.config.beta, this.step);
     this.run(s, ALL_STAGES);

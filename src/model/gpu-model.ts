@@ -227,7 +227,7 @@ export class GpuModel {
     this.checkLive();
     const program = this.checkTrainable('trainStep');
     if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
-    const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep');
+    const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep', this.config.image);
     const pass = this.pass(b, STREAMS.train);
     this.uploadLabels(labels, b, 'trainStep');
     this.upload(this.graph.io.input, x);

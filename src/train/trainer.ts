@@ -4,6 +4,7 @@
 // hook, and a TrainingStopped with its reason on an abort, a non-finite loss or a lost device.
 import { earlyStopState } from './early-stop';
 import { validateDataset, type Dataset } from '../data/dataset';
+import { describeInput } from '../model/config';
 import type { TrainingState } from '../model/checkpoint';
 import { lossReport, type TrainBackend } from './backend';
 import { checkSample, StepDriver, TrainingStopped } from './driver';
@@ -87,7 +88,7 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
   if (o.train.count < 1) throw new Error('train: the training set is empty');
   if (o.test.count < 1) throw new Error('train: the test set is empty');
   for (const [name, ds] of [['training', o.train], ['test', o.test]] as const) {
-    if (ds.dim !== c.inputDim) throw new Error(`train: the ${name} set has ${ds.dim}-pixel images; the model expects ${c.inputDim}`);
+    if (ds.dim !== c.inputDim) throw new Error(`train: the ${name} set has ${ds.dim}-pixel images; the model expects ${describeInput(c)}`);
     // Sizes that disagree (a stale tail would be trained on) and pixels the likelihood cannot take.
     try {
       validateDataset(ds, { likelihood: c.likelihood });

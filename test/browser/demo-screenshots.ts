@@ -2,17 +2,23 @@
 // from the built site: the page's first screen after a short run of a 2-D latent model with a digit
 // drawn and a point hovered (demo.png), its explanations close up (demo-explain.png: the latent plane with the drawn
 // digit's posterior ellipses, the pad, the posterior and the one-digit bound) and the traversal of an
-// 8-D model (demo-traversal.png). Not a test: run it by hand after changing how the page looks:
+// 8-D model (demo-traversal.png), and the page trained on a zip of colour images (demo-own-data.png:
+// 800 tinted digits, 32×32×3, src/data/tinted-digits.ts, in class folders). Not a test: run it by
+// hand after changing how the page looks (`… own-data` takes the last one alone):
 //   npx esbuild test/browser/demo-screenshots.ts --bundle --platform=node --format=esm --packages=external \
-//     --outfile=dist/demo-screenshots.mjs && node dist/demo-screenshots.mjs
+//     --outfile=dist/demo-screenshots.mjs && node dist/demo-screenshots.mjs [own-data]
 // Each PNG is kept under 300 kB (it says so, and fails, when one is not).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
+import { PNG } from 'pngjs';
+import { zipSync } from 'fflate';
 import { launchChromium } from './chromium';
+import { loadEmbeddedMnist } from '../../src/data/mnist';
+import { tintDigits } from '../../src/data/tinted-digits';
 import { serveStatic } from './static-server';
 
 // Run from the repository's root (the bundle lives elsewhere, so its own path says nothing).
@@ -21,7 +27,7 @@ if (!existsSync(join(PROJECT_ROOT, 'demo/vite.config.ts'))) throw new Error(`run
 const DOCS = join(PROJECT_ROOT, 'docs');
 const MAX_BYTES = 300_000;
 
-type Snapshot = { state: string; step: number; message: string; posterior: unknown; hover: unknown; lkCurve: { step: number; digit: string } | null; traversal: { step: number } | null };
+type Snapshot = { state: string; busy: boolean; model: string; step: number; message: string; posterior: unknown; hover: unknown; lkCurve: { step: number; digit: string } | null; traversal: { step: number } | null };
 const snap = (page: Page) => page.evaluate(() => (window as unknown as { __demo: Snapshot }).__demo);
 
 async function until(page: Page, what: string, ok: (s: Snapshot) => boolean, ms: number): Promise<Snapshot> {
@@ -62,6 +68,22 @@ async function shoot(page: Page, name: string, selector?: string | [string, stri
   if (bytes > MAX_BYTES) throw new Error(`${name} is ${bytes} bytes, more than ${MAX_BYTES}: take a smaller view`);
 }
 
+/** 800 tinted digits as PNGs in class folders, zipped. */
+async function tintedZip(path: string) {
+  const set = tintDigits((await loadEmbeddedMnist()).train, 800, 0);
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < set.count; i++) {
+    const p = new PNG({ width: 32, height: 32 });
+    for (let q = 0; q < 1024; q++) {
+      for (let c = 0; c < 3; c++) p.data[4 * q + c] = set.pixels[i * 3072 + 3 * q + c]!;
+      p.data[4 * q + 3] = 255;
+    }
+    files[`tinted/${set.labels![i]}/${String(i).padStart(4, '0')}.png`] = new Uint8Array(PNG.sync.write(p));
+  }
+  await writeFile(path, zipSync(files));
+}
+
+const onlyOwn = process.argv[2] === 'own-data';
 const site = await mkdtemp(join(tmpdir(), 'webgpu-vae-shots-'));
 execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', site, '--emptyOutDir', '--logLevel', 'warn'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 const server = await serveStatic(site);
@@ -71,6 +93,34 @@ try {
   await page.setViewport({ width: 1200, height: 820, deviceScaleFactor: 1 });
   page.on('pageerror', (e) => console.error(`page error: ${String(e)}`));
 
+  if (!onlyOwn) await digitShots(page);
+
+  // The user's own images: a zip of colour digits picked, an MLP (the conv preset is what the page
+  // picks for 32×32; an MLP trains far faster on a software adapter) trained for a while.
+  const zip = join(site, 'tinted.zip');
+  await tintedZip(zip);
+  await page.goto(`${server.url}?latent=16&hidden=256&batch=64&lr=0.002&steps=1200&notune=1&lkMax=100`, { waitUntil: 'load' });
+  await until(page, 'the MNIST model', (s) => s.state === 'ready' && !s.busy, 120_000);
+  await (await page.$('input#pick-files'))!.uploadFile(zip);
+  await until(page, 'the conv model of the colour digits', (s) => s.state === 'ready' && !s.busy && /conv2d/.test(s.model), 600_000);
+  await page.select('#arch', 'mlp');
+  await until(page, 'the MLP of the colour digits', (s) => s.state === 'ready' && !s.busy && /^3072-/.test(s.model), 120_000);
+  await page.click('#start');
+  await until(page, 'the colour run', (s) => s.state === 'done', 900_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  // The data line beside the status and the pictures: the charts and metrics are demo.png's.
+  await page.evaluate(() => {
+    for (const q of ['.charts', '.metrics']) (document.querySelector(q) as HTMLElement).style.display = 'none';
+    window.scrollTo(0, 0);
+  });
+  await shoot(page, 'demo-own-data.png', ['#app', '.pictures']);
+} finally {
+  await chromium.close();
+  await server.close();
+  await rm(site, { recursive: true, force: true });
+}
+
+async function digitShots(page: Page) {
   // A 2-D latent trained briefly; the scatter of the test digits, a drawn 7 and a hovered point.
   await page.goto(`${server.url}?latent=2&hidden=256&batch=64&lr=0.002&steps=1500&autostart=1&notune=1`, { waitUntil: 'load' });
   await until(page, 'the run', (s) => s.state === 'done', 600_000);
@@ -98,8 +148,4 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   await shoot(page, 'demo-traversal.png', '#traversal-card');
   await shoot(page, 'demo-posterior-bars.png', '.explain');
-} finally {
-  await chromium.close();
-  await server.close();
-  await rm(site, { recursive: true, force: true });
 }

@@ -88,10 +88,11 @@ describe('train on your own data', () => {
     const other = await cli(['--resume', out, '--epochs', '3', '--no-tune', '--test-fraction', '0.3']);
     expect(other.code).toBe(2);
     expect(other.out).toMatch(/--resume: the training data .*21 images.* is not the checkpoint's/);
-    // The conv architecture is built for 28×28×1 today.
-    const conv = await cli(['--arch', 'conv', '--data', pngs, '--out', join(dir, 'never')]);
+    // conv takes any H×W×C whose height and width divide by 4: a 30×30 array is refused naming its shape.
+    await writeFile(join(dir, 'odd.npy'), encodeNpy(new Uint8Array(4 * 900), [4, 30, 30]));
+    const conv = await cli(['--arch', 'conv', '--data', join(dir, 'odd.npy'), '--out', join(dir, 'never')]);
     expect(conv.code).toBe(2);
-    expect(conv.out).toMatch(/--arch conv takes 28×28×1 images today; this data is 32×32×3\. Use --arch mlp/);
+    expect(conv.out).toMatch(/--arch conv: the image's height and width must be multiples of 4 \(two stride-2 layers\), got 30×30×1.*; this data is 30×30×1/);
   });
 
   it('a tiny .npy with --test-fraction, and with --test; --test-fraction is refused where it cannot apply', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildVaeGraph } from '../../src/model/vae-graph';
 import { storageOf, tensorSpec } from '../../src/graph/graph';
 import { planLayout } from '../../src/graph/memory-plan';
-import { resolveConfig } from '../../src/model/config';
+import { describeConfig, resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
 import { convLayers, presetConfig } from '../../src/model/presets';
 import { CpuVae } from '../../src/model/cpu-vae';
@@ -106,6 +106,31 @@ describe('conv layers in the layer list', () => {
     // The decoder must end at the data's size.
     expect(make(encoder, decoder.slice(0, 3))).toThrow(/elbo: the decoder gives 6272 values per row; expected the data's 784/);
     expect(() => presetConfig('resnet')).toThrow(/arch must be one of mlp, conv, keras/);
+  });
+
+  it('the presets on any H×W×C: non-square colour images, widths from channels, the shape in the config and its description', () => {
+    const shape = { height: 12, width: 20, channels: 3 };
+    const conv = resolveConfig(presetConfig('conv', { latent: 3 }, { shape, channels: [4, 6] }));
+    expect(conv.inputDim).toBe(720);
+    expect(conv.image).toEqual(shape);
+    const g = buildVaeGraph(conv);
+    expect(tensorSpec(g, 'encoder.0.out').shape).toEqual([12, 20, 3]);
+    expect(tensorSpec(g, 'encoder.2.out').shape).toEqual([3, 5, 6]);
+    expect(tensorSpec(g, 'decoder.2.out').shape).toEqual([6, 10, 4]);
+    expect(tensorSpec(g, 'logits').shape).toEqual([12, 20, 3]);
+    expect(describeConfig(conv)).toMatch(/^720 → reshape \[12,20,3\] → .* \(12×20×3, bernoulli\)$/);
+    const keras = resolveConfig(presetConfig('keras', {}, { shape: { height: 8, width: 16, channels: 1 }, channels: [2, 3] }));
+    expect(keras.latent).toBe(2);
+    expect(tensorSpec(buildVaeGraph(keras), 'logits').shape).toEqual([8, 16, 1]);
+    // The mlp takes the flattened image; MNIST's default stays the 28×28×1 conv preset.
+    const mlp = resolveConfig(presetConfig('mlp', {}, { shape }));
+    expect([mlp.inputDim, mlp.encoder]).toEqual([720, undefined]);
+    expect(describeConfig(mlp)).toBe('720-400-20 / 20-400-720 (12×20×3, relu, bernoulli)');
+    expect(presetConfig('conv').encoder).toEqual(convLayers().encoder);
+    expect(resolveConfig(presetConfig('conv')).image).toEqual({ height: 28, width: 28, channels: 1 });
+    // Sides that two stride-2 layers cannot halve twice are refused naming the shape.
+    expect(() => presetConfig('conv', {}, { shape: { height: 30, width: 32, channels: 3 } })).toThrow(/conv preset: the image's height and width must be multiples of 4 \(two stride-2 layers\), got 30×32×3/);
+    expect(() => presetConfig('keras', { inputDim: 3072 })).toThrow(/keras preset: give the image shape .*inputDim 3072 is not a square/);
   });
 
   it('CPU gradients of a whole conv VAE step through reshape, conv, flatten and convT match central differences', () => {

@@ -63,8 +63,8 @@ describe('learned-scale likelihoods in the config and the graph', () => {
       expect(Array.from(arena.subarray(plain.arenaSize, plain.arenaSize + 3))).toEqual([0, 0, 0]);
       expect(arena.subarray(0, plain.arenaSize)).toEqual(initParams(plain, 1));
     }
-    expect(describeConfig(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 'learned' }))).toMatch(/\(relu, gaussian, σ learned per channel\)/);
-    expect(describeConfig(resolveConfig({ ...base, likelihood: 'logistic' }))).toMatch(/\(relu, logistic\)/);
+    expect(describeConfig(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 'learned' }))).toMatch(/\(6×5×3, relu, gaussian, σ learned per channel\)/);
+    expect(describeConfig(resolveConfig({ ...base, likelihood: 'logistic' }))).toMatch(/\(6×5×3, relu, logistic\)/);
     expect(() => resolveConfig({ ...base, sigma: 'learnt' as never })).toThrow(/sigma must be a finite number > 0 or 'learned', got "learnt"/);
     expect(() => resolveConfig({ inputDim: 65, image: { height: 1, width: 1, channels: 65 }, likelihood: 'logistic' })).toThrow(/learns a scale per channel for at most 64 channels; image has 65/);
   });
