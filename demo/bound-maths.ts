@@ -34,6 +34,10 @@ export function posteriorSamples(mu: ArrayLike<number>, logvar: ArrayLike<number
 export interface Likelihoods {
   likelihood: Likelihood;
   sigma: Sigma;
+  /** The image's channels (the learned scales are per channel). */
+  channels?: number;
+  /** The model's learned log-scales (likelihood.log_scale) when its likelihood learns them. */
+  logScale?: ArrayLike<number>;
 }
 
 /** rec_s and log w_s for `n` samples of one example x (D pixels): logits n×D, z n×Z. */
@@ -50,7 +54,7 @@ export function sampleTerms(
       stats[s * 2 * Z + Z + j] = logvar[j]!;
     }
   }
-  const per = elbo(logits, xs, stats, { batch: n, dim: D, latent: Z, likelihood: lik.likelihood, sigma: lik.sigma }).perExample;
+  const per = elbo(logits, xs, stats, { batch: n, dim: D, latent: Z, likelihood: lik.likelihood, sigma: lik.sigma, channels: lik.channels }, lik.logScale).perExample;
   const rec = Float64Array.from({ length: n }, (_, s) => per[2 * s]!);
   const logW = Float64Array.from({ length: n }, (_, s) => logImportanceWeight(rec[s]!, z.subarray(s * Z, (s + 1) * Z), mu, logvar));
   return { rec, logW };

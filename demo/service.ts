@@ -12,7 +12,8 @@ import { describeShape, makeImageSet, type ImageSet } from '../src/data/image-se
 import { gaussianNoise } from '../src/cpu/philox';
 import { DATA_NAME, Session, type LossPoint, type StopReason } from './session';
 import { precompileTuned, type TuneStatus } from './tuning';
-import { boundCurve, klDiag, lkGrid, mean, posteriorSamples, sampleTerms } from './bound-maths';
+import { boundCurve, klDiag, lkGrid, mean, posteriorSamples, sampleTerms, type Likelihoods } from './bound-maths';
+import { imageChannels } from '../src/model/config';
 
 /** The model as the page sees it. `id` names the model in events (a replaced model's are dropped). */
 export interface ModelInfo {
@@ -214,7 +215,7 @@ export class ModelService {
       z.set(posteriorSamples(mu, logvar, n, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM, i)), mu.length);
       const logits = await this.logits(z);
       const D = s.config.inputDim;
-      const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, s.config);
+      const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, await this.likelihoods());
       const means = s.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
       return { step: s.step, mu, logvar, recon: means.slice(0, D), samples: means.slice(D), rec: mean(rec), kl: klDiag(mu, logvar) };
     });
@@ -229,7 +230,7 @@ export class ModelService {
     return s.exclusive(async () => {
       const { mu, logvar } = await this.stats1(x);
       const z = posteriorSamples(mu, logvar, kMax, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM + 1, i));
-      const { rec, logW } = sampleTerms(x, await this.logits(z), z, mu, logvar, s.config);
+      const { rec, logW } = sampleTerms(x, await this.logits(z), z, mu, logvar, await this.likelihoods());
       const ks = lkGrid(kMax);
       return { step: s.step, ks, lk: boundCurve(logW, ks), rec: mean(rec), kl: klDiag(mu, logvar) };
     });
@@ -240,6 +241,14 @@ export class ModelService {
     if (x.length !== this.s.config.inputDim) throw new Error(`expected one image of ${this.s.config.inputDim} pixels, got ${x.length} values`);
     const stats = Float32Array.from(await this.s.vae.statsOf(x, 1));
     return { mu: stats.slice(0, Z), logvar: stats.slice(Z, 2 * Z) };
+  }
+
+  /** The likelihood's words for the host-side bound, with the learned log-scales read from the model when it has them. */
+  private async likelihoods(): Promise<Likelihoods> {
+    const { config, vae } = this.s;
+    const scale = vae.graph.params.find((p) => p.name === 'likelihood.log_scale');
+    const logScale = scale ? (await vae.readParams()).slice(scale.offset, scale.offset + scale.size) : undefined;
+    return { likelihood: config.likelihood, sigma: config.sigma, channels: imageChannels(config), ...(logScale ? { logScale } : {}) };
   }
 
   private logits(z: Float32Array): Promise<Float32Array> {

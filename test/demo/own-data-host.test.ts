@@ -69,4 +69,23 @@ describe('own images in the page’s model service', () => {
     expect(state.extra?.dataSpec).toBeUndefined();
     await host.call('dispose');
   }, 120_000);
+
+  it('gives the posterior and the bound of a model whose likelihood learns its scales (the discretized logistic)', async () => {
+    const files = Array.from({ length: 24 }, (_, i) => ({ path: `c/${i}.png`, blob: new Blob([png(i, 8, 8) as BlobPart]) }));
+    const { set } = await readDataFiles(files, { decode: decodeImageInto });
+    const { train, test } = splitImages(set, 0.1);
+    const { ctx, rt } = gpu();
+    const host = new LocalHost(rt, ctx.adapterInfo, initialTuneStatus({ ...DEFAULT_TUNE, enabled: false }));
+    await host.call('setImages', train, test);
+    const config = resolveConfig({ ...DEFAULT_CONFIG, inputDim: set.dim, image: set.shape, encoderHidden: [16], decoderHidden: [16], latent: 3, likelihood: 'logistic' });
+    await host.call('create', config, 8);
+    const x = Float32Array.from(test.pixels.subarray(0, 192), (v) => v / 255);
+    const post = await host.call('posterior', x, 4, 1);
+    expect(Number.isFinite(post.rec) && post.rec > 0, `rec ${post.rec}`).toBe(true);
+    const b = await host.call('bound', x, 20, 2);
+    expect(b.lk.every((v) => Number.isFinite(v))).toBe(true);
+    // log-scales start at 0 (scale 1): each of the 192 values costs about −log(1/255 · 1/4) nats at the start.
+    expect(b.rec).toBeGreaterThan(192 * Math.log(4 * 255) * 0.9);
+    await host.call('dispose');
+  }, 120_000);
 });
