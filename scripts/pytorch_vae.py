@@ -15,8 +15,9 @@ Same data split, model, loss and optimizer as the TypeScript trainer:
   * loss: Bernoulli likelihood (BCE with logits summed over pixels) + analytic KL,
     mean over the batch, nats per example.
     --likelihood gaussian: N(x; mean, sigma^2), mean = the decoder's output, a log sigma learned per channel
-    (from 0) unless --sigma S fixes it; --likelihood logistic: the discretized logistic over 256 levels of
-    [0, 1] (PixelCNN++), mean = the decoder's output, a log-scale learned per channel (from 0). The formulas
+    unless --sigma S fixes it; --likelihood logistic: the discretized logistic over 256 levels of [0, 1]
+    (PixelCNN++), mean = the decoder's output, a log-scale learned per channel. Learned scales start at a
+    standard deviation of 0.1 and Adam moves them at 10x the learning rate, as ours. The formulas
     are webgpu-vae's (src/cpu/likelihood.ts): see Likelihood below. With either, "final" also holds
     testBitsPerDim and testNegLkBitsPerDim (logistic: nats / (D ln 2); gaussian: (nats / D + ln 256) / ln 2).
   * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
@@ -167,16 +168,29 @@ def neg_log_lik(kind, out, x, log_scale):
     return torch.where(x < HALF_BIN, F.softplus(-a), torch.where(x > 1.0 - HALF_BIN, F.softplus(b), mid)).sum(-1)
 
 
+SCALE_LR_SCALE = 10
+
+
+def param_groups(model, lr):
+    """Adam's groups: the likelihood's log-scales at lr x SCALE_LR_SCALE, everything else at lr."""
+    fast = [p for n, p in model.named_parameters() if n.endswith("log_scale")]
+    rest = [p for n, p in model.named_parameters() if not n.endswith("log_scale")]
+    return [{"params": rest}] + ([{"params": fast, "lr": lr * SCALE_LR_SCALE}] if fast else [])
+
+
 class Likelihood(nn.Module):
-    """p(x|z) of --likelihood: neg_log_lik with its scales, `log_scale` (C values, from 0) when learned
-    (the logistic always, the Gaussian unless --sigma fixes sigma)."""
+    """p(x|z) of --likelihood: neg_log_lik with its scales, `log_scale` (C values) when learned (the
+    logistic always, the Gaussian unless --sigma fixes sigma). As ours (src/ops/likelihood-scale.ts):
+    they start at a standard deviation of 0.1 (Gaussian sigma 0.1, logistic s = 0.1*sqrt(3)/pi) and
+    Adam moves them at 10x the learning rate (SCALE_LR_SCALE)."""
 
     def __init__(self, kind="bernoulli", channels=1, sigma=None):
         super().__init__()
         self.kind, self.channels = kind, channels
         self.learned = kind == "logistic" or (kind == "gaussian" and sigma is None)
         if self.learned:
-            self.log_scale = nn.Parameter(torch.zeros(channels))
+            init = math.log(0.1 * math.sqrt(3) / math.pi) if kind == "logistic" else math.log(0.1)
+            self.log_scale = nn.Parameter(torch.full((channels,), init))
         self.fixed_log_sigma = math.log(sigma) if kind == "gaussian" and sigma is not None else 0.0
 
     def forward(self, out, x):
@@ -420,7 +434,7 @@ def main():
             sys.exit("--likelihood logistic: the discretized logistic over 256 levels expects values in [0, 1]")
         # One channel here (MNIST); a colour data set's C is the image's channel count.
         model.lik = Likelihood(args.likelihood, getattr(model, "channels", 1), args.sigma).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
+    opt = torch.optim.Adam(param_groups(model, args.lr), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
     config.update(train_count=len(train), test_count=len(test))
 

@@ -254,7 +254,9 @@ def build_model(c):
     else:
         model = MainPyVAE(c) if main_py_layout(c) else MlpVAE(c)
     if learns_scale(c):
-        model.log_scale = nn.Parameter(torch.zeros(channels_of(c)))  # from 0, as ours
+        # As ours (src/ops/likelihood-scale.ts): a standard deviation of 0.1 per channel to start.
+        init = math.log(0.1 * math.sqrt(3) / math.pi) if c["likelihood"] == "logistic" else math.log(0.1)
+        model.log_scale = nn.Parameter(torch.full((channels_of(c),), init))
     return model
 
 
@@ -418,10 +420,13 @@ def worker(local, a, c, init_state, start_step, rendezvous):
     ddp = DDP(model, device_ids=[local] if nccl else None)
     ad = c["adam"]
     lr = a.lr if a.lr is not None else ad["lr"]
+    # The likelihood's log-scales at lr x 10, as ours (Adam's fast range, src/ops/likelihood-scale.ts).
+    fast = [p for n, p in model.named_parameters() if n.endswith("log_scale")]
+    groups = [{"params": [p for n, p in model.named_parameters() if not n.endswith("log_scale")]}] + ([{"params": fast, "lr": lr * 10}] if fast else [])
     if ad.get("weightDecay", 0) and ad.get("decoupled"):
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(ad["beta1"], ad["beta2"]), eps=ad["eps"], weight_decay=ad["weightDecay"])
+        opt = torch.optim.AdamW(groups, lr=lr, betas=(ad["beta1"], ad["beta2"]), eps=ad["eps"], weight_decay=ad["weightDecay"])
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(ad["beta1"], ad["beta2"]), eps=ad["eps"], weight_decay=ad.get("weightDecay", 0))
+        opt = torch.optim.Adam(groups, lr=lr, betas=(ad["beta1"], ad["beta2"]), eps=ad["eps"], weight_decay=ad.get("weightDecay", 0))
     train, test = load_data(a.data, a.root)
     n, B, N = len(train), a.batch, a.world_size
     per_epoch = math.ceil(n / B)

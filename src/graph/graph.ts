@@ -39,6 +39,23 @@ export interface GraphSpec extends ObjectiveContext {
   conditional?: { classes: number };
 }
 
+/**
+ * The arena range whose Adam learning rate is scaled (the parameters with an lrScale, padding
+ * included): one contiguous run with one scale, or undefined when no parameter has one.
+ */
+export function fastRange(g: Pick<Graph, 'params'>): { begin: number; end: number; scale: number } | undefined {
+  const fast = g.params.filter((p) => p.lrScale !== undefined && p.lrScale !== 1);
+  if (fast.length === 0) return undefined;
+  const scale = fast[0]!.lrScale!;
+  const begin = fast[0]!.offset;
+  let end = begin;
+  for (const p of fast) {
+    if (p.lrScale !== scale || p.offset !== end) throw new Error(`graph: parameters with a learning-rate scale must be adjacent and share it; ${p.name} (×${p.lrScale}) is not`);
+    end = p.offset + Math.ceil(p.size / PARAM_ALIGN) * PARAM_ALIGN;
+  }
+  return { begin, end, scale };
+}
+
 export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
   const ops: OpNode[] = [];
   const tensors: TensorSpec[] = [];
@@ -64,7 +81,7 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
     const placed: Record<string, ParamSpec> = {};
     for (const p of wanted) {
       const size = widthOf(p.shape);
-      const spec: ParamSpec = { name: `${prefix}.${p.role}`, shape: p.shape, offset: arena, size, initBound: 1 / Math.sqrt(p.fanIn), ...(p.init !== undefined ? { init: p.init } : {}) };
+      const spec: ParamSpec = { name: `${prefix}.${p.role}`, shape: p.shape, offset: arena, size, initBound: 1 / Math.sqrt(p.fanIn), ...(p.init !== undefined ? { init: p.init } : {}), ...(p.lrScale !== undefined ? { lrScale: p.lrScale } : {}) };
       arena += Math.ceil(size / PARAM_ALIGN) * PARAM_ALIGN;
       params.push(spec);
       placed[p.role] = spec;

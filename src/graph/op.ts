@@ -33,6 +33,8 @@ export interface ParamSpec {
   initBound: number;
   /** A constant initial value instead of the uniform draw. */
   init?: number;
+  /** A multiplier on Adam's learning rate for this parameter (default 1; see adam.wgsl's fast range). */
+  lrScale?: number;
 }
 
 /** A parameter as a layer asks for it; the graph places it in the arena. */
@@ -42,6 +44,7 @@ export interface ParamRequest {
   shape: number[];
   fanIn: number;
   init?: number;
+  lrScale?: number;
 }
 
 /** Where an op sits in the VAE: passes run the stages they need (encode, sample, decode, objective). */

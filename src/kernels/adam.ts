@@ -12,7 +12,7 @@ export const ADAM: KernelDecl = {
   source: shader('adam', source),
   entryPoints: ['main'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform', fields: [['count4', 'u32'], ['decoupled', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['lr', 'f32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['weight_decay', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['one_minus_beta1', 'f32'], ['one_minus_beta2', 'f32'], ['_pad2', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32']] },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['count4', 'u32'], ['decoupled', 'u32'], ['fast_begin4', 'u32'], ['fast_end4', 'u32'], ['lr', 'f32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['weight_decay', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['one_minus_beta1', 'f32'], ['one_minus_beta2', 'f32'], ['fast_lr_scale', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32']] },
     { binding: 1, name: 'p', type: 'storage' },
     { binding: 2, name: 'grad', type: 'read-only-storage' },
     { binding: 3, name: 'm', type: 'storage' },
@@ -59,6 +59,8 @@ export interface AdamBuffers {
   grads: BufferArg;
   m: BufferArg;
   v: BufferArg;
+  /** Floats [begin, end) (multiples of 4) whose learning rate is lr · scale (a likelihood's log-scales). */
+  fast?: { begin: number; end: number; scale: number };
   /** [‖g‖, scale, …] from grad_norm: the gradient is multiplied by scale (default: a buffer holding scale 1). */
   clip?: BufferArg;
 }
@@ -76,7 +78,14 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   const h = resolveAdam(config, label);
   const count4 = Math.ceil(count / 4);
   const shape = `${count} floats padded to ${count4 * 4}`;
-  const { clip, ...arenas } = buf;
+  const { clip, fast, ...arenas } = buf;
+  if (fast) {
+    const { begin, end, scale } = fast;
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin % 4 || end % 4 || begin < 0 || end < begin || end > count4 * 4) {
+      throw new Error(`${label}: fast range [${begin}, ${end}) must be multiples of 4 within the ${count4 * 4} floats`);
+    }
+    requireFinite(label, 'fast.scale', scale, { min: 0, open: true });
+  }
   for (const [name, b] of Object.entries(arenas)) requireFloats(label, name, b, count4 * 4, shape);
   if (clip) requireFloats(label, 'clip', clip, 4, '4 ([norm, scale, Σg², flag])');
   const ones = clip ? undefined : storageFrom(rt.device, [0, 1, 0, 0], `${label} clip scale 1`);
@@ -84,6 +93,7 @@ export function prepareAdam(rt: Runtime, count: number, config: AdamConfig, buf:
   const params = rt.uniformBlock(ADAM, 'params', {
     count4, decoupled: h.decoupled ? 1 : 0, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
     weight_decay: h.weightDecay, one_minus_beta1: 1 - h.beta1, one_minus_beta2: 1 - h.beta2, ...step(1),
+    fast_begin4: fast ? fast.begin / 4 : 0, fast_end4: fast ? fast.end / 4 : 0, fast_lr_scale: fast?.scale ?? 1,
   }, `${label} params`);
   const bindGroup = rt.bindGroup(ADAM, { params: params.buffer, p: buf.params, grad: buf.grads, m: buf.m, v: buf.v, clip: clip ?? ones! });
   return {

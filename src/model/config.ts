@@ -38,13 +38,13 @@ export interface VaeConfig {
   /**
    * p(x|z): 'bernoulli' (logits), 'gaussian' (mean, identity link, σ below) or 'logistic' (the
    * discretized logistic on [0, 1] with 256 levels: mean, identity link, and a learned log-scale per
-   * channel, the parameter likelihood.log_scale, initialised to 0).
+   * channel, the parameter likelihood.log_scale; see src/ops/likelihood-scale.ts for its start and rate).
    */
   likelihood: Likelihood;
   /**
    * The Gaussian likelihood's standard deviation: a fixed number (default 1), or 'learned': a log σ per
-   * channel of the image (the parameter likelihood.log_scale, initialised to 0, so σ starts at 1),
-   * trained by Adam with the rest. Unused by the other likelihoods.
+   * channel of the image (the parameter likelihood.log_scale, σ = 0.1 to start), trained by Adam
+   * with the rest at 10× its learning rate. Unused by the other likelihoods.
    */
   sigma: Sigma;
   beta: number;

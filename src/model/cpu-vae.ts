@@ -6,7 +6,7 @@ import { checkLabels, describeInput, resolveConfig, type VaeConfig, type VaeConf
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
 import { STREAMS, type NoiseWords } from '../base/words';
-import { needsGrad, objectiveInfo, tensorSpec, type Graph } from '../graph/graph';
+import { fastRange, needsGrad, objectiveInfo, tensorSpec, type Graph } from '../graph/graph';
 import type { CpuOpContext, ObjectiveInfo, ObjectiveValue, OpNode, Stage } from '../graph/op';
 import { logImportanceWeight, logMeanExp } from '../cpu/iwae';
 import type { LossTotals } from '../optim/readback';
@@ -112,7 +112,7 @@ export class CpuVae {
       const { scale } = gradNorm(this.grads, clipGrad);
       for (let i = 0; i < this.grads.length; i++) this.grads[i] *= scale;
     }
-    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1);
+    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1, fastRange(this.graph));
     this.step++;
     this.addTotals(s.result!, batch);
     return [s.result!.loss, ...s.result!.parts];

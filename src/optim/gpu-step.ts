@@ -5,7 +5,7 @@
 import type { Dispatch, Runtime } from '../gpu/runtime';
 import { prepareAdam, type AdamHyper, type PreparedAdam } from '../kernels/adam';
 import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
-import type { Graph } from '../graph/graph';
+import { fastRange, type Graph } from '../graph/graph';
 import type { MemoryPlan } from '../graph/memory-plan';
 import type { PassPlan } from '../graph/scheduler';
 import { betaAt, lrAt, type ScheduleConfig } from './schedule';
@@ -19,7 +19,8 @@ export function trainingArenas(plan: MemoryPlan): NonNullable<MemoryPlan['train'
 /** Adam over the whole parameter arena (its gradient scaled by `clip` when given). */
 export function planAdam(rt: Runtime, graph: Graph, plan: MemoryPlan, adam: AdamHyper, clip?: GPUBuffer): PreparedAdam {
   const { grads, adamM, adamV } = trainingArenas(plan);
-  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads, m: adamM, v: adamV, ...(clip ? { clip } : {}) });
+  const fast = fastRange(graph);
+  return prepareAdam(rt, graph.arenaSize, adam, { params: plan.params, grads, m: adamM, v: adamV, ...(clip ? { clip } : {}), ...(fast ? { fast } : {}) });
 }
 
 export interface StepHyper {

@@ -22,6 +22,18 @@ describe('adam', () => {
     });
   }
 
+  it('moves the fast range (a likelihood\'s log-scales) at lr × scale, like the CPU twin', async () => {
+    const { device, rt } = gpu();
+    expectComparisons(await adamCase(device, rt, { lr: 1e-3 }, 5, 1031, { begin: 960, end: 1024, scale: 10 }));
+    expectComparisons(await adamCase(device, rt, { lr: 1e-2, weightDecay: 0.05, decoupled: true }, 3, 1031, { begin: 0, end: 64, scale: 10 }));
+    const h = resolveAdam({ lr: 0.01 });
+    const p = new Float64Array(8), m = new Float64Array(8), v = new Float64Array(8);
+    adamStep(p, new Float64Array(8).fill(1), m, v, h, 1, { begin: 4, end: 8, scale: 10 });
+    expect(p[0]).toBeCloseTo(-0.01, 6);
+    expect(p[4]).toBeCloseTo(-0.1, 6);
+    await expect(adamCase(device, rt, { lr: 1e-3 }, 1, 1031, { begin: 2, end: 64, scale: 10 })).rejects.toThrow(/fast range \[2, 64\) must be multiples of 4/);
+  });
+
   it('takes a first step of size lr in the gradient sign (bias correction)', () => {
     const h = resolveAdam({ lr: 0.01 });
     const p = new Float64Array([1, 1, 1]), m = new Float64Array(3), v = new Float64Array(3);

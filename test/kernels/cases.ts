@@ -179,7 +179,7 @@ export async function elboCase(device: GPUDevice, rt: Runtime, c: ElboCase): Pro
 }
 
 /** `steps` Adam steps over a parameter count that is not a multiple of 4 or of the workgroup. */
-export async function adamCase(device: GPUDevice, rt: Runtime, config: AdamConfig, steps: number, n = 1031): Promise<Comparison[]> {
+export async function adamCase(device: GPUDevice, rt: Runtime, config: AdamConfig, steps: number, n = 1031, fast?: { begin: number; end: number; scale: number }): Promise<Comparison[]> {
   const padded = Math.ceil(n / 4) * 4;
   const p0 = uniformArray(padded, 1), m0 = uniformArray(padded, 2, -0.01, 0.01), v0 = uniformArray(padded, 3, 0, 1e-4);
   const grads = Array.from({ length: steps }, (_, s) => uniformArray(padded, 10 + s, -0.1, 0.1));
@@ -188,19 +188,19 @@ export async function adamCase(device: GPUDevice, rt: Runtime, config: AdamConfi
   const got = await scoped(device, async () => {
     const P = storageFrom(device, p0, 'p'), M = storageFrom(device, m0, 'm'), V = storageFrom(device, v0, 'v');
     const G = storageFrom(device, grads[0], 'g');
-    const op = prepareAdam(rt, n, config, { params: P, grads: G, m: M, v: V });
+    const op = prepareAdam(rt, n, config, { params: P, grads: G, m: M, v: V, ...(fast ? { fast } : {}) });
     for (let t = 1; t <= steps; t++) {
       device.queue.writeBuffer(G, 0, grads[t - 1] as Float32Array<ArrayBuffer>);
       op.setStep(t);
       await submit(device, [op.dispatch]);
-      adamStep(cp, grads[t - 1], cm, cv, h, t);
+      adamStep(cp, grads[t - 1], cm, cv, h, t, fast);
     }
     const out = { p: await readFloats(device, P, padded), m: await readFloats(device, M, padded), v: await readFloats(device, V, padded) };
     op.destroy();
     [P, M, V, G].forEach((b) => b.destroy());
     return out;
   });
-  const name = `adam ${JSON.stringify(config)} ${steps} steps`;
+  const name = `adam ${JSON.stringify(config)}${fast ? ` fast [${fast.begin}, ${fast.end}) ×${fast.scale}` : ''} ${steps} steps`;
   return [
     { name: `${name} params`, got: got.p, want: cp, atol: 1e-6, rtol: 1e-5 },
     { name: `${name} m`, got: got.m, want: cm, atol: 1e-8, rtol: 1e-5 },

@@ -10,6 +10,7 @@ import { CpuVae } from '../../src/model/cpu-vae';
 import { describeConfig, resolveConfig, type VaeConfigInput } from '../../src/model/config';
 import { buildVaeGraph } from '../../src/model/vae-graph';
 import { initParams } from '../../src/model/init';
+import { fastRange } from '../../src/graph/graph';
 import { CpuBackend } from '../../src/train/cpu-backend';
 import { expectClose } from '../util/compare';
 import { trainSideBySide } from '../util/train-agreement';
@@ -51,16 +52,19 @@ const conv = {
 };
 
 describe('learned-scale likelihoods in the config and the graph', () => {
-  it('places likelihood.log_scale (C values, from 0) after every layer, leaving the other parameters where they were', () => {
+  it('places likelihood.log_scale (C values, a standard deviation of 0.1 to start, Adam at lr × 10) after every layer, leaving the other parameters where they were', () => {
     const base = { inputDim: D, image, encoderHidden: [24], decoderHidden: [20], latent: 3 };
     const plain = buildVaeGraph(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 0.5 }));
     for (const lik of [{ likelihood: 'logistic' as const }, { likelihood: 'gaussian' as const, sigma: 'learned' as const }]) {
       const c = resolveConfig({ ...base, ...lik });
       const g = buildVaeGraph(c);
       expect(g.params.slice(0, -1)).toEqual(plain.params);
-      expect(g.params.at(-1)).toMatchObject({ name: 'likelihood.log_scale', shape: [3], offset: plain.arenaSize, init: 0 });
+      const init = lik.likelihood === 'logistic' ? Math.log((0.1 * Math.sqrt(3)) / Math.PI) : Math.log(0.1);
+      expect(g.params.at(-1)).toMatchObject({ name: 'likelihood.log_scale', shape: [3], offset: plain.arenaSize, init, lrScale: 10 });
+      expect(fastRange(g)).toEqual({ begin: plain.arenaSize, end: g.arenaSize, scale: 10 });
+      expect(fastRange(plain)).toBeUndefined();
       const arena = initParams(g, 1);
-      expect(Array.from(arena.subarray(plain.arenaSize, plain.arenaSize + 3))).toEqual([0, 0, 0]);
+      expect(Array.from(arena.subarray(plain.arenaSize, plain.arenaSize + 3))).toEqual([0, 0, 0].map(() => Math.fround(init)));
       expect(arena.subarray(0, plain.arenaSize)).toEqual(initParams(plain, 1));
     }
     expect(describeConfig(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 'learned' }))).toMatch(/\(6×5×3, relu, gaussian, σ learned per channel\)/);
@@ -96,8 +100,9 @@ describe('learned-scale likelihoods: GPU training against the CPU reference', ()
         expectClose(`${name}: parameters after 20 steps`, params, cpu.params, 2e-5, 1e-3);
         const s = (a: ArrayLike<number>) => Array.from(a).slice(scale.offset, scale.offset + 3);
         expectClose(`${name}: log-scales after 20 steps`, s(params), s(cpu.params), 1e-5, 1e-4);
-        // 20 Adam steps at lr 1e-2 from 0: each scale moves by up to 0.2, and surely by more than 0.05.
-        for (const v of s(cpu.params)) expect(Math.abs(v)).toBeGreaterThan(0.05);
+        // 20 Adam steps at lr 1e-2 × 10 (the scales' fast range): each moves by up to 2, and surely by more than 0.05.
+        const start = initParams(buildVaeGraph(cpu.config), cpu.config.seed);
+        for (const [i, v] of s(cpu.params).entries()) expect(Math.abs(v - s(start)[i]!)).toBeGreaterThan(0.05);
         vae.dispose();
       });
     });
