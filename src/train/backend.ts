@@ -14,6 +14,8 @@ export interface TrainBackend {
   /** Set once the GPU device is lost (GpuVae); the loop then stops with a clear message. */
   readonly deviceLost?: string;
   trainStep(x: Float32Array, read: boolean): Promise<LossSample> | null;
+  /** trainStep on 8-bit pixels (byte k is k / 255) where the backend takes them as they are (GpuVae). */
+  trainStepBytes?(x: Uint8Array, read: boolean): Promise<LossSample> | null;
   resetTotals(): void;
   readTotals(): Promise<LossTotals>;
   evaluate(images: Float32Array, count: number, options?: { signal?: AbortSignal }): Promise<LossTotals>;

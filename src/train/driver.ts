@@ -3,7 +3,7 @@
 // batch of an epoch partial), binarizes it if asked, submits the step, keeps at most one loss
 // readback in flight (the CPU runs at most one readback ahead of the GPU) and stops with a clear
 // message once the GPU has recorded a non-finite loss.
-import { fillRows, type Dataset } from '../data/dataset';
+import { fillRowBytes, fillRows, u8Pixels, type Dataset } from '../data/dataset';
 import { philox4x32, seedKey } from '../cpu/philox';
 import { STREAMS } from '../model/init';
 import type { TrainBackend } from './backend';
@@ -66,16 +66,22 @@ export class StepDriver {
   readonly batch: number;
   readonly perEpoch: number;
   private readonly buffer: Float32Array;
+  /** The batch's bytes when the data is uint8 and the backend takes bytes (padded to whole words), else null. */
+  private readonly bytes: Uint8Array | null;
   private readonly binarizeKey: [number, number] | null;
   private order: { epoch: number; order: Uint32Array } | null = null;
   private inFlight: Promise<LossSample> | null = null;
 
-  constructor(readonly backend: TrainBackend, readonly data: Dataset, batch: number, options: { binarize?: boolean } = {}) {
+  constructor(readonly backend: TrainBackend, readonly data: Dataset, batch: number, options: { binarize?: boolean; upload?: 'bytes' | 'floats' } = {}) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
     if (data.count < 1) throw new Error('train: the training set is empty');
+    if (options.upload !== undefined && options.upload !== 'bytes' && options.upload !== 'floats') throw new Error(`train: upload must be 'bytes' or 'floats', got ${JSON.stringify(options.upload)}`);
     this.batch = Math.min(batch, data.count);
     this.perEpoch = stepsPerEpoch(data.count, this.batch);
-    this.buffer = new Float32Array(this.batch * data.dim);
+    // uint8 pixels go up as bytes unless binarized on the host (its batches are new floats) or asked otherwise.
+    const bytes = options.upload !== 'floats' && !options.binarize && backend.trainStepBytes !== undefined && u8Pixels(data) !== null;
+    this.bytes = bytes ? new Uint8Array(4 * Math.ceil((this.batch * data.dim) / 4)) : null;
+    this.buffer = new Float32Array(bytes ? 0 : this.batch * data.dim);
     this.binarizeKey = options.binarize ? seedKey(backend.config.seed) : null;
   }
 
@@ -85,16 +91,32 @@ export class StepDriver {
     return { epoch, index: step - epoch * this.perEpoch };
   }
 
+  /** Where the next step's batch starts in its epoch's seeded order, and its size. */
+  private next(): { order: Uint32Array; start: number; b: number } {
+    const { epoch, index } = this.position(this.backend.step);
+    if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(this.backend.config.seed, epoch, this.data.count) };
+    const start = index * this.batch;
+    return { order: this.order.order, start, b: Math.min(this.batch, this.data.count - start) };
+  }
+
+  /** True when the steps upload the batch as bytes (uint8 data, a backend that takes them). */
+  get uploadsBytes(): boolean {
+    return this.bytes !== null;
+  }
+
+  /** The next step's batch as the data's bytes (a driver that uploads bytes only). */
+  gatherBytes(): Uint8Array {
+    if (!this.bytes) throw new Error('gatherBytes: this driver uploads floats (float data, binarization, or upload: \'floats\')');
+    const { order, start, b } = this.next();
+    return fillRowBytes(this.data, order, start, b, this.bytes);
+  }
+
   /** The images of the next step's batch (order[start .. start + b)), binarized with a seeded stream if asked. */
   gather(): Float32Array {
     const step = this.backend.step;
-    const { epoch, index } = this.position(step);
-    if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(this.backend.config.seed, epoch, this.data.count) };
-    const order = this.order.order;
+    const { order, start, b } = this.next();
     const D = this.data.dim;
-    const start = index * this.batch;
-    const b = Math.min(this.batch, this.data.count - start);
-    const x = this.buffer.subarray(0, b * D);
+    const x = (this.buffer.length ? this.buffer : new Float32Array(this.batch * D)).subarray(0, b * D);
     fillRows(this.data, order, start, b, x);
     if (this.binarizeKey) {
       for (let i = 0; i < x.length; i += 4) {
@@ -111,7 +133,7 @@ export class StepDriver {
    * returned as `sample`, so the CPU stays one readback ahead of the GPU.
    */
   async step(read: boolean): Promise<{ copied: boolean; sample: LossSample | null }> {
-    const copy = this.backend.trainStep(this.gather(), read);
+    const copy = this.bytes ? this.backend.trainStepBytes!(this.gatherBytes(), read) : this.backend.trainStep(this.gather(), read);
     if (!copy) return { copied: false, sample: null };
     const previous = this.inFlight;
     this.inFlight = copy;

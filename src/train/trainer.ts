@@ -65,6 +65,11 @@ export interface TrainOptions {
   earlyStop?: { validation: Dataset; patience: number; history?: readonly EpochMetrics[] };
   /** Training state metadata to carry in snapshots (e.g. earlier metrics). */
   extra?: () => Record<string, string>;
+  /**
+   * How a batch of uint8 images reaches the GPU: 'bytes' (default), packed 4 per word and unpacked by the
+   * step's first kernel, a quarter of the upload; 'floats', converted on the host. Both train bit for bit alike.
+   */
+  upload?: 'bytes' | 'floats';
 }
 
 export async function snapshotState(backend: TrainBackend, extra: Record<string, string> = {}): Promise<TrainingState> {
@@ -93,7 +98,7 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
       throw new Error(`train: the ${name} set: ${(e as Error).message}`, { cause: e });
     }
   }
-  const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize });
+  const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize, upload: o.upload });
   const perEpoch = driver.perEpoch;
   const startEpoch = driver.position().epoch;
   const lastEpoch = startEpoch + o.epochs;

@@ -21,10 +21,11 @@ import { MATMUL, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
+import { UNPACK_U8 } from '../../src/kernels/unpack-u8';
 
 export const KERNELS: KernelDecl[] = [
   MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
-  IWAE_OBJECTIVE, GRAD_NORM,
+  IWAE_OBJECTIVE, GRAD_NORM, UNPACK_U8,
 ];
 
 describe('kernel descriptions match their shaders', () => {
