@@ -157,7 +157,8 @@ function parseOptions(argv: string[]) {
   });
 }
 
-function dataFlags(test: string | undefined, fraction: string | undefined, maxMemory: string | undefined): Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> {
+/** --test, --test-fraction and --max-memory checked (train and evaluate take them alike). */
+export function dataFlags(test: string | undefined, fraction: string | undefined, maxMemory: string | undefined): Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> {
   const out: Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> = {};
   if (test !== undefined) out.test = test;
   if (fraction !== undefined) {
