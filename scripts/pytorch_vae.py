@@ -412,10 +412,10 @@ def main():
             print(f"epoch {epoch:3d}  train {label} {train_elbo:9.4f}  test -ELBO {test_elbo:9.4f}  "
                   f"{seconds:6.2f} s  {seconds * 1000.0 / steps:7.3f} ms/step")
         neg_elbo = epochs[-1]["test_elbo"]
-        neg_lk = test_neg_lk(model, test, args.k)
+        neg_lk = test_neg_lk(model, test, args.k) if args.k > 0 else None  # --k 0 skips it, as our --eval-k 0
         units = active_units(model, test)
         ms_per_step = train_seconds * 1000.0 / total_steps
-        print(f"final test -ELBO {neg_elbo:.4f}  -L_{args.k} {neg_lk:.4f}  active units {units} of {args.latent}  "
+        print(f"final test -ELBO {neg_elbo:.4f}  " + (f"-L_{args.k} {neg_lk:.4f}  " if neg_lk is not None else "") + f"active units {units} of {args.latent}  "
               f"training {ms_per_step:.3f} ms/step over {total_steps} steps")
         final = {"step": total_steps, "objective": args.objective, "testBinarization": test_binarization,
                  "testNegElbo": neg_elbo, "testNegLk": neg_lk, "k": args.k, "activeUnits": units}
