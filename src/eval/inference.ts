@@ -24,7 +24,7 @@ async function inChunks(r: ModelRunner, data: Float32Array, width: number, outWi
 export async function encode(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<{ mu: Float32Array; logvar: Float32Array }> {
   const signal = checkSignal('encode', o);
   const D = r.config.inputDim, Z = r.config.latent;
-  rowsOf('encode', 'x', x, D, 'pixels');
+  rowsOf('encode', 'x', x, D, 'pixels', r.config.image);
   const stats = await inChunks(r, x, D, 2 * Z, signal, (c, b) => r.statsOf(c, b));
   const b = stats.length / (2 * Z);
   const mu = new Float32Array(b * Z), logvar = new Float32Array(b * Z);
@@ -51,7 +51,7 @@ async function decodeChecked(r: ModelRunner, z: Float32Array, signal: AbortSigna
 /** Mean reconstructions decode(μ(x)). */
 export async function reconstruct(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<Float32Array> {
   const signal = checkSignal('reconstruct', o);
-  rowsOf('reconstruct', 'x', x, r.config.inputDim, 'pixels');
+  rowsOf('reconstruct', 'x', x, r.config.inputDim, 'pixels', r.config.image);
   return decodeChecked(r, (await encode(r, x, o)).mu, signal);
 }
 

@@ -17,7 +17,7 @@ type Batch = [x: Float32Array, batch: number, index: number];
 /** The data set's batches of at most maxBatch examples, in order, with their index (checked: `what` names the call). */
 export function batchesOf(r: ModelRunner, images: Float32Array, count: number, what = 'evaluate'): Batch[] {
   const D = r.config.inputDim;
-  examplesOf(what, images, count, D);
+  examplesOf(what, images, count, D, r.config.image);
   const out: Batch[] = [];
   for (let start = 0, index = 0; start < count; start += r.maxBatch, index++) {
     const b = Math.min(r.maxBatch, count - start);
