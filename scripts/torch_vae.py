@@ -44,6 +44,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from safetensors_np import FormatError, read_safetensors, write_safetensors  # noqa: E402  (beside this file)
+from pytorch_vae import neg_log_lik  # noqa: E402  (the likelihoods' formulas, beside this file)
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -72,9 +73,20 @@ def resolve_config(c):
             raise FormatError(f"config: {k} must be a list of positive widths, got {out[k]!r}")
     if out["activation"] not in ACTIVATIONS:
         raise FormatError(f"config: activation must be one of {', '.join(ACTIVATIONS)}, got {out['activation']!r}")
-    if out["likelihood"] not in ("bernoulli", "gaussian"):
-        raise FormatError(f"config: likelihood must be bernoulli or gaussian, got {out['likelihood']!r}")
+    if out["likelihood"] not in ("bernoulli", "gaussian", "logistic"):
+        raise FormatError(f"config: likelihood must be bernoulli, gaussian or logistic, got {out['likelihood']!r}")
+    if out["sigma"] != "learned" and not (isinstance(out["sigma"], (int, float)) and out["sigma"] > 0):
+        raise FormatError(f"config: sigma must be a number > 0 or 'learned', got {out['sigma']!r}")
     return out
+
+
+def learns_scale(c):
+    """The likelihood learns a log-scale per channel (the parameter `log_scale`, ours likelihood.log_scale)."""
+    return c["likelihood"] == "logistic" or (c["likelihood"] == "gaussian" and c["sigma"] == "learned")
+
+
+def channels_of(c):
+    return (c.get("image") or {}).get("channels", 1)
 
 
 def main_py_layout(c):
@@ -238,8 +250,12 @@ def layout_name(c):
 
 def build_model(c):
     if c.get("encoder") is not None or c.get("decoder") is not None:
-        return LayersVAE(c)
-    return MainPyVAE(c) if main_py_layout(c) else MlpVAE(c)
+        model = LayersVAE(c)
+    else:
+        model = MainPyVAE(c) if main_py_layout(c) else MlpVAE(c)
+    if learns_scale(c):
+        model.log_scale = nn.Parameter(torch.zeros(channels_of(c)))  # from 0, as ours
+    return model
 
 
 def load_model(path, config=None):
@@ -266,9 +282,12 @@ def decoder_mean(c, out):
     return torch.sigmoid(out) if c["likelihood"] == "bernoulli" else out
 
 
-def neg_log_px_z(c, out, x):
+def neg_log_px_z(c, out, x, model=None):
+    """-log p(x|z) per example; model (or its DDP wrapper) holds the learned log-scales, if any."""
     if c["likelihood"] == "bernoulli":
         return F.binary_cross_entropy_with_logits(out, x.expand_as(out), reduction="none").sum(-1)
+    if learns_scale(c):
+        return neg_log_lik(c["likelihood"], out, x, getattr(model, "module", model).log_scale)
     s = c["sigma"]
     return ((x - out) ** 2 / (2 * s * s) + math.log(s) + 0.5 * LOG_2PI).sum(-1)
 
@@ -276,7 +295,7 @@ def neg_log_px_z(c, out, x):
 def neg_elbo_terms(c, model, x):
     """Per example: (rec, kl) with one z from q(z|x); model may be the DDP wrapper."""
     out, mu, logvar = model(x)
-    rec = neg_log_px_z(c, out, x)
+    rec = neg_log_px_z(c, out, x, model)
     kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(-1)
     return rec, kl
 
@@ -350,7 +369,7 @@ def test_neg_lk(c, model, data, k, chunk=100):
         mu, logvar = model.encode(x)
         eps = torch.randn((k,) + mu.shape)
         z = mu + torch.exp(0.5 * logvar) * eps
-        log_w = -neg_log_px_z(c, model.decode(z), x) - 0.5 * (z.pow(2) + LOG_2PI).sum(-1) \
+        log_w = -neg_log_px_z(c, model.decode(z), x, model) - 0.5 * (z.pow(2) + LOG_2PI).sum(-1) \
             + 0.5 * (eps.pow(2) + LOG_2PI + logvar).sum(-1)
         total += (torch.logsumexp(log_w.double(), 0) - math.log(k)).sum().item()
     return -total / len(data)

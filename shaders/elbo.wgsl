@@ -1,6 +1,7 @@
 // elbo.wgsl: the fused negative ELBO of a batch and its gradients, in nats per example.
-//   rec_b = −log p(x_b | z_b): Bernoulli with logits l (stable BCE: max(l,0) − l·x + log(1 + e^−|l|))
-//           or Gaussian with mean l and fixed variance σ² (½(x − l)²/σ² + ½·log 2πσ²), summed over D;
+//   rec_b = −log p(x_b | z_b): Bernoulli with logits l (stable BCE: max(l,0) − l·x + log(1 + e^−|l|)),
+//           Gaussian with mean l and fixed variance σ² (½(x − l)²/σ² + ½·log 2πσ²), or a learned
+//           per-channel scale (Gaussian or discretized logistic, lib/likelihood.wgsl), summed over D;
 //   kl_b  = −½ Σ_j (1 + logvar − μ² − exp(logvar)), summed over Z;
 //   loss  = (1/B) Σ_b (rec_b + β·kl_b),  and its gradients w.r.t. l, μ and logvar.
 // Shapes: logits, x, dlogits are B×D; stats, dstats are B×2Z (μ | logvar); terms is B×2
@@ -25,6 +26,10 @@ struct Params {
   inv_batch: f32,
   inv_var: f32,    // 1/σ² of the Gaussian likelihood
   log_norm: f32,   // ½·log(2πσ²)
+  C: u32,          // channels: value d of a row is in channel d mod C (learned scales)
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -38,6 +43,8 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> totals: array<f32>;
 // [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
 @group(0) @binding(9) var<storage, read_write> health: array<u32>;
+// The learned per-channel log-scales (the parameter likelihood.log_scale), or zeros.
+@group(0) @binding(10) var<uniform> log_scale: array<vec4<f32>, 16>;
 
 var<workgroup> rec_part: array<f32, 256>;
 var<workgroup> kl_part: array<f32, 256>;
@@ -54,7 +61,7 @@ fn tree_sum(li: u32) {
 
 // −log p(x|l) of pixel i, writing its gradient (the upstream gradient is known: 1/B).
 fn pixel(i: u32) -> f32 {
-  let nll = neg_log_lik(logits[i], x[i], params.inv_var, params.log_norm);
+  let nll = neg_log_lik(logits[i], x[i], i % params.C, params.inv_var, params.log_norm);
   dlogits[i] = nll.y * params.inv_batch;
   return nll.x;
 }

@@ -1,7 +1,7 @@
 // iwae_objective.wgsl: the fused importance-weighted training objective (Burda et al. 2016) of a batch
 // and its gradients, in nats per example. k samples per example, in rows r = b·k + i (sample i of
 // example b: the samples dimension is the inner one).
-//   z_r = μ_b + σ_b·ε_r;  rec_r = −log p(x_b | l_r) (Bernoulli or Gaussian, as elbo.wgsl);
+//   z_r = μ_b + σ_b·ε_r;  rec_r = −log p(x_b | l_r) (any likelihood, as elbo.wgsl);
 //   kl_r = log q(z_r|x_b) − log p(z_r) = Σ_j (−½ε² − ½ logvar + ½z²)   (the ½ log 2π cancel);
 //   log w_r = −rec_r − β·kl_r;  L_b = log (1/k) Σ_i w_{b,i} = m + log Σ_i e^{log w − m} − log k, m = max;
 //   loss = −(1/B) Σ_b L_b;  ŵ_r = e^{log w_r − m} / Σ_i e^{log w − m}.
@@ -26,7 +26,7 @@ struct Params {
   D: u32,
   Z: u32,
   track: u32,      // 1 in training passes: count the step and watch the loss in `health`
-  _pad0: u32,
+  C: u32,          // channels: value d of a row is in channel d mod C (learned scales)
   _pad1: u32,
   _pad2: u32,
   beta: f32,
@@ -51,15 +51,18 @@ struct Params {
 @group(0) @binding(9) var<storage, read_write> totals: array<f32>;
 // [steps taken, first step (1-based) whose loss was NaN or ±Inf, or 0]
 @group(0) @binding(10) var<storage, read_write> health: array<u32>;
+// The learned per-channel log-scales (the parameter likelihood.log_scale), or zeros: a uniform, since
+// the stage's storage buffers are all taken.
+@group(0) @binding(11) var<uniform> log_scale: array<vec4<f32>, 16>;
 
 // −log p(x|l) of logit i against pixel t.
 fn nll(i: u32, t: u32) -> f32 {
-  return neg_log_lik(logits[i], x[t], params.inv_var, params.log_norm).x;
+  return neg_log_lik(logits[i], x[t], t % params.C, params.inv_var, params.log_norm).x;
 }
 
 // ∂(−log p(x|l))/∂l of logit i against pixel t.
 fn nll_grad(i: u32, t: u32) -> f32 {
-  return neg_log_lik(logits[i], x[t], params.inv_var, params.log_norm).y;
+  return neg_log_lik(logits[i], x[t], t % params.C, params.inv_var, params.log_norm).y;
 }
 
 // Sampled KL term of latent j of row r (example b): log q − log p.

@@ -51,7 +51,9 @@ export { CpuVae } from './model/cpu-vae';
 export { DEFAULT_CONFIG, describeConfig, resolveConfig } from './model/config';
 export { ARCHITECTURES, convLayers, kerasLayers, presetConfig } from './model/presets';
 export type { Architecture, PresetOptions } from './model/presets';
-export { customLayer } from './base/words';
+export { customLayer, LIKELIHOODS, learnsScale } from './base/words';
+export type { Sigma } from './base/words';
+export { bitsPerDim } from './eval/bits';
 export type {
   LayerSpec, BuiltinLayerSpec, LinearSpec, Conv2dSpec, ConvTranspose2dSpec, ReshapeSpec, FlattenSpec, CustomLayerSpec, LayerFields, SizePair,
 } from './base/words';

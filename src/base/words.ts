@@ -6,9 +6,27 @@
 export const ACTIVATIONS = ['identity', 'relu', 'tanh', 'sigmoid', 'softplus'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/** The decoder's likelihoods p(x|z): Bernoulli logits, or a Gaussian mean with a fixed σ. */
-export const LIKELIHOODS = ['bernoulli', 'gaussian'] as const;
+/**
+ * The decoder's likelihoods p(x|z): Bernoulli logits; a Gaussian mean with a fixed σ or a learned
+ * per-channel log σ; the discretized logistic (256 levels on [0, 1], PixelCNN++) with its mean and a
+ * learned per-channel log-scale. The formulas: src/cpu/likelihood.ts and shaders/lib/likelihood.wgsl.
+ */
+export const LIKELIHOODS = ['bernoulli', 'gaussian', 'logistic'] as const;
 export type Likelihood = (typeof LIKELIHOODS)[number];
+
+/** The Gaussian likelihood's σ: a fixed standard deviation, or 'learned' (a log σ per channel). */
+export type Sigma = number | 'learned';
+
+/**
+ * Whether a likelihood has learned per-channel scales (a model parameter `likelihood.log_scale` of
+ * one value per channel): the discretized logistic always, the Gaussian with sigma 'learned'.
+ */
+export function learnsScale(likelihood: Likelihood, sigma: Sigma | undefined): boolean {
+  return likelihood === 'logistic' || (likelihood === 'gaussian' && sigma === 'learned');
+}
+
+/** The most channels a learned per-channel scale serves (the objectives read them from one 256-byte uniform). */
+export const MAX_SCALE_CHANNELS = 64;
 
 /** The shape of one image: height × width × channels, HWC interleaved (row-major, channels fastest). */
 export interface ImageShape {

@@ -9,6 +9,7 @@ import { LR_SCHEDULES, type LrSchedule } from '../optim/schedule';
 import { BUILTIN_OPS } from '../ops/registry';
 import { DEFAULT_K_TRAIN, MAX_K_TRAIN } from '../ops/iwae';
 import { parseByteSize } from '../data/memory-cap';
+import { LIKELIHOODS } from '../base/words';
 
 /** The objectives the registry knows, and those that take k samples per example (a `k` field). */
 const OBJECTIVES = BUILTIN_OPS.objectiveNames;
@@ -32,7 +33,11 @@ Options:
   --latent N        latent dimensions (default 20; keras 2)
   --hidden LIST     mlp: hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
   --activation A    mlp: relu | tanh | sigmoid | softplus (default relu)
-  --likelihood L    bernoulli | gaussian (default bernoulli)
+  --likelihood L    bernoulli | gaussian | logistic (default bernoulli). gaussian: mean = the decoder's output,
+                    σ learned per channel (a log σ per channel, from 1) unless --sigma gives it; logistic: the
+                    discretized logistic over 256 levels of [0, 1] (PixelCNN++), a log-scale learned per
+                    channel; both report test bits/dim beside nats (as colour data does)
+  --sigma S         gaussian: a fixed σ > 0 instead of the learned one
   --lr X            Adam learning rate (default 1e-3)
   --beta X          weight of the KL term (default 1)
   --objective O     ${OBJECTIVES.join(' | ')}: the ELBO, or the importance-weighted bound L_k with k samples
@@ -147,7 +152,7 @@ function parseOptions(argv: string[]) {
     allowPositionals: true,
     options: {
       epochs: { type: 'string' }, batch: { type: 'string' }, latent: { type: 'string' }, hidden: { type: 'string' },
-      activation: { type: 'string' }, likelihood: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
+      activation: { type: 'string' }, likelihood: { type: 'string' }, sigma: { type: 'string' }, lr: { type: 'string' }, beta: { type: 'string' },
       seed: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'test-fraction': { type: 'string' }, 'max-memory': { type: 'string' }, binarize: { type: 'boolean' }, out: { type: 'string' },
       'eval-k': { type: 'string' }, backend: { type: 'string' }, driver: { type: 'string' }, resume: { type: 'string' },
       'read-every': { type: 'string' }, arch: { type: 'string' }, channels: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -190,7 +195,19 @@ export function parseCli(argv: string[]): Cli | 'help' {
     config.decoderHidden = [...widths].reverse();
   }
   if (values.activation !== undefined) config.activation = values.activation as VaeConfig['activation'];
-  if (values.likelihood !== undefined) config.likelihood = values.likelihood as VaeConfig['likelihood'];
+  if (values.likelihood !== undefined) {
+    if (!(LIKELIHOODS as readonly string[]).includes(values.likelihood)) fail(`--likelihood must be ${LIKELIHOODS.join(', ')}, got '${values.likelihood}'`);
+    config.likelihood = values.likelihood as VaeConfig['likelihood'];
+  }
+  if (values.sigma !== undefined) {
+    if (values.likelihood !== 'gaussian') fail(`--sigma is the fixed σ of --likelihood gaussian${values.likelihood ? `, not of ${values.likelihood}` : ''}`);
+    const sigma = num('sigma', values.sigma)!;
+    if (sigma <= 0) fail(`--sigma must be a number > 0, got '${values.sigma}'`);
+    config.sigma = sigma;
+  } else if (values.likelihood === 'gaussian' && values.resume === undefined) {
+    // The Gaussian of real images learns its σ per channel; on resume the checkpoint's σ stands.
+    config.sigma = 'learned';
+  }
   const lr = num('lr', values.lr);
   if (lr !== undefined) config.adam = { lr };
   const beta = num('beta', values.beta);

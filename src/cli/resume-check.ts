@@ -11,6 +11,7 @@ import type { ObjectiveSpec } from '../base/words';
 import { BUILTIN_OPS } from '../ops/registry';
 import type { TrainingState } from '../model/checkpoint';
 import type { RunMetadata } from '../model/run-metadata';
+import { objectiveContext } from '../model/vae-graph';
 import type { Cli } from './args';
 import { presetConfig } from '../model/presets';
 import { UsageError } from './usage-error';
@@ -40,7 +41,7 @@ export function dataDigest(ds: Dataset): string {
 
 const CONFIG_FLAGS: [keyof VaeConfig, string][] = [
   ['latent', '--latent'], ['encoderHidden', '--hidden'], ['decoderHidden', '--hidden'], ['activation', '--activation'],
-  ['likelihood', '--likelihood'], ['beta', '--beta'], ['seed', '--seed'],
+  ['likelihood', '--likelihood'], ['sigma', '--sigma'], ['beta', '--beta'], ['seed', '--seed'],
 ];
 
 const describeLayersShort = (c: VaeConfig) => [c.inputDim, ...c.encoderHidden, c.latent].join('-');
@@ -62,7 +63,7 @@ function checkObjective(asked: ObjectiveSpec | undefined, saved: VaeConfig) {
   const why = 'it would make another model';
   if (asked.kind !== theirs.kind) conflict('--objective', asked.kind, `objective ${describeSpec(theirs)}`, why);
   const kind = BUILTIN_OPS.objective(theirs.kind);
-  const attrs = (s: ObjectiveSpec) => JSON.stringify(kind.parse(s, saved));
+  const attrs = (s: ObjectiveSpec) => JSON.stringify(kind.parse(s, objectiveContext(saved)));
   if (attrs({ ...theirs, ...asked }) !== attrs(theirs)) conflict('--k-train', String(asked.k), `objective ${describeSpec(theirs)}`, why);
 }
 

@@ -63,6 +63,7 @@ export function parseRunMetrics(text: string, source: string, keys: readonly str
       train: loss(source, `${where}.train`, m.train, keys),
       test: loss(source, `${where}.test`, m.test, keys),
       ...(m.validation !== undefined ? { validation: loss(source, `${where}.validation`, m.validation, keys) } : {}),
+      ...(m.testBitsPerDim !== undefined ? { testBitsPerDim: finite(source, `${where}.testBitsPerDim`, m.testBitsPerDim) } : {}),
       seconds: finite(source, `${where}.seconds`, m.seconds),
       stepsPerSecond: finite(source, `${where}.stepsPerSecond`, m.stepsPerSecond),
     };

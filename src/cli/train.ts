@@ -12,7 +12,7 @@ import { Runtime } from '../gpu/runtime';
 import { openNodeTuner } from '../tune/node-cache';
 import { describeTune } from '../tune/report';
 import { tuneForRun } from '../tune/run-budget';
-import { resolveConfig, describeConfig, objectiveKind, type VaeConfig } from '../model/config';
+import { resolveConfig, describeConfig, imageChannels, objectiveKind, type VaeConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint, restoreState, type TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { parseRunMetadata, runMetadataStrings, type RunMetadata } from '../model/run-metadata';
@@ -32,6 +32,7 @@ import { earlyStopState, validationSplit } from '../train/early-stop';
 import { checkResumeData, planResume, type ResumeDecision } from './resume-check';
 import { configForData, planData } from './load-data';
 import { pictureFiles, writeRunImages } from './run-images';
+import { bitsPerDim, reportsBits } from '../eval/bits';
 
 export { parseCli };
 
@@ -200,7 +201,9 @@ export async function main(argv: string[]): Promise<number> {
           if (tty) process.stderr.write('\n');
           const { labels, parts } = backend.objective;
           const line = (r: Record<string, number>) => `${labels.loss} ${fmt(r[labels.key])} (${parts.map((p) => `${labels.parts[p] ?? p} ${fmt(r[p])}`).join(', ')})`;
-          console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats · ${m.stepsPerSecond.toFixed(1)} steps/s`);
+          const bits = bitsOf(config, backend.objective.bound(Object.fromEntries(parts.map((p) => [p, m.test[p]]))));
+          if (bits !== undefined) m.testBitsPerDim = bits;
+          console.log(`epoch ${m.epoch}/${cli.epochs}: train ${line(m.train)} · test ${line(m.test)} nats${bits !== undefined ? ` (−ELBO ${bits.toFixed(4)} bits/dim)` : ''} · ${m.stepsPerSecond.toFixed(1)} steps/s`);
           history.push(m);
           const snapshot = encodeCheckpoint(await state());
           await writeFileAtomic(checkpointPath, snapshot);
@@ -233,7 +236,8 @@ export async function main(argv: string[]): Promise<number> {
         shown = done;
         process.stderr.write(`L_${cli.evalK}: ${Math.round((100 * done) / total)}% of ${total} sample passes\n`);
       } }));
-      console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const lkBits = bitsOf(config, -lk);
+      console.log(`test L_${cli.evalK} = ${fmt(lk)} nats (−L_${cli.evalK} = ${fmt(-lk)} ≤ ${backend.objective.labels.loss} ${fmt(history.at(-1)!.test[backend.objective.labels.key])})${lkBits !== undefined ? `, ${lkBits.toFixed(4)} bits/dim` : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     if (split) {
       const s = earlyStopState(history, backend.objective.labels.key);
@@ -242,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
     const units = await backend.activeUnits(data.test.images, data.test.count);
     console.log(`active units (Cov_x E_q[z_u|x] > 0.01): ${units.active} of ${config.latent}`);
     await writeMetrics({
-      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: objectiveKind(config), ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}) },
+      final: { step: backend.step, ...(split ? earlyStopFinal(history, backend.objective.labels.key, perEpoch * cli.epochs) : {}), activeUnits: units.active, testBinarization, objective: objectiveKind(config), ...finalTest(backend.objective, history.at(-1)?.test), ...(lk !== undefined ? { k: cli.evalK, testLk: lk, testNegLk: -lk } : {}), ...finalBits(config, history.at(-1), lk) },
     });
     await writeRunImages(out, backend, data.test, config, maxBatch);
     // The last epoch's checkpoint is the final state; write it again only if none exists yet.
@@ -277,6 +281,22 @@ function finalTest(o: CliBackend['objective'], test: Record<string, number> | un
   if (!test) return { testNegElbo: undefined };
   if (o.labels.key === 'elbo') return { testNegElbo: test.elbo };
   return { testNegElbo: o.bound(Object.fromEntries(o.parts.map((p) => [p, test[p]]))), testNegLkTrain: test[o.labels.key] };
+}
+
+/** A test bound in bits per dimension, for the likelihoods and data that report it (else undefined). */
+function bitsOf(config: VaeConfig, nats: number): number | undefined {
+  return reportsBits(config.likelihood, imageChannels(config)) ? bitsPerDim(nats, config.inputDim, config.likelihood) : undefined;
+}
+
+/** metrics.json `final`'s bits per dimension: of the test −ELBO and of −L_k, and the convention used. */
+function finalBits(config: VaeConfig, last: EpochMetrics | undefined, lk: number | undefined): Record<string, unknown> {
+  if (!reportsBits(config.likelihood, imageChannels(config))) return {};
+  const lkBits = lk !== undefined ? bitsOf(config, -lk) : undefined;
+  return {
+    ...(last?.testBitsPerDim !== undefined ? { testBitsPerDim: last.testBitsPerDim } : {}),
+    ...(lkBits !== undefined ? { testNegLkBitsPerDim: lkBits } : {}),
+    bitsPerDim: config.likelihood === 'gaussian' ? '(nats/D + ln 256)/ln 2: the density on [0, 1] data, dequantized 8-bit levels' : 'nats/(D·ln 2): a discrete likelihood',
+  };
 }
 
 /** The keys of an epoch's loss entries for this config's objective: its loss key and its parts. */

@@ -5,6 +5,11 @@
 // Gradient: dlogits_r = (ŵ_r / B)·∂rec_r/∂l; the latent side is the samples backward's
 // (src/cpu/reparameterize.ts; the maths in src/kernels/iwae-objective.ts).
 import type { IwaeObjectiveShape } from '../kernels/iwae-objective';
+import { learnsScale } from '../base/words';
+import { scaleChannels } from './elbo';
+import { pixelTerms } from './likelihood';
+
+export { pixelNll } from './likelihood';
 
 export type CpuIwaeShape = Omit<IwaeObjectiveShape, 'track' | 'schedule'>;
 
@@ -27,23 +32,21 @@ export interface CpuIwaeObjective {
   dlogits: Float64Array;
 }
 
-/** −log p(t | l) of one pixel and its derivative w.r.t. l. */
-export function pixelNll(l: number, t: number, gaussian: boolean, sigma: number): [number, number] {
-  if (gaussian) return [((t - l) * (t - l)) / (2 * sigma * sigma) + Math.log(sigma) + 0.5 * Math.log(2 * Math.PI), (l - t) / (sigma * sigma)];
-  return [Math.max(l, 0) - l * t + Math.log1p(Math.exp(-Math.abs(l))), 1 / (1 + Math.exp(-l)) - t];
-}
-
 export function iwaeObjective(
   logits: ArrayLike<number>,
   x: ArrayLike<number>,
   stats: ArrayLike<number>,
   eps: ArrayLike<number>,
   s: CpuIwaeShape,
+  logScale?: ArrayLike<number>,
 ): CpuIwaeObjective {
   const { batch: B, samples: K, dim: D, latent: Z } = s;
   const beta = s.beta ?? 1;
-  const sigmaX = s.sigma ?? 1;
-  const gaussian = (s.likelihood ?? 'bernoulli') === 'gaussian';
+  const C = scaleChannels('iwae_objective', s, logScale);
+  const likelihood = s.likelihood ?? 'bernoulli';
+  const learned = learnsScale(likelihood, s.sigma);
+  const sigmaX = typeof s.sigma === 'number' ? s.sigma : 1;
+  const term = (l: number, t: number, d: number) => pixelTerms(likelihood, learned, sigmaX, l, t, learned ? logScale![d % C] : 0);
   const R = B * K;
   const logW = new Float64Array(R), weights = new Float64Array(R), z = new Float64Array(R * Z);
   const dlogits = new Float64Array(R * D), perExample = new Float64Array(4 * B);
@@ -53,7 +56,7 @@ export function iwaeObjective(
     for (let i = 0; i < K; i++) {
       const r = b * K + i;
       let rec = 0;
-      for (let d = 0; d < D; d++) rec += pixelNll(logits[r * D + d], x[b * D + d], gaussian, sigmaX)[0];
+      for (let d = 0; d < D; d++) rec += term(logits[r * D + d], x[b * D + d], d)[0];
       let kl = 0;
       for (let j = 0; j < Z; j++) {
         const mu = stats[b * 2 * Z + j], lv = stats[b * 2 * Z + Z + j], e = eps[r * Z + j];
@@ -79,7 +82,7 @@ export function iwaeObjective(
       const r = b * K + i;
       const w = Math.exp(logW[r] - m) / sum;
       weights[r] = w;
-      for (let d = 0; d < D; d++) dlogits[r * D + d] = (w / B) * pixelNll(logits[r * D + d], x[b * D + d], gaussian, sigmaX)[1];
+      for (let d = 0; d < D; d++) dlogits[r * D + d] = (w / B) * term(logits[r * D + d], x[b * D + d], d)[1];
     }
     const row = [-bound, recSum / K, klSum / K, ess];
     perExample.set(row, 4 * b);

@@ -2,7 +2,7 @@
 // plus small pure helpers: validation with precise errors, dynamic binarization and subsetting, and
 // the float view of an ImageSet (./image-set) whose uint8 pixels the trainer's batches read directly.
 // Browser-safe: no Node imports.
-import { fillBatch, fillBatchBytes, takeImages, toFloat32, validateImageSet, type ImageSet } from './image-set';
+import { fillBatch, fillBatchBytes, takeImages, toFloat32, unitRangeNeed, validateImageSet, type ImageSet } from './image-set';
 
 /** Images are row-major `count × dim` (dim = rows × cols) with values in [0, 1]; labels are one per image. */
 export interface Dataset {
@@ -15,7 +15,7 @@ export interface Dataset {
 }
 
 export type { Likelihood } from '../base/words';
-import type { Likelihood } from '../base/words';
+import { LIKELIHOODS, type Likelihood } from '../base/words';
 
 function isPositiveInt(n: number): boolean {
   return Number.isInteger(n) && n > 0;
@@ -23,13 +23,14 @@ function isPositiveInt(n: number): boolean {
 
 /**
  * Throws an Error describing the first problem found: bad shape fields, sizes that disagree,
- * a NaN/Inf pixel, or (bernoulli only) a pixel outside [0, 1], since the Bernoulli log-likelihood
- * is undefined there. Gaussian accepts any finite value.
+ * a NaN/Inf pixel, or (bernoulli and logistic) a pixel outside [0, 1], since the Bernoulli
+ * log-likelihood is undefined there and the discretized logistic's 256 levels span [0, 1].
+ * Gaussian accepts any finite value.
  */
 export function validateDataset(ds: Dataset, opts: { likelihood: Likelihood }): void {
   const { likelihood } = opts;
-  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
-    throw new Error(`validateDataset: unknown likelihood '${String(likelihood)}'; expected 'bernoulli' or 'gaussian'`);
+  if (!LIKELIHOODS.includes(likelihood)) {
+    throw new Error(`validateDataset: unknown likelihood '${String(likelihood)}'; expected ${LIKELIHOODS.map((l) => `'${l}'`).join(', ')}`);
   }
   // A view is checked on its pixels as stored, so validation never materializes the float copy.
   const set = views.get(ds)?.set;
@@ -51,14 +52,14 @@ export function validateDataset(ds: Dataset, opts: { likelihood: Likelihood }): 
     throw new Error(`dataset labels has ${ds.labels.length} entries; expected one per image (${ds.count})`);
   }
   const img = ds.images;
-  const bern = likelihood === 'bernoulli';
+  const bounded = likelihood !== 'gaussian';
   for (let i = 0; i < img.length; i++) {
     const v = img[i]!;
     // One comparison chain on the hot path; the detailed message is built only on failure.
-    if (Number.isFinite(v) && (!bern || (v >= 0 && v <= 1))) continue;
+    if (Number.isFinite(v) && (!bounded || (v >= 0 && v <= 1))) continue;
     const where = `pixel at index ${i} (image ${Math.floor(i / ds.dim)}, offset ${i % ds.dim})`;
     if (!Number.isFinite(v)) throw new Error(`dataset ${where} is ${v}; expected a finite value`);
-    throw new Error(`dataset ${where} is ${v}; bernoulli likelihood expects values in [0, 1]`);
+    throw new Error(`dataset ${where} is ${v}; ${unitRangeNeed(likelihood)}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // subsets, the fixed seeded train/test split and validation. Pure and browser-safe.
 import { philox4x32, seedKey } from '../cpu/philox';
 
-import type { ImageShape } from '../base/words';
+import type { ImageShape, Likelihood } from '../base/words';
 export type { ImageShape } from '../base/words';
 
 export type PixelType = 'u8' | 'f32';
@@ -159,11 +159,18 @@ export function splitImages(set: ImageSet, fraction: number, seed = DATA_SPLIT_S
   return { train: takeImages(set, train), test: takeImages(set, test, `${set.source} (test part)`) };
 }
 
+/** Why a likelihood refuses a value outside [0, 1] (Bernoulli, the discretized logistic). */
+export function unitRangeNeed(likelihood: Likelihood): string {
+  return likelihood === 'logistic'
+    ? 'the logistic likelihood (the discretized logistic over 256 levels of [0, 1]) expects values in [0, 1] (scale 8-bit data by 1/255)'
+    : `${likelihood} likelihood expects values in [0, 1]`;
+}
+
 /**
- * Checks what the likelihood needs: every float pixel finite, and for Bernoulli within [0, 1];
- * uint8 pixels always are. Throws naming the image and offset of the first bad value.
+ * Checks what the likelihood needs: every float pixel finite, and for Bernoulli and the discretized
+ * logistic within [0, 1]; uint8 pixels always are. Throws naming the image and offset of the first bad value.
  */
-export function validateImageSet(set: ImageSet, likelihood: 'bernoulli' | 'gaussian'): void {
+export function validateImageSet(set: ImageSet, likelihood: Likelihood): void {
   makeImageSet(set);
   if (set.labels && set.classNames && set.labels.some((l) => l >= set.classNames!.length)) {
     const i = set.labels.findIndex((l) => l >= set.classNames!.length);
@@ -171,12 +178,12 @@ export function validateImageSet(set: ImageSet, likelihood: 'bernoulli' | 'gauss
   }
   const px = set.pixels;
   if (px instanceof Uint8Array) return;
-  const bern = likelihood === 'bernoulli';
+  const bounded = likelihood !== 'gaussian';
   for (let i = 0; i < px.length; i++) {
     const v = px[i]!;
-    if (Number.isFinite(v) && (!bern || (v >= 0 && v <= 1))) continue;
+    if (Number.isFinite(v) && (!bounded || (v >= 0 && v <= 1))) continue;
     const where = `pixel at index ${i} (image ${Math.floor(i / set.dim)}, offset ${i % set.dim})`;
     if (!Number.isFinite(v)) throw new Error(`${set.source}: ${where} is ${v}; expected a finite value`);
-    throw new Error(`${set.source}: ${where} is ${v}; bernoulli likelihood expects values in [0, 1] (scale 8-bit data by 1/255)`);
+    throw new Error(`${set.source}: ${where} is ${v}; ${likelihood === 'bernoulli' ? 'bernoulli likelihood expects values in [0, 1] (scale 8-bit data by 1/255)' : unitRangeNeed(likelihood)}`);
   }
 }

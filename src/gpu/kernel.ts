@@ -13,8 +13,13 @@ export interface UniformBindingDecl {
   /** The WGSL variable's name. */
   name: string;
   type: 'uniform';
-  /** The struct's fields in WGSL order, 4 bytes each: field i sits at byte 4·i. */
+  /** The struct's fields in WGSL order, 4 bytes each: field i sits at byte 4·i (none for an array). */
   fields: readonly UniformField[];
+  /**
+   * An array<vec4<f32>, vec4s> instead of a struct: a range of another buffer (e.g. parameters)
+   * read through the uniform path, never packed by name.
+   */
+  vec4s?: number;
 }
 
 export interface StorageBindingDecl {

@@ -4,7 +4,7 @@
 // its inputs as the graph is built. Parameters live in one arena, each tensor 64-float aligned so it
 // can be bound on its own (256-byte storage offsets) and updated by one Adam dispatch over the arena.
 import type { LayerSpec, ObjectiveSpec } from '../base/words';
-import type { ObjectiveContext, ObjectiveInfo, ObjectiveKind, OpNode, OpRegistry, ParamSpec, Stage, TensorShape, TensorSpec } from './op';
+import type { ObjectiveContext, ObjectiveInfo, ObjectiveKind, OpNode, OpRegistry, ParamRequest, ParamSpec, Stage, TensorShape, TensorSpec } from './op';
 
 export type { ParamSpec, TensorSpec } from './op';
 
@@ -55,20 +55,24 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
     }
     ops.push(op);
   };
+  const place = (prefix: string, wanted: ParamRequest[]) => {
+    const placed: Record<string, ParamSpec> = {};
+    for (const p of wanted) {
+      const size = widthOf(p.shape);
+      const spec: ParamSpec = { name: `${prefix}.${p.role}`, shape: p.shape, offset: arena, size, initBound: 1 / Math.sqrt(p.fanIn), ...(p.init !== undefined ? { init: p.init } : {}) };
+      arena += Math.ceil(size / PARAM_ALIGN) * PARAM_ALIGN;
+      params.push(spec);
+      placed[p.role] = spec;
+    }
+    return placed;
+  };
   const layers = (list: LayerSpec[], prefix: string, stage: Stage, input: string, last: string) => {
     let prev = input;
     list.forEach((spec, i) => {
       const name = spec.name ?? `${prefix}.${i}`;
       const kind = registry.layer(spec.kind, `layer ${name}`);
       const { attrs, params: wanted } = kind.layer(spec, byName.get(prev)!, name);
-      const placed: Record<string, ParamSpec> = {};
-      for (const p of wanted) {
-        const size = widthOf(p.shape);
-        const spec: ParamSpec = { name: `${name}.${p.role}`, shape: p.shape, offset: arena, size, initBound: 1 / Math.sqrt(p.fanIn), ...(p.init !== undefined ? { init: p.init } : {}) };
-        arena += Math.ceil(size / PARAM_ALIGN) * PARAM_ALIGN;
-        params.push(spec);
-        placed[p.role] = spec;
-      }
+      const placed = place(name, wanted);
       const output = i === list.length - 1 ? last : `${name}.out`;
       add({ kind, name, stage, inputs: { x: prev }, outputs: { y: output }, params: placed, attrs });
       prev = output;
@@ -77,7 +81,7 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
   };
   const io = { input: 'x', stats: 'stats', z: 'z', logits: 'logits' };
   tensor(io.input, { shape: [c.inputDim], perSample: false });
-  const model: ObjectiveContext = { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, beta: c.beta };
+  const model: ObjectiveContext = { inputDim: c.inputDim, latent: c.latent, likelihood: c.likelihood, sigma: c.sigma, channels: c.channels, beta: c.beta };
   layers(c.encoder, 'encoder', 'encoder', io.input, io.stats);
   const objective = registry.objective(c.objective.kind);
   const objAttrs = objective.parse(c.objective, model);
@@ -90,7 +94,9 @@ export function buildGraph(c: GraphSpec, registry: OpRegistry): Graph {
   const extra = Object.fromEntries(roles.map((r) => [r, `${samplerName}.${r}`]));
   add({ kind: sampler.kind, name: samplerName, stage: 'sample', inputs: { stats: io.stats }, outputs: { z: io.z, ...extra }, params: {}, attrs: sampler.attrs });
   layers(c.decoder, 'decoder', 'decoder', io.z, io.logits);
-  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats, ...extra }, outputs: {}, params: {}, attrs: objAttrs });
+  // The objective's own parameters (a likelihood's scales) come after every layer's.
+  const objParams = place('likelihood', objective.params?.(objAttrs) ?? []);
+  add({ kind: objective, name: objective.name, stage: 'objective', inputs: { logits: io.logits, target: io.input, stats: io.stats, ...extra }, outputs: {}, params: objParams, attrs: objAttrs });
   const aliases = new Map<string, string>();
   for (const op of ops) for (const [out, inp] of op.kind.buffers(op).aliases ?? []) aliases.set(out, aliases.get(inp) ?? inp);
   return { ops, tensors, params, arenaSize: arena, io, objective: ops[ops.length - 1] as Graph['objective'], aliases };

@@ -58,14 +58,14 @@ export function layoutBytes(layout: ReturnType<typeof planLayout>): number {
 /** The plan of `g` on a device: a training plan, or (training false) an inference plan. */
 export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSamples = 1, training = true): MemoryPlan {
   const all: GPUBuffer[] = [];
-  const make = (label: string, floats: number) => {
+  const make = (label: string, floats: number, usage = STORAGE()) => {
     const bytes = bufferBytes(floats);
     if (bytes > device.limits.maxStorageBufferBindingSize) {
       throw new Error(
         `memory plan: ${label} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${device.limits.maxStorageBufferBindingSize}); use a smaller batch`,
       );
     }
-    const b = device.createBuffer({ label, size: bytes, usage: STORAGE() });
+    const b = device.createBuffer({ label, size: bytes, usage });
     all.push(b);
     return b;
   };
@@ -96,7 +96,8 @@ export function planMemory(device: GPUDevice, g: Graph, maxBatch: number, maxSam
     gradients,
     scratch,
     persistent,
-    params: make('params', g.arenaSize),
+    // Also UNIFORM: an objective reads a likelihood's learned scales through a uniform binding.
+    params: make('params', g.arenaSize, STORAGE() | GPUBufferUsage.UNIFORM),
     train: training ? { grads: make('grads', g.arenaSize), adamM: make('adam m', g.arenaSize), adamV: make('adam v', g.arenaSize) } : null,
     sink(key, floats) {
       if (training) throw new Error(`memory plan: no ${key} in this training plan (ops must declare what they use in buffers())`);

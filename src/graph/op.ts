@@ -5,7 +5,7 @@
 // type error, and the prepared GPU op keeps whatever its forward and backward share (no shared context).
 import type { BufferSlice } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
-import type { LayerFields, Likelihood, ObjectiveSpec } from '../base/words';
+import type { LayerFields, Likelihood, ObjectiveSpec, Sigma } from '../base/words';
 
 export type { LayerFields, LayerSpec, ObjectiveSpec } from '../base/words';
 
@@ -198,8 +198,10 @@ export interface ObjectiveContext {
   inputDim: number;
   latent: number;
   likelihood: Likelihood;
-  /** Fixed standard deviation of the Gaussian likelihood. */
-  sigma: number;
+  /** The Gaussian likelihood's σ: fixed, or 'learned' (a log σ per channel). */
+  sigma: Sigma;
+  /** Channels of the data (C; value d of a row is in channel d mod C): what per-channel scales are learned over. */
+  channels: number;
   /** Weight of the latent terms (the KL). */
   beta: number;
 }
@@ -211,6 +213,11 @@ export interface ObjectiveKind<A = unknown> extends OpKind<A> {
    * a field it does not know or a bad value, naming it.
    */
   parse(spec: ObjectiveSpec, model: ObjectiveContext): A;
+  /**
+   * Parameters of its own, trained with the model's (a likelihood's learned per-channel scales):
+   * the graph names them `likelihood.<role>` and passes them as the objective op's `params` by role.
+   */
+  params?(attrs: A): ParamRequest[];
   /** The spec's fields it takes besides `kind` (e.g. ['k']), for help texts and forms. */
   readonly fields?: readonly string[];
   /** A short name for people (a form's choice, e.g. 'IWAE (L_k)'); default the kind's name. */

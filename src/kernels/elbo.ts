@@ -3,8 +3,8 @@
 import source from '../../shaders/elbo.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import type { Runtime, UniformBlock } from '../gpu/runtime';
-import type { Likelihood } from '../base/words';
-import { requireFinite, requireFloats, requireOneOf, requirePositiveInts } from './checks';
+import { requireFinite, requireFloats, requirePositiveInts } from './checks';
+import { likelihoodSetup, scaleBinding, type Likelihood, type LikelihoodShape } from './likelihood';
 import type { PreparedOp } from './matmul';
 import { shader } from './shader-lib';
 
@@ -13,7 +13,7 @@ export const ELBO: KernelDecl = {
   source: shader('elbo', source),
   entryPoints: ['per_example', 'per_example_serial', 'batch_mean', 'batch_mean_serial'],
   bindings: [
-    { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32']] },
+    { binding: 0, name: 'params', type: 'uniform', fields: [['B', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32'], ['C', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32']] },
     { binding: 1, name: 'logits', type: 'read-only-storage' },
     { binding: 2, name: 'x', type: 'read-only-storage' },
     { binding: 3, name: 'stats', type: 'read-only-storage' },
@@ -23,24 +23,22 @@ export const ELBO: KernelDecl = {
     { binding: 7, name: 'loss', type: 'storage' },
     { binding: 8, name: 'totals', type: 'storage' },
     { binding: 9, name: 'health', type: 'storage' },
+    { binding: 10, name: 'log_scale', type: 'uniform', fields: [], vec4s: 16 },
   ],
-  overrides: ['GAUSSIAN'],
+  overrides: ['GAUSSIAN', 'LOGISTIC', 'LEARNED'],
   workgroupSize: [256, 1],
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
 export type { Likelihood };
 
-export interface ElboShape {
+export interface ElboShape extends LikelihoodShape {
   batch: number;
   /** Pixels per example (D). */
   dim: number;
   latent: number;
   /** Weight of the KL term (1 is the ELBO). */
   beta?: number;
-  likelihood?: Likelihood;
-  /** Standard deviation of the Gaussian likelihood (fixed). */
-  sigma?: number;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
   /** Per-example reduction: 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
@@ -61,6 +59,8 @@ export interface ElboBuffers {
   totals: BufferArg;
   /** 2 u32: [steps taken, first step with a non-finite loss or 0]; needed when tracking. */
   health?: BufferArg;
+  /** The learned per-channel log-scales (≥ 256 bytes with UNIFORM usage); needed when the likelihood learns them. */
+  logScale?: BufferArg;
 }
 
 /** The prepared ELBO; setBeta rewrites its uniform's β for the next submit, e.g. during a KL warm-up. */
@@ -69,12 +69,9 @@ export type PreparedElbo = PreparedOp & { setBeta(beta: number): void };
 export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, label = 'elbo'): PreparedElbo {
   const { batch: B, dim: D, latent: Z } = shape;
   const beta = shape.beta ?? 1;
-  const sigma = shape.sigma ?? 1;
-  const likelihood = shape.likelihood ?? 'bernoulli';
   requirePositiveInts(label, { batch: B, dim: D, latent: Z });
   requireFinite(label, 'beta', beta, { min: 0 });
-  requireFinite(label, 'sigma', sigma, { min: 0, open: true });
-  requireOneOf(label, 'likelihood', likelihood, ['bernoulli', 'gaussian']);
+  const lik = likelihoodSetup(label, shape, D);
   const bd = `B×D = ${B}×${D}`;
   const bz = `B×2Z = ${B}×${2 * Z}`;
   requireFloats(label, 'logits', buf.logits, B * D, bd);
@@ -89,14 +86,14 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
   if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
   const params = rt.uniformBlock(ELBO, 'params', {
     B, D, Z, track: shape.track ? 1 : 0,
-    beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma),
+    beta, inv_batch: 1 / B, ...lik.uniforms,
   }, `${label} params`);
-  const overrides = { GAUSSIAN: likelihood === 'gaussian' };
+  const scales = scaleBinding(rt, label, lik, buf.logScale);
   const bindGroup = rt.bindGroup(ELBO, {
     params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
-    terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
+    terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder, log_scale: scales.arg,
   });
-  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params });
+  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
 }
 
 /**
@@ -107,6 +104,8 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
 export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
   label: string; batch: number; schedule?: ReductionSchedule; overrides: Record<string, boolean>;
   bindGroup: GPUBindGroup; params: UniformBlock;
+  /** Resources the op made that die with it (e.g. a zero log-scale uniform). */
+  owned?: { destroy(): void }[];
 }): PreparedElbo {
   const { label, bindGroup, overrides } = o;
   const serial = rt.serial(o.schedule);
@@ -122,6 +121,9 @@ export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
       requireFinite(label, 'beta', b, { min: 0 });
       o.params.set({ beta: b });
     },
-    destroy: () => o.params.destroy(),
+    destroy: () => {
+      o.params.destroy();
+      for (const r of o.owned ?? []) r.destroy();
+    },
   };
 }

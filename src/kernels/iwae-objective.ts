@@ -19,8 +19,9 @@
 import source from '../../shaders/iwae_objective.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import type { Runtime } from '../gpu/runtime';
-import { requireFinite, requireFloats, requireOneOf, requirePositiveInts } from './checks';
-import { objectivePass, type Likelihood } from './elbo';
+import { requireFinite, requireFloats, requirePositiveInts } from './checks';
+import { objectivePass } from './elbo';
+import { likelihoodSetup, scaleBinding, type LikelihoodShape } from './likelihood';
 import type { PreparedOp } from './matmul';
 import { shader } from './shader-lib';
 
@@ -32,7 +33,7 @@ export const IWAE_OBJECTIVE: KernelDecl = {
     {
       binding: 0, name: 'params', type: 'uniform',
       fields: [
-        ['B', 'u32'], ['K', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'],
+        ['B', 'u32'], ['K', 'u32'], ['D', 'u32'], ['Z', 'u32'], ['track', 'u32'], ['C', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'],
         ['beta', 'f32'], ['inv_batch', 'f32'], ['inv_var', 'f32'], ['log_norm', 'f32'], ['log_k', 'f32'], ['inv_k', 'f32'], ['_pad3', 'f32'], ['_pad4', 'f32'],
       ],
     },
@@ -46,8 +47,9 @@ export const IWAE_OBJECTIVE: KernelDecl = {
     { binding: 8, name: 'loss', type: 'storage' },
     { binding: 9, name: 'totals', type: 'storage' },
     { binding: 10, name: 'health', type: 'storage' },
+    { binding: 11, name: 'log_scale', type: 'uniform', fields: [], vec4s: 16 },
   ],
-  overrides: ['GAUSSIAN'],
+  overrides: ['GAUSSIAN', 'LOGISTIC', 'LEARNED'],
   workgroupSize: [256, 1],
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
@@ -55,7 +57,7 @@ export const IWAE_OBJECTIVE: KernelDecl = {
 /** The estimator lives in the samples backward (the objective kernel is the same for both). */
 export type { IwaeEstimator } from './reparameterize';
 
-export interface IwaeObjectiveShape {
+export interface IwaeObjectiveShape extends LikelihoodShape {
   batch: number;
   /** Importance samples per example (k); rows are batch × samples, row r = b·k + i. */
   samples: number;
@@ -64,9 +66,6 @@ export interface IwaeObjectiveShape {
   latent: number;
   /** Weight of log p(z) − log q(z|x) inside log w (1 is the bound; less for a KL warm-up). */
   beta?: number;
-  likelihood?: Likelihood;
-  /** Standard deviation of the Gaussian likelihood (fixed). */
-  sigma?: number;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
   /** 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
@@ -93,6 +92,8 @@ export interface IwaeObjectiveBuffers {
   totals: BufferArg;
   /** 2 u32: [steps taken, first step with a non-finite loss or 0]; needed when tracking. */
   health?: BufferArg;
+  /** The learned per-channel log-scales (≥ 256 bytes with UNIFORM usage); needed when the likelihood learns them. */
+  logScale?: BufferArg;
 }
 
 /** The storage buffers the objective binds at once (WebGPU's default limit is 8; Chromium's SwiftShader allows 10). */
@@ -102,12 +103,9 @@ export const IWAE_OBJECTIVE_STORAGE_BUFFERS = IWAE_OBJECTIVE.bindings.filter((b)
 export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf: IwaeObjectiveBuffers, label = 'iwae_objective'): PreparedOp & { setBeta(beta: number): void } {
   const { batch: B, samples: K, dim: D, latent: Z } = shape;
   const beta = shape.beta ?? 1;
-  const sigma = shape.sigma ?? 1;
-  const likelihood = shape.likelihood ?? 'bernoulli';
   requirePositiveInts(label, { batch: B, samples: K, dim: D, latent: Z });
   requireFinite(label, 'beta', beta, { min: 0 });
-  requireFinite(label, 'sigma', sigma, { min: 0, open: true });
-  requireOneOf(label, 'likelihood', likelihood, ['bernoulli', 'gaussian']);
+  const lik = likelihoodSetup(label, shape, D);
   const have = rt.limits.maxStorageBuffersPerShaderStage;
   if (have < IWAE_OBJECTIVE_STORAGE_BUFFERS) {
     throw new Error(`${label}: needs ${IWAE_OBJECTIVE_STORAGE_BUFFERS} storage buffers per shader stage; this device allows ${have}`);
@@ -128,12 +126,12 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
   if (buf.health) requireFloats(label, 'health', buf.health, 2, '2 u32');
   const params = rt.uniformBlock(IWAE_OBJECTIVE, 'params', {
     B, K, D, Z, track: shape.track ? 1 : 0,
-    beta, inv_batch: 1 / B, inv_var: 1 / (sigma * sigma), log_norm: 0.5 * Math.log(2 * Math.PI * sigma * sigma), log_k: Math.log(K), inv_k: 1 / K,
+    beta, inv_batch: 1 / B, ...lik.uniforms, log_k: Math.log(K), inv_k: 1 / K,
   }, `${label} params`);
-  const overrides = { GAUSSIAN: likelihood === 'gaussian' };
+  const scales = scaleBinding(rt, label, lik, buf.logScale);
   const bindGroup = rt.bindGroup(IWAE_OBJECTIVE, {
     params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
-    weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder,
+    weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder, log_scale: scales.arg,
   });
-  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides, bindGroup, params });
+  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
 }

@@ -1,6 +1,6 @@
 // The VAE configuration: architecture, likelihood, β, optimiser and seed, with defaults (the
 // 784-400-20 ReLU Bernoulli model of Kingma & Welling's MNIST experiments) and strict validation.
-import { ACTIVATIONS, LIKELIHOODS, type Activation, type ImageShape, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec } from '../base/words';
+import { ACTIVATIONS, LIKELIHOODS, MAX_SCALE_CHANNELS, learnsScale, type Activation, type ImageShape, type LayerSpec, type Likelihood, type LinearSpec, type ObjectiveSpec, type Sigma } from '../base/words';
 import { resolveAdam, type AdamConfig, type AdamHyper } from '../kernels/adam';
 import { checkSchedule, type ScheduleConfig } from '../optim/schedule';
 
@@ -29,9 +29,18 @@ export interface VaeConfig {
   schedule?: ScheduleConfig;
   latent: number;
   activation: Activation;
+  /**
+   * p(x|z): 'bernoulli' (logits), 'gaussian' (mean, identity link, σ below) or 'logistic' (the
+   * discretized logistic on [0, 1] with 256 levels: mean, identity link, and a learned log-scale per
+   * channel, the parameter likelihood.log_scale, initialised to 0).
+   */
   likelihood: Likelihood;
-  /** Fixed standard deviation of the Gaussian likelihood. */
-  sigma: number;
+  /**
+   * The Gaussian likelihood's standard deviation: a fixed number (default 1), or 'learned': a log σ per
+   * channel of the image (the parameter likelihood.log_scale, initialised to 0, so σ starts at 1),
+   * trained by Adam with the rest. Unused by the other likelihoods.
+   */
+  sigma: Sigma;
   beta: number;
   adam: AdamHyper;
   seed: number;
@@ -125,7 +134,12 @@ export function resolveConfig(input: VaeConfigInput = {}): VaeConfig {
   if (!LIKELIHOODS.includes(c.likelihood)) {
     throw new Error(`config: likelihood must be ${LIKELIHOODS.map((l) => `'${l}'`).join(' or ')}, got ${JSON.stringify(c.likelihood)}`);
   }
-  if (typeof c.sigma !== 'number' || !Number.isFinite(c.sigma) || c.sigma <= 0) throw new Error(`config: sigma must be a finite number > 0, got ${c.sigma}`);
+  if (c.sigma !== 'learned' && (typeof c.sigma !== 'number' || !Number.isFinite(c.sigma) || c.sigma <= 0)) {
+    throw new Error(`config: sigma must be a finite number > 0 or 'learned', got ${JSON.stringify(c.sigma)}`);
+  }
+  if (learnsScale(c.likelihood, c.sigma) && imageChannels(c) > MAX_SCALE_CHANNELS) {
+    throw new Error(`config: the ${c.likelihood} likelihood learns a scale per channel for at most ${MAX_SCALE_CHANNELS} channels; image has ${imageChannels(c)}`);
+  }
   if (typeof c.beta !== 'number' || !Number.isFinite(c.beta) || c.beta < 0) throw new Error(`config: beta must be a finite number ≥ 0, got ${c.beta}`);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new Error(`config: seed must be a non-negative integer, got ${c.seed}`);
   return c;
@@ -160,10 +174,16 @@ export const describeImage = (s: ImageShape): string => `${s.height}×${s.width}
 export const describeInput = (c: { inputDim: number; image?: ImageShape }): string =>
   `${c.inputDim} values${c.image ? ` (${describeImage(c.image)} images)` : ''}`;
 
+/** The likelihood as reports name it: bernoulli, gaussian (σ learned per channel), gaussian σ=0.5, logistic. */
+export function describeLikelihood(c: Pick<VaeConfig, 'likelihood' | 'sigma'>): string {
+  if (c.likelihood !== 'gaussian') return c.likelihood;
+  return c.sigma === 'learned' ? 'gaussian, σ learned per channel' : c.sigma === 1 ? 'gaussian' : `gaussian σ=${c.sigma}`;
+}
+
 /** A short architecture string such as 784-400-20 / 20-400-784 (28×28×1, relu, bernoulli): the image shape first when the config names one. */
 export function describeConfig(c: VaeConfig): string {
   const objective = c.objective && c.objective.kind !== 'elbo' ? describeSpec(c.objective) : undefined;
-  const tail = (...head: string[]) => `(${[...(c.image ? [describeImage(c.image)] : []), ...head, c.likelihood, ...(objective ? [objective] : []), ...(c.beta !== 1 ? [`β=${c.beta}`] : [])].join(', ')})`;
+  const tail = (...head: string[]) => `(${[...(c.image ? [describeImage(c.image)] : []), ...head, describeLikelihood(c), ...(objective ? [objective] : []), ...(c.beta !== 1 ? [`β=${c.beta}`] : [])].join(', ')})`;
   if (c.encoder || c.decoder) {
     const { encoder, decoder } = modelLayers(c);
     return `${c.inputDim} → ${describeLayers(encoder)} → ${c.latent} / ${describeLayers(decoder)} ${tail()}`;

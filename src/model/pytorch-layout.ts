@@ -3,7 +3,8 @@
 // default MLP shape takes pytorch/examples vae/main.py's names (fc1, fc21, fc22, fc3, fc4); any
 // other takes those of scripts/torch_vae.py's MlpVAE (encoder.i, mu, logvar, decoder.i, out). A
 // model given as layer lists (the conv presets) is torch_vae.py's LayersVAE (encoder.i, decoder.i by
-// list position), each layer's tensors permuted as its kind's `pytorch` axes say.
+// list position), each layer's tensors permuted as its kind's `pytorch` axes say. A likelihood's learned
+// per-channel scales (likelihood.log_scale) are the module's parameter `log_scale`.
 // Browser-safe: bytes in, bytes out; the file's metadata carries our config.
 import { describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { buildVaeGraph } from './vae-graph';
@@ -44,7 +45,14 @@ export function pytorchLayout(config: VaeConfig): PytorchLayout {
 
 /** The PyTorch state_dict the config's module has, in the module's order (`registry`: the model's op kinds). */
 export function pytorchTensorSpecs(config: VaeConfig, registry: OpRegistry = BUILTIN_OPS): PytorchTensorSpec[] {
-  if (config.encoder || config.decoder) return layerListSpecs(config, registry);
+  const specs = config.encoder || config.decoder ? layerListSpecs(config, registry) : mlpSpecs(config);
+  // A likelihood's learned per-channel scales: the module's own parameter `log_scale` (torch_vae.py).
+  const scale = buildVaeGraph(config, registry).params.find((p) => p.name === 'likelihood.log_scale');
+  if (scale) specs.push({ name: 'log_scale', shape: [...scale.shape], param: scale.name, cols: [0, scale.size], transpose: false });
+  return specs;
+}
+
+function mlpSpecs(config: VaeConfig): PytorchTensorSpec[] {
   const g = buildVaeGraph(config);
   const main = pytorchLayout(config) === 'vae/main.py';
   const Z = config.latent;

@@ -1,17 +1,14 @@
 // The ELBO objective as an op: the fused elbo.wgsl writes the per-example terms (rec, kl), the batch
 // loss (1/B) Σ (rec + β·kl), the running totals and the health word, and, its gradients being known
 // in advance, dlogits and dstats in the same forward. CPU twin: src/cpu/elbo.ts. One sample per example.
-import { prepareElbo, type Likelihood } from '../kernels/elbo';
+import { prepareElbo } from '../kernels/elbo';
 import { elbo } from '../cpu/elbo';
+import { cpuScales, gpuScales, scaleParams, type LikelihoodAttrs } from './likelihood-scale';
 import { checkSpecFields, defineObjective, OBJECTIVE_BUFFERS as OUT, type TensorShape } from '../graph/op';
 
-export interface ElboAttrs {
-  /** Values per example of the data (D). */
-  dim: number;
+export interface ElboAttrs extends LikelihoodAttrs {
   latent: number;
   beta: number;
-  likelihood: Likelihood;
-  sigma: number;
 }
 
 const PARTS = ['rec', 'kl'];
@@ -27,8 +24,9 @@ export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
   title: 'ELBO',
   parse(spec, m) {
     checkSpecFields(spec, [], 'objective elbo');
-    return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma };
+    return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma, channels: m.channels };
   },
+  params: scaleParams,
   parts: () => PARTS,
   bound: (_a, p) => p.rec + p.kl,
   labels: () => ({ loss: '−ELBO', key: 'elbo', parts: { rec: 'rec', kl: 'KL' } }),
@@ -60,25 +58,30 @@ export const ELBO_OBJECTIVE = defineObjective<ElboAttrs>({
     oneSample(op.name, ctx.samples);
     const { logits, target, stats } = op.inputs;
     const a = op.attrs;
+    const scales = gpuScales(op, ctx, { logits, target });
     const p = prepareElbo(
       ctx.rt,
-      { batch: ctx.batch, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, track: ctx.training },
+      { batch: ctx.batch, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, channels: a.channels, track: ctx.training },
       {
         logits: ctx.tensor(logits), x: ctx.tensor(target), stats: ctx.tensor(stats),
         dlogits: ctx.grad(logits), dstats: ctx.grad(stats),
         perExample: ctx.persistent(OUT.terms), loss: ctx.persistent(OUT.loss), totals: ctx.persistent(OUT.totals), health: ctx.persistent(OUT.health),
+        ...(scales.logScale ? { logScale: scales.logScale } : {}),
       },
       op.name,
     );
-    return { forward: p.dispatches, backward: [], setBeta: p.setBeta, destroy: p.destroy };
+    // The scale gradient after the objective (the per-example terms stay the objective's first dispatch).
+    return { forward: [...p.dispatches, ...scales.dispatches], backward: [], setBeta: p.setBeta, destroy: () => { p.destroy(); scales.destroy(); } };
   },
   cpuForward(op, ctx) {
     oneSample(op.name, ctx.samples);
     const { logits, target, stats } = op.inputs;
     const a = op.attrs;
+    const scales = cpuScales(op, ctx);
     const r = elbo(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, {
-      batch: ctx.batch, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma,
-    });
+      batch: ctx.batch, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma, channels: a.channels,
+    }, scales.logScale);
+    scales.writeGrad(ctx.acts.get(logits)!, ctx.acts.get(target)!);
     ctx.grads.set(logits, r.dlogits);
     ctx.grads.set(stats, r.dstats);
     ctx.report({ loss: r.loss, parts: [r.rec, r.kl], perExample: r.perExample });

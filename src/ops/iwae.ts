@@ -12,7 +12,7 @@
 // CPU twins: src/cpu/iwae-objective.ts, src/cpu/reparameterize.ts.
 import { prepareIwaeObjective } from '../kernels/iwae-objective';
 import { prepareReparameterize, type IwaeEstimator } from '../kernels/reparameterize';
-import type { Likelihood } from '../kernels/elbo';
+import { cpuScales, gpuScales, scaleParams, type LikelihoodAttrs } from './likelihood-scale';
 import { iwaeObjective } from '../cpu/iwae-objective';
 import { noiseFor, samplesBackward, samplesForward } from '../cpu/reparameterize';
 import { checkSpecFields, defineObjective, defineOp, OBJECTIVE_BUFFERS as OUT, type OpKind, type TensorShape } from '../graph/op';
@@ -23,12 +23,9 @@ export interface SamplerAttrs {
   estimator: IwaeEstimator;
 }
 
-export interface IwaeAttrs {
-  dim: number;
+export interface IwaeAttrs extends LikelihoodAttrs {
   latent: number;
   beta: number;
-  likelihood: Likelihood;
-  sigma: number;
   /** Samples per example in training (k). */
   k: number;
   estimator: IwaeEstimator;
@@ -99,8 +96,9 @@ function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator,
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K_TRAIN) {
         throw new Error(`objective ${name}: k (samples per example) must be an integer from 1 to ${MAX_K_TRAIN}, got ${JSON.stringify(k)}`);
       }
-      return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma, k, estimator };
+      return { dim: m.inputDim, latent: m.latent, beta: m.beta, likelihood: m.likelihood, sigma: m.sigma, channels: m.channels, k, estimator };
     },
+    params: scaleParams,
     parts: () => PARTS,
     columns: () => COLUMNS,
     importanceBound: 'negLk',
@@ -133,24 +131,29 @@ function iwaeObjectiveKind(name: 'iwae' | 'iwae-dreg', estimator: IwaeEstimator,
     gpu(op, ctx) {
       const { logits, target, stats, eps, weights } = op.inputs;
       const a = op.attrs;
+      const scales = gpuScales(op, ctx, { logits, target, weights });
       const p = prepareIwaeObjective(
         ctx.rt,
-        { batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, track: ctx.training },
+        { batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: a.beta, likelihood: a.likelihood, sigma: a.sigma, channels: a.channels, track: ctx.training },
         {
           logits: ctx.tensor(logits), x: ctx.tensor(target), stats: ctx.tensor(stats), eps: ctx.tensor(eps),
           dlogits: ctx.grad(logits), weights: ctx.tensor(weights),
           perExample: ctx.persistent(OUT.terms), loss: ctx.persistent(OUT.loss), totals: ctx.persistent(OUT.totals), health: ctx.persistent(OUT.health),
+          ...(scales.logScale ? { logScale: scales.logScale } : {}),
         },
         op.name,
       );
-      return { forward: p.dispatches, backward: [], setBeta: p.setBeta, destroy: p.destroy };
+      // The scale gradient reads ŵ, which the objective's per-example pass leaves in `weights`.
+      return { forward: [...p.dispatches, ...scales.dispatches], backward: [], setBeta: p.setBeta, destroy: () => { p.destroy(); scales.destroy(); } };
     },
     cpuForward(op, ctx) {
       const { logits, target, stats, eps, weights } = op.inputs;
       const a = op.attrs;
+      const scales = cpuScales(op, ctx);
       const r = iwaeObjective(ctx.acts.get(logits)!, ctx.acts.get(target)!, ctx.acts.get(stats)!, ctx.acts.get(eps)!, {
-        batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma,
-      });
+        batch: ctx.batch, samples: ctx.samples, dim: a.dim, latent: a.latent, beta: ctx.beta ?? a.beta, likelihood: a.likelihood, sigma: a.sigma, channels: a.channels,
+      }, scales.logScale);
+      scales.writeGrad(ctx.acts.get(logits)!, ctx.acts.get(target)!, r.weights);
       ctx.grads.set(logits, r.dlogits);
       ctx.acts.set(weights, r.weights);
       ctx.report({ loss: r.loss, parts: [r.rec, r.kl], perExample: r.perExample });

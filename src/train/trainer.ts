@@ -21,6 +21,8 @@ export interface EpochMetrics {
   test: Record<string, number>;
   /** The same on the validation split, when early stopping holds one out. */
   validation?: Record<string, number>;
+  /** The test −ELBO (the objective's bound) in bits per dimension (src/eval/bits.ts), where reports show it. */
+  testBitsPerDim?: number;
   /** Training time of the epoch (evaluation excluded). */
   seconds: number;
   stepsPerSecond: number;

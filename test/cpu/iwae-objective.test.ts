@@ -69,7 +69,7 @@ function logWeightsHeld(t: Setup, stats: Float64Array, held: Float64Array, eps: 
   for (let r = 0; r < B * K; r++) {
     const b = Math.floor(r / K);
     let lw = 0;
-    for (let d = 0; d < D; d++) lw -= pixelNll(logits[r * D + d], t.x[b * D + d], t.s.likelihood === 'gaussian', t.s.sigma ?? 1)[0];
+    for (let d = 0; d < D; d++) lw -= pixelNll(logits[r * D + d], t.x[b * D + d], t.s.likelihood === 'gaussian', (t.s.sigma as number | undefined) ?? 1)[0];
     for (let j = 0; j < Z; j++) {
       const zz = z[r * Z + j], mu = held[b * 2 * Z + j], lv = held[b * 2 * Z + Z + j];
       lw += beta * (-0.5 * zz * zz + (0.5 * (zz - mu) * (zz - mu)) / Math.exp(lv) + 0.5 * lv);

@@ -22,10 +22,11 @@ import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
 import { UNPACK_U8 } from '../../src/kernels/unpack-u8';
+import { LIKELIHOOD_SCALE_GRAD } from '../../src/kernels/likelihood-scale-grad';
 
 export const KERNELS: KernelDecl[] = [
   MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
-  IWAE_OBJECTIVE, GRAD_NORM, UNPACK_U8,
+  IWAE_OBJECTIVE, GRAD_NORM, LIKELIHOOD_SCALE_GRAD, UNPACK_U8,
 ];
 
 describe('kernel descriptions match their shaders', () => {
@@ -60,8 +61,8 @@ describe('uniforms packed by field name', () => {
 
   it('updates fields by name at the offsets their declarations give (β of both objectives, the noise counter)', () => {
     const { rt, writes } = recordingRuntime();
-    const elbo = rt.uniformBlock(ELBO, 'params', { B: 2, D: 3, Z: 4, track: 1, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0 });
-    const iwae = rt.uniformBlock(IWAE_OBJECTIVE, 'params', { B: 2, K: 5, D: 3, Z: 4, track: 0, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0, log_k: 1, inv_k: 0.2 });
+    const elbo = rt.uniformBlock(ELBO, 'params', { B: 2, D: 3, Z: 4, track: 1, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0, C: 1 });
+    const iwae = rt.uniformBlock(IWAE_OBJECTIVE, 'params', { B: 2, K: 5, D: 3, Z: 4, track: 0, beta: 1, inv_batch: 0.5, inv_var: 1, log_norm: 0, C: 1, log_k: 1, inv_k: 0.2 });
     const noise = rt.uniformBlock(REPARAMETERIZE, 'params', { count: 8, Z: 4, seed_lo: 1, seed_hi: 0, step: 0, stream: 3, samples: 1, beta: 1, inv_batch: 0.5 });
     writes.length = 0;
     elbo.set({ beta: 0.25 });

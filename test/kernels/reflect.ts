@@ -27,6 +27,12 @@ export function expectMatchesShader(k: KernelDecl): void {
   for (const v of groups[0].filter((g) => g && g.resourceType === 0)) {
     const decl = k.bindings.find((b) => b.name === v.name)!;
     if (decl.type !== 'uniform') throw new Error(`${k.name}: '${v.name}' is a uniform in the shader`);
+    if (decl.vec4s !== undefined) {
+      const t = v.type as unknown as { name: string; count: number; format: { name: string; format?: { name: string } } };
+      expect([t.name, t.count, t.format.name, t.format.format?.name], `${k.name}: uniform '${v.name}'`).toEqual(['array', decl.vec4s, 'vec4', 'f32']);
+      expect(decl.fields, `${k.name}: uniform array '${v.name}' has no fields`).toEqual([]);
+      continue;
+    }
     const members = (v.type as unknown as { members: { name: string; type: { name: string }; offset: number }[] }).members;
     expect(members.map((m) => [m.name, m.type.name, m.offset]), `${k.name}: uniform '${v.name}'`).toEqual(decl.fields.map(([n, t], i) => [n, t, 4 * i]));
   }
