@@ -1,6 +1,6 @@
 // `npm run train -- --arch conv` on colour data of the user's (issue 23), bundled in a child process:
-// 40 tinted 32×32×3 digits as a folder of PNGs, a .npy and a CIFAR-10 batch each train a tiny conv VAE
-// (channels 4,8, latent 2) for an epoch and write the full run folder with colour pictures at 32×32
+// 40 tinted 32×32×3 digits as a folder of PNGs (the Gaussian likelihood, σ learned per channel), a .npy
+// (the discretized logistic) and a CIFAR-10 batch (Bernoulli) each train a tiny conv VAE (channels 4,8, latent 2) for an epoch and write the full run folder with colour pictures at 32×32
 // (PNG colour type 2, the grid sizes of 32-pixel cells); the image shape is in the checkpoint and the
 // messages; `npm run evaluate` reads the same formats with the same held-out part (the checkpoint's by
 // default, or --data with --test-fraction / --test), repeating the run's test −ELBO; --resume keeps
@@ -26,7 +26,7 @@ const bundles = { train: `${cache}/train.mjs`, evaluate: `${cache}/evaluate.mjs`
 let dir: string;
 let set: ImageSet;
 const cli = (which: keyof typeof bundles, args: string[]): Promise<CliResult> => runCli(bundles[which], args);
-const conv = ['--arch', 'conv', '--likelihood', 'bernoulli', '--channels', '4,8', '--latent', '2', '--batch', '8', '--epochs', '1', '--eval-k', '0', '--no-tune'];
+const conv = ['--arch', 'conv', '--channels', '4,8', '--latent', '2', '--batch', '8', '--epochs', '1', '--eval-k', '0', '--no-tune'];
 
 beforeAll(async () => {
   await Promise.all(Object.entries(bundles).map(([name, out]) => exec(process.execPath, ['scripts/build-node.mjs', `src/cli/${name}.ts`, out])));
@@ -65,9 +65,9 @@ describe('train --arch conv on 32×32 colour data, and evaluate it', () => {
       await writeFile(join(pngs, `${String(i).padStart(2, '0')}.png`), encodePngNode({ width: 32, height: 32, channels: 3, pixels: set.pixels.subarray(i * 3072, (i + 1) * 3072) as Uint8Array }));
     }
     const out = join(dir, 'run-png');
-    const r = await cli('train', [...conv, '--data', pngs, '--test-fraction', '0.2', '--out', out]);
+    const r = await cli('train', [...conv, '--likelihood', 'gaussian', '--data', pngs, '--test-fraction', '0.2', '--out', out]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/model: 3072 → reshape \[32,32,3\] → conv2d 4 4 2 1 relu → conv2d 8 4 2 1 relu → flatten → linear 4 → 2 \/ linear 512 relu → reshape \[8,8,8\] → conv_transpose2d 4 4 2 1 relu → conv_transpose2d 3 4 2 1 \(32×32×3, bernoulli\)/);
+    expect(r.out).toMatch(/model: 3072 → reshape \[32,32,3\] → conv2d 4 4 2 1 relu → conv2d 8 4 2 1 relu → flatten → linear 4 → 2 \/ linear 512 relu → reshape \[8,8,8\] → conv_transpose2d 4 4 2 1 relu → conv_transpose2d 3 4 2 1 \(32×32×3, gaussian, σ learned per channel\)/);
     const m = await expectColourRun(out, 8);
     // evaluate: the checkpoint's data and fraction by default; the same with them given.
     for (const args of [[], ['--data', pngs, '--test-fraction', '0.2']]) {
@@ -97,7 +97,7 @@ describe('train --arch conv on 32×32 colour data, and evaluate it', () => {
     await writeFile(join(dir, 't.npy'), encodeNpy(px.subarray(32 * 3072), [8, 32, 32, 3]));
     await writeFile(join(dir, 't2.npy'), encodeNpy(px.subarray(0, 8 * 3072), [8, 32, 32, 3]));
     const out = join(dir, 'run-npy');
-    const r = await cli('train', [...conv, '--data', join(dir, 'x.npy'), '--test', join(dir, 't.npy'), '--out', out]);
+    const r = await cli('train', [...conv, '--likelihood', 'logistic', '--data', join(dir, 'x.npy'), '--test', join(dir, 't.npy'), '--out', out]);
     expect(r.code, r.out).toBe(0);
     const m = await expectColourRun(out, 8);
     const json = join(dir, 'eval-npy.json');
@@ -121,7 +121,7 @@ describe('train --arch conv on 32×32 colour data, and evaluate it', () => {
     const bin = join(dir, 'data_batch_1.bin');
     await writeFile(bin, encodeCifar10(set.pixels as Uint8Array, set.labels!));
     const out = join(dir, 'run-cifar');
-    const r = await cli('train', [...conv, '--data', bin, '--out', out]);
+    const r = await cli('train', [...conv, '--likelihood', 'bernoulli', '--data', bin, '--out', out]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/CIFAR-10 batch .*data_batch_1\.bin \(36 train \/ 4 test, fraction 0\.1\)/);
     const m = await expectColourRun(out, 4);
