@@ -70,8 +70,7 @@ export class GpuModel {
   readonly trainSamples: number;
   /** The uint8 input path, made on its first step: packed bytes, the byte → float table, unpack ops per batch. */
   private bytesInput: { packed: GPUBuffer; table: GPUBuffer; staging: Uint8Array; ops: Map<number, PreparedOp> } | null = null;
-  /** Bytes of input pixels written to the GPU by training steps so far (floats 4 a value, packed bytes 1). */
-  inputBytesUploaded = 0;
+  private uploaded = 0;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
@@ -115,6 +114,11 @@ export class GpuModel {
     if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
     this.steps = step;
     this.rt.device.queue.writeBuffer(this.out.health, 0, Uint32Array.of(step, 0));
+  }
+
+  /** Bytes of input pixels written to the GPU by training steps so far (floats 4 a value, packed bytes 1, padded to a word). */
+  get inputBytesUploaded(): number {
+    return this.uploaded;
   }
 
   get maxBatch(): number {
@@ -219,7 +223,7 @@ export class GpuModel {
     this.checkStep('trainStep');
     const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep', this.config.image);
     this.upload(this.graph.io.input, x);
-    this.inputBytesUploaded += x.byteLength;
+    this.uploaded += x.byteLength;
     return this.stepOn(b, [], read);
   }
 
@@ -246,7 +250,7 @@ export class GpuModel {
       words.fill(0, x.length);
     }
     this.rt.device.queue.writeBuffer(input.packed, 0, words.buffer, words.byteOffset, size);
-    this.inputBytesUploaded += size;
+    this.uploaded += size;
     let unpack = input.ops.get(b);
     if (!unpack) {
       unpack = prepareUnpackU8(this.rt, { count: b * D }, { packed: input.packed, table: input.table, out: this.plan.activations.get(this.graph.io.input)! }, 'unpack_u8 input');
