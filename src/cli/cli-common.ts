@@ -3,12 +3,10 @@
 import { readBounded } from '../util/bounded-read';
 import type { VaeConfigInput } from '../model/config';
 import { CheckpointError } from '../model/safetensors';
+import { fail, UsageError } from './usage-error';
 
-export class UsageError extends Error {}
-
-export function fail(message: string): never {
-  throw new UsageError(message);
-}
+// One UsageError for every command, so a refusal from the shared data loading (./load-data) exits 2 here too.
+export { fail, UsageError };
 
 /** A JSON config file: VaeConfig fields, or an object with a `config` (a run's metrics.json). */
 export async function readConfigFile(path: string): Promise<VaeConfigInput> {

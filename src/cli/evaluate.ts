@@ -10,13 +10,16 @@ import { Runtime } from '../gpu/runtime';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { subset, validateDataset, type Dataset } from '../data/dataset';
-import { describeConfig, imageChannels } from '../model/config';
+import { describeConfig, describeInput, imageChannels, type VaeConfig } from '../model/config';
 import { bitsPerDim, reportsBits } from '../eval/bits';
+import { parseRunMetadata, type RunMetadata } from '../model/run-metadata';
+import { dataFlags, type Cli } from './args';
+import { planData } from './load-data';
 import type { TrainingState } from '../model/checkpoint';
 import { readCheckpointBytes, writeFileAtomic } from '../model/checkpoint-file';
 import { GpuVae } from '../vae/gpu-vae';
 import { decodeModelFile } from '../model/pytorch-layout';
-import { fail, readConfigFile, runIfInvoked } from './cli-common';
+import { fail, readConfigFile, runIfInvoked, UsageError } from './cli-common';
 import { checkConditionalData } from '../train/labels';
 
 const HELP = `Usage: npm run evaluate -- MODEL.safetensors [options]
@@ -25,7 +28,13 @@ Test −ELBO and the importance-weighted bound −L_k of a model, without traini
 webgpu-vae checkpoint (or a run folder holding one) or a PyTorch state_dict (npm run convert).
 
 Options:
-  --data PATH     a folder with t10k-images-idx3-ubyte[.gz], or 'mnist' for the embedded test set (default)
+  --data PATH     'mnist' for the embedded test set, or any data \`npm run train -- --data\` reads (PNG / JPEG
+                  folders or zips, .npy / .npz, CIFAR batches, IDX; a folder of t10k IDX files alone is
+                  its test set). Default: the checkpoint's recorded data and test part, else 'mnist'
+  --test PATH     the test set, any format --data takes
+  --test-fraction F  the part of data without a test part held out as its test set, as training
+                  split it (default the checkpoint's, else 0.1)
+  --max-memory SIZE  refuse data whose headers claim more host memory (default 512M)
   --k K           importance samples for −L_k (default 50; 0 skips)
   --samples S     z per test digit for −ELBO, averaged (default 1: the training's own evaluation)
   --count N       only the first N test digits (default all)
@@ -75,14 +84,41 @@ export async function evaluateModel(rt: Runtime, state: Pick<TrainingState, 'con
   return { testNegElbo: loss, testRec: rec, testKl: kl, ...(lk !== undefined ? { testNegLk: -lk } : {}), k: o.k, samples: o.samples, count: test.count };
 }
 
-async function loadTest(spec: string): Promise<{ test: Dataset; name: string; labelled: boolean }> {
-  if (spec === 'mnist') return { test: (await loadEmbeddedMnist()).test, name: 'embedded MNIST test set (1,000 digits)', labelled: true };
+/**
+ * The test set: --data as `npm run train` reads it (any format, the same --test / --test-fraction and
+ * so the same held-out images); without --data the checkpoint's recorded data and test flags, else
+ * the embedded MNIST test set. A folder holding only t10k IDX files is its test set, as before.
+ */
+async function loadTest(flags: Pick<Cli, 'test' | 'testFraction' | 'maxMemory'> & { data?: string }, config: VaeConfig, meta: RunMetadata): Promise<{ test: Dataset; name: string }> {
+  let spec = flags.data, tests: Pick<Cli, 'test' | 'testFraction'> = { test: flags.test, testFraction: flags.testFraction };
+  if (spec === undefined && meta.dataSpec !== undefined && meta.dataSpec !== 'mnist') {
+    spec = meta.dataSpec;
+    if (flags.test === undefined && flags.testFraction === undefined) tests = meta.testSpec !== undefined ? { test: meta.testSpec } : { testFraction: meta.testFraction };
+    console.log(`data: ${spec}${tests.test ? `, test ${tests.test}` : tests.testFraction !== undefined ? `, test fraction ${tests.testFraction}` : ''} (from the checkpoint; --data picks other data)`);
+  }
+  spec ??= 'mnist';
+  if (spec === 'mnist' && tests.test === undefined && tests.testFraction === undefined) return { test: (await loadEmbeddedMnist()).test, name: 'embedded MNIST test set (1,000 digits)' };
+  const legacy = idxTestOnly(spec);
+  if (legacy && tests.test === undefined && tests.testFraction === undefined) return { test: await loadIdxDataset(legacy.images, legacy.labels), name: `IDX test set in ${resolve(spec)}` };
+  let plan;
+  try {
+    plan = await planData({ ...tests, maxMemory: flags.maxMemory }, spec);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    fail(`--data ${spec}: ${(e as Error).message}`);
+  }
+  for (const n of plan.notes) console.log(n);
+  const loaded = await plan.load(config);
+  return { test: loaded.test, name: `the test part of ${loaded.name}` };
+}
+
+/** A folder with t10k IDX images and no training images: the old form of --data. */
+function idxTestOnly(spec: string): { images: string; labels?: string } | undefined {
   const dir = resolve(spec);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`--data ${spec}: not a folder; expected a folder of IDX files or 'mnist'`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
   const find = (base: string) => [base, `${base}.gz`].map((f) => join(dir, f)).find((p) => existsSync(p));
-  const images = find('t10k-images-idx3-ubyte') ?? fail(`--data ${spec}: no t10k-images-idx3-ubyte[.gz] in ${dir}`);
-  const labels = find('t10k-labels-idx1-ubyte');
-  return { test: await loadIdxDataset(images, labels), name: `IDX test set in ${dir}`, labelled: labels !== undefined };
+  const images = find('t10k-images-idx3-ubyte');
+  return images && !find('train-images-idx3-ubyte') ? { images, labels: find('t10k-labels-idx1-ubyte') } : undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -92,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        data: { type: 'string' }, k: { type: 'string' }, samples: { type: 'string' }, count: { type: 'string' }, batch: { type: 'string' },
+        data: { type: 'string' }, test: { type: 'string' }, 'test-fraction': { type: 'string' }, 'max-memory': { type: 'string' }, k: { type: 'string' }, samples: { type: 'string' }, count: { type: 'string' }, batch: { type: 'string' },
         config: { type: 'string' }, json: { type: 'string' }, driver: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -116,17 +152,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!existsSync(path)) fail(`${positionals[0]}: no such model file`);
   const config = values.config ? await readConfigFile(values.config) : undefined;
   const { state, from } = decodeModelFile(await readCheckpointBytes(path), { config, source: path });
-  const data = await loadTest(values.data ?? 'mnist');
-  validateDataset(data.test, { likelihood: state.config.likelihood });
-  if (data.test.dim !== state.config.inputDim) fail(`--data: the test images have ${data.test.dim} pixels; the model takes ${state.config.inputDim}`);
+  const data = await loadTest({ data: values.data, ...dataFlags(values.test, values['test-fraction'], values['max-memory']) }, state.config, parseRunMetadata(state.extra, path));
+  if (data.test.dim !== state.config.inputDim) fail(`--data: the test images have ${data.test.dim} values; the model takes ${describeInput(state.config)}`);
   if (state.config.conditional) {
-    if (!data.labelled) fail(`--data ${values.data}: the model is conditional, but there is no t10k-labels-idx1-ubyte[.gz] beside the test images; it needs each image's label`);
     try {
       checkConditionalData(data.test, state.config.conditional.classes, 'test');
     } catch (e) {
       fail(`--data ${values.data ?? 'mnist'}: ${(e as Error).message}`);
     }
   }
+  validateDataset(data.test, { likelihood: state.config.likelihood });
   const test = count !== undefined && count < data.test.count ? subset(data.test, [...Array(count).keys()]) : data.test;
   const saved = Number(state.extra?.batch);
   const batch = int('batch', values.batch, Number.isInteger(saved) && saved >= 1 ? saved : 128, 1)!;

@@ -23,6 +23,10 @@ export interface LoadedData {
   spec: string;
   digest: string;
   shape: ImageShape;
+  /** --test's absolute path, when the test set came from it. */
+  testSpec?: string;
+  /** The fraction held out as the test part, when the data was split (the flag's or the default). */
+  testFraction?: number;
 }
 
 export interface DataPlan {
@@ -55,11 +59,12 @@ export async function planData(cli: Pick<Cli, 'test' | 'testFraction' | 'maxMemo
     load: async (config) => {
       const parts = await data.load();
       let train = parts.train, testSet: ImageSet;
-      let name = data.describe;
+      let name = data.describe, split: Pick<LoadedData, 'testSpec' | 'testFraction'> = {};
       if (test) {
         testSet = (await test.load()).train;
         if (parts.test) console.log(`--test ${cli.test}: replaces the test part ${data.describe} has of its own`);
         name = `${data.describe}, test ${test.describe}`;
+        split = { testSpec: resolve(cli.test!) };
       } else if (parts.test) {
         if (cli.testFraction !== undefined) fail(`--test-fraction: ${data.describe} has a test part of its own (${parts.test.count} images); leave --test-fraction out, or give --test`);
         testSet = parts.test;
@@ -68,6 +73,7 @@ export async function planData(cli: Pick<Cli, 'test' | 'testFraction' | 'maxMemo
         ({ train, test: testSet } = splitImages(parts.train, f, DATA_SPLIT_SEED));
         console.log(`test part: ${testSet.count} of ${parts.train.count} images held out (fraction ${f}, fixed seed ${DATA_SPLIT_SEED}); ${train.count} train`);
         name = `${data.describe} (${train.count} train / ${testSet.count} test, fraction ${f})`;
+        split = { testFraction: f };
       }
       if (describeShape(testSet.shape) !== describeShape(train.shape)) {
         fail(`the test images (${testSet.source}) are ${describeShape(testSet.shape)} but the training images are ${describeShape(train.shape)}; expected one shape`);
@@ -76,7 +82,7 @@ export async function planData(cli: Pick<Cli, 'test' | 'testFraction' | 'maxMemo
       const [tr, te] = [datasetView(train), datasetView(testSet)];
       validateDataset(tr, { likelihood: config.likelihood });
       validateDataset(te, { likelihood: config.likelihood });
-      return { train: tr, test: te, name, spec: resolve(spec), digest: dataDigest(tr), shape: train.shape };
+      return { train: tr, test: te, name, spec: resolve(spec), digest: dataDigest(tr), shape: train.shape, ...split };
     },
   };
 }

@@ -4,6 +4,7 @@
 // contradicts it is refused naming both values; the learning rate and the backend may change and
 // are announced; what a flag leaves out comes from the checkpoint (announced when not the default).
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { float32Chunks, type Dataset } from '../data/dataset';
 import { describeSpec, objectiveSpecOf, resolveConfig, type VaeConfig } from '../model/config';
 import type { ObjectiveSpec } from '../base/words';
@@ -24,6 +25,8 @@ export interface ResumeDecision {
   binarize: boolean;
   /** 'mnist' or a folder path. */
   dataSpec: string;
+  /** --test / --test-fraction: the flags', else the checkpoint's (a resume holds out the same test part). */
+  testFlags: Pick<Cli, 'test' | 'testFraction'>;
   /** One line per value taken from the checkpoint or changed on purpose. */
   notes: string[];
 }
@@ -122,8 +125,32 @@ export function planResume(cli: Cli, ckpt: TrainingState, meta: RunMetadata): Re
     throw new UsageError(`--resume: the checkpoint was trained on ${meta.data} but does not record where that is; pass --data with the same folder`);
   }
 
+  const testFlags = resumeTestFlags(cli, meta, dataSpec, notes);
   if (meta.backend !== undefined && meta.backend !== cli.backend) notes.push(`backend changed on resume: ${meta.backend} → ${cli.backend}`);
-  return { config, batch, binarize, dataSpec, notes };
+  return { config, batch, binarize, dataSpec, testFlags, notes };
+}
+
+/**
+ * The test part of a resumed run: --test / --test-fraction as the checkpoint recorded them unless the
+ * flags say otherwise; flags that contradict the record (another test file, another fraction, one
+ * for the other) are refused, since the test figures would no longer continue the run's.
+ */
+function resumeTestFlags(cli: Cli, meta: RunMetadata, dataSpec: string, notes: string[]): Pick<Cli, 'test' | 'testFraction'> {
+  const recorded = meta.testSpec !== undefined ? `--test ${meta.testSpec}` : meta.testFraction !== undefined ? `--test-fraction ${meta.testFraction}` : undefined;
+  const why = 'the test part would not be the run\'s';
+  if (cli.test !== undefined) {
+    if (meta.testFraction !== undefined) conflict('--test', cli.test, `a test part split off its data (${recorded})`, why);
+    if (meta.testSpec !== undefined && resolve(cli.test) !== meta.testSpec) conflict('--test', cli.test, `--test ${meta.testSpec}`, why);
+    return { test: cli.test };
+  }
+  if (cli.testFraction !== undefined) {
+    if (meta.testSpec !== undefined) conflict('--test-fraction', String(cli.testFraction), `the test set ${meta.testSpec} (--test)`, why);
+    if (meta.testFraction !== undefined && cli.testFraction !== meta.testFraction) conflict('--test-fraction', String(cli.testFraction), `--test-fraction ${meta.testFraction}`, why);
+    return { testFraction: cli.testFraction };
+  }
+  if (dataSpec === 'mnist' || recorded === undefined) return {};
+  notes.push(`test part: ${recorded} (from the checkpoint)`);
+  return meta.testSpec !== undefined ? { test: meta.testSpec } : { testFraction: meta.testFraction };
 }
 
 /** Checks the loaded training data against the checkpoint's; returns notes, throws on a mismatch. */

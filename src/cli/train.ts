@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     plan = planResume(cli, resumed, meta);
   }
   // The data's headers (shape, the --max-memory claims) before the model is sized to them.
-  const dataPlan = await planData(cli, plan?.dataSpec ?? cli.data ?? 'mnist');
+  const dataPlan = await planData(plan ? { ...cli, ...plan.testFlags } : cli, plan?.dataSpec ?? cli.data ?? 'mnist');
   const config = plan?.config ?? resolveConfig(configForData(cli.config, cli.arch, dataPlan.shape, cli.channels));
   if (resumed && !resumed.adam) console.log('the checkpoint holds weights only (e.g. converted from PyTorch): Adam starts fresh, with zero moments');
   const tooBig = modelSizeProblem(config);
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     const checkpointPath = join(out, 'model.safetensors');
     const extra = () => runMetadataStrings({
-      batch, epochsPlanned: cli.epochs, data: data.name, dataSpec: data.spec, dataDigest: data.digest,
+      batch, epochsPlanned: cli.epochs, data: data.name, dataSpec: data.spec, testSpec: data.testSpec, testFraction: data.testFraction, dataDigest: data.digest,
       trainCount: data.train.count, binarize, backend: cli.backend,
     });
 

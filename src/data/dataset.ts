@@ -2,7 +2,7 @@
 // plus small pure helpers: validation with precise errors, dynamic binarization and subsetting, and
 // the float view of an ImageSet (./image-set) whose uint8 pixels the trainer's batches read directly.
 // Browser-safe: no Node imports.
-import { fillBatch, takeImages, toFloat32, unitRangeNeed, validateImageSet, type ImageSet } from './image-set';
+import { fillBatch, fillBatchBytes, takeImages, toFloat32, unitRangeNeed, validateImageSet, type ImageSet } from './image-set';
 
 /** Images are row-major `count × dim` (dim = rows × cols) with values in [0, 1]; labels are one per image. */
 export interface Dataset {
@@ -136,6 +136,20 @@ export function fillRows(ds: Dataset, order: ArrayLike<number>, start: number, n
   const D = ds.dim;
   for (let i = 0; i < n; i++) out.set(ds.images.subarray(order[start + i]! * D, (order[start + i]! + 1) * D), i * D);
   return out.subarray(0, n * D);
+}
+
+/** A view's images stored as uint8 (value k is k / 255), else null: what a step may upload as bytes. */
+export function u8Pixels(ds: Dataset): ImageSet | null {
+  const entry = views.get(ds);
+  // A copy of a view with other images (binarizeFixed's) is a plain Dataset, not a view: it stays float.
+  return entry && entry.set.pixels instanceof Uint8Array ? entry.set : null;
+}
+
+/** Copies the uint8 images `order[start .. start + n)` of a view into `out`; returns the filled prefix. */
+export function fillRowBytes(ds: Dataset, order: ArrayLike<number>, start: number, n: number, out: Uint8Array): Uint8Array {
+  const set = u8Pixels(ds);
+  if (!set) throw new Error('fillRowBytes: this data set does not hold uint8 pixels; use fillRows');
+  return fillBatchBytes(set, order, out, start, n);
 }
 
 /** Calls `fn` with the images as float32 in chunks of at most `rows` images (a view converts chunk by chunk). */

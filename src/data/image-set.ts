@@ -27,7 +27,7 @@ export interface ImageSet {
 export const MAX_CLASSES = 256;
 
 /** k → float32(k / 255), the value every loader has always given an 8-bit pixel (so runs on IDX data train alike). */
-const U8_TO_FLOAT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+export const U8_TO_FLOAT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
 
 export function pixelType(set: ImageSet): PixelType {
   return set.pixels instanceof Uint8Array ? 'u8' : 'f32';
@@ -77,6 +77,24 @@ export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Float3
     const from = i * D, to = j * D;
     if (src instanceof Float32Array) out.set(src.subarray(from, from + D), to);
     else for (let k = 0; k < D; k++) out[to + k] = U8_TO_FLOAT[src[from + k]!]!;
+  }
+  return out.subarray(0, n * D);
+}
+
+/**
+ * Writes the uint8 images `indices[start .. start + n)` as they are stored into `out` (the bytes a
+ * GPU step unpacks through U8_TO_FLOAT); returns the filled prefix. Float sets are refused.
+ */
+export function fillBatchBytes(set: ImageSet, indices: ArrayLike<number>, out: Uint8Array, start = 0, n = indices.length - start): Uint8Array {
+  const D = set.dim, src = set.pixels;
+  if (!(src instanceof Uint8Array)) throw new Error(`fillBatchBytes: ${set.source} holds float32 pixels; expected uint8`);
+  if (out.length < n * D) throw new Error(`fillBatchBytes: out holds ${out.length} bytes; ${n} images of ${D} need ${n * D}`);
+  for (let j = 0; j < n; j++) {
+    const i = indices[start + j]!;
+    if (!(i >= 0 && i < set.count) || !Number.isInteger(i)) {
+      throw new Error(`fillBatchBytes: index ${i} is out of range; expected an integer in [0, ${set.count - 1}]`);
+    }
+    out.set(src.subarray(i * D, (i + 1) * D), j * D);
   }
   return out.subarray(0, n * D);
 }

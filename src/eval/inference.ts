@@ -25,7 +25,7 @@ async function inChunks(r: ModelRunner, data: Float32Array, width: number, outWi
 export async function encode(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<{ mu: Float32Array; logvar: Float32Array }> {
   const signal = checkSignal('encode', o);
   const D = r.config.inputDim, Z = r.config.latent;
-  const labels = labelsOf('encode', r.config, o.labels, rowsOf('encode', 'x', x, D, 'pixels'));
+  const labels = labelsOf('encode', r.config, o.labels, rowsOf('encode', 'x', x, D, 'pixels', r.config.image));
   const stats = await inChunks(r, x, D, 2 * Z, signal, labels, (c, b, l) => r.statsOf(c, b, l));
   const b = stats.length / (2 * Z);
   const mu = new Float32Array(b * Z), logvar = new Float32Array(b * Z);
@@ -52,7 +52,7 @@ async function decodeChecked(r: ModelRunner, z: Float32Array, signal: AbortSigna
 /** Mean reconstructions decode(μ(x)). */
 export async function reconstruct(r: ModelRunner, x: Float32Array, o: CallOptions = {}): Promise<Float32Array> {
   const signal = checkSignal('reconstruct', o);
-  const labels = labelsOf('reconstruct', r.config, o.labels, rowsOf('reconstruct', 'x', x, r.config.inputDim, 'pixels'));
+  const labels = labelsOf('reconstruct', r.config, o.labels, rowsOf('reconstruct', 'x', x, r.config.inputDim, 'pixels', r.config.image));
   return decodeChecked(r, (await encode(r, x, o)).mu, signal, labels);
 }
 

@@ -2,7 +2,8 @@
 // Float32Arrays of whole rows with finite values (the first bad one named), a count that fits, an
 // AbortSignal that is one; a conditional model's labels; and the options they share (a signal, the
 // labels, a progress callback).
-import { checkLabels, type VaeConfig } from '../model/config';
+import type { ImageShape } from '../base/words';
+import { checkLabels, describeImage, type VaeConfig } from '../model/config';
 
 /** What a long call takes besides its data: cancellation (the call rejects with the signal's reason). */
 export interface CallOptions {
@@ -47,12 +48,13 @@ export function checkSignal(what: string, o: CallOptions | undefined): AbortSign
  * Rows of `width` values in `data` (`arg` names it in errors): a Float32Array, a whole number of
  * rows, at least one, every value finite (a NaN or Inf pixel would come back as a NaN loss or code).
  */
-export function rowsOf(what: string, arg: string, data: unknown, width: number, unit: string): number {
+export function rowsOf(what: string, arg: string, data: unknown, width: number, unit: string, image?: ImageShape): number {
+  const shape = image ? ` (${describeImage(image)} images)` : '';
   if (!(data instanceof Float32Array)) {
-    throw new Error(`${what}: ${arg} must be a Float32Array of rows of ${width} ${unit}, got ${data === null ? 'null' : typeof data === 'object' ? data.constructor?.name : typeof data}`);
+    throw new Error(`${what}: ${arg} must be a Float32Array of rows of ${width} ${unit}${shape}, got ${data === null ? 'null' : typeof data === 'object' ? data.constructor?.name : typeof data}`);
   }
   const rows = data.length / width;
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`${what}: ${arg} has ${data.length} values, not a whole number (≥ 1) of rows of ${width} ${unit}`);
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`${what}: ${arg} has ${data.length} values, not a whole number (≥ 1) of rows of ${width} ${unit}${shape}`);
   checkFinite(what, arg, data, width, unit);
   return rows;
 }
@@ -69,9 +71,9 @@ export function checkFinite(what: string, arg: string, data: Float32Array, width
 }
 
 /** The examples `count` of `images` (checked: an integer ≥ 1, with count × dim finite values there). */
-export function examplesOf(what: string, images: unknown, count: unknown, dim: number): Float32Array {
+export function examplesOf(what: string, images: unknown, count: unknown, dim: number, image?: ImageShape): Float32Array {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new Error(`${what}: count must be a positive integer, got ${String(count)}`);
-  if (!(images instanceof Float32Array)) throw new Error(`${what}: images must be a Float32Array of count × ${dim} pixels, got ${images === null ? 'null' : typeof images}`);
+  if (!(images instanceof Float32Array)) throw new Error(`${what}: images must be a Float32Array of count × ${dim} pixels${image ? ` (${describeImage(image)} images)` : ''}, got ${images === null ? 'null' : typeof images}`);
   if (images.length < count * dim) throw new Error(`${what}: images has ${images.length} values, fewer than count × dim = ${count} × ${dim} = ${count * dim}`);
   const used = images.subarray(0, count * dim);
   checkFinite(what, 'images', used, dim, 'pixels');

@@ -20,7 +20,7 @@ type Batch = [x: Float32Array, batch: number, index: number, labels: Uint32Array
  */
 export function batchesOf(r: ModelRunner, images: Float32Array, count: number, what = 'evaluate', labels?: ArrayLike<number>): Batch[] {
   const D = r.config.inputDim;
-  examplesOf(what, images, count, D);
+  examplesOf(what, images, count, D, r.config.image);
   const l = labelsOf(what, r.config, labels, count);
   const out: Batch[] = [];
   for (let start = 0, index = 0; start < count; start += r.maxBatch, index++) {

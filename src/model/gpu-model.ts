@@ -3,7 +3,7 @@
 // one submit, no readback), the objective's running totals read on demand, the parameter and Adam
 // state in and out, and dispose; or, inference only, the weights and the forward's buffers alone.
 // Evaluation and inference run on it through src/model/gpu-runner.ts.
-import { batchSize, checkLabels, describeConfig, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
+import { batchSize, checkLabels, describeConfig, describeImage, resolveConfig, type VaeConfig, type VaeConfigInput } from './config';
 import { initParams } from './init';
 import { buildVaeGraph } from './vae-graph';
 import { STREAMS } from '../base/words';
@@ -15,6 +15,9 @@ import { BUILTIN_OPS, type OpRegistry } from '../ops/registry';
 import { encodeDispatches, type Dispatch, type Runtime } from '../gpu/runtime';
 import { readFloats } from '../gpu/buffers';
 import { StepProgram } from '../optim/gpu-step';
+import { prepareUnpackU8 } from '../kernels/unpack-u8';
+import type { PreparedOp } from '../kernels/matmul';
+import { U8_TO_FLOAT } from '../data/image-set';
 import { LossReadback, type LossSample, type LossTotals } from '../optim/readback';
 
 export interface GpuVaeOptions {
@@ -65,6 +68,9 @@ export class GpuModel {
   protected readonly out: { parts: string[]; terms: GPUBuffer; loss: GPUBuffer; totals: GPUBuffer; health: GPUBuffer };
   /** Samples per example of the objective's passes (k for an importance-weighted objective, else 1). */
   readonly trainSamples: number;
+  /** The uint8 input path, made on its first step: packed bytes, the byte → float table, unpack ops per batch. */
+  private bytesInput: { packed: GPUBuffer; table: GPUBuffer; staging: Uint8Array; ops: Map<number, PreparedOp> } | null = null;
+  private uploaded = 0;
 
   constructor(rt: Runtime, config: VaeConfigInput = {}, options: GpuVaeOptions = {}) {
     this.rt = rt;
@@ -108,6 +114,11 @@ export class GpuModel {
     if (!Number.isSafeInteger(step) || step < 0 || step > 0xffffffff) throw new Error(`step must be an integer from 0 to 2^32 − 1, got ${step}`);
     this.steps = step;
     this.rt.device.queue.writeBuffer(this.out.health, 0, Uint32Array.of(step, 0));
+  }
+
+  /** Bytes of input pixels written to the GPU by training steps so far (floats 4 a value, packed bytes 1, padded to a word). */
+  get inputBytesUploaded(): number {
+    return this.uploaded;
   }
 
   get maxBatch(): number {
@@ -224,14 +235,67 @@ export class GpuModel {
    * they arrive (null when every readback slot is still busy). Nothing waits for the GPU here.
    */
   trainStep(x: Float32Array, read = false, labels?: Uint32Array): Promise<LossSample> | null {
-    this.checkLive();
-    const program = this.checkTrainable('trainStep');
-    if (this.deviceLost) throw new Error(`trainStep: the GPU device was lost (${this.deviceLost})`);
+    this.checkStep('trainStep');
     const b = batchSize(x, this.config.inputDim, this.maxBatch, 'trainStep', this.config.image);
-    const pass = this.pass(b, STREAMS.train);
     this.uploadLabels(labels, b, 'trainStep');
     this.upload(this.graph.io.input, x);
-    const dispatches = program.dispatches(pass, this.step);
+    this.uploaded += x.byteLength;
+    return this.stepOn(b, [], read);
+  }
+
+  /**
+   * trainStep on 8-bit pixels (batch × inputDim bytes; byte k is the pixel k / 255, as the data
+   * readers' float view gives it): the bytes are uploaded packed 4 per u32 word, a quarter of the
+   * float batch, and the step's first kernel (shaders/unpack_u8.wgsl) turns them into the floats
+   * trainStep would have written, bit for bit, inside the same submit.
+   */
+  trainStepBytes(x: Uint8Array, read = false, labels?: Uint32Array): Promise<LossSample> | null {
+    this.checkStep('trainStepBytes');
+    if (!(x instanceof Uint8Array)) throw new Error(`trainStepBytes: expected a Uint8Array of batch × ${this.config.inputDim} 8-bit pixels`);
+    const D = this.config.inputDim, b = x.length / D;
+    if (!Number.isInteger(b) || b < 1) throw new Error(`trainStepBytes: ${x.length} bytes is not a whole number of ${D}-pixel examples${this.config.image ? ` (${describeImage(this.config.image)} images)` : ''}`);
+    if (b > this.maxBatch) throw new Error(`trainStepBytes: batch of ${b} examples exceeds maxBatch ${this.maxBatch}`);
+    this.uploadLabels(labels, b, 'trainStepBytes');
+    const input = (this.bytesInput ??= this.makeBytesInput());
+    // writeBuffer takes whole words: the caller's bytes when its buffer has room for the padding, else a copy.
+    const size = 4 * Math.ceil(x.length / 4);
+    let words: Uint8Array;
+    if (x.byteOffset % 4 === 0 && x.byteOffset + size <= x.buffer.byteLength) words = new Uint8Array(x.buffer, x.byteOffset, size);
+    else {
+      words = input.staging.subarray(0, size);
+      words.set(x);
+      words.fill(0, x.length);
+    }
+    this.rt.device.queue.writeBuffer(input.packed, 0, words.buffer, words.byteOffset, size);
+    this.uploaded += size;
+    let unpack = input.ops.get(b);
+    if (!unpack) {
+      unpack = prepareUnpackU8(this.rt, { count: b * D }, { packed: input.packed, table: input.table, out: this.plan.activations.get(this.graph.io.input)! }, 'unpack_u8 input');
+      input.ops.set(b, unpack);
+    }
+    return this.stepOn(b, unpack.dispatches, read);
+  }
+
+  private checkStep(what: string): void {
+    this.checkLive();
+    this.checkTrainable(what);
+    if (this.deviceLost) throw new Error(`${what}: the GPU device was lost (${this.deviceLost})`);
+  }
+
+  private makeBytesInput() {
+    const words = Math.ceil((this.maxBatch * this.config.inputDim) / 4);
+    const device = this.rt.device;
+    const packed = device.createBuffer({ label: 'input bytes (packed)', size: 4 * words, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const table = device.createBuffer({ label: 'byte → pixel table', size: 4 * 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(table, 0, U8_TO_FLOAT);
+    return { packed, table, staging: new Uint8Array(4 * words), ops: new Map<number, PreparedOp>() };
+  }
+
+  /** The step on the input already uploaded: `first` (e.g. the unpacking), forward, objective, backward, Adam; one submit. */
+  private stepOn(b: number, first: readonly Dispatch[], read: boolean): Promise<LossSample> | null {
+    const program = this.checkTrainable('trainStep');
+    const pass = this.pass(b, STREAMS.train);
+    const dispatches = [...first, ...program.dispatches(pass, this.step)];
     const copy = read ? this.readback.take() : null;
     this.submit(dispatches, copy?.encode);
     this.steps++;
@@ -304,6 +368,12 @@ export class GpuModel {
     this.passes.clear();
     this.program?.destroy();
     this.readback.destroy();
+    if (this.bytesInput) {
+      for (const op of this.bytesInput.ops.values()) op.destroy();
+      this.bytesInput.packed.destroy();
+      this.bytesInput.table.destroy();
+      this.bytesInput = null;
+    }
     for (const b of this.plan.all) b.destroy();
   }
 }

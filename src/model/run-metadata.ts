@@ -12,6 +12,10 @@ export interface RunMetadata {
   data?: string;
   /** What --data was: 'mnist' or an absolute folder path (a resume without --data uses it). */
   dataSpec?: string;
+  /** What --test was: the test set's absolute path, when the run gave one. */
+  testSpec?: string;
+  /** The fraction of the data held out as the test part (--test-fraction, or its default), when the run split one off. */
+  testFraction?: number;
   /** SHA-256 prefix of the training images and their count: the same data, wherever it lives. */
   dataDigest?: string;
   trainCount?: number;
@@ -20,7 +24,7 @@ export interface RunMetadata {
 }
 
 /** Keys this module owns; other extra metadata (writer, …) passes through untouched. */
-export const RUN_METADATA_KEYS = ['batch', 'epochsPlanned', 'data', 'dataSpec', 'dataDigest', 'trainCount', 'binarize', 'backend'] as const;
+export const RUN_METADATA_KEYS = ['batch', 'epochsPlanned', 'data', 'dataSpec', 'testSpec', 'testFraction', 'dataDigest', 'trainCount', 'binarize', 'backend'] as const;
 
 const MAX_TEXT = 4096;
 
@@ -50,6 +54,13 @@ export function parseRunMetadata(extra: Record<string, string> | undefined, sour
   if (has('trainCount')) m.trainCount = positiveInt(source, 'trainCount', e.trainCount!, 2 ** 31 - 1);
   if (has('data')) m.data = text(source, 'data', e.data!);
   if (has('dataSpec')) m.dataSpec = text(source, 'dataSpec', e.dataSpec!);
+  if (has('testSpec')) m.testSpec = text(source, 'testSpec', e.testSpec!);
+  if (has('testFraction')) {
+    const f = Number(e.testFraction);
+    // As the writer wrote it (String of a number), so ' 0.1', '0x1' or '1e0' are refused, not read loosely.
+    if (String(f) !== e.testFraction || !(f > 0 && f < 1)) bad(source, 'testFraction', e.testFraction!, 'a number between 0 and 1 (exclusive)');
+    m.testFraction = f;
+  }
   if (has('dataDigest')) {
     if (!/^[0-9a-f]{16,64}$/.test(e.dataDigest!)) bad(source, 'dataDigest', e.dataDigest!, '16 to 64 lowercase hex digits');
     m.dataDigest = e.dataDigest;

@@ -15,6 +15,8 @@ export interface TrainBackend {
   readonly deviceLost?: string;
   /** One step on a batch; a conditional model takes the batch's labels too. */
   trainStep(x: Float32Array, read: boolean, labels?: Uint32Array): Promise<LossSample> | null;
+  /** trainStep on 8-bit pixels (byte k is k / 255) where the backend takes them as they are (GpuVae). */
+  trainStepBytes?(x: Uint8Array, read: boolean, labels?: Uint32Array): Promise<LossSample> | null;
   resetTotals(): void;
   readTotals(): Promise<LossTotals>;
   evaluate(images: Float32Array, count: number, options?: { signal?: AbortSignal; labels?: ArrayLike<number> }): Promise<LossTotals>;

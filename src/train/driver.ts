@@ -3,7 +3,7 @@
 // batch of an epoch partial; a conditional model: and its labels), binarizes it if asked, submits the step, keeps at most one loss
 // readback in flight (the CPU runs at most one readback ahead of the GPU) and stops with a clear
 // message once the GPU has recorded a non-finite loss.
-import { fillRows, type Dataset } from '../data/dataset';
+import { fillRowBytes, fillRows, u8Pixels, type Dataset } from '../data/dataset';
 import { philox4x32, seedKey } from '../cpu/philox';
 import { STREAMS } from '../model/init';
 import type { TrainBackend } from './backend';
@@ -68,16 +68,22 @@ export class StepDriver {
   private readonly buffer: Float32Array;
   /** The batch's labels, for a conditional model. */
   private readonly labels: Uint32Array | null;
+  /** The batch's bytes when the data is uint8 and the backend takes bytes (padded to whole words), else null. */
+  private readonly bytes: Uint8Array | null;
   private readonly binarizeKey: [number, number] | null;
   private order: { epoch: number; order: Uint32Array } | null = null;
   private inFlight: Promise<LossSample> | null = null;
 
-  constructor(readonly backend: TrainBackend, readonly data: Dataset, batch: number, options: { binarize?: boolean } = {}) {
+  constructor(readonly backend: TrainBackend, readonly data: Dataset, batch: number, options: { binarize?: boolean; upload?: 'bytes' | 'floats' } = {}) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`train: batch must be a positive integer, got ${batch}`);
     if (data.count < 1) throw new Error('train: the training set is empty');
+    if (options.upload !== undefined && options.upload !== 'bytes' && options.upload !== 'floats') throw new Error(`train: upload must be 'bytes' or 'floats', got ${JSON.stringify(options.upload)}`);
     this.batch = Math.min(batch, data.count);
     this.perEpoch = stepsPerEpoch(data.count, this.batch);
-    this.buffer = new Float32Array(this.batch * data.dim);
+    // uint8 pixels go up as bytes unless binarized on the host (its batches are new floats) or asked otherwise.
+    const bytes = options.upload !== 'floats' && !options.binarize && backend.trainStepBytes !== undefined && u8Pixels(data) !== null;
+    this.bytes = bytes ? new Uint8Array(4 * Math.ceil((this.batch * data.dim) / 4)) : null;
+    this.buffer = new Float32Array(bytes ? 0 : this.batch * data.dim);
     this.labels = backend.config.conditional ? new Uint32Array(this.batch) : null;
     this.binarizeKey = options.binarize ? seedKey(backend.config.seed) : null;
   }
@@ -88,18 +94,43 @@ export class StepDriver {
     return { epoch, index: step - epoch * this.perEpoch };
   }
 
+  /** Where the next step's batch starts in its epoch's seeded order, and its size. */
+  private next(): { order: Uint32Array; start: number; b: number } {
+    const { epoch, index } = this.position(this.backend.step);
+    if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(this.backend.config.seed, epoch, this.data.count) };
+    const start = index * this.batch;
+    return { order: this.order.order, start, b: Math.min(this.batch, this.data.count - start) };
+  }
+
+  /** True when the steps upload the batch as bytes (uint8 data, a backend that takes them). */
+  get uploadsBytes(): boolean {
+    return this.bytes !== null;
+  }
+
+  /** The next step's batch as the data's bytes (a driver that uploads bytes only). */
+  gatherBytes(): Uint8Array {
+    if (!this.bytes) throw new Error('gatherBytes: this driver uploads floats (float data, binarization, or upload: \'floats\')');
+    const { order, start, b } = this.next();
+    this.fillLabels(order, start, b);
+    return fillRowBytes(this.data, order, start, b, this.bytes);
+  }
+
+  /** Rows of the batch gathered last. */
+  private rows = 0;
+
+  private fillLabels(order: Uint32Array, start: number, b: number): void {
+    this.rows = b;
+    if (this.labels) for (let i = 0; i < b; i++) this.labels[i] = this.data.labels[order[start + i]!]!;
+  }
+
   /** The images of the next step's batch (order[start .. start + b)), binarized with a seeded stream if asked. */
   gather(): Float32Array {
     const step = this.backend.step;
-    const { epoch, index } = this.position(step);
-    if (this.order?.epoch !== epoch) this.order = { epoch, order: epochOrder(this.backend.config.seed, epoch, this.data.count) };
-    const order = this.order.order;
+    const { order, start, b } = this.next();
     const D = this.data.dim;
-    const start = index * this.batch;
-    const b = Math.min(this.batch, this.data.count - start);
-    const x = this.buffer.subarray(0, b * D);
+    const x = (this.buffer.length ? this.buffer : new Float32Array(this.batch * D)).subarray(0, b * D);
     fillRows(this.data, order, start, b, x);
-    if (this.labels) for (let i = 0; i < b; i++) this.labels[i] = this.data.labels[order[start + i]!]!;
+    this.fillLabels(order, start, b);
     if (this.binarizeKey) {
       for (let i = 0; i < x.length; i += 4) {
         const r = philox4x32([i, step, STREAMS.binarize, 0], this.binarizeKey);
@@ -120,8 +151,14 @@ export class StepDriver {
   }
 
   async step(read: boolean): Promise<{ copied: boolean; sample: LossSample | null }> {
-    const x = this.gather();
-    const copy = this.backend.trainStep(x, read, this.batchLabels(x.length / this.data.dim));
+    let copy;
+    if (this.bytes) {
+      const x = this.gatherBytes();
+      copy = this.backend.trainStepBytes!(x, read, this.batchLabels(this.rows));
+    } else {
+      const x = this.gather();
+      copy = this.backend.trainStep(x, read, this.batchLabels(x.length / this.data.dim));
+    }
     if (!copy) return { copied: false, sample: null };
     const previous = this.inFlight;
     this.inFlight = copy;

@@ -68,6 +68,11 @@ export interface TrainOptions {
   earlyStop?: { validation: Dataset; patience: number; history?: readonly EpochMetrics[] };
   /** Training state metadata to carry in snapshots (e.g. earlier metrics). */
   extra?: () => Record<string, string>;
+  /**
+   * How a batch of uint8 images reaches the GPU: 'bytes' (default), packed 4 per word and unpacked by the
+   * step's first kernel, a quarter of the upload; 'floats', converted on the host. Both train bit for bit alike.
+   */
+  upload?: 'bytes' | 'floats';
 }
 
 export async function snapshotState(backend: TrainBackend, extra: Record<string, string> = {}): Promise<TrainingState> {
@@ -97,7 +102,7 @@ export async function train(backend: TrainBackend, o: TrainOptions): Promise<Epo
     }
     if (c.conditional) checkConditionalData(ds, c.conditional.classes, name, 'train: ');
   }
-  const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize });
+  const driver = new StepDriver(backend, o.train, o.batch, { binarize: o.binarize, upload: o.upload });
   const perEpoch = driver.perEpoch;
   const startEpoch = driver.position().epoch;
   const lastEpoch = startEpoch + o.epochs;

@@ -1,15 +1,20 @@
-// Tiles batches of float images (values in [0, 1], clamped) into one 8-bit grayscale grid for PNG
-// output: a plain grid, reconstruction pairs (originals row above reconstructions row) and the
-// latent-manifold grid with its latent points. Pure and browser-safe.
+// Tiles batches of float images (values in [0, 1], clamped) into one 8-bit grid for PNG output, grey
+// for one-channel images and RGB for colour ones (HWC, channels fastest): a plain grid, reconstruction
+// pairs (originals row above reconstructions row) and the latent-manifold grid with its latent points.
+// Pure and browser-safe.
 
-/** An 8-bit grayscale image, row-major; accepted as is by encodePng. */
+/** An 8-bit image, row-major, grey (channels 1, the default) or RGB interleaved (3); accepted as is by encodePng. */
 export interface GrayImage {
   width: number;
   height: number;
   pixels: Uint8Array;
+  channels?: 1 | 3;
 }
 
-/** One grid cell: image `index` of `data` (row-major `rows × cols` images), or null for an empty cell. */
+/** The channels a picture of `channels`-channel images has: RGB from the first three of 3 or more, else grey from the first. */
+export const pictureChannels = (channels: number): 1 | 3 => (channels >= 3 ? 3 : 1);
+
+/** One grid cell: image `index` of `data` (row-major `rows × cols × channels` images), or null for an empty cell. */
 type Cell = { data: ArrayLike<number>; index: number } | null;
 
 /** Maps a float to a byte: clamped to [0, 1], NaN drawn as 0, then rounded v · 255. */
@@ -31,37 +36,42 @@ function checkImages(fn: string, name: string, data: ArrayLike<number>, count: n
   }
 }
 
-function checkGeometry(fn: string, rows: number, cols: number, gridCols: number, pad: number, padValue: number): void {
+function checkGeometry(fn: string, rows: number, cols: number, gridCols: number, pad: number, padValue: number, channels = 1): void {
   checkInt(fn, 'rows', rows, 1);
   checkInt(fn, 'cols', cols, 1);
   checkInt(fn, 'gridCols', gridCols, 1);
   checkInt(fn, 'pad', pad, 0);
+  checkInt(fn, 'channels', channels, 1);
   if (!Number.isFinite(padValue)) throw new Error(`${fn}: padValue ${padValue} is not a finite number`);
 }
 
 /**
- * Lays out `cells` row-major, `gridCols` per grid row. Every cell is `rows × cols`, with `pad`
- * pixels of `padValue` around and between cells (make_grid layout):
- * width = gridCols·(cols + pad) + pad, height = gridRows·(rows + pad) + pad.
+ * Lays out `cells` row-major, `gridCols` per grid row. Every cell is `rows × cols` (of `channels`
+ * values each, HWC), with `pad` pixels of `padValue` around and between cells (make_grid layout):
+ * width = gridCols·(cols + pad) + pad, height = gridRows·(rows + pad) + pad; the picture is RGB for
+ * 3 or more channels (the first three), else grey (the first).
  */
-function tileCells(cells: Cell[], rows: number, cols: number, gridCols: number, pad: number, padValue: number): GrayImage {
+function tileCells(cells: Cell[], rows: number, cols: number, gridCols: number, pad: number, padValue: number, channels = 1): GrayImage {
   const gridRows = Math.max(1, Math.ceil(cells.length / gridCols));
   const width = gridCols * (cols + pad) + pad;
   const height = gridRows * (rows + pad) + pad;
-  const pixels = new Uint8Array(width * height).fill(toByte(padValue));
-  const dim = rows * cols;
+  const out = pictureChannels(channels);
+  const pixels = new Uint8Array(width * height * out).fill(toByte(padValue));
+  const dim = rows * cols * channels;
   cells.forEach((cell, i) => {
     if (cell === null) return;
     const x0 = pad + (i % gridCols) * (cols + pad);
     const y0 = pad + Math.floor(i / gridCols) * (rows + pad);
     const base = cell.index * dim;
     for (let y = 0; y < rows; y++) {
-      const dst = (y0 + y) * width + x0;
-      const src = base + y * cols;
-      for (let x = 0; x < cols; x++) pixels[dst + x] = toByte(cell.data[src + x]!);
+      const dst = ((y0 + y) * width + x0) * out;
+      const src = base + y * cols * channels;
+      for (let x = 0; x < cols; x++) {
+        for (let c = 0; c < out; c++) pixels[dst + x * out + c] = toByte(cell.data[src + x * channels + c]!);
+      }
     }
   });
-  return { width, height, pixels };
+  return out === 1 ? { width, height, pixels } : { width, height, pixels, channels: out };
 }
 
 /**
@@ -69,6 +79,7 @@ function tileCells(cells: Cell[], rows: number, cols: number, gridCols: number, 
  * [0, 1]) into a grid `gridCols` wide, ceil(count / gridCols) high. Cells are separated and
  * surrounded by `pad` pixels of `padValue` (default 1: white); unused cells in the last row are
  * filled with `padValue` too. Image i sits at grid row floor(i / gridCols), column i % gridCols.
+ * `channels` > 1: the images are rows × cols × channels (HWC) and 3 or more draw in colour.
  */
 export function tileImages(
   images: ArrayLike<number>,
@@ -78,13 +89,14 @@ export function tileImages(
   gridCols: number,
   pad = 2,
   padValue = 1,
+  channels = 1,
 ): GrayImage {
   const fn = 'tileImages';
   checkInt(fn, 'count', count, 1);
-  checkGeometry(fn, rows, cols, gridCols, pad, padValue);
-  checkImages(fn, 'images', images, count, rows * cols);
+  checkGeometry(fn, rows, cols, gridCols, pad, padValue, channels);
+  checkImages(fn, 'images', images, count, rows * cols * channels);
   const cells: Cell[] = Array.from({ length: count }, (_, index) => ({ data: images, index }));
-  return tileCells(cells, rows, cols, gridCols, pad, padValue);
+  return tileCells(cells, rows, cols, gridCols, pad, padValue, channels);
 }
 
 /**
@@ -101,12 +113,13 @@ export function reconstructionGrid(
   perRow = 8,
   pad = 2,
   padValue = 1,
+  channels = 1,
 ): GrayImage {
   const fn = 'reconstructionGrid';
   checkInt(fn, 'count', count, 1);
-  checkGeometry(fn, rows, cols, perRow, pad, padValue);
-  checkImages(fn, 'originals', originals, count, rows * cols);
-  checkImages(fn, 'reconstructions', reconstructions, count, rows * cols);
+  checkGeometry(fn, rows, cols, perRow, pad, padValue, channels);
+  checkImages(fn, 'originals', originals, count, rows * cols * channels);
+  checkImages(fn, 'reconstructions', reconstructions, count, rows * cols * channels);
   const cells: Cell[] = [];
   for (let start = 0; start < count; start += perRow) {
     for (const data of [originals, reconstructions]) {
@@ -116,7 +129,7 @@ export function reconstructionGrid(
       }
     }
   }
-  return tileCells(cells, rows, cols, perRow, pad, padValue);
+  return tileCells(cells, rows, cols, perRow, pad, padValue, channels);
 }
 
 /**
@@ -131,9 +144,10 @@ export function manifoldGrid(
   cols: number,
   pad = 0,
   padValue = 1,
+  channels = 1,
 ): GrayImage {
   checkInt('manifoldGrid', 'steps', steps, 1);
-  return tileImages(decoded, steps * steps, rows, cols, steps, pad, padValue);
+  return tileImages(decoded, steps * steps, rows, cols, steps, pad, padValue, channels);
 }
 
 export interface ManifoldOptions {

@@ -45,7 +45,7 @@ describe('--conditional', () => {
     const run = join(dir, 'run');
     const r = await cli([...tiny, '--conditional', '--data', join(dir, 'digits.npz'), '--out', run]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/model: 784-8-3 \/ 3-8-784 \(relu, bernoulli, conditional on 3 classes\)/);
+    expect(r.out).toMatch(/model: 784-8-3 \/ 3-8-784 \(28×28×1, relu, bernoulli, conditional on 3 classes\)/);
     const sizes = await expectRunFolder(run, false);
     // 3 class rows × 10 samples of 28×28 with 2-pixel gaps.
     expect(sizes['samples.png']).toEqual({ width: 10 * 30 + 2, height: 3 * 30 + 2 });

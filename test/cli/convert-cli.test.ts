@@ -145,7 +145,7 @@ describe('convert and evaluate CLIs', () => {
       ['evaluate', [f('junk.safetensors'), '--json', f('out.json')], /junk\.safetensors: safetensors: header length/],
       ['evaluate', [model(), '--k=-1', '--json', f('out.json')], /--k must be an integer ≥ 0, got '-1'/],
       ['evaluate', [model(), '--samples', '0', '--json', f('out.json')], /--samples must be an integer ≥ 1, got '0'/],
-      ['evaluate', [model(), '--data', f('nowhere'), '--json', f('out.json')], /--data .*nowhere: not a folder/],
+      ['evaluate', [model(), '--data', f('nowhere'), '--json', f('out.json')], /--data .*nowhere: .*nowhere: no such file or folder/],
     ];
     const before = (await readdir(dir)).sort();
     const modelBytes = await readFile(model());

@@ -22,11 +22,12 @@ import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
 import { CONCAT_LABEL } from '../../src/kernels/concat-label';
+import { UNPACK_U8 } from '../../src/kernels/unpack-u8';
 import { LIKELIHOOD_SCALE_GRAD } from '../../src/kernels/likelihood-scale-grad';
 
 export const KERNELS: KernelDecl[] = [
   MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
-  IWAE_OBJECTIVE, GRAD_NORM, CONCAT_LABEL, LIKELIHOOD_SCALE_GRAD,
+  IWAE_OBJECTIVE, GRAD_NORM, CONCAT_LABEL, LIKELIHOOD_SCALE_GRAD, UNPACK_U8,
 ];
 
 describe('kernel descriptions match their shaders', () => {

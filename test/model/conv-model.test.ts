@@ -10,6 +10,8 @@ import { describeConfig, resolveConfig } from '../../src/model/config';
 import { initParams } from '../../src/model/init';
 import { convLayers, presetConfig } from '../../src/model/presets';
 import { CpuVae } from '../../src/model/cpu-vae';
+import { encode } from '../../src/eval/inference';
+import { evaluateLoss } from '../../src/eval/protocols';
 import { STREAMS } from '../../src/model/init';
 import type { CpuOpContext, ObjectiveValue } from '../../src/graph/op';
 import type { Graph } from '../../src/graph/graph';
@@ -131,6 +133,13 @@ describe('conv layers in the layer list', () => {
     // Sides that two stride-2 layers cannot halve twice are refused naming the shape.
     expect(() => presetConfig('conv', {}, { shape: { height: 30, width: 32, channels: 3 } })).toThrow(/conv preset: the image's height and width must be multiples of 4 \(two stride-2 layers\), got 30×32×3/);
     expect(() => presetConfig('keras', { inputDim: 3072 })).toThrow(/keras preset: give the image shape .*inputDim 3072 is not a square/);
+  });
+
+  it('input-size errors name the image shape', async () => {
+    const cpu = new CpuVae(presetConfig('conv', { latent: 2 }, { shape: { height: 4, width: 8, channels: 3 }, channels: [2, 2] }));
+    await expect(encode(cpu, new Float32Array(7))).rejects.toThrow(/encode: x has 7 values, not a whole number \(≥ 1\) of rows of 96 pixels \(4×8×3 images\)/);
+    await expect(evaluateLoss(cpu, new Float32Array(7), 1)).rejects.toThrow(/images has 7 values, fewer than count × dim = 1 × 96/);
+    expect(() => cpu.trainStep(new Float32Array(7), 1)).toThrow(/trainStep: expected 1 × 96 values \(4×8×3 images\), got 7/);
   });
 
   it('CPU gradients of a whole conv VAE step through reshape, conv, flatten and convT match central differences', () => {

@@ -244,6 +244,50 @@ describe('tileImages', () => {
   });
 });
 
+describe('colour grids (HWC, channels fastest)', () => {
+  // Image i's pixel (y, x) channel c holds a value that names all four, so a misplaced byte shows.
+  const value = (i: number, y: number, x: number, c: number) => ((i * 7 + y * 5 + x * 3 + c * 11) % 17) / 16;
+  const colour = (count: number, rows: number, cols: number, channels: number) =>
+    Float32Array.from({ length: count * rows * cols * channels }, (_, k) => {
+      const c = k % channels, x = Math.floor(k / channels) % cols, y = Math.floor(k / (channels * cols)) % rows;
+      return value(Math.floor(k / (channels * cols * rows)), y, x, c);
+    });
+
+  it('3 channels tile as RGB at H×W (a non-square 3×5 image, an unused cell), and decode back from the PNG', () => {
+    const rows = 3, cols = 5, pad = 1, gridCols = 2;
+    const g = tileImages(colour(3, rows, cols, 3), 3, rows, cols, gridCols, pad, 1, 3);
+    expect([g.width, g.height, g.channels]).toEqual([2 * (cols + 1) + 1, 2 * (rows + 1) + 1, 3]);
+    const png = decodePng(encodePngNode(g));
+    expect([png.colorType, png.width, png.height]).toEqual([2, g.width, g.height]);
+    for (let i = 0; i < 4; i++) {
+      const x0 = pad + (i % gridCols) * (cols + pad), y0 = pad + Math.floor(i / gridCols) * (rows + pad);
+      for (let y = 0; y < rows; y++)
+        for (let x = 0; x < cols; x++)
+          for (let c = 0; c < 3; c++) {
+            const got = png.pixels[((y0 + y) * g.width + x0 + x) * 3 + c];
+            expect(got, `image ${i} (${y}, ${x}) channel ${c}`).toBe(i < 3 ? toByte(value(i, y, x, c)) : 255);
+          }
+    }
+  });
+
+  it('4 channels draw their first three as RGB, 2 channels their first as grey; reconstruction and manifold grids take channels', () => {
+    const four = tileImages(colour(1, 2, 2, 4), 1, 2, 2, 1, 0, 1, 4);
+    expect(four.channels).toBe(3);
+    expect(Array.from(four.pixels.subarray(0, 3))).toEqual([0, 1, 2].map((c) => toByte(value(0, 0, 0, c))));
+    const two = tileImages(colour(1, 2, 2, 2), 1, 2, 2, 1, 0, 1, 2);
+    expect([two.channels, two.pixels.length]).toEqual([undefined, 4]);
+    expect(Array.from(two.pixels)).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]].map(([y, x]) => toByte(value(0, y!, x!, 0))));
+    const r = reconstructionGrid(colour(2, 2, 3, 3), colour(2, 2, 3, 3).map((v) => 1 - v), 2, 2, 3, 2, 0, 1, 3);
+    expect([r.width, r.height, r.channels, r.pixels.length]).toEqual([6, 4, 3, 6 * 4 * 3]);
+    // The reconstruction row below: pixel (2, 0) of the grid is reconstruction 0's pixel (0, 0).
+    expect(Array.from(r.pixels.subarray(2 * 6 * 3, 2 * 6 * 3 + 3))).toEqual([0, 1, 2].map((c) => toByte(1 - value(0, 0, 0, c))));
+    const m = manifoldGrid(colour(4, 2, 2, 3), 2, 2, 2, 0, 1, 3);
+    expect([m.width, m.height, m.channels]).toEqual([4, 4, 3]);
+    expect(() => tileImages(colour(1, 2, 2, 3), 2, 2, 2, 1, 0, 1, 3)).toThrow(/12 values; expected at least 2 × 12 = 24/);
+    expect(() => tileImages(colour(1, 2, 2, 3), 1, 2, 2, 1, 0, 1, 0)).toThrow(/channels 0 is invalid/);
+  });
+});
+
 describe('reconstructionGrid', () => {
   it('puts each chunk of originals directly above its reconstructions', () => {
     const count = 5, perRow = 3, rows = 2, cols = 3, pad = 1;
