@@ -31,6 +31,8 @@ export { prepareReparameterize, REPARAMETERIZE } from './kernels/reparameterize'
 export type { NoiseKey, PreparedReparam, ReparamBuffers } from './kernels/reparameterize';
 export { prepareElbo, ELBO } from './kernels/elbo';
 export type { ElboBuffers, ElboShape, Likelihood } from './kernels/elbo';
+export { prepareScaleGrad, LIKELIHOOD_SCALE_GRAD } from './kernels/likelihood-scale-grad';
+export type { ScaleGradBuffers, ScaleGradShape, PreparedScaleGrad } from './kernels/likelihood-scale-grad';
 export { prepareAdam, resolveAdam, ADAM } from './kernels/adam';
 export type { AdamBuffers, AdamConfig, AdamHyper, PreparedAdam } from './kernels/adam';
 export { prepareIwae, IWAE } from './kernels/iwae';

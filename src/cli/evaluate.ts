@@ -10,7 +10,8 @@ import { Runtime } from '../gpu/runtime';
 import { loadEmbeddedMnist } from '../data/mnist';
 import { loadIdxDataset } from '../data/idx-node';
 import { subset, validateDataset, type Dataset } from '../data/dataset';
-import { describeConfig, describeInput, type VaeConfig } from '../model/config';
+import { describeConfig, describeInput, imageChannels, type VaeConfig } from '../model/config';
+import { bitsPerDim, reportsBits } from '../eval/bits';
 import { parseRunMetadata, type RunMetadata } from '../model/run-metadata';
 import { dataFlags, type Cli } from './args';
 import { planData } from './load-data';
@@ -164,8 +165,14 @@ export async function main(argv: string[]): Promise<number> {
     const f = (v: number) => v.toFixed(4);
     console.log(`test −ELBO ${f(r.testNegElbo)} (rec ${f(r.testRec)}, KL ${f(r.testKl)}) nats over ${r.count} digits × ${samples} sample${samples > 1 ? 's' : ''}` +
       (r.testNegLk !== undefined ? `; −L_${k} ${f(r.testNegLk)}` : ''));
+    // Bits per dimension beside nats for the real-image likelihoods and colour data (src/eval/bits.ts).
+    const c = state.config;
+    const bits: { testBitsPerDim?: number; testNegLkBitsPerDim?: number } = reportsBits(c.likelihood, imageChannels(c))
+      ? { testBitsPerDim: bitsPerDim(r.testNegElbo, c.inputDim, c.likelihood), ...(r.testNegLk !== undefined ? { testNegLkBitsPerDim: bitsPerDim(r.testNegLk, c.inputDim, c.likelihood) } : {}) }
+      : {};
+    if (bits.testBitsPerDim !== undefined) console.log(`test bits/dim: −ELBO ${f(bits.testBitsPerDim)}${bits.testNegLkBitsPerDim !== undefined ? `, −L_${k} ${f(bits.testNegLkBitsPerDim)}` : ''}`);
     if (values.json) {
-      const body = { model: path, from, config: state.config, data: data.name, batch, adapter: describeAdapter(ctx.adapterInfo), ...r };
+      const body = { model: path, from, config: state.config, data: data.name, batch, adapter: describeAdapter(ctx.adapterInfo), ...r, ...bits };
       await writeFileAtomic(resolve(values.json), new TextEncoder().encode(JSON.stringify(body, null, 2) + '\n'));
     }
   } finally {

@@ -8,6 +8,7 @@ import { adamCase, biasGradCase, elboCase, matmulCase, reparameterizeCase, type 
 import { convForwardCase, convGradKernelsCase, convLayerBackwardCase } from '../kernels/conv-cases';
 import { AWKWARD_SHAPES, PRESET_SHAPES, withActivation } from '../kernels/conv-shapes';
 import { iwaeObjectiveCase, samplesCase } from '../kernels/iwae-cases';
+import { likelihoodElboCase, likelihoodIwaeCase } from '../kernels/likelihood-cases';
 import { closeness } from '../util/closeness';
 
 export interface BrowserCheck {
@@ -80,6 +81,9 @@ async function main(): Promise<void> {
     ['iwae_objective tree', async () => (await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule: 'tree' })).comparisons],
     ['iwae_objective serial', async () => (await iwaeObjectiveCase(device, rt, { B: 3, K: 5, D: 37, Z: 4, likelihood: 'bernoulli', beta: 1, schedule: 'serial' })).comparisons],
     ['reparameterize k samples, weighted backward (dreg)', () => samplesCase(device, rt, { B: 3, K: 5, Z: 13, estimator: 'dreg', beta: 1 })],
+    // Learned scales through a uniform range of a larger buffer (IWAE's stage has all 10 storage buffers SwiftShader allows).
+    ['elbo + scale grad, logistic, serial', () => likelihoodElboCase(device, rt, { B: 7, K: 1, D: 90, C: 3, Z: 4, likelihood: 'logistic' }, 'serial')],
+    ['iwae_objective + weighted scale grad, gaussian learned σ, tree', () => likelihoodIwaeCase(device, rt, { B: 2, K: 5, D: 52, C: 4, Z: 3, likelihood: 'gaussian' }, 'tree')],
   ];
   // The conv kernels (test/kernels/conv-cases.ts), each kernel in both schedules with few pipelines
   // (each costs SwiftShader seconds to compile): the adapter's own ('auto') on the preset's layers,

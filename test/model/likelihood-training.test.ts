@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { GpuVae } from '../../src/vae/gpu-vae';
 import { CpuVae } from '../../src/model/cpu-vae';
-import { resolveConfig, type VaeConfigInput } from '../../src/model/config';
+import { describeConfig, resolveConfig, type VaeConfigInput } from '../../src/model/config';
+import { buildVaeGraph } from '../../src/model/vae-graph';
+import { initParams } from '../../src/model/init';
 import { CpuBackend } from '../../src/train/cpu-backend';
 import { expectClose } from '../util/compare';
 import { trainSideBySide } from '../util/train-agreement';
@@ -47,6 +49,26 @@ const conv = {
     { kind: 'flatten' as const },
   ],
 };
+
+describe('learned-scale likelihoods in the config and the graph', () => {
+  it('places likelihood.log_scale (C values, from 0) after every layer, leaving the other parameters where they were', () => {
+    const base = { inputDim: D, image, encoderHidden: [24], decoderHidden: [20], latent: 3 };
+    const plain = buildVaeGraph(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 0.5 }));
+    for (const lik of [{ likelihood: 'logistic' as const }, { likelihood: 'gaussian' as const, sigma: 'learned' as const }]) {
+      const c = resolveConfig({ ...base, ...lik });
+      const g = buildVaeGraph(c);
+      expect(g.params.slice(0, -1)).toEqual(plain.params);
+      expect(g.params.at(-1)).toMatchObject({ name: 'likelihood.log_scale', shape: [3], offset: plain.arenaSize, init: 0 });
+      const arena = initParams(g, 1);
+      expect(Array.from(arena.subarray(plain.arenaSize, plain.arenaSize + 3))).toEqual([0, 0, 0]);
+      expect(arena.subarray(0, plain.arenaSize)).toEqual(initParams(plain, 1));
+    }
+    expect(describeConfig(resolveConfig({ ...base, likelihood: 'gaussian', sigma: 'learned' }))).toMatch(/\(relu, gaussian, σ learned per channel\)/);
+    expect(describeConfig(resolveConfig({ ...base, likelihood: 'logistic' }))).toMatch(/\(relu, logistic\)/);
+    expect(() => resolveConfig({ ...base, sigma: 'learnt' as never })).toThrow(/sigma must be a finite number > 0 or 'learned', got "learnt"/);
+    expect(() => resolveConfig({ inputDim: 65, image: { height: 1, width: 1, channels: 65 }, likelihood: 'logistic' })).toThrow(/learns a scale per channel for at most 64 channels; image has 65/);
+  });
+});
 
 describe('learned-scale likelihoods: GPU training against the CPU reference', () => {
   const mlp = { encoderHidden: [24], decoderHidden: [20], latent: 3 };
