@@ -107,8 +107,7 @@ export class LocalHost extends ModelHost {
   }
 
   protected invoke(method: ServiceMethod, args: unknown[]): Promise<unknown> {
-    const fn = this.service[method] as (...a: unknown[]) => unknown;
-    return Promise.resolve().then(() => fn.apply(this.service, args));
+    return Promise.resolve().then(() => this.service.dispatch(method, args));
   }
 }
 

@@ -98,6 +98,26 @@ export class ModelService {
     return { train: tr.count, test: te.count, shape: describeShape(tr.shape) };
   }
 
+  /** The model swap (create, load) in progress, or the last one settled. */
+  private swap: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs `method` for a host (the worker's messages, LocalHost). A call that is not itself a swap
+   * waits for the swap in progress, so a view asking between two models (the old one released, the
+   * new one not yet installed) meets the new model instead of 'no model yet'.
+   */
+  async dispatch(method: string, args: unknown[]): Promise<unknown> {
+    const fn = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
+    if (typeof fn !== 'function' || method === 'dispatch') throw new Error(`model service: no method ${JSON.stringify(method)}`);
+    if (method === 'create' || method === 'load') {
+      const p = this.swap.then(() => fn.apply(this, args));
+      this.swap = p.then(() => {}, () => {});
+      return p;
+    }
+    await this.swap;
+    return fn.apply(this, args);
+  }
+
   private get s(): Session {
     if (!this.session) throw new Error('no model yet');
     return this.session;

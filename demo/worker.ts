@@ -52,8 +52,7 @@ async function call(id: number, method: string, args: unknown[]): Promise<void> 
     await ready;
     if (!service) throw new Error('the worker has no GPU device');
     if (!(SERVICE_METHODS as readonly string[]).includes(method)) throw new Error(`the worker has no method ${method}`);
-    const fn = (service as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
-    const value = await fn.apply(service, args);
+    const value = await service.dispatch(method, args);
     post({ type: 'result', id, value }, transferables(value));
   } catch (e) {
     post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
