@@ -9,14 +9,23 @@ import { ACTIVATIONS } from '../kernels/activation';
 import { prepareBiasGrad, type SubgroupReductionSchedule } from '../kernels/bias-grad';
 import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
 import { F16_TOLERANCE, gemmTile, prepareMatmul, type MatmulCandidate, type PreparedOp } from '../kernels/matmul';
-import type { Tolerance } from './validate';
+
+/**
+ * How close a candidate's entry must be to the twin's: |got − want| ≤ rel · scale + abs, where
+ * scale is the entry's sum of absolute terms (Σ_k |a_k·b_k| for a product, Σ |g|² for a norm), so
+ * the bound follows from the rounding of each term whatever the sum's cancellation.
+ */
+export interface Tolerance {
+  rel: number;
+  abs: number;
+}
 
 export interface TunableSetup {
   /** The candidate's dispatches on the scratch operands. */
   prepare(candidate: string): PreparedOp;
   /** For validation (validate.ts): the scratch inputs as uploaded, by name, and the buffer every candidate writes. */
   io?: { inputs: Readonly<Record<string, Float32Array>>; output: GPUBuffer; outputFloats: number };
-  /** How close a candidate's output must be to the twin's (validate.ts's Tolerance). */
+  /** How close a candidate's output must be to the twin's (Tolerance above; validate.ts checks it). */
   tolerance?(candidate: string): Tolerance;
   /** Whether a candidate changes precision or summation order (f16 tiles, subgroup sums): never picked without a twin's check. */
   inexact?(candidate: string): boolean;

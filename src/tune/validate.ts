@@ -5,17 +5,9 @@
 // twins live a floor above (src/cpu/tune-twins.ts) and are handed to the tuner (TunerOptions.twins).
 import { readFloats } from '../gpu/buffers';
 import { encodeDispatches, type Runtime } from '../gpu/runtime';
-import type { Tunable, TunableSetup } from './tunables';
+import type { Tolerance, Tunable, TunableSetup } from './tunables';
 
-/**
- * How close a candidate's entry must be to the twin's: |got − want| ≤ rel · scale + abs, where
- * scale is the entry's sum of absolute terms (Σ_k |a_k·b_k| for a product, Σ |g|² for a norm), so
- * the bound follows from the rounding of each term whatever the sum's cancellation.
- */
-export interface Tolerance {
-  rel: number;
-  abs: number;
-}
+export type { Tolerance };
 
 /** A kernel's CPU twin for validation: the output in float64 and each entry's sum of absolute terms. */
 export interface TwinReference {
