@@ -1,7 +1,8 @@
 // The CPU twins a tuner checks candidates against (src/tune/validate.ts), by tunable kernel name:
 // each gives the output of the tunable's scratch inputs in float64 and, per entry, the same sum
 // over absolute values (what a tolerance is relative to). Shapes are cut down first where the
-// twin would be slow: a matmul to at most 72 rows (more than one 64-row tile), a conv to 2 images.
+// twin would be slow: a matmul to at most 40 rows (several 8- and 16-row blocks, a part of a 64-row
+// tile), a conv to 1 image (its rows still span several tiles): 0.1–0.3 s of float64 per class here.
 import type { ConvGeometry } from '../kernels/conv-shape';
 import type { Twin } from '../tune/validate';
 import { ACTIVATIONS } from '../kernels/activation';
@@ -30,11 +31,11 @@ function bilinear(shape: ((s: Shape) => Shape) | undefined, f: (s: Shape, x: Arr
 }
 
 const geometry = (s: Shape) => ({ ...s }) as unknown as ConvGeometry;
-const fewImages = (s: Shape): Shape => ({ ...s, batch: Math.min(Number(s.batch), 2) });
+const fewImages = (s: Shape): Shape => ({ ...s, batch: 1 });
 
 export const TUNE_TWINS: Readonly<Record<string, Twin>> = {
   matmul: bilinear(
-    (s) => ({ ...s, M: Math.min(Number(s.M), 72) }),
+    (s) => ({ ...s, M: Math.min(Number(s.M), 40) }),
     (s, A, B) => matmul(A, B, null, { M: Number(s.M), N: Number(s.N), K: Number(s.K), transA: !!s.transA, transB: !!s.transB }),
     ['A', 'B'],
   ),

@@ -209,7 +209,9 @@ export class Tuner implements ScheduleChooser {
           results.push({ ...base, choice: r.choice, source: 'tuned', times, method: timer.method, ...rejected });
         } else {
           const rounds = r?.partial.rounds ?? before;
-          if (r && rounds.length > before.length) {
+          const count = (p?: PartialClass) => (p?.checked?.length ?? 0) + Object.keys(p?.rejected ?? {}).length;
+          // Kept when it timed more rounds or checked more candidates against the twin than were stored.
+          if (r && (rounds.length > before.length || count(r.partial) > count(resumed))) {
             this.partials[key] = r.partial;
             this.dirty.add(key);
           }
@@ -239,21 +241,33 @@ export class Tuner implements ScheduleChooser {
     const reps: Record<string, number> = { ...(resumed?.reps ?? {}) };
     const rejected: Rejection[] = [];
     const dropped = new Set<string>();
+    // Checks against the twin resumed with the rounds: each candidate is checked once per class.
+    const checked = new Set(resumed?.checked ?? []);
+    const turnedDown: Record<string, string> = { ...(resumed?.rejected ?? {}) };
     const need = (c: string) => (dropped.has(c) ? 0 : want - rounds.filter((r) => r[c] !== undefined).length);
-    const partial = (): Outcome => ({ decided: false, partial: { rule: req.rule, candidates: [...req.candidates], reps, rounds, at: new Date().toISOString() }, rejected });
+    const partial = (): Outcome => ({
+      decided: false, rejected,
+      partial: { rule: req.rule, candidates: [...req.candidates], reps, rounds, at: new Date().toISOString(),
+        ...(checked.size ? { checked: [...checked] } : {}), ...(Object.keys(turnedDown).length ? { rejected: turnedDown } : {}) },
+    });
     // Rejected candidates have no rounds past their rejection, so pick never meets them.
     const decide = (): Outcome => ({ decided: true, choice: pick(req.rule, rounds.map((r) => withoutKeys(r, dropped)), this.options.margin ?? 0.05), rounds, rejected });
     let short = req.candidates.filter((c) => c !== req.rule && need(c) > 0);
     if (!short.length) return decide();
     // Each candidate still to be timed is first checked against the kernel's CPU twin (validate.ts).
-    const verdicts = await validateCandidates(rt, tunable, this.options.twins?.[req.kernel], req.shape, [req.rule, ...short]);
+    const unchecked = [req.rule, ...short].filter((c) => !checked.has(c) && turnedDown[c] === undefined);
+    const verdicts = unchecked.length ? await validateCandidates(rt, tunable, this.options.twins?.[req.kernel], req.shape, unchecked) : new Map();
     for (const [c, v] of verdicts) {
-      if (v.ok) continue;
-      rejected.push({ candidate: c, reason: v.reason ?? 'disagrees with the CPU twin' });
+      if (v.ok && v.checked) checked.add(c);
+      if (!v.ok) turnedDown[c] = v.reason ?? 'disagrees with the CPU twin';
+    }
+    for (const [c, reason] of Object.entries(turnedDown)) {
+      rejected.push({ candidate: c, reason });
       if (c !== req.rule) dropped.add(c);
     }
     short = short.filter((c) => !dropped.has(c));
     if (!short.length) return decide();
+    if (this.clock() >= deadline) return partial();
     const setup = tunable(rt, req.shape);
     const ops = new Map<string, ReturnType<typeof setup.prepare>>();
     try {

@@ -25,6 +25,8 @@ export interface Twin {
 /** What the check found for one candidate. */
 export interface Verdict {
   ok: boolean;
+  /** Whether it was compared with a twin (false: passed or rejected unchecked, for want of one). */
+  checked: boolean;
   /** The largest |got − want| over the entry's allowance (≤ 1 agrees; NaN or ∞ for a non-finite entry). */
   worst: number;
   /** Entries outside their allowance. */
@@ -36,7 +38,7 @@ export interface Verdict {
 /** Compares an output with its reference entry by entry. */
 export function agreement(got: ArrayLike<number>, ref: TwinReference, tol: Tolerance): Verdict {
   let worst = 0, bad = 0, at = -1;
-  if (got.length < ref.want.length) return { ok: false, worst: Infinity, bad: ref.want.length, reason: `output has ${got.length} entries, the twin ${ref.want.length}` };
+  if (got.length < ref.want.length) return { ok: false, checked: true, worst: Infinity, bad: ref.want.length, reason: `output has ${got.length} entries, the twin ${ref.want.length}` };
   for (let i = 0; i < ref.want.length; i++) {
     const allowed = tol.rel * ref.scale[i] + tol.abs;
     const err = Math.abs(got[i] - ref.want[i]);
@@ -45,8 +47,8 @@ export function agreement(got: ArrayLike<number>, ref: TwinReference, tol: Toler
     if (!(q <= worst)) { worst = q; at = i; }
   }
   const ok = bad === 0;
-  return ok ? { ok, worst, bad } : {
-    ok, worst, bad,
+  return ok ? { ok, checked: true, worst, bad } : {
+    ok, checked: true, worst, bad,
     reason: `${bad} of ${ref.want.length} entries outside the tolerance (rel ${tol.rel.toExponential(2)} of Σ|terms| + abs ${tol.abs.toExponential(2)}); ` +
       `worst at ${at}: ${got[at]} against the twin's ${ref.want[at]} (${worst.toPrecision(3)}× its allowance)`,
   };
@@ -84,7 +86,7 @@ export async function validateCandidates(
     if (!twin || !setup.io || !setup.tolerance) {
       for (const c of candidates) {
         const inexact = setup.inexact?.(c) ?? false;
-        verdicts.set(c, inexact ? { ok: false, worst: NaN, bad: 0, reason: 'changes precision or summation order, and the tuner has no CPU twin of this kernel to validate it against' } : { ok: true, worst: NaN, bad: 0 });
+        verdicts.set(c, inexact ? { ok: false, checked: false, worst: NaN, bad: 0, reason: 'changes precision or summation order, and the tuner has no CPU twin of this kernel to validate it against' } : { ok: true, checked: false, worst: NaN, bad: 0 });
       }
       return verdicts;
     }
@@ -100,7 +102,7 @@ export async function validateCandidates(
       }
       const err = await rt.device.popErrorScope();
       if (err) failure = `WebGPU validation: ${err.message}`;
-      verdicts.set(c, got && !failure ? agreement(got, ref, setup.tolerance(c)) : { ok: false, worst: Infinity, bad: 0, reason: `did not run: ${failure}` });
+      verdicts.set(c, got && !failure ? agreement(got, ref, setup.tolerance(c)) : { ok: false, checked: true, worst: Infinity, bad: 0, reason: `did not run: ${failure}` });
     }
     return verdicts;
   } finally {

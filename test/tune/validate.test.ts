@@ -16,7 +16,7 @@ import { useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
 
-/** The real matmul tunable plus 'broken': the rule's dispatch over only half the workgroup rows (the rest of C stays 0). */
+/** The real matmul tunable plus 'broken': the rule's dispatch over only the first column of workgroups (the rest of C stays 0). */
 const withBroken: Tunable = (rt, shape) => {
   const inner = matmulTunable(rt, shape);
   return {
@@ -25,7 +25,7 @@ const withBroken: Tunable = (rt, shape) => {
       if (c !== 'broken') return inner.prepare(c);
       const op = inner.prepare('tiled');
       const d = op.dispatches[0];
-      return { ...op, dispatches: [{ ...d, label: 'broken', workgroups: [d.workgroups[0], Math.max(1, Math.floor(d.workgroups[1] / 2)), 1] as const }] };
+      return { ...op, dispatches: [{ ...d, label: 'broken', workgroups: [1, d.workgroups[1], 1] as const }] };
     },
     tolerance: (c) => inner.tolerance!(c === 'broken' ? 'tiled' : c),
   };
@@ -59,7 +59,7 @@ describe('validation against the CPU twin', () => {
       timer: fakeTimer({ tiled: 1, broken: 0.1, 'tiled-f16': 0.5 }), warn: (m) => warnings.push(m),
     });
     const rt = new Runtime(device, { profile: base.profile, schedules: tuner });
-    const req: ScheduleRequest = { kernel: 'matmul', shapeClass: 'test M128 N64 K128', rule: 'tiled', candidates: ['tiled', 'broken', 'tiled-f16'], shape: { M: 100, N: 40, K: 70, transA: false, transB: false } };
+    const req: ScheduleRequest = { kernel: 'matmul', shapeClass: 'test M128 N64 K128', rule: 'tiled', candidates: ['tiled', 'broken', 'tiled-f16'], shape: { M: 100, N: 200, K: 70, transA: false, transB: false } };
     const report = await tuner.tune(rt, [req]);
     const r = report.results[0];
     expect(r.source).toBe('tuned');
