@@ -257,11 +257,13 @@ export class Tuner implements ScheduleChooser {
     // Each candidate still to be timed is first checked against the kernel's CPU twin (validate.ts).
     const unchecked = [req.rule, ...short].filter((c) => !checked.has(c) && turnedDown[c] === undefined);
     const verdicts = unchecked.length ? await validateCandidates(rt, tunable, this.options.twins?.[req.kernel], req.shape, unchecked) : new Map();
+    // Only verdicts of a real check are kept with the rounds: one for want of a twin is not a check.
+    const unkept: Record<string, string> = {};
     for (const [c, v] of verdicts) {
       if (v.ok && v.checked) checked.add(c);
-      if (!v.ok) turnedDown[c] = v.reason ?? 'disagrees with the CPU twin';
+      if (!v.ok) (v.checked ? turnedDown : unkept)[c] = v.reason ?? 'disagrees with the CPU twin';
     }
-    for (const [c, reason] of Object.entries(turnedDown)) {
+    for (const [c, reason] of Object.entries({ ...turnedDown, ...unkept })) {
       rejected.push({ candidate: c, reason });
       if (c !== req.rule) dropped.add(c);
     }
