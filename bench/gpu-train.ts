@@ -8,6 +8,7 @@ import { describeConfig, resolveConfig, type VaeConfigInput } from '../src/model
 import { GpuVae } from '../src/vae/gpu-vae';
 import { presetConfig } from '../src/model/presets';
 import type { TuneStore } from '../src/tune/cache';
+import { TUNE_TWINS } from '../src/cpu/tune-twins';
 import { Tuner } from '../src/tune/tuner';
 
 /** The models of the run, by name: the library's defaults, as `npm run train --arch` builds them. */
@@ -55,7 +56,7 @@ const figures = (m: { seconds: number; stepsPerSecond: number }): EpochFigures =
 async function oneModel(ctx: GpuContext, name: string, p: TrainPlan): Promise<ModelEpoch> {
   const config = resolveConfig(GPU_MODELS[name]());
   const row: ModelEpoch = { model: name, describe: describeConfig(config), batch: p.batch, trainCount: p.train.count, testCount: p.test.count };
-  const tuner = await Tuner.open({ adapterKey: p.adapterKey, store: p.store, rounds: 3, budgetMs: Math.max(0, Math.min(p.tuneBudgetMs, p.left() / 4)), warn: p.log });
+  const tuner = await Tuner.open({ adapterKey: p.adapterKey, store: p.store, twins: TUNE_TWINS, rounds: 3, budgetMs: Math.max(0, Math.min(p.tuneBudgetMs, p.left() / 4)), warn: p.log });
   const rt = Runtime.forContext(ctx, { schedules: tuner });
   const vae = new GpuVae(rt, config, { maxBatch: p.batch });
   // Stops the loop at the run's deadline (fit() throws TrainingStopped; what was measured stays).

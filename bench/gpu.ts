@@ -15,6 +15,7 @@ import { loadEmbeddedMnist } from '../src/data/mnist';
 import { subset, type Dataset } from '../src/data/dataset';
 import { adapterKey } from '../src/tune/cache';
 import { fileTuneStore, nodeImplementation } from '../src/tune/node-cache';
+import { TUNE_TWINS } from '../src/cpu/tune-twins';
 import { Tuner } from '../src/tune/tuner';
 import { fmaPeak, squareMatmuls } from './gpu-measure';
 import { trainEpochs } from './gpu-train';
@@ -153,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       rt.destroy();
     });
     await section('matmul', 0.5, async (left) => {
-      const tuner = await Tuner.open({ adapterKey: key, store, rounds: quick ? 2 : 3, sampleMs: quick ? 5 : 20, warn: (m) => console.warn(`  warning: ${m}`) });
+      const tuner = await Tuner.open({ adapterKey: key, store, twins: TUNE_TWINS, rounds: quick ? 2 : 3, sampleMs: quick ? 5 : 20, warn: (m) => console.warn(`  warning: ${m}`) });
       const rt = Runtime.forContext(ctx, { schedules: tuner });
       const sizes = v.sizes ? ints('sizes', v.sizes) : quick ? [128, 256] : [1024, 2048, 4096, 8192];
       run.matmul = await squareMatmuls(rt, tuner, { sizes, sampleMs: quick ? 10 : 50, samples: quick ? 3 : 5, checkRows: 4, peakGflops: run.fma?.best?.gflops, left, log: console.log });

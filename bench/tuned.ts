@@ -13,6 +13,7 @@ import { presetConfig } from '../src/model/presets';
 import { adapterKey } from '../src/tune/cache';
 import { median } from '../src/tune/timing';
 import { tuneTable } from '../src/tune/report';
+import { TUNE_TWINS } from '../src/cpu/tune-twins';
 import { Tuner } from '../src/tune/tuner';
 
 export interface TunedStep {
@@ -43,7 +44,7 @@ export async function tunedVsUntuned(
   for (const { model, batch } of o.runs) {
     const config = resolveConfig(TUNED_MODELS[model] ?? {});
     // A fresh tuner (no store): this run's own measurements decide.
-    const tuner = await Tuner.open({ adapterKey: adapterKey(ctx.adapterInfo, o.implementation), store: null, rounds: o.rounds, budgetMs: 600_000 });
+    const tuner = await Tuner.open({ adapterKey: adapterKey(ctx.adapterInfo, o.implementation), store: null, twins: TUNE_TWINS, rounds: o.rounds, budgetMs: 600_000 });
     const rule = Runtime.forContext(ctx);
     const tuned = Runtime.forContext(ctx, { schedules: tuner });
     const a = new GpuVae(rule, config, { maxBatch: batch });

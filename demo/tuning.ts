@@ -10,6 +10,7 @@ import type { GpuVae } from '../src/vae/gpu-vae';
 import type { TuneReport } from '../src/gpu/schedule';
 import { adapterKey, browserImplementation } from '../src/tune/cache';
 import { pageTuneStore } from '../src/tune/idb-store';
+import { TUNE_TWINS } from '../src/cpu/tune-twins';
 import { Tuner } from '../src/tune/tuner';
 import type { TuneSettings } from './settings';
 
@@ -47,7 +48,7 @@ export async function openPageTuner(info: AdapterSummary, t: TuneSettings, statu
   const tuner = await Tuner.open({
     adapterKey: adapterKey(info, implementation), store, budgetMs: 1000 * t.budgetS,
     // Short samples: a software adapter tunes a small model in seconds, a GPU in well under one.
-    rounds: 5, sampleMs: 4, warn,
+    rounds: 5, sampleMs: 4, warn, twins: TUNE_TWINS,
   });
   status.store = store?.describe ?? 'this page only (no IndexedDB or localStorage)';
   status.adapterKey = tuner.adapterKey;

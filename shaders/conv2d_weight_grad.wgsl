@@ -110,9 +110,12 @@ fn main_cpu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
   store8(z, m0 + 4u, o0, a4, b4); store8(z, m0 + 5u, o0, a5, b5); store8(z, m0 + 6u, o0, a6, b6); store8(z, m0 + 7u, o0, a7, b7);
 }
 
-// X at (image row base img, ih, iw, c), 0 outside the image.
+// X at (image row base img, ih, iw, c), 0 outside the image. The bounds test joins with `&`, not
+// `&&`: WGSL's short-circuit operators become branches, and with 8 taps per step of main_cpu's loop
+// SwiftShader (Subzero) took 47 s to compile this kernel with them, 0.7 s without (measured
+// 2026-12-06, loaded machine). conv2d's and conv2d_transpose's tests sit outside their inner loops.
 fn tap(img: u32, ih: i32, iw: i32, c: u32) -> f32 {
-  let ok = ih >= 0 && iw >= 0 && ih < i32(dims.in_h) && iw < i32(dims.in_w);
+  let ok = (ih >= 0) & (iw >= 0) & (ih < i32(dims.in_h)) & (iw < i32(dims.in_w));
   return select(0.0, X[select(0u, ((img + u32(ih)) * dims.in_w + u32(iw)) * dims.in_c + c, ok)], ok);
 }
 

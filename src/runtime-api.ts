@@ -1,6 +1,7 @@
 // The library's entry to a device: a runtime made on a GPUDevice the caller already has, or on one it
 // acquires itself (browser: navigator.gpu; Node: Dawn with a software Vulkan driver when there is no
 // GPU), with the adapter's info and limits; and a helper to run prepared dispatches once.
+import { TUNE_TWINS } from './cpu/tune-twins';
 import { acquireDevice, type AcquireOptions, type AdapterSummary, type GpuContext } from './gpu/device';
 import { encodeDispatches, Runtime, type Dispatch, type ExecutionProfile } from './gpu/runtime';
 import { adapterKey, browserImplementation, dawnImplementation } from './tune/cache';
@@ -47,7 +48,7 @@ async function tunerFor(device: GPUDevice, info: AdapterSummary | undefined, tun
   // A page's default: IndexedDB, else localStorage; Node: none unless given.
   const warn = o.warn ?? ((m: string) => console.warn(`webgpu-vae: ${m}`));
   const store = o.store !== undefined ? o.store : !proc?.versions?.node ? await pageTuneStore(warn) : null;
-  return Tuner.open({ ...o, warn, store, adapterKey: adapterKey(summary, implementation) });
+  return Tuner.open({ twins: TUNE_TWINS, ...o, warn, store, adapterKey: adapterKey(summary, implementation) });
 }
 
 export async function createRuntime(options: CreateRuntimeOptions = {}): Promise<VaeRuntime> {

@@ -11,6 +11,12 @@
 //   fn store_tile(m: u32, n: u32, v: vec4<f32>)   C[m, n..n+3] with its epilogue, bounds-checked
 // TRANS_A (op(A) is contiguous along m) and TRANS_B (op(B) contiguous along k) only choose which
 // invocation stages which element, so that neighbouring invocations read neighbouring words.
+// The staged tiles' element type is tile_t (lib/tile_precision): f32, or f16 in the kernels'
+// f16 variants (kernels/shader-lib.ts's shaderF16, only on devices with shader-f16), where the
+// tiles take half the workgroup memory and the products, exact in f32 (11-bit × 11-bit mantissas),
+// are still accumulated in f32.
+
+//#include lib/tile_precision
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -20,8 +26,8 @@ override RN: u32 = 4u;
 override TK: u32 = 16u;
 
 // As[k * WG_Y + i] holds op(A) rows 4i..4i+3 of the tile at depth k; Bs[k * (TN / 4) + j] columns 4j..4j+3.
-var<workgroup> As: array<vec4<f32>, TK * WG_Y>;
-var<workgroup> Bs: array<vec4<f32>, TK * WG_X * RN / 4u>;
+var<workgroup> As: array<vec4<tile_t>, TK * WG_Y>;
+var<workgroup> Bs: array<vec4<tile_t>, TK * WG_X * RN / 4u>;
 
 // The tile with top-left corner (row0, col0) over depths k_begin ≤ k < k_end, stored by store_tile.
 // Every invocation of the workgroup must call it (it has barriers).
@@ -48,25 +54,25 @@ fn gemm_tile(row0: u32, col0: u32, k_begin: u32, k_end: u32, lid: vec3<u32>, li:
       if (TRANS_A) { m = e % TM; ka = e / TM; } else { ka = e % TK; m = e / TK; }
       var v = 0.0;
       if (k0 + ka < k_end) { v = load_a(row0 + m, k0 + ka); }
-      As[ka * WG_Y + m / 4u][m % 4u] = v;
+      As[ka * WG_Y + m / 4u][m % 4u] = tile_t(v);
     }
     for (var e = li; e < TK * TN; e += WG) {
       var n: u32; var kb: u32;
       if (TRANS_B) { kb = e % TK; n = e / TK; } else { n = e % TN; kb = e / TN; }
       var v = 0.0;
       if (k0 + kb < k_end) { v = load_b(k0 + kb, col0 + n); }
-      Bs[kb * TN4 + n / 4u][n % 4u] = v;
+      Bs[kb * TN4 + n / 4u][n % 4u] = tile_t(v);
     }
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
-      let a = As[k * WG_Y + lid.y];
-      let b = Bs[k * TN4 + lid.x];
+      let a = vec4<f32>(As[k * WG_Y + lid.y]);
+      let b = vec4<f32>(Bs[k * TN4 + lid.x]);
       acc0 = fma(vec4<f32>(a.x), b, acc0);
       acc1 = fma(vec4<f32>(a.y), b, acc1);
       acc2 = fma(vec4<f32>(a.z), b, acc2);
       acc3 = fma(vec4<f32>(a.w), b, acc3);
       if (RN == 8u) {
-        let b2 = Bs[k * TN4 + WG_X + lid.x];
+        let b2 = vec4<f32>(Bs[k * TN4 + WG_X + lid.x]);
         acc4 = fma(vec4<f32>(a.x), b2, acc4);
         acc5 = fma(vec4<f32>(a.y), b2, acc5);
         acc6 = fma(vec4<f32>(a.z), b2, acc6);

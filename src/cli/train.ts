@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { acquireDevice, describeAdapter } from '../gpu/device';
 import { Runtime } from '../gpu/runtime';
+import { TUNE_TWINS } from '../cpu/tune-twins';
 import { openNodeTuner } from '../tune/node-cache';
 import { describeTune } from '../tune/report';
 import { tuneForRun } from '../tune/run-budget';
@@ -140,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cli.backend === 'gpu') {
       const ctx = await acquireDevice({ softwareDriver: cli.driver });
       console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}`);
-      const tuner = cli.tune ? await openNodeTuner(ctx.adapterInfo, { cachePath: cli.tuneCache, warn: (m) => console.warn(`warning: ${m}`) }) : null;
+      const tuner = cli.tune ? await openNodeTuner(ctx.adapterInfo, { cachePath: cli.tuneCache, twins: TUNE_TWINS, warn: (m) => console.warn(`warning: ${m}`) }) : null;
       const rt = Runtime.forContext(ctx, { schedules: tuner });
       let vae: GpuVae;
       try {

@@ -8,6 +8,7 @@ import { resolveConfig, describeConfig, type VaeConfigInput } from '../model/con
 import { GpuVae } from '../vae/gpu-vae';
 import { ARCHITECTURES, presetConfig } from '../model/presets';
 import { CountingChooser, gainTable, stepGain } from '../tune/gain';
+import { TUNE_TWINS } from '../cpu/tune-twins';
 import { defaultTuneCachePath, openNodeTuner } from '../tune/node-cache';
 import { describeTune, tuneTable } from '../tune/report';
 
@@ -64,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`adapter: ${describeAdapter(ctx.adapterInfo)}; timing: ${ctx.features.has('timestamp-query') ? 'GPU timestamps' : 'wall time around onSubmittedWorkDone'}`);
     const cachePath = values.cache ?? defaultTuneCachePath();
     const tuner = await openNodeTuner(ctx.adapterInfo, {
-      cachePath, fresh: !!values.fresh, rounds: positive('rounds', values.rounds, 7), budgetMs: 1000 * positive('budget', values.budget, 300, false),
+      cachePath, twins: TUNE_TWINS, fresh: !!values.fresh, rounds: positive('rounds', values.rounds, 7), budgetMs: 1000 * positive('budget', values.budget, 300, false),
       margin: positive('margin', values.margin, 0.05, false), warn: (m) => console.warn(`warning: ${m}`),
     });
     console.log(`model: ${describeConfig(config)}, batch ${batch}; cache ${cachePath}; adapter key ${tuner.adapterKey}`);

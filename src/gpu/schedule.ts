@@ -36,6 +36,8 @@ export interface TuneResult {
   times: CandidateTime[];
   /** How the candidates were timed: GPU timestamps or wall time around onSubmittedWorkDone. */
   method?: 'timestamp' | 'wall';
+  /** Candidates whose output disagreed with the kernel's CPU twin (or could not be checked), never picked. */
+  rejected?: { candidate: string; reason: string }[];
 }
 
 export interface TuneReport {

@@ -1,10 +1,11 @@
 // The fused activation backward + bias gradient kernel as data (shaders/bias_grad.wgsl) and its wrapper.
 import source from '../../shaders/bias_grad.wgsl?raw';
+import subgroupSource from '../../shaders/bias_grad_subgroup.wgsl?raw';
 import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
 import type { Runtime } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
-import type { PreparedOp } from './matmul';
+import { sizeBucket, type PreparedOp } from './matmul';
 import { shader } from './shader-lib';
 
 export const BIAS_GRAD: KernelDecl = {
@@ -23,6 +24,36 @@ export const BIAS_GRAD: KernelDecl = {
   entryWorkgroupSizes: { main_serial: [64, 1] },
 };
 
+/** bias_grad.wgsl's GPU schedule with subgroup shuffles for its tree (devices with the subgroups feature only). */
+export const BIAS_GRAD_SUBGROUP: KernelDecl = {
+  ...BIAS_GRAD, name: 'bias_grad_subgroup', source: shader('bias_grad_subgroup', subgroupSource), entryPoints: ['main'], workgroupSize: [256, 1], entryWorkgroupSizes: {},
+};
+
+/** Whether the runtime's device has subgroup operations (the subgroups feature). */
+export const hasSubgroups = (rt: Runtime): boolean => rt.device.features?.has('subgroups') === true;
+
+/** A reduction's schedules: ReductionSchedule's, or 'subgroup' (subgroup sums; a tuner candidate where the device has them). */
+export type SubgroupReductionSchedule = ReductionSchedule | 'subgroup';
+
+/**
+ * The schedules of bias_grad and grad_norm a tuner may pick from: 'tree' (workgroup memory),
+ * 'serial' (CPU adapters' rule) and, on devices with subgroups, 'subgroup'. The rule's ('serial' on
+ * CPU adapters, else 'tree') is first.
+ */
+export function reductionCandidates(rt: Runtime): string[] {
+  const rule = rt.serial() ? 'serial' : 'tree';
+  return [rule, rule === 'serial' ? 'tree' : 'serial', ...(hasSubgroups(rt) ? ['subgroup'] : [])];
+}
+
+/** The schedule a reduction runs: the one asked for, else (with 'auto') the tuner's choice for its class or the rule's. */
+export function reductionSchedule(rt: Runtime, kernel: string, label: string, asked: SubgroupReductionSchedule | undefined, shapeClass: string, shape: Record<string, number>): 'tree' | 'serial' | 'subgroup' {
+  const s = asked ?? 'auto';
+  if (s === 'subgroup' && !hasSubgroups(rt)) throw new Error(`${label}: the subgroup schedule needs a device with the subgroups feature; this one lacks it (use 'tree' or 'serial')`);
+  if (s !== 'auto') return s;
+  const candidates = reductionCandidates(rt);
+  return rt.schedule({ kernel, shapeClass, rule: candidates[0], candidates, shape }) as 'tree' | 'serial' | 'subgroup';
+}
+
 export interface BiasGradBuffers {
   /** Gradient w.r.t. the layer's output, rows×cols. */
   dY: BufferArg;
@@ -35,7 +66,7 @@ export interface BiasGradBuffers {
 
 export function prepareBiasGrad(
   rt: Runtime,
-  shape: { rows: number; cols: number; activation?: Activation; schedule?: ReductionSchedule },
+  shape: { rows: number; cols: number; activation?: Activation; schedule?: SubgroupReductionSchedule },
   buf: BiasGradBuffers,
   label = 'bias_grad',
 ): PreparedOp {
@@ -52,10 +83,13 @@ export function prepareBiasGrad(
     requireFloats(label, 'dPre', buf.dPre, rows * cols, dims2);
   }
   const dims = rt.uniformBlock(BIAS_GRAD, 'dims', { rows, cols }, `${label} dims`);
-  const serial = rt.serial(shape.schedule);
-  const pipeline = rt.pipeline(BIAS_GRAD, serial ? 'main_serial' : 'main', { ACT: activationCode(act) });
+  const code = activationCode(act);
+  const schedule = reductionSchedule(rt, 'bias_grad', label, shape.schedule, `R${sizeBucket(rows)} C${sizeBucket(cols)} act${code}`, { rows, cols, act: code });
+  const serial = schedule === 'serial';
+  const kernel = schedule === 'subgroup' ? BIAS_GRAD_SUBGROUP : BIAS_GRAD;
+  const pipeline = rt.pipeline(kernel, serial ? 'main_serial' : 'main', { ACT: code });
   const identity = act === 'identity';
-  const bindGroup = rt.bindGroup(BIAS_GRAD, {
+  const bindGroup = rt.bindGroup(kernel, {
     dims: dims.buffer,
     dY: buf.dY,
     Y: identity ? rt.placeholder : buf.y!,

@@ -8,9 +8,9 @@ import type { Activation } from './activation';
 import { prepareBiasGrad, type BiasGradBuffers } from './bias-grad';
 import { requireFloats, requirePositiveInt } from './checks';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
-import { autoConvSchedule, checkGrid, CONV_DIMS, CONV_TILE, convDims, convShapeClass, convTileOverrides, describeIn, describeOut, describeWeights, type ConvOptions } from './conv2d';
-import { TILED_CANDIDATES, TILED_SCHEDULES, tiledTile, type PreparedOp, type TiledCandidate } from './matmul';
-import { shader } from './shader-lib';
+import { autoConvSchedule, checkGrid, CONV_DIMS, CONV_TILE, convDims, convShapeClass, convTile, convTileOverrides, describeIn, describeOut, describeWeights, type ConvOptions } from './conv2d';
+import { f16Candidates, gemmKernel, gemmTile, TILED_CANDIDATES, type GemmTileId, type PreparedOp } from './matmul';
+import { shader, shaderF16 } from './shader-lib';
 
 export const CONV2D_WEIGHT_GRAD: KernelDecl = {
   name: 'conv2d_weight_grad',
@@ -28,6 +28,9 @@ export const CONV2D_WEIGHT_GRAD: KernelDecl = {
   entryWorkgroupSizes: { main_cpu: [8, 1], reduce_splits: [64, 1] },
 };
 
+/** The f16 variant (tiles staged as f16, f32 sums; devices with shader-f16 only). */
+export const CONV2D_WEIGHT_GRAD_F16: KernelDecl = { ...CONV2D_WEIGHT_GRAD, name: 'conv2d_weight_grad_f16', source: shaderF16('conv2d_weight_grad', source) };
+
 /** Workgroups the split along the depth aims for, per schedule, and the least depth per split. */
 export const WEIGHT_GRAD_SPLIT = { target: { tiled: 256, blocked: 64 }, minChunk: 256 } as const;
 
@@ -35,8 +38,8 @@ export const WEIGHT_GRAD_SPLIT = { target: { tiled: 256, blocked: 64 }, minChunk
  * How many depth splits: enough workgroups to fill the device (the GEMM is small — M = KH·KW·C,
  * N = O — and deep — K = B·OH·OW), but never a chunk shorter than WEIGHT_GRAD_SPLIT.minChunk.
  */
-export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked', tileId: TiledCandidate = 'tiled'): number {
-  const tile = schedule === 'tiled' ? tiledTile(TILED_SCHEDULES[tileId]) : CONV_TILE.blocked;
+export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked', tileId: GemmTileId = 'tiled'): number {
+  const tile = schedule === 'tiled' ? convTile(tileId).tiled : CONV_TILE.blocked;
   const tiles = Math.ceil(g.outC / tile.cols) * Math.ceil((g.kH * g.kW * g.inC) / tile.rows);
   const K = g.batch * g.outH * g.outW;
   return Math.max(1, Math.min(Math.ceil(WEIGHT_GRAD_SPLIT.target[schedule] / tiles), Math.floor(K / WEIGHT_GRAD_SPLIT.minChunk)));
@@ -49,9 +52,12 @@ export function weightGradSplits(g: ConvGeometry, schedule: 'tiled' | 'blocked',
  */
 export const WEIGHT_GRAD_CANDIDATES = [...TILED_CANDIDATES, 'tiled-s1', 'blocked', 'blocked-s1', 'blocked-s4x'] as const;
 
+/** WEIGHT_GRAD_CANDIDATES and the f16 tiles this runtime's device can run (shader-f16), with their default splits. */
+export const weightGradCandidates = (rt: Runtime): string[] => [...WEIGHT_GRAD_CANDIDATES, ...f16Candidates(rt)];
+
 /** The wrapper options a candidate stands for on geometry `g`. */
-export function weightGradCandidateOptions(id: string, g: ConvGeometry): { schedule: 'tiled' | 'blocked'; tile?: TiledCandidate; splits: number } {
-  if (Object.hasOwn(TILED_SCHEDULES, id)) return { schedule: 'tiled', tile: id as TiledCandidate, splits: weightGradSplits(g, 'tiled', id as TiledCandidate) };
+export function weightGradCandidateOptions(id: string, g: ConvGeometry): { schedule: 'tiled' | 'blocked'; tile?: GemmTileId; splits: number } {
+  if (gemmTile(id)) return { schedule: 'tiled', tile: id as GemmTileId, splits: weightGradSplits(g, 'tiled', id as GemmTileId) };
   const m = /^(tiled|blocked)(?:-(s1|s4x))?$/.exec(id);
   if (!m || !(WEIGHT_GRAD_CANDIDATES as readonly string[]).includes(id)) {
     throw new Error(`conv2d_weight_grad: unknown schedule '${id}'; expected one of ${WEIGHT_GRAD_CANDIDATES.join(', ')}`);
@@ -93,7 +99,7 @@ export function prepareConvRelationWeightGrad(
   let splitsChosen = options.splits;
   let tileId = options.tile;
   if ((options.schedule ?? 'auto') === 'auto' && splitsChosen === undefined && tileId === undefined) {
-    const id = rt.schedule({ kernel: 'conv2d_weight_grad', shapeClass: convShapeClass(g), rule: schedule, candidates: WEIGHT_GRAD_CANDIDATES, shape: { ...g } });
+    const id = rt.schedule({ kernel: 'conv2d_weight_grad', shapeClass: convShapeClass(g), rule: schedule, candidates: weightGradCandidates(rt), shape: { ...g } });
     ({ schedule, tile: tileId, splits: splitsChosen } = weightGradCandidateOptions(id, g));
   }
   const M = g.kH * g.kW * g.inC, K = g.batch * g.outH * g.outW;
@@ -109,19 +115,20 @@ export function prepareConvRelationWeightGrad(
     ? rt.device.createBuffer({ label: `${label} partial sums`, size: splits * sz.weights * 4, usage: GPUBufferUsage.STORAGE })
     : null;
   const partial = splits > 1 ? (options.partial ?? own) : null;
-  const bindGroup = rt.bindGroup(CONV2D_WEIGHT_GRAD, {
+  const kernel = schedule === 'tiled' ? gemmKernel(rt, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_F16, convTile(tileId).f16, label) : CONV2D_WEIGHT_GRAD;
+  const bindGroup = rt.bindGroup(kernel, {
     dims: dims.buffer, X: buf.x, G: buf.g, partial: partial ?? buf.dW, dW: partial ? buf.dW : rt.writablePlaceholder,
   });
-  const tile = schedule === 'tiled' ? tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']) : CONV_TILE.blocked;
+  const tile = schedule === 'tiled' ? convTile(tileId).tiled : CONV_TILE.blocked;
   const dispatches = [{
     label,
     // The im2col rows (kh, kw, c) are contiguous along c, X's fastest axis: op(A) along m (TRANS_A).
-    pipeline: schedule === 'tiled' ? rt.pipeline(CONV2D_WEIGHT_GRAD, 'main', convTileOverrides(tileId, { TRANS_A: true })) : rt.pipeline(CONV2D_WEIGHT_GRAD, 'main_cpu'),
+    pipeline: schedule === 'tiled' ? rt.pipeline(kernel, 'main', convTileOverrides(tileId, { TRANS_A: true })) : rt.pipeline(CONV2D_WEIGHT_GRAD, 'main_cpu'),
     bindGroup,
     workgroups: checkGrid(rt, label, [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), splits]),
   }];
   if (partial) {
-    dispatches.push({ label: `${label} reduce`, pipeline: rt.pipeline(CONV2D_WEIGHT_GRAD, 'reduce_splits'), bindGroup, workgroups: rt.grid(Math.ceil(sz.weights / 64)) });
+    dispatches.push({ label: `${label} reduce`, pipeline: rt.pipeline(kernel, 'reduce_splits'), bindGroup, workgroups: rt.grid(Math.ceil(sz.weights / 64)) });
   }
   return { dispatches, destroy: () => { dims.destroy(); own?.destroy(); } };
 }

@@ -9,8 +9,8 @@ import type { Runtime, UniformBlock } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats } from './checks';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from './conv-shape';
-import { TILED_CANDIDATES, TILED_SCHEDULES, tiledTile, tileOverrides, type PreparedOp, type TiledCandidate } from './matmul';
-import { shader } from './shader-lib';
+import { f16Candidates, F16_TILED_SCHEDULES, gemmKernel, gemmTile, TILED_CANDIDATES, TILED_SCHEDULES, tiledTile, tileOverrides, type GemmTileId, type PreparedOp } from './matmul';
+import { shader, shaderF16 } from './shader-lib';
 
 /** lib/conv.wgsl's ConvDims at binding 0 of every conv kernel: the geometry, then the GEMM view's M, K and chunk. */
 export const CONV_DIMS: UniformBindingDecl = {
@@ -52,6 +52,17 @@ export const CONV2D_TRANSPOSE: KernelDecl = {
   entryWorkgroupSizes: { main_cpu: [8, 1] },
 };
 
+/** The f16 variants (tiles staged as f16, f32 sums; devices with shader-f16 only): the tiled entry's f16 candidates. */
+export const CONV2D_F16: KernelDecl = { ...CONV2D, name: 'conv2d_f16', source: shaderF16('conv2d', source) };
+export const CONV2D_TRANSPOSE_F16: KernelDecl = { ...CONV2D_TRANSPOSE, name: 'conv2d_transpose_f16', source: shaderF16('conv2d_transpose', transposeSource) };
+
+/** The tile of a tiled conv schedule id (default the rule's), or an error naming the known ones. */
+export function convTile(id: GemmTileId = 'tiled'): { tiled: ReturnType<typeof tiledTile>; f16: boolean } {
+  const t = gemmTile(id);
+  if (!t) throw new Error(`conv: unknown tile '${id}'; expected one of ${[...TILED_CANDIDATES, ...Object.keys(F16_TILED_SCHEDULES)].join(', ')}`);
+  return { tiled: tiledTile(t.tiled), f16: t.f16 };
+}
+
 /**
  * The two schedules of every conv kernel: 'tiled' (entry `main`, lib/gemm_tile.wgsl's output tiles
  * through workgroup memory, for GPUs) and 'blocked' (entry `main_cpu`, 8 rows × 8 channels per
@@ -73,8 +84,10 @@ function blockedGrid(rows: number, channels: number, z: number, lanesAlongRows?:
 export const CONV_TILE = { tiled: tiledTile(TILED_SCHEDULES.tiled), blocked: { rows: 8, cols: 64 } } as const;
 
 /** The tiled kernels' pipeline overrides: the tile's sizes and the kernel's staging order. */
-export function convTileOverrides(tile: TiledCandidate = 'tiled', staging: { TRANS_A?: boolean; TRANS_B?: boolean } = {}) {
-  return { ...tileOverrides(TILED_SCHEDULES[tile]), ...staging };
+export function convTileOverrides(tile: GemmTileId = 'tiled', staging: { TRANS_A?: boolean; TRANS_B?: boolean } = {}) {
+  const t = gemmTile(tile);
+  if (!t) throw new Error(`conv: unknown tile '${tile}'`);
+  return { ...tileOverrides(t.tiled), ...staging };
 }
 
 /** The schedule 'auto' picks: register blocks on CPU-backed adapters, workgroup-memory tiles on GPUs. */
@@ -91,19 +104,22 @@ export function autoConvSchedule(rt: Runtime, schedule: ConvSchedule = 'auto'): 
 export const CONV_CANDIDATES = [...TILED_CANDIDATES, 'blocked-rows', 'blocked-channels'] as const;
 export type ConvCandidate = (typeof CONV_CANDIDATES)[number];
 
+/** CONV_CANDIDATES and the f16 tiles this runtime's device can run (shader-f16). */
+export const convCandidates = (rt: Runtime): string[] => [...CONV_CANDIDATES, ...f16Candidates(rt)];
+
 /** What a conv wrapper runs: a schedule, and its tile or lane order. */
 export interface ResolvedConvSchedule {
   schedule: 'tiled' | 'blocked';
-  /** The tiled schedule's tile (default 'tiled', the rule's 64×64). */
-  tile?: TiledCandidate;
+  /** The tiled schedule's tile (default 'tiled', the rule's 64×64; an f16 one needs shader-f16). */
+  tile?: GemmTileId;
   lanesAlongRows?: boolean;
 }
 
 /** The wrapper options a candidate stands for. */
 export function convCandidateOptions(id: string): ResolvedConvSchedule {
-  if (Object.hasOwn(TILED_SCHEDULES, id)) return { schedule: 'tiled', tile: id as TiledCandidate };
+  if (gemmTile(id)) return { schedule: 'tiled', tile: id as GemmTileId };
   if (id === 'blocked-rows' || id === 'blocked-channels') return { schedule: 'blocked', lanesAlongRows: id === 'blocked-rows' };
-  throw new Error(`conv: unknown schedule '${id}'; expected one of ${CONV_CANDIDATES.join(', ')}`);
+  throw new Error(`conv: unknown schedule '${id}'; expected one of ${[...CONV_CANDIDATES, ...Object.keys(F16_TILED_SCHEDULES)].join(', ')}`);
 }
 
 /** The shape class of a conv relation: its geometry with the batch bucketed to a power of two. */
@@ -118,7 +134,7 @@ function resolveSchedule(rt: Runtime, kernel: string, g: ConvGeometry, options: 
     return { schedule: autoConvSchedule(rt, options.schedule), tile: options.tile, lanesAlongRows: options.lanesAlongRows };
   }
   const rule = autoConvSchedule(rt) === 'tiled' ? 'tiled' : 'blocked-rows';
-  return convCandidateOptions(rt.schedule({ kernel, shapeClass: convShapeClass(g), rule, candidates: CONV_CANDIDATES, shape: { ...g } }));
+  return convCandidateOptions(rt.schedule({ kernel, shapeClass: convShapeClass(g), rule, candidates: convCandidates(rt), shape: { ...g } }));
 }
 
 /** A conv kernel's dims uniform: the geometry, and the GEMM view's words where the kernel has them (else 0). */
@@ -160,11 +176,12 @@ export function prepareConvRelationForward(
   const blocked = blockedGrid(M, g.outC, 1, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
   // The implicit A is contiguous along k (c is X's fastest axis), W along o: the tile's default staging.
+  const { tiled: tile, f16 } = convTile(tileId);
+  const kernel = schedule === 'tiled' ? gemmKernel(rt, CONV2D, CONV2D_F16, f16, label) : CONV2D;
   const pipeline = schedule === 'tiled'
-    ? rt.pipeline(CONV2D, 'main', { ...act, ...convTileOverrides(tileId) })
+    ? rt.pipeline(kernel, 'main', { ...act, ...convTileOverrides(tileId) })
     : rt.pipeline(CONV2D, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
-  const bindGroup = rt.bindGroup(CONV2D, { dims: dims.buffer, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
-  const tile = tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']);
+  const bindGroup = rt.bindGroup(kernel, { dims: dims.buffer, X: buf.x, Wt: buf.w, bias: buf.bias ?? rt.placeholder, Y: buf.y });
   const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.outC / tile.cols), Math.ceil(M / tile.rows), 1] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
@@ -190,19 +207,20 @@ export function prepareConvRelationTranspose(
   const blocked = blockedGrid(rows, g.inC, phases, lanesAlongRows);
   const act = { HAS_BIAS: !!buf.bias, ACT: activationCode(options.activation ?? 'identity') };
   // Both operands are contiguous along o, the fastest part of the phase's depth: W is read as C×K (TRANS_B).
+  const { tiled: tile, f16 } = convTile(tileId);
+  const kernel = schedule === 'tiled' ? gemmKernel(rt, CONV2D_TRANSPOSE, CONV2D_TRANSPOSE_F16, f16, label) : CONV2D_TRANSPOSE;
   const pipeline = schedule === 'tiled'
-    ? rt.pipeline(CONV2D_TRANSPOSE, 'main', { ...act, ...convTileOverrides(tileId, { TRANS_B: true }) })
+    ? rt.pipeline(kernel, 'main', { ...act, ...convTileOverrides(tileId, { TRANS_B: true }) })
     : rt.pipeline(CONV2D_TRANSPOSE, 'main_cpu', { ...act, LANES_ALONG_ROWS: blocked.rowsInLanes });
-  const bindGroup = rt.bindGroup(CONV2D_TRANSPOSE, { dims: dims.buffer, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
-  const tile = tiledTile(TILED_SCHEDULES[tileId ?? 'tiled']);
+  const bindGroup = rt.bindGroup(kernel, { dims: dims.buffer, G: buf.g, Wt: buf.w, bias: buf.bias ?? rt.placeholder, R: buf.r });
   const workgroups = checkGrid(rt, label, schedule === 'tiled' ? [Math.ceil(g.inC / tile.cols), Math.ceil(rows / tile.rows), phases] : blocked.grid);
   return { dispatches: [{ label, pipeline, bindGroup, workgroups }], destroy: () => dims.destroy() };
 }
 
 export interface ConvOptions {
   schedule?: ConvSchedule;
-  /** The tiled schedule's tile (TILED_SCHEDULES; default 'tiled', the rule's 64×64). */
-  tile?: TiledCandidate;
+  /** The tiled schedule's tile (TILED_SCHEDULES or F16_TILED_SCHEDULES; default 'tiled', the rule's 64×64). */
+  tile?: GemmTileId;
 }
 
 export interface BlockedOptions extends ConvOptions {

@@ -2,10 +2,12 @@
 // whole parameter-gradient arena and the clip scale min(1, max_norm / (‖g‖ + 1e-6)), written to a
 // 4-float GPU buffer [norm, scale, Σ g², non-finite flag] that an optimizer update can read.
 import source from '../../shaders/grad_norm.wgsl?raw';
-import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
+import subgroupSource from '../../shaders/grad_norm_subgroup.wgsl?raw';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import type { Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInt } from './checks';
-import type { PreparedOp } from './matmul';
+import { reductionSchedule, type SubgroupReductionSchedule } from './bias-grad';
+import { sizeBucket, type PreparedOp } from './matmul';
 import { shader } from './shader-lib';
 
 export const GRAD_NORM: KernelDecl = {
@@ -21,6 +23,11 @@ export const GRAD_NORM: KernelDecl = {
   overrides: [],
   workgroupSize: [256, 1],
   entryWorkgroupSizes: { partial_sums_serial: [64, 1], finish_serial: [1, 1] },
+};
+
+/** grad_norm.wgsl's two stages with subgroup sums for its trees (devices with the subgroups feature only). */
+export const GRAD_NORM_SUBGROUP: KernelDecl = {
+  ...GRAD_NORM, name: 'grad_norm_subgroup', source: shader('grad_norm_subgroup', subgroupSource), entryPoints: ['partial_sums', 'finish'], entryWorkgroupSizes: {},
 };
 
 /** How many partial sums the first stage writes for `count` floats (the partials buffer's length). */
@@ -39,7 +46,7 @@ export interface GradNormBuffers {
 
 export function prepareGradNorm(
   rt: Runtime,
-  shape: { count: number; maxNorm: number; schedule?: ReductionSchedule },
+  shape: { count: number; maxNorm: number; schedule?: SubgroupReductionSchedule },
   buf: GradNormBuffers,
   label = 'grad_norm',
 ): PreparedOp {
@@ -52,14 +59,16 @@ export function prepareGradNorm(
   requireFloats(label, 'partials', buf.partials, P, `${P} partial sums`);
   requireFloats(label, 'clip', buf.clip, 4, '4');
   const params = rt.uniformBlock(GRAD_NORM, 'params', { count4, partials: P, chunk: Math.ceil(count4 / P), max_norm: maxNorm }, `${label} params`);
-  const bindGroup = rt.bindGroup(GRAD_NORM, { params: params.buffer, grad: buf.grads, partials: buf.partials, clip: buf.clip });
-  const serial = rt.serial(shape.schedule);
+  const schedule = reductionSchedule(rt, 'grad_norm', label, shape.schedule, `n${sizeBucket(count)}`, { count, maxNorm });
+  const serial = schedule === 'serial';
+  const kernel = schedule === 'subgroup' ? GRAD_NORM_SUBGROUP : GRAD_NORM;
+  const bindGroup = rt.bindGroup(kernel, { params: params.buffer, grad: buf.grads, partials: buf.partials, clip: buf.clip });
   return {
     dispatches: [
       serial
-        ? { label: `${label} partial sums`, pipeline: rt.pipeline(GRAD_NORM, 'partial_sums_serial'), bindGroup, workgroups: [Math.ceil(P / 64), 1, 1] }
-        : { label: `${label} partial sums`, pipeline: rt.pipeline(GRAD_NORM, 'partial_sums'), bindGroup, workgroups: [P, 1, 1] },
-      { label: `${label} finish`, pipeline: rt.pipeline(GRAD_NORM, serial ? 'finish_serial' : 'finish'), bindGroup, workgroups: [1, 1, 1] },
+        ? { label: `${label} partial sums`, pipeline: rt.pipeline(kernel, 'partial_sums_serial'), bindGroup, workgroups: [Math.ceil(P / 64), 1, 1] }
+        : { label: `${label} partial sums`, pipeline: rt.pipeline(kernel, 'partial_sums'), bindGroup, workgroups: [P, 1, 1] },
+      { label: `${label} finish`, pipeline: rt.pipeline(kernel, serial ? 'finish_serial' : 'finish'), bindGroup, workgroups: [1, 1, 1] },
     ],
     destroy: () => params.destroy(),
   };

@@ -6,7 +6,7 @@ import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
 import { requireFloats, requirePositiveInt } from './checks';
-import { shader } from './shader-lib';
+import { shader, shaderF16 } from './shader-lib';
 
 export const MATMUL: KernelDecl = {
   name: 'matmul',
@@ -22,6 +22,9 @@ export const MATMUL: KernelDecl = {
   overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'WG_X', 'WG_Y', 'RN', 'TK'],
   workgroupSize: [16, 16],
 };
+
+/** matmul.wgsl with its tiles staged as f16 and f32 accumulation (devices with shader-f16 only). */
+export const MATMUL_F16: KernelDecl = { ...MATMUL, name: 'matmul_f16', source: shaderF16('matmul', source) };
 
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
 export const MATMUL_VEC4: KernelDecl = {
@@ -54,6 +57,49 @@ export const TILED_SCHEDULES = {
 } as const satisfies Record<string, TiledSchedule>;
 export type TiledCandidate = keyof typeof TILED_SCHEDULES;
 
+/**
+ * f16 variants of two tiled schedules (lib/tile_f16.wgsl: the tiles staged as f16 in half the
+ * workgroup memory, products and sums in f32), candidates only on devices with shader-f16. They
+ * round each input to an 11-bit mantissa, so the tuner may pick one only after its output agreed
+ * with the CPU twin on the adapter within F16_TOLERANCE (src/tune/validate.ts).
+ */
+export const F16_TILED_SCHEDULES = {
+  'tiled-f16': TILED_SCHEDULES.tiled,
+  'tiled-b4x8-f16': TILED_SCHEDULES['tiled-b4x8'],
+} as const satisfies Record<string, TiledSchedule>;
+export type F16Candidate = keyof typeof F16_TILED_SCHEDULES;
+/** Any schedule of lib/gemm_tile.wgsl: an f32 tile or an f16 one. */
+export type GemmTileId = TiledCandidate | F16Candidate;
+
+/**
+ * The error bound of an f16-staged GEMM entry, relative to Σ_k |a_k|·|b_k| (the sum of the
+ * entry's absolute products): each input rounded to f16 is off by at most u = 2⁻¹¹ of itself, so
+ * each product by at most 2u + u² of its absolute value; the f32 products of two 11-bit mantissas
+ * are exact, and the f32 sum adds at most K·2⁻²⁴ of the same sum. `rel` is 2u + u² with a 10%
+ * margin (the K term is added per shape); `abs` covers inputs below f16's normal range (6.1e-5),
+ * which round to a multiple of 2⁻²⁴.
+ */
+export const F16_TOLERANCE = { rel: 1.1 * (2 * 2 ** -11 + 2 ** -22), abs: 2 ** -24 } as const;
+
+/** The tile and precision of a lib/gemm_tile.wgsl schedule id; unknown ids: undefined. */
+export function gemmTile(id: string): { tiled: TiledSchedule; f16: boolean } | undefined {
+  if (Object.hasOwn(TILED_SCHEDULES, id)) return { tiled: TILED_SCHEDULES[id as TiledCandidate], f16: false };
+  if (Object.hasOwn(F16_TILED_SCHEDULES, id)) return { tiled: F16_TILED_SCHEDULES[id as F16Candidate], f16: true };
+  return undefined;
+}
+
+/** Whether the runtime's device can compile f16 (the shader-f16 feature). */
+export const hasF16 = (rt: Runtime): boolean => rt.device.features?.has('shader-f16') === true;
+
+/** The f16 candidates this runtime's device can run (none without shader-f16). */
+export const f16Candidates = (rt: Runtime): F16Candidate[] => (hasF16(rt) ? (Object.keys(F16_TILED_SCHEDULES) as F16Candidate[]) : []);
+
+/** The GEMM kernel a schedule runs in: the f32 declaration or its f16 variant, which needs shader-f16. */
+export function gemmKernel(rt: Runtime, f32: KernelDecl, f16: KernelDecl, useF16: boolean, label: string): KernelDecl {
+  if (useF16 && !hasF16(rt)) throw new Error(`${label}: an f16 schedule needs a device with the shader-f16 feature; this one lacks it (use a tiled or vec4 schedule)`);
+  return useF16 ? f16 : f32;
+}
+
 /** The pipeline overrides of a tiled schedule (lib/gemm_tile.wgsl's sizes). */
 export const tileOverrides = (t: TiledSchedule) => ({ WG_X: t.wgX, WG_Y: t.wgY, RN: t.rn, TK: t.tk });
 
@@ -73,11 +119,11 @@ const VEC4_CANDIDATES = ['vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
  * override). The rule's choice (autoVariant) is always among them.
  */
 export const MATMUL_CANDIDATES = [...TILED_CANDIDATES, ...VEC4_CANDIDATES] as const;
-export type MatmulCandidate = TiledCandidate | (typeof VEC4_CANDIDATES)[number];
+export type MatmulCandidate = TiledCandidate | F16Candidate | (typeof VEC4_CANDIDATES)[number];
 
-/** The candidates that can run this shape (the vec4 ones need vec4Compatible). */
-export function matmulCandidates(s: MatmulShape): MatmulCandidate[] {
-  return vec4Compatible(s) ? [...MATMUL_CANDIDATES] : [...TILED_CANDIDATES];
+/** The candidates that can run this shape (the vec4 ones need vec4Compatible), and with `rt` the f16 ones its device can run. */
+export function matmulCandidates(s: MatmulShape, rt?: Runtime): MatmulCandidate[] {
+  return [...(vec4Compatible(s) ? MATMUL_CANDIDATES : TILED_CANDIDATES), ...(rt ? f16Candidates(rt) : [])];
 }
 
 /** The rule's candidate: today's schedule without tuning. */
@@ -93,11 +139,12 @@ export function matmulShapeClass(s: MatmulShape): string {
   return `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${vec4Compatible(s) ? 'v4' : ''} M${sizeBucket(s.M)} N${sizeBucket(s.N)} K${sizeBucket(s.K)}`;
 }
 
-function parseCandidate(label: string, id: string): { vec4: false; tiled: TiledSchedule } | { vec4: true; lanes: number } {
-  if (Object.hasOwn(TILED_SCHEDULES, id)) return { vec4: false, tiled: TILED_SCHEDULES[id as TiledCandidate] };
+function parseCandidate(label: string, id: string): { vec4: false; tiled: TiledSchedule; f16: boolean } | { vec4: true; lanes: number } {
+  const tile = gemmTile(id);
+  if (tile) return { vec4: false, ...tile };
   const m = /^vec4-l(\d+)$/.exec(id);
   if (!m || !(MATMUL_CANDIDATES as readonly string[]).includes(id)) {
-    throw new Error(`${label}: unknown matmul schedule '${id}'; expected one of ${MATMUL_CANDIDATES.join(', ')}`);
+    throw new Error(`${label}: unknown matmul schedule '${id}'; expected one of ${[...MATMUL_CANDIDATES, ...Object.keys(F16_TILED_SCHEDULES)].join(', ')}`);
   }
   return { vec4: true, lanes: Number(m[1]) };
 }
@@ -157,13 +204,13 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   // Explicit schedule, explicit variant, or 'auto': the tuner's choice for this shape class when the
   // runtime has one, else the rule's.
   const chosen = shape.schedule ?? (variant === 'tiled' ? 'tiled' : variant === 'vec4' ? 'vec4-l8'
-    : rt.schedule({ kernel: 'matmul', shapeClass: matmulShapeClass(shape), rule: matmulRule(rt, shape), candidates: matmulCandidates(shape), shape: { M, N, K, transA: !!shape.transA, transB: !!shape.transB } }));
+    : rt.schedule({ kernel: 'matmul', shapeClass: matmulShapeClass(shape), rule: matmulRule(rt, shape), candidates: matmulCandidates(shape, rt), shape: { M, N, K, transA: !!shape.transA, transB: !!shape.transB } }));
   const parsed = parseCandidate(label, chosen);
   const vec4 = parsed.vec4;
   if (vec4 && !vec4Compatible(shape)) {
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
-  const kernel = vec4 ? MATMUL_VEC4 : MATMUL;
+  const kernel = parsed.vec4 ? MATMUL_VEC4 : gemmKernel(rt, MATMUL, MATMUL_F16, parsed.f16, label);
   const dims = rt.uniformBlock(kernel, 'dims', { M, N, K }, `${label} dims`);
   const pipeline = rt.pipeline(kernel, 'main', {
     TRANS_A: !!shape.transA,

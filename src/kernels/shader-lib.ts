@@ -1,5 +1,6 @@
 // The WGSL library every built-in kernel may include (shaders/lib/, by `//#include lib/name`), and
-// `shader()`, which composes a kernel's source with it (src/gpu/compose.ts) when its module loads.
+// `shader()`, which composes a kernel's source with it (src/gpu/compose.ts) when its module loads,
+// and `shaderF16()` for the GEMM kernels' f16 variants.
 import activation from '../../shaders/lib/activation.wgsl?raw';
 import conv from '../../shaders/lib/conv.wgsl?raw';
 import finite from '../../shaders/lib/finite.wgsl?raw';
@@ -8,6 +9,8 @@ import im2col from '../../shaders/lib/im2col.wgsl?raw';
 import likelihood from '../../shaders/lib/likelihood.wgsl?raw';
 import objective from '../../shaders/lib/objective.wgsl?raw';
 import philox from '../../shaders/lib/philox.wgsl?raw';
+import tileF16 from '../../shaders/lib/tile_f16.wgsl?raw';
+import tileF32 from '../../shaders/lib/tile_f32.wgsl?raw';
 import { composeShader, type ShaderLibrary } from '../gpu/compose';
 
 export const SHADER_LIBRARY: ShaderLibrary = {
@@ -19,9 +22,19 @@ export const SHADER_LIBRARY: ShaderLibrary = {
   'lib/likelihood': likelihood,
   'lib/objective': objective,
   'lib/philox': philox,
+  'lib/tile_precision': tileF32,
 };
 
 /** A kernel's source (shaders/`name`.wgsl) with its includes resolved from the library. */
 export function shader(name: string, source: string): string {
   return composeShader(name, source, SHADER_LIBRARY);
+}
+
+/**
+ * A GEMM kernel's f16 variant: the same source with lib/gemm_tile.wgsl's tiles staged as f16
+ * (lib/tile_f16.wgsl for lib/tile_precision) and `enable f16;` first. Only for devices with the
+ * shader-f16 feature (a module with the directive fails elsewhere).
+ */
+export function shaderF16(name: string, source: string): string {
+  return `enable f16;\n${composeShader(name, source, { ...SHADER_LIBRARY, 'lib/tile_precision': tileF16 })}`;
 }

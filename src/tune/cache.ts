@@ -39,6 +39,10 @@ export interface PartialClass {
   /** Per round: milliseconds per dispatch by candidate; the rule is in every round. */
   rounds: Record<string, number>[];
   at: string;
+  /** Candidates that agreed with the kernel's CPU twin (validate.ts), not checked again on resuming. */
+  checked?: string[];
+  /** Candidates that disagreed (or could not be checked), with why: never timed or picked. */
+  rejected?: Record<string, string>;
 }
 
 /** Choices by adapter key, then by `kernel|shapeClass`; `partial`: unfinished classes, the same way. */
@@ -76,7 +80,9 @@ const isPartial = (v: unknown): v is PartialClass => {
   if (!v || typeof v !== 'object') return false;
   const p = v as Record<string, unknown>;
   return typeof p.rule === 'string' && typeof p.at === 'string' && isStrings(p.candidates) && p.candidates.includes(p.rule) &&
-    isTimes(p.reps) && Array.isArray(p.rounds) && p.rounds.every((r) => isTimes(r) && typeof r[p.rule as string] === 'number');
+    isTimes(p.reps) && Array.isArray(p.rounds) && p.rounds.every((r) => isTimes(r) && typeof r[p.rule as string] === 'number') &&
+    (p.checked === undefined || isStrings(p.checked)) &&
+    (p.rejected === undefined || (!!p.rejected && typeof p.rejected === 'object' && Object.values(p.rejected).every((x) => typeof x === 'string')));
 };
 
 /** Entries of one section (adapter key → class → entry) that pass `ok`; the rest reported and dropped. */

@@ -9,6 +9,7 @@ import type { CandidateTime, ScheduleChooser, ScheduleRequest, TuneReport, TuneR
 import { emptyDocument, parseDocument, type CachedChoice, type PartialClass, type TuneDocument, type TuneStore } from './cache';
 import { median, sampleTimer, type SampleTimer, type TimingMethod } from './timing';
 import { TUNABLES, type Tunable } from './tunables';
+import { validateCandidates, type Twin } from './validate';
 
 export interface TunerOptions {
   /** Who the choices are measured on (cache.ts's adapterKey). */
@@ -29,6 +30,13 @@ export interface TunerOptions {
   fresh?: boolean;
   warn?: (message: string) => void;
   tunables?: Readonly<Record<string, Tunable>>;
+  /**
+   * The kernels' CPU twins (src/cpu/tune-twins.ts's TUNE_TWINS), by tunable name: each candidate's
+   * output is checked against its kernel's twin before it is timed, and one that disagrees is never
+   * picked. Without a kernel's twin its candidates run unchecked, except those its tunable calls
+   * inexact (f16 tiles, subgroup sums), which are then never picked.
+   */
+  twins?: Readonly<Record<string, Twin>>;
   /** The clock budgets are kept on, in milliseconds (default performance.now; tests pass a fake one). */
   clock?: () => number;
   /** Makes the sample timer (default: timing.ts's sampleTimer; tests pass a fake one). */
@@ -72,11 +80,17 @@ function candidateTimes(candidates: readonly string[], rounds: readonly Round[])
   });
 }
 
+/** A round without the candidates in `drop`. */
+const withoutKeys = (r: Round, drop: ReadonlySet<string>): Round => (drop.size ? Object.fromEntries(Object.entries(r).filter(([c]) => !drop.has(c))) : r);
+
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
-/** What tuneOne hands back: a decision, or the rounds so far (the budget ran out first). */
-type Outcome = { decided: true; choice: string; rounds: Round[] } | { decided: false; partial: PartialClass };
+/** A candidate the check against the twin turned down, and why. */
+type Rejection = { candidate: string; reason: string };
+
+/** What tuneOne hands back: a decision, or the rounds so far (the budget ran out first); and the candidates rejected. */
+type Outcome = ({ decided: true; choice: string; rounds: Round[] } | { decided: false; partial: PartialClass }) & { rejected: Rejection[] };
 
 export class Tuner implements ScheduleChooser {
   readonly adapterKey: string;
@@ -183,19 +197,25 @@ export class Tuner implements ScheduleChooser {
         const resumed = stored && stored.rule === req.rule && sameList(stored.candidates, req.candidates) ? stored : undefined;
         const before = resumed?.rounds ?? [];
         const r = this.clock() >= deadline ? undefined : await this.tuneOne(rt, req, tunable, timer, resumed, deadline, cost, signal);
+        const rejected = r?.rejected.length ? { rejected: r.rejected } : {};
+        for (const x of r?.rejected ?? []) {
+          if (x.candidate === req.rule) warn(`${req.kernel} ${req.shapeClass}: the rule's schedule '${x.candidate}' disagrees with the CPU twin (${x.reason}); it still runs without a tuner`);
+        }
         if (r?.decided) {
           const times = candidateTimes(req.candidates, r.rounds);
           this.table[key] = { choice: r.choice, rule: req.rule, times, at: new Date().toISOString(), candidates: [...req.candidates] };
           delete this.partials[key];
           this.dirty.add(key);
-          results.push({ ...base, choice: r.choice, source: 'tuned', times, method: timer.method });
+          results.push({ ...base, choice: r.choice, source: 'tuned', times, method: timer.method, ...rejected });
         } else {
           const rounds = r?.partial.rounds ?? before;
-          if (r && rounds.length > before.length) {
+          const count = (p?: PartialClass) => (p?.checked?.length ?? 0) + Object.keys(p?.rejected ?? {}).length;
+          // Kept when it timed more rounds or checked more candidates against the twin than were stored.
+          if (r && (rounds.length > before.length || count(r.partial) > count(resumed))) {
             this.partials[key] = r.partial;
             this.dirty.add(key);
           }
-          results.push({ ...base, choice: req.rule, source: 'budget', times: candidateTimes(req.candidates, rounds), kept: rounds.length, ...(r ? { method: timer.method } : {}) });
+          results.push({ ...base, choice: req.rule, source: 'budget', times: candidateTimes(req.candidates, rounds), kept: rounds.length, ...(r ? { method: timer.method } : {}), ...rejected });
         }
         // Stored at once: a run stopped (or out of budget) later loses nothing decided here.
         if (r) await this.persist();
@@ -219,11 +239,37 @@ export class Tuner implements ScheduleChooser {
     const want = this.options.rounds ?? 5;
     const rounds: Round[] = [...(resumed?.rounds ?? [])];
     const reps: Record<string, number> = { ...(resumed?.reps ?? {}) };
-    const need = (c: string) => want - rounds.filter((r) => r[c] !== undefined).length;
-    const partial = (): Outcome => ({ decided: false, partial: { rule: req.rule, candidates: [...req.candidates], reps, rounds, at: new Date().toISOString() } });
-    const decide = (): Outcome => ({ decided: true, choice: pick(req.rule, rounds, this.options.margin ?? 0.05), rounds });
-    const short = req.candidates.filter((c) => c !== req.rule && need(c) > 0);
+    const rejected: Rejection[] = [];
+    const dropped = new Set<string>();
+    // Checks against the twin resumed with the rounds: each candidate is checked once per class.
+    const checked = new Set(resumed?.checked ?? []);
+    const turnedDown: Record<string, string> = { ...(resumed?.rejected ?? {}) };
+    const need = (c: string) => (dropped.has(c) ? 0 : want - rounds.filter((r) => r[c] !== undefined).length);
+    const partial = (): Outcome => ({
+      decided: false, rejected,
+      partial: { rule: req.rule, candidates: [...req.candidates], reps, rounds, at: new Date().toISOString(),
+        ...(checked.size ? { checked: [...checked] } : {}), ...(Object.keys(turnedDown).length ? { rejected: turnedDown } : {}) },
+    });
+    // Rejected candidates have no rounds past their rejection, so pick never meets them.
+    const decide = (): Outcome => ({ decided: true, choice: pick(req.rule, rounds.map((r) => withoutKeys(r, dropped)), this.options.margin ?? 0.05), rounds, rejected });
+    let short = req.candidates.filter((c) => c !== req.rule && need(c) > 0);
     if (!short.length) return decide();
+    // Each candidate still to be timed is first checked against the kernel's CPU twin (validate.ts).
+    const unchecked = [req.rule, ...short].filter((c) => !checked.has(c) && turnedDown[c] === undefined);
+    const verdicts = unchecked.length ? await validateCandidates(rt, tunable, this.options.twins?.[req.kernel], req.shape, unchecked) : new Map();
+    // Only verdicts of a real check are kept with the rounds: one for want of a twin is not a check.
+    const unkept: Record<string, string> = {};
+    for (const [c, v] of verdicts) {
+      if (v.ok && v.checked) checked.add(c);
+      if (!v.ok) (v.checked ? turnedDown : unkept)[c] = v.reason ?? 'disagrees with the CPU twin';
+    }
+    for (const [c, reason] of Object.entries({ ...turnedDown, ...unkept })) {
+      rejected.push({ candidate: c, reason });
+      if (c !== req.rule) dropped.add(c);
+    }
+    short = short.filter((c) => !dropped.has(c));
+    if (!short.length) return decide();
+    if (this.clock() >= deadline) return partial();
     const setup = tunable(rt, req.shape);
     const ops = new Map<string, ReturnType<typeof setup.prepare>>();
     try {

@@ -3,26 +3,30 @@
 // the non-finite flag.
 import { describe, expect, it } from 'vitest';
 import { storageFrom } from '../../src/gpu/buffers';
+import { hasSubgroups } from '../../src/kernels/bias-grad';
 import { gradNormPartials, prepareGradNorm } from '../../src/kernels/grad-norm';
 import { expectComparisons } from '../util/compare';
 import { gradNormCase } from '../kernels/iwae-cases';
+import type { Runtime } from '../../src/gpu/runtime';
 import { useGpu } from './harness';
 
 const gpu = useGpu();
+// 'subgroup' where the device has subgroups (lavapipe: 8 lanes, SwiftShader: 4; read by the kernel).
+const schedulesOf = (rt: Runtime) => ['tree', 'serial', ...(hasSubgroups(rt) ? ['subgroup' as const] : [])] as const;
 
 describe('grad_norm', () => {
   for (const count of [1, 1031, 262_147]) {
     for (const clipAt of [0.5, 2]) {
       it(`matches the CPU twin on ${count} floats, max_norm = ${clipAt}·‖g‖, both schedules`, async () => {
         const { device, rt } = gpu();
-        for (const schedule of ['tree', 'serial'] as const) expectComparisons(await gradNormCase(device, rt, count, schedule, { clipAt }));
+        for (const schedule of schedulesOf(rt)) expectComparisons(await gradNormCase(device, rt, count, schedule, { clipAt }));
       });
     }
   }
 
   it('flags a non-finite norm', async () => {
     const { device, rt } = gpu();
-    for (const schedule of ['tree', 'serial'] as const) expectComparisons(await gradNormCase(device, rt, 5000, schedule, { poison: 4321 }));
+    for (const schedule of schedulesOf(rt)) expectComparisons(await gradNormCase(device, rt, 5000, schedule, { poison: 4321 }));
   });
 
   it('sizes its partials and rejects bad arguments', () => {

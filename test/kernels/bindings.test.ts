@@ -12,15 +12,15 @@ import { ACTIVATIONS, shaderActivationCodes } from '../../src/kernels/activation
 import { SHADER_LIBRARY } from '../../src/kernels/shader-lib';
 import { expectMatchesShader } from './reflect';
 import { ADAM } from '../../src/kernels/adam';
-import { BIAS_GRAD } from '../../src/kernels/bias-grad';
+import { BIAS_GRAD, BIAS_GRAD_SUBGROUP } from '../../src/kernels/bias-grad';
 import { ELBO } from '../../src/kernels/elbo';
-import { GRAD_NORM } from '../../src/kernels/grad-norm';
+import { GRAD_NORM, GRAD_NORM_SUBGROUP } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
 import { IWAE_OBJECTIVE } from '../../src/kernels/iwae-objective';
-import { MATMUL, MATMUL_VEC4 } from '../../src/kernels/matmul';
+import { MATMUL, MATMUL_F16, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
-import { CONV2D, CONV2D_TRANSPOSE } from '../../src/kernels/conv2d';
-import { CONV2D_WEIGHT_GRAD } from '../../src/kernels/conv2d-grad';
+import { CONV2D, CONV2D_F16, CONV2D_TRANSPOSE, CONV2D_TRANSPOSE_F16 } from '../../src/kernels/conv2d';
+import { CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_F16 } from '../../src/kernels/conv2d-grad';
 import { CONCAT_LABEL } from '../../src/kernels/concat-label';
 import { UNPACK_U8 } from '../../src/kernels/unpack-u8';
 import { LIKELIHOOD_SCALE_GRAD } from '../../src/kernels/likelihood-scale-grad';
@@ -28,6 +28,8 @@ import { LIKELIHOOD_SCALE_GRAD } from '../../src/kernels/likelihood-scale-grad';
 export const KERNELS: KernelDecl[] = [
   MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
   IWAE_OBJECTIVE, GRAD_NORM, CONCAT_LABEL, LIKELIHOOD_SCALE_GRAD, UNPACK_U8,
+  // The f16 tiles (shader-f16) and the subgroup reductions (subgroups): the same bindings as their plain kernels.
+  MATMUL_F16, CONV2D_F16, CONV2D_TRANSPOSE_F16, CONV2D_WEIGHT_GRAD_F16, BIAS_GRAD_SUBGROUP, GRAD_NORM_SUBGROUP,
 ];
 
 describe('kernel descriptions match their shaders', () => {

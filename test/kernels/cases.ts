@@ -4,6 +4,7 @@
 import { readFloats, storageFrom } from '../../src/gpu/buffers';
 import type { Runtime } from '../../src/gpu/runtime';
 import type { ReductionSchedule } from '../../src/gpu/kernel';
+import type { SubgroupReductionSchedule } from '../../src/kernels/bias-grad';
 import type { Activation } from '../../src/kernels/activation';
 import { prepareAdam, resolveAdam, type AdamConfig } from '../../src/kernels/adam';
 import { prepareBiasGrad } from '../../src/kernels/bias-grad';
@@ -61,7 +62,7 @@ export async function biasGradCase(
   rows: number,
   cols: number,
   act: Activation,
-  schedule: ReductionSchedule = 'auto',
+  schedule: SubgroupReductionSchedule = 'auto',
 ): Promise<Comparison[]> {
   const dY = uniformArray(rows * cols, rows + cols);
   // Layer outputs y = f(pre) for random pre-activations, so y is in f's range.

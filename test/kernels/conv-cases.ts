@@ -8,7 +8,7 @@ import type { ReductionSchedule } from '../../src/gpu/kernel';
 import { conv2dGeometry, convSizes, convTranspose2dGeometry, type Conv2dShape, type ConvGeometry, type ConvTranspose2dShape } from '../../src/kernels/conv-shape';
 import { prepareConv2d, prepareConv2dInputGrad, prepareConvTranspose2d, prepareConvTranspose2dInputGrad, type ConvSchedule } from '../../src/kernels/conv2d';
 import { prepareConv2dWeightGrad, prepareConvBiasGrad, prepareConvTranspose2dWeightGrad } from '../../src/kernels/conv2d-grad';
-import type { PreparedOp, TiledCandidate } from '../../src/kernels/matmul';
+import type { GemmTileId, PreparedOp } from '../../src/kernels/matmul';
 import { conv2d, conv2dTranspose, conv2dWeightGrad } from '../../src/cpu/conv2d';
 import { convBackward, convForward, convTransposeBackward, convTransposeForward } from '../../src/cpu/conv-layer';
 import { matmulTolerance, type Comparison } from './cases';
@@ -27,7 +27,7 @@ export interface ConvCase {
   /** The blocked schedule's lane order (default: the wrapper's choice). */
   lanesAlongRows?: boolean;
   /** The tiled schedule's tile (default: the rule's). */
-  tile?: TiledCandidate;
+  tile?: GemmTileId;
 }
 
 export const geometry = (c: ConvCase): ConvGeometry => (c.kind === 'conv' ? conv2dGeometry('case', c.shape) : convTranspose2dGeometry('case', c.shape));

@@ -2,6 +2,7 @@
 // inputs (iwae_objective, reparameterize's k samples and weighted backward, grad_norm), returning comparisons with tolerances
 // derived from the shapes. No test-runner dependency, like cases.ts.
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
+import type { SubgroupReductionSchedule } from '../../src/kernels/bias-grad';
 import type { ReductionSchedule } from '../../src/gpu/kernel';
 import type { Runtime } from '../../src/gpu/runtime';
 import type { Likelihood } from '../../src/kernels/elbo';
@@ -160,7 +161,7 @@ export async function gradNormCase(
   device: GPUDevice,
   rt: Runtime,
   count: number,
-  schedule: ReductionSchedule,
+  schedule: SubgroupReductionSchedule,
   opts: { clipAt?: number; poison?: number } = {},
 ): Promise<Comparison[]> {
   const padded = Math.ceil(count / 4) * 4;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
 import type { TuneReport } from '../../src/gpu/schedule';
-import { matmulCandidates, matmulRule, prepareMatmul, TILED_SCHEDULES, type MatmulShape } from '../../src/kernels/matmul';
+import { F16_TILED_SCHEDULES, matmulCandidates, matmulRule, prepareMatmul, TILED_SCHEDULES, type MatmulShape } from '../../src/kernels/matmul';
+import { TUNE_TWINS } from '../../src/cpu/tune-twins';
 import { adapterKey } from '../../src/tune/cache';
 import { fileTuneStore, nodeImplementation } from '../../src/tune/node-cache';
 import { pick, Tuner, type TunerOptions } from '../../src/tune/tuner';
@@ -19,8 +20,8 @@ import { expectComparisons } from '../util/compare';
 import { matmulCase } from '../kernels/cases';
 import { convForwardCase, convGradKernelsCase, geometry } from '../kernels/conv-cases';
 import { convSizes } from '../../src/kernels/conv-shape';
-import { CONV_CANDIDATES, prepareConv2d, prepareConv2dInputGrad } from '../../src/kernels/conv2d';
-import { prepareConv2dWeightGrad, WEIGHT_GRAD_CANDIDATES } from '../../src/kernels/conv2d-grad';
+import { convCandidates, prepareConv2d, prepareConv2dInputGrad } from '../../src/kernels/conv2d';
+import { prepareConv2dWeightGrad, weightGradCandidates } from '../../src/kernels/conv2d-grad';
 import { useGpu } from '../gpu/harness';
 
 const gpu = useGpu();
@@ -41,7 +42,7 @@ function key(implementation = nodeImplementation()): string {
 async function tunedRuntime(file: string, options: Partial<TunerOptions> = {}) {
   const warnings: string[] = [];
   // A budget far past what these classes take even on a loaded machine: only the budget test runs out.
-  const tuner = await Tuner.open({ adapterKey: key(), store: fileTuneStore(file), rounds: 3, sampleMs: 2, budgetMs: 600_000, warn: (m) => warnings.push(m), ...options });
+  const tuner = await Tuner.open({ adapterKey: key(), store: fileTuneStore(file), rounds: 3, sampleMs: 2, budgetMs: 600_000, twins: TUNE_TWINS, warn: (m) => warnings.push(m), ...options });
   const rt = new Runtime(gpu().device, { profile: gpu().rt.profile, schedules: tuner });
   return { rt, tuner, warnings };
 }
@@ -66,7 +67,7 @@ function ranSchedule(rt: Runtime, s: MatmulShape): string {
   for (const x of [a, b, c]) x.destroy();
   const o = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(label)?.[1]);
   if (label.startsWith('matmul_vec4')) return `vec4-l${o('LANES')}`;
-  const tiled = Object.entries(TILED_SCHEDULES).find(([, t]) => t.wgX === o('WG_X') && t.wgY === o('WG_Y') && t.rn === o('RN') && t.tk === o('TK'));
+  const tiled = Object.entries(label.startsWith('matmul_f16') ? F16_TILED_SCHEDULES : TILED_SCHEDULES).find(([, t]) => t.wgX === o('WG_X') && t.wgY === o('WG_Y') && t.rn === o('RN') && t.tk === o('TK'));
   return tiled ? tiled[0] : `unknown (${label})`;
 }
 
@@ -83,7 +84,8 @@ describe('tuner', () => {
     expect(first.results.length).toBe(SHAPES.length);
     for (const [i, r] of first.results.entries()) {
       expect(r.source).toBe('tuned');
-      expect(r.times.map((t) => t.candidate)).toEqual(matmulCandidates(SHAPES[i]));
+      expect(r.times.map((t) => t.candidate)).toEqual(matmulCandidates(SHAPES[i], rt));
+      expect(r.rejected).toBeUndefined();
       expect(r.rule).toBe(matmulRule(rt, SHAPES[i]));
       expect(r.times.every((t) => t.samples === 3 && t.ms > 0)).toBe(true);
       const ms = (c: string) => r.times.find((t) => t.candidate === c)!.ms;
@@ -180,7 +182,7 @@ describe('tuner', () => {
 describe('tuner on the conv kernels', () => {
   it('tunes a conv layer\'s forward, input-gradient and weight-gradient kernels, and what it picked passes against the twins', async () => {
     const { device } = gpu();
-    const tuner = await Tuner.open({ adapterKey: key(), store: null, rounds: 2, sampleMs: 1, budgetMs: 600_000 });
+    const tuner = await Tuner.open({ adapterKey: key(), store: null, rounds: 2, sampleMs: 1, budgetMs: 600_000, twins: TUNE_TWINS });
     const rt = new Runtime(device, { profile: gpu().rt.profile, schedules: tuner });
     const c = { kind: 'conv' as const, shape: { batch: 2, inH: 9, inW: 7, inC: 3, outC: 9, kernel: 3, stride: 2, padding: 1, activation: 'relu' as const }, bias: true, schedule: 'auto' as const };
     const report = await rt.tune(() => {
@@ -193,7 +195,8 @@ describe('tuner on the conv kernels', () => {
       for (const b of [x, w, y, dx]) b.destroy();
     });
     expect(report.results.map((r) => `${r.kernel}:${r.source}`)).toEqual(['conv2d:tuned', 'conv2d_transpose:tuned', 'conv2d_weight_grad:tuned']);
-    expect(report.results.map((r) => r.times.length)).toEqual([CONV_CANDIDATES.length, CONV_CANDIDATES.length, WEIGHT_GRAD_CANDIDATES.length]);
+    expect(report.results.map((r) => r.times.length)).toEqual([convCandidates(rt).length, convCandidates(rt).length, weightGradCandidates(rt).length]);
+    expect(report.results.map((r) => r.rejected)).toEqual([undefined, undefined, undefined]);
     for (const r of report.results) {
       const ms = (id: string) => r.times.find((t) => t.candidate === id)!.ms;
       expect(ms(r.choice)).toBeLessThanOrEqual(ms(r.rule));
