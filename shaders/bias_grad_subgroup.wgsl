@@ -11,29 +11,12 @@
 enable subgroups;
 
 //#include lib/activation
+//#include lib/finite
 
-struct Dims { rows: u32, cols: u32, _pad0: u32, _pad1: u32 }
-
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> dY: array<f32>;
-@group(0) @binding(2) var<storage, read> Y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dPre: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dBias: array<f32>;
-
-// A quiet NaN from the bits (a WGSL constant NaN is an error); `x` only keeps it out of const-evaluation.
-fn not_a_number(x: u32) -> f32 { return bitcast<f32>(0x7fc00000u | (x & 0u)); }
+//#include lib/bias_grad_io
 
 // One sum per run of S lanes (S ≥ 4: at most 64 runs).
 var<workgroup> runs: array<f32, 64>;
-
-fn grad_at(i: u32) -> f32 {
-  var g = dY[i];
-  if (ACT != 0u) {
-    g *= activation_derivative(Y[i]);
-    dPre[i] = g;
-  }
-  return g;
-}
 
 // Invocation li = 16·c + r: column wid.x·16 + c, row lane r.
 @compute @workgroup_size(256)

@@ -11,24 +11,7 @@ enable subgroups;
 
 //#include lib/finite
 
-struct Params {
-  count4: u32,
-  partials: u32,
-  chunk: u32,
-  _pad0: u32,
-  max_norm: f32,
-  _pad1: f32,
-  _pad2: f32,
-  _pad3: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> grad: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-@group(0) @binding(3) var<storage, read_write> clip: array<f32>;
-
-// A quiet NaN from the bits (a WGSL constant NaN is an error); `x` only keeps it out of const-evaluation.
-fn not_a_number(x: u32) -> f32 { return bitcast<f32>(0x7fc00000u | (x & 0u)); }
+//#include lib/grad_norm_io
 
 // One sum per subgroup (at most 256 / 4: WebGPU's least subgroup size is 4).
 var<workgroup> sums: array<f32, 64>;

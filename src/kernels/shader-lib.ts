@@ -2,8 +2,10 @@
 // `shader()`, which composes a kernel's source with it (src/gpu/compose.ts) when its module loads,
 // and `shaderF16()` for the GEMM kernels' f16 variants.
 import activation from '../../shaders/lib/activation.wgsl?raw';
+import biasGradIo from '../../shaders/lib/bias_grad_io.wgsl?raw';
 import conv from '../../shaders/lib/conv.wgsl?raw';
 import finite from '../../shaders/lib/finite.wgsl?raw';
+import gradNormIo from '../../shaders/lib/grad_norm_io.wgsl?raw';
 import gemmTile from '../../shaders/lib/gemm_tile.wgsl?raw';
 import im2col from '../../shaders/lib/im2col.wgsl?raw';
 import likelihood from '../../shaders/lib/likelihood.wgsl?raw';
@@ -15,9 +17,11 @@ import { composeShader, type ShaderLibrary } from '../gpu/compose';
 
 export const SHADER_LIBRARY: ShaderLibrary = {
   'lib/activation': activation,
+  'lib/bias_grad_io': biasGradIo,
   'lib/conv': conv,
   'lib/finite': finite,
   'lib/gemm_tile': gemmTile,
+  'lib/grad_norm_io': gradNormIo,
   'lib/im2col': im2col,
   'lib/likelihood': likelihood,
   'lib/objective': objective,
