@@ -21,14 +21,6 @@ fn tree_sum(li: u32) {
   }
 }
 
-fn write_clip(sum: f32) {
-  let n = sqrt(sum);
-  clip[0] = n;
-  clip[1] = min(1.0, params.max_norm / (n + 1e-6));
-  clip[2] = sum;
-  clip[3] = select(1.0, 0.0, is_finite(n));
-}
-
 // Workgroup p sums vec4s p·256 + li, then every P·256 further.
 @compute @workgroup_size(256)
 fn partial_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {

@@ -27,14 +27,6 @@ fn workgroup_total(v: f32, li: u32, sg: u32, sid: u32) -> f32 {
   return subgroupAdd(t);
 }
 
-fn write_clip(sum: f32) {
-  let n = sqrt(sum);
-  clip[0] = n;
-  clip[1] = min(1.0, params.max_norm / (n + 1e-6));
-  clip[2] = sum;
-  clip[3] = select(1.0, 0.0, is_finite(n));
-}
-
 // Workgroup p sums vec4s p·256 + li, then every P·256 further (as grad_norm.wgsl's partial_sums).
 @compute @workgroup_size(256)
 fn partial_sums(

@@ -25,6 +25,8 @@ interface CpuPass {
 export class CpuVae {
   readonly config: VaeConfig;
   readonly graph: Graph;
+  /** The arena range Adam moves at a scaled rate (a likelihood's log-scales), found once. */
+  private readonly fast: ReturnType<typeof fastRange>;
   params: Float64Array;
   grads: Float64Array;
   m: Float64Array;
@@ -45,6 +47,7 @@ export class CpuVae {
   constructor(config: VaeConfigInput = {}, params?: Float32Array, registry: OpRegistry = BUILTIN_OPS, readonly maxBatch = 128, maxSamples = 1) {
     this.config = resolveConfig(config);
     this.graph = buildVaeGraph(this.config, registry);
+    this.fast = fastRange(this.graph);
     this.objective = objectiveInfo(this.graph);
     this.params = Float64Array.from(params ?? initParams(this.graph, this.config.seed));
     this.grads = new Float64Array(this.graph.arenaSize);
@@ -112,7 +115,7 @@ export class CpuVae {
       const { scale } = gradNorm(this.grads, clipGrad);
       for (let i = 0; i < this.grads.length; i++) this.grads[i] *= scale;
     }
-    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1, fastRange(this.graph));
+    adamStep(this.params, this.grads, this.m, this.v, { ...this.config.adam, lr: lrAt(this.config.schedule, this.config.adam.lr, this.step) }, this.step + 1, this.fast);
     this.step++;
     this.addTotals(s.result!, batch);
     return [s.result!.loss, ...s.result!.parts];
