@@ -229,13 +229,13 @@ export class ModelService {
   posterior(x: Float32Array, n: number, seed: number): Promise<Posterior> {
     const s = this.s;
     return s.exclusive(async () => {
-      const { mu, logvar } = await this.stats1(x);
+      const { mu, logvar } = await this.stats1(s, x);
       const z = new Float32Array((1 + n) * mu.length);
       z.set(mu);
       z.set(posteriorSamples(mu, logvar, n, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM, i)), mu.length);
-      const logits = await this.logits(z);
+      const logits = await this.logits(s, z);
       const D = s.config.inputDim;
-      const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, await this.likelihoods());
+      const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, await this.likelihoods(s));
       const means = s.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
       return { step: s.step, mu, logvar, recon: means.slice(0, D), samples: means.slice(D), rec: mean(rec), kl: klDiag(mu, logvar) };
     });
@@ -248,31 +248,33 @@ export class ModelService {
   bound(x: Float32Array, kMax: number, seed: number): Promise<BoundResult> {
     const s = this.s;
     return s.exclusive(async () => {
-      const { mu, logvar } = await this.stats1(x);
+      const { mu, logvar } = await this.stats1(s, x);
       const z = posteriorSamples(mu, logvar, kMax, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM + 1, i));
-      const { rec, logW } = sampleTerms(x, await this.logits(z), z, mu, logvar, await this.likelihoods());
+      const { rec, logW } = sampleTerms(x, await this.logits(s, z), z, mu, logvar, await this.likelihoods(s));
       const ks = lkGrid(kMax);
       return { step: s.step, ks, lk: boundCurve(logW, ks), rec: mean(rec), kl: klDiag(mu, logvar) };
     });
   }
 
-  private async stats1(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
-    const Z = this.s.config.latent;
-    if (x.length !== this.s.config.inputDim) throw new Error(`expected one image of ${this.s.config.inputDim} pixels, got ${x.length} values`);
-    const stats = Float32Array.from(await this.s.vae.statsOf(x, 1));
+  // The helpers below take the session a call began with: a swap releases it (this.s is then the gap
+  // or the next model) only after the call's exclusive work is done, so that work keeps its own model.
+  private async stats1(s: Session, x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const Z = s.config.latent;
+    if (x.length !== s.config.inputDim) throw new Error(`expected one image of ${s.config.inputDim} pixels, got ${x.length} values`);
+    const stats = Float32Array.from(await s.vae.statsOf(x, 1));
     return { mu: stats.slice(0, Z), logvar: stats.slice(Z, 2 * Z) };
   }
 
   /** The likelihood's words for the host-side bound, with the learned log-scales read from the model when it has them. */
-  private async likelihoods(): Promise<Likelihoods> {
-    const { config, vae } = this.s;
+  private async likelihoods(s: Session): Promise<Likelihoods> {
+    const { config, vae } = s;
     const scale = vae.graph.params.find((p) => p.name === 'likelihood.log_scale');
     const logScale = scale ? (await vae.readParams()).slice(scale.offset, scale.offset + scale.size) : undefined;
     return { likelihood: config.likelihood, sigma: config.sigma, channels: imageChannels(config), ...(logScale ? { logScale } : {}) };
   }
 
-  private logits(z: Float32Array): Promise<Float32Array> {
-    const s = this.s, Z = s.config.latent;
+  private logits(s: Session, z: Float32Array): Promise<Float32Array> {
+    const Z = s.config.latent;
     return s.chunked(z, Z, s.config.inputDim, async (c) => Float32Array.from(await s.vae.logitsOf(c, c.length / Z)));
   }
 
