@@ -269,7 +269,7 @@ export class ModelService {
   private async likelihoods(s: Session): Promise<Likelihoods> {
     const { config, vae } = s;
     const scale = vae.graph.params.find((p) => p.name === 'likelihood.log_scale');
-    const logScale = scale ? (await vae.readParams()).slice(scale.offset, scale.offset + scale.size) : undefined;
+    const logScale = scale ? await vae.readParam(scale) : undefined;
     return { likelihood: config.likelihood, sigma: config.sigma, channels: imageChannels(config), ...(logScale ? { logScale } : {}) };
   }
 

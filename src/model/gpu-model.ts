@@ -351,6 +351,15 @@ export class GpuModel {
     return readFloats(this.rt.device, this.plan.params, this.graph.arenaSize);
   }
 
+  /** One parameter's values (a graph ParamSpec's offset and size, in floats), without reading the whole arena. */
+  async readParam(p: { offset: number; size: number }): Promise<Float32Array> {
+    this.checkLive();
+    if (!Number.isInteger(p.offset) || !Number.isInteger(p.size) || p.offset < 0 || p.size < 1 || p.offset + p.size > this.graph.arenaSize) {
+      throw new Error(`readParam: floats [${p.offset}, ${p.offset + p.size}) are not within the ${this.graph.arenaSize}-float parameter arena`);
+    }
+    return readFloats(this.rt.device, this.plan.params, p.size, 4 * p.offset);
+  }
+
   async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
     this.checkLive();
     this.checkTrainable('readOptimizer');

@@ -100,6 +100,8 @@ describe('learned-scale likelihoods: GPU training against the CPU reference', ()
         expectClose(`${name}: parameters after 20 steps`, params, cpu.params, 2e-5, 1e-3);
         const s = (a: ArrayLike<number>) => Array.from(a).slice(scale.offset, scale.offset + 3);
         expectClose(`${name}: log-scales after 20 steps`, s(params), s(cpu.params), 1e-5, 1e-4);
+        expect(Array.from(await vae.readParam(scale)), 'readParam reads the same floats as the arena').toEqual(s(params));
+        await expect(vae.readParam({ offset: scale.offset, size: 1e9 })).rejects.toThrow(/not within the \d+-float parameter arena/);
         // 20 Adam steps at lr 1e-2 × 10 (the scales' fast range): each moves by up to 2, and surely by more than 0.05.
         const start = initParams(buildVaeGraph(cpu.config), cpu.config.seed);
         for (const [i, v] of s(cpu.params).entries()) expect(Math.abs(v - s(start)[i]!)).toBeGreaterThan(0.05);
