@@ -2,8 +2,10 @@
 // ?conditional=1 trains a 2-D conditional MLP on MNIST's labels for 20 steps; the class picker shows
 // one entry per class; picking another class decodes the hovered point and the prior samples again,
 // differently; a stroke on the pad is asked about with the picked class (posterior and the drawn
-// digit's bound), and a new pick asks again. Then a zip of images without labels: the conditional
-// setting is switched off and disabled with its reason, and the model made is unconditional.
+// digit's bound), and a new pick asks again. Its saved checkpoint, loaded on a fresh page of the
+// default (unconditional) settings, comes back conditional with the box ticked and the picker shown.
+// Then a zip of images without labels: the conditional setting is switched off and disabled with
+// its reason, and the model made is unconditional.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { PNG } from 'pngjs';
@@ -11,7 +13,7 @@ import { zipSync } from 'fflate';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPage, setup, status, stroke, waitFor, type DemoStatus } from './demo-harness';
+import { openPage, saveFromPage, setup, status, stroke, waitFor, type DemoStatus } from './demo-harness';
 
 type CondStatus = DemoStatus & {
   condition: { classes: number; picked: number } | null;
@@ -82,6 +84,20 @@ describe('demo page: a conditional model and its class picker', () => {
       expect(differ(p7.posterior!.mu, p2.posterior!.mu, 1e-5), 'the posterior depends on the class').toBe(true);
       expect(differ(p7.reconstruction!, p2.reconstruction!), 'and so does its reconstruction').toBe(true);
       expect(p2.lkCurve!.negLk.every(Number.isFinite)).toBe(true);
+
+      // Save, and load it on a fresh page of the default settings: conditional again.
+      const file = await saveFromPage(chromium.browser, page, join(dir, 'save'));
+      await page.goto(`${server.url}?hidden=32&batch=32&notune=1&lkMax=20`, { waitUntil: 'load' });
+      await until(page, 'the default model', (s) => s.state === 'ready' && !s.busy && s.test.length === 1, 90_000);
+      expect((await cond(page)).condition).toBeNull();
+      await (await page.$('input#load'))!.uploadFile(file);
+      const back = await until(page, 'the conditional checkpoint', (s) => s.loaded?.name === 'model.safetensors' && !s.busy && /Test −ELBO/.test(s.message), 90_000);
+      expect(back.model).toMatch(/conditional on 10 classes/);
+      expect(back.loaded!.step).toBe(20);
+      expect(back.condition).toEqual({ classes: 10, picked: 0 });
+      expect(await page.$eval('#conditional', (e) => (e as HTMLInputElement).checked)).toBe(true);
+      expect(await page.evaluate(() => location.search)).toMatch(/conditional=1/);
+      expect(await page.$eval('#condition-picker', (e) => (e as HTMLElement).hidden)).toBe(false);
 
       // Images without labels: the setting goes off, disabled, with its reason.
       const files: Record<string, Uint8Array> = {};
