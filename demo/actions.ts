@@ -6,7 +6,7 @@ import { describeConfig } from '../src/model/config';
 import { readCheckpointBlob } from '../src/model/checkpoint-extent';
 import type { ModelInfo, LoadResult } from './service';
 import type { StopReason } from './session';
-import { $, fmt, page, say, setState, showBanner, updateButtons, updateStatus, view } from './page';
+import { $, dataClasses, fmt, page, say, setState, showBanner, updateButtons, updateStatus, view } from './page';
 import { configFor, settingsFor, settingsToUrl, type Settings } from './settings';
 import { compilingText, type TuneStatus } from './tuning';
 import { importModel } from './pytorch-import';
@@ -75,7 +75,7 @@ export async function newModel(s: Settings) {
   updateButtons();
   try {
     page.generation++;
-    const info = replaced(await page.host!.call('create', configFor(s, page.baseConfig), s.batch));
+    const info = replaced(await page.host!.call('create', configFor(s, page.baseConfig, dataClasses()), s.batch));
     page.modelSettings = { ...s };
     page.loaded = null;
     history.replaceState(null, '', urlFor(s));

@@ -6,7 +6,7 @@ import { drawChart, fitCanvas } from './chart';
 import { drawLayout, gridLayout, shapeOf } from './digits';
 import type { ModelHost } from './host';
 import { Latest } from './latest';
-import { $, fmt, page } from './page';
+import { $, fmt, page, pickedClass } from './page';
 
 const REC = '#3f6fd8', KL = '#e0762b';
 
@@ -16,6 +16,8 @@ export interface BoundEnv {
   /** The digit the user drew, and the test digit A (null where there is none). */
   drawn(): Float32Array | null;
   digitA(): Float32Array | null;
+  /** Digit A's own label (a conditional model; null otherwise). */
+  labelA(): number | null;
   fail(e: unknown): void;
 }
 
@@ -34,18 +36,23 @@ export class BoundView {
     $('bound-k').textContent = String(kMax);
   }
 
-  /** Which digit: the drawn one when chosen and there is a drawing, else digit A. */
-  private digit(): { x: Float32Array; name: string } | null {
+  /** Which digit, and its class for a conditional model: the drawn one (the picked class) when chosen and there is a drawing, else digit A (its own label). */
+  private digit(): { x: Float32Array; name: string; label: number | null } | null {
     const drawn = $<HTMLSelectElement>('bound-source').value === 'drawn' ? this.env.drawn() : null;
-    if (drawn) return { x: drawn, name: 'drawn' };
+    if (drawn) return { x: drawn, name: 'drawn', label: pickedClass() };
     const a = this.env.digitA();
-    return a ? { x: a, name: 'A' } : null;
+    return a ? { x: a, name: 'A', label: this.env.labelA() } : null;
   }
 
   /** The user drew: follow the drawing. */
   preferDrawn(): void {
     $<HTMLSelectElement>('bound-source').value = 'drawn';
     this.refresh();
+  }
+
+  /** The picked class changed: only the drawn digit's bound depends on it (digit A has its own label). */
+  classChanged(): void {
+    if ($<HTMLSelectElement>('bound-source').value === 'drawn' && this.env.drawn()) this.refresh();
   }
 
   refresh(): void {
@@ -61,9 +68,9 @@ export class BoundView {
     const host = this.env.host();
     const d = this.digit();
     if (!host || !d || gen !== this.env.generation()) return;
-    const r = await host.call('bound', d.x, this.kMax, this.seed);
+    const r = await host.call('bound', d.x, this.kMax, this.seed, d.label);
     if (gen !== this.env.generation()) return;
-    page.bound = { ...r, digit: d.name };
+    page.bound = { ...r, digit: d.name, label: d.label };
     this.lastAt = performance.now();
     drawLayout($<HTMLCanvasElement>('bound-digit'), gridLayout(1, 1, 0, 0, shapeOf(host.view.info?.config)), [d.x], { background: '#000' });
     this.draw();
@@ -77,7 +84,7 @@ export class BoundView {
     ] : [];
     drawChart($<HTMLCanvasElement>('bound-chart'), { series, xLabel: 'k (importance samples)', yLabel: 'nats', empty: 'waiting for the model', xLog: true, yFit: 'all' });
     $('bound-text').innerHTML = b
-      ? `digit ${b.digit} at step ${b.step}: <b class="elbo">−ELBO</b> = ${fmt(b.rec + b.kl)} nats ≥ <b class="lk">−L<sub>${b.ks.at(-1)}</sub></b> = ${fmt(-b.lk.at(-1)!)} ≥ −log p(x)`
+      ? `digit ${b.digit}${b.label === null ? '' : ` (class ${b.label})`} at step ${b.step}: <b class="elbo">−ELBO</b> = ${fmt(b.rec + b.kl)} nats ≥ <b class="lk">−L<sub>${b.ks.at(-1)}</sub></b> = ${fmt(-b.lk.at(-1)!)} ≥ −log p(x)`
       : '';
     this.drawParts(b);
   }

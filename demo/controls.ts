@@ -2,20 +2,20 @@
 // untouched model follows the controls at once, and the buttons, file input and canvases call the
 // actions of demo/actions.ts.
 import { cellAt } from './digits';
-import { $, page, say, updateButtons, view } from './page';
+import { $, dataClasses, page, say, updateButtons, view } from './page';
 import { configFor, FIELD_PARSERS, sameRun, settingsProblem } from './settings';
 import { computeLk, loadCheckpoint, newModel, saveCheckpoint, startTraining } from './actions';
 import { charts, pictures, reportError, views } from './explain';
-import { FIELDS } from './form';
+import { fieldText, FIELDS } from './form';
 
 let applyTimer: number | undefined;
 function onControlChange(field: (typeof FIELDS)[number]) {
   const input = $<HTMLInputElement>(field);
   try {
-    const value = FIELD_PARSERS[field](input.value);
+    const value = FIELD_PARSERS[field](fieldText(field));
     const next = { ...page.controls, [field]: value, ...(field === 'hidden' ? { decoder: null } : {}) };
     // The model as a whole must fit the page (a huge one would stall it while it is made).
-    const problem = field === 'steps' ? null : settingsProblem(configFor(next, page.baseConfig), Math.min(next.batch, page.data?.train.count ?? next.batch));
+    const problem = field === 'steps' ? null : settingsProblem(configFor(next, page.baseConfig, dataClasses()), Math.min(next.batch, page.data?.train.count ?? next.batch));
     if (problem) throw new Error(problem);
     page.controls = next;
     if (field === 'arch') $<HTMLInputElement>('hidden').disabled = next.arch !== 'mlp';

@@ -7,14 +7,14 @@ import { Pictures } from './pictures';
 import { PosteriorView } from './posterior-view';
 import { LatentViews } from './latent-views';
 import { BoundView } from './bound-view';
-import { $, page, say, updateStatus, view } from './page';
+import { $, page, pickedClass, say, updateStatus, view } from './page';
 import { padFits } from './digits';
 
 /** The one-digit bound is recomputed at most this often while training (it draws kMax samples). */
 const BOUND_EVERY_MS = 6000;
 
 export const charts = new LossCharts(view, () => updateStatus());
-export const pictures = new Pictures({ host: () => page.host, data: () => page.data, generation: () => page.generation });
+export const pictures = new Pictures({ host: () => page.host, data: () => page.data, generation: () => page.generation, label: pickedClass });
 
 export function reportError(e: unknown) {
   const text = e instanceof Error ? e.message : String(e);
@@ -38,9 +38,16 @@ export function views(): Views {
 /** Makes the views on the page's elements; `lkMax` is the one-digit bound's largest k. */
 export function makeViews(lkMax: number): Views {
   const common = { host: () => page.host, generation: () => page.generation, fail: reportError };
-  const latent = new LatentViews({ ...common, plane: () => pictures.plane, hovered: () => pictures.drawLatent() });
+  // A new class: every view that decodes or encodes with it asks again (each coalesced, latest wins).
+  const classChanged = () => {
+    void pictures.refresh().catch(reportError);
+    made?.latent.reask();
+    made?.posterior.refresh();
+    made?.bound.classChanged();
+  };
+  const latent = new LatentViews({ ...common, plane: () => pictures.plane, hovered: () => pictures.drawLatent(), classChanged });
   const drawn = () => (padFits(page.host?.view.info?.config) ? made?.posterior.pad.image() ?? null : null);
-  const bound = new BoundView({ ...common, drawn, digitA: () => pictures.digitA() }, lkMax);
+  const bound = new BoundView({ ...common, drawn, digitA: () => pictures.digitA(), labelA: () => pictures.labelA() }, lkMax);
   const posterior = new PosteriorView({
     ...common,
     order: () => latent.order,

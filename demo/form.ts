@@ -5,7 +5,25 @@ import { $ } from './page';
 import { LIKELIHOODS } from '../src/base/words';
 import { hiddenText, OBJECTIVES, type Settings } from './settings';
 
-export const FIELDS = ['arch', 'likelihood', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'lr', 'batch', 'steps'] as const;
+export const FIELDS = ['arch', 'likelihood', 'latent', 'hidden', 'beta', 'objective', 'k', 'klWarmup', 'conditional', 'lr', 'batch', 'steps'] as const;
+
+/** A field's text as its parser reads it (a checkbox: 1 or 0). */
+export function fieldText(field: (typeof FIELDS)[number]): string {
+  const input = $<HTMLInputElement>(field);
+  return input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value;
+}
+
+/** The conditional checkbox for data of `classes` classes: disabled, with the reason, for unlabelled data. */
+export function offerConditional(classes: number) {
+  const box = $<HTMLInputElement>('conditional');
+  box.disabled = classes < 2;
+  if (box.disabled) box.checked = false;
+  const note = $('conditional-note');
+  note.hidden = !box.disabled;
+  note.textContent = box.disabled
+    ? `Conditional needs labelled images: ${classes === 0 ? 'these have no labels (put each class in a sub-folder of its own, or give an .npz with labels)' : 'these are all of one class'}.`
+    : '';
+}
 
 export function writeControls(s: Settings) {
   $<HTMLSelectElement>('arch').value = s.arch;
@@ -21,6 +39,7 @@ export function writeControls(s: Settings) {
   $<HTMLSelectElement>('objective').value = s.objective;
   $<HTMLInputElement>('k').value = String(s.k);
   $<HTMLInputElement>('klWarmup').value = String(s.klWarmup);
+  $<HTMLInputElement>('conditional').checked = s.conditional;
 }
 
 /** Fills the objective choice with the registry's objectives. */

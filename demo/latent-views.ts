@@ -4,25 +4,20 @@
 // one slider per unit sets z_u, each row decodes its unit from −3 to 3 with the others at the
 // sliders (the others at the drawn digit's μ, else 0; after a stroke the sliders start at its μ),
 // and the sliders' own z is decoded large. Queries
-// are coalesced (latest wins). A conditional model (the own-data issue) gets a class picker here.
-import type { VaeConfig } from '../src/model/config';
+// are coalesced (latest wins). A conditional model gets the class picker (#condition, one entry per
+// class): the hover and the traversal decode with the picked class, and a new pick asks every view again.
+import { conditionClasses, type VaeConfig } from '../src/model/config';
 import { ACTIVE_UNIT_THRESHOLD } from '../src/cpu/active-units';
 import { fitCanvas } from './chart';
 import { drawLayout, gridLayout, shapeOf } from './digits';
 import type { ModelHost } from './host';
 import type { PlaneMap } from './latent-plane';
 import { Latest } from './latest';
-import { $, page } from './page';
+import { $, page, pickedClass } from './page';
 
 /** Units with a slider, and the values each traversal row runs through. */
 const SLIDERS = 6;
 export const TRAVERSAL_VALUES = [-3, -2, -1, 0, 1, 2, 3];
-
-/** Classes of a conditional model (none yet: the own-data issue adds them); its picker shows only then. */
-export function conditionClasses(config: VaeConfig): number {
-  const c = (config as { condition?: { classes?: unknown } }).condition?.classes;
-  return typeof c === 'number' && Number.isInteger(c) && c > 1 ? c : 0;
-}
 
 export interface LatentEnv {
   host(): ModelHost | null;
@@ -30,6 +25,8 @@ export interface LatentEnv {
   plane(): PlaneMap | null;
   /** The hovered point moved: redraw the plane (its marker). */
   hovered(): void;
+  /** The picker chose another class: every view that decodes or encodes asks again. */
+  classChanged(): void;
   fail(e: unknown): void;
 }
 
@@ -41,6 +38,8 @@ export class LatentViews {
   /** A stroke ended: the sliders take the next posterior's μ. */
   private adopt = false;
   private readonly hover: Latest<{ z: [number, number]; gen: number }>;
+  /** The last point hovered (asked again when the class changes). */
+  private hoverZ: [number, number] | null = null;
   private readonly traverse: Latest<{ gen: number }>;
 
   constructor(private readonly env: LatentEnv) {
@@ -51,8 +50,22 @@ export class LatentViews {
       const map = env.plane();
       const r = canvas.getBoundingClientRect();
       const z = map?.toZ(e.clientX - r.left, e.clientY - r.top);
-      if (z) this.hover.ask({ z, gen: env.generation() });
+      if (!z) return;
+      this.hoverZ = z;
+      this.hover.ask({ z, gen: env.generation() });
     });
+    const picker = $<HTMLSelectElement>('condition');
+    picker.addEventListener('change', () => {
+      page.condition = Number(picker.value);
+      env.classChanged();
+    });
+  }
+
+  /** The picked class changed: the hover (at its last point) and the traversal decode again. */
+  reask(): void {
+    const gen = this.env.generation();
+    if (this.hoverZ && this.env.host()?.view.info?.config.latent === 2) this.hover.ask({ z: this.hoverZ, gen });
+    if (this.order) this.traverse.ask({ gen });
   }
 
   /** A new model: forget the last answers and lay the cards out for its latent size. */
@@ -64,9 +77,14 @@ export class LatentViews {
     const Z = config?.latent ?? 2;
     $('hover-box').hidden = Z !== 2;
     $('traversal-card').hidden = Z === 2;
+    this.hoverZ = null;
     const classes = config ? conditionClasses(config) : 0;
     $('condition-picker').hidden = classes === 0;
-    $<HTMLSelectElement>('condition').replaceChildren(...Array.from({ length: classes }, (_, c) => new Option(String(c), String(c))));
+    // The pick stays across models of as many classes (a Reset keeps the digit one looks at).
+    if (page.condition >= classes) page.condition = 0;
+    const picker = $<HTMLSelectElement>('condition');
+    picker.replaceChildren(...Array.from({ length: classes }, (_, c) => new Option(String(c), String(c))));
+    picker.value = String(page.condition);
     this.values = [];
     $('sliders').replaceChildren();
     $('hover-z').textContent = 'hover the plane';
@@ -76,9 +94,10 @@ export class LatentViews {
   private async decodeHover(z: [number, number], gen: number): Promise<void> {
     const host = this.env.host();
     if (!host || gen !== this.env.generation()) return;
-    const image = await host.call('decode', Float32Array.from(z));
+    const label = pickedClass();
+    const image = await host.call('decode', Float32Array.from(z), label);
     if (gen !== this.env.generation()) return;
-    page.hover = { z, image, step: host.view.step };
+    page.hover = { z, image, step: host.view.step, label };
     drawLayout($<HTMLCanvasElement>('hover-canvas'), gridLayout(1, 1, 0, 0, shapeOf(host.view.info?.config)), [image], { background: '#000' });
     $('hover-z').textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
     this.env.hovered();
@@ -178,7 +197,7 @@ export class LatentViews {
       z[row + u] = v;
     }));
     z.set(now, units.length * V * Z);
-    const images = await host.call('decode', z);
+    const images = await host.call('decode', z, pickedClass());
     if (gen !== this.env.generation()) return;
     const D = images.length / (units.length * V + 1);
     const shape = shapeOf(host.view.info?.config);

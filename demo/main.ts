@@ -7,7 +7,8 @@
 // slices, so the page stays responsive while it trains. The page's state is one object (demo/page.ts).
 //
 // URL parameters (all optional): arch (mlp | conv), latent, hidden ("400" or "512,256"), batch, lr, beta, seed, steps
-// (stop at that step), autostart=1, likelihood, objective, k, klWarmup; maxData=S (the cap on the user's own images,
+// (stop at that step), autostart=1, likelihood, objective, k, klWarmup, conditional=1 (a conditional VAE on the
+// data's labels; the class picker then chooses the class the views use); maxData=S (the cap on the user's own images,
 // default 256M); for the kernels notune=1 (run the rule's schedules) and
 // tuneBudget=S (seconds a tuning may take, default 10; demo/tuning.ts); worker=0 (train on the page's
 // thread) and lkMax=N (the one-digit bound's largest k, default 1000), e.g.
@@ -18,7 +19,7 @@
 // (for tests and the curious; it controls nothing):
 //   { state, busy, host, hostNote, step, epoch, adapter, software, model, batch, stepsPerSecond, examplesPerSecond,
 //     train: LossPoint[], test: LossPoint[], lastTestElbo, lk, loaded, saves, message, warnings, tune,
-//     posterior, reconstruction, hover, lkCurve, traversal, data }
+//     posterior, reconstruction, hover, lkCurve, traversal, condition, data }
 // where LossPoint = { step, objective, elbo, rec, kl } in nats per example (the objective's bound
 // under its key and its parts by name, demo/session.ts), `test` are full test-set evaluations,
 // `loaded` = { name, step } of the last checkpoint loaded, `lk` = { k, value, step, elbo }, `tune` the
@@ -26,7 +27,8 @@
 // `posterior` = { step, strokes, source, mu, sigma, rec, kl } of the drawn digit with `reconstruction`
 // its decode(μ) (784 values), `hover` = { z, step, image } of the last hovered point, `lkCurve` =
 // { digit, step, ks, negLk, rec, kl } of the one-digit bound and `traversal` = { units, activity,
-// values, z, frames, step } (latent > 2); `data` = { kind: 'mnist' | 'own', describe, count, shape,
+// values, z, frames, step } (latent > 2); `condition` = { classes, picked } for a conditional model (null
+// otherwise), and posterior, hover and lkCurve carry the `label` they were asked with (null: unconditional); `data` = { kind: 'mnist' | 'own', describe, count, shape,
 // train, test, classes, preset, problems, notes } says what the model trains on (demo/own-data.ts).
 import { unpackMnistU8, type MnistSplit } from '../src/data/mnist';
 import { $, page, say, setState, showBanner, snapshot, updateStatus } from './page';

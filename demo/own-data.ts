@@ -9,9 +9,9 @@ import { describeShape, splitImages, type ImageSet } from '../src/data/image-set
 import { DEFAULT_CONFIG, resolveConfig } from '../src/model/config';
 import { readDataFiles, type DataFile } from './data-read';
 import { decodeInBrowser, dropFiles, pickedFiles } from './data-decode';
-import { $, page, say, showBanner, updateButtons } from './page';
+import { $, dataClasses, page, say, showBanner, updateButtons } from './page';
 import { presetForShape, type DemoArchitecture } from './settings';
-import { writeControls } from './form';
+import { offerConditional, writeControls } from './form';
 import { newModel, reportError, warn } from './actions';
 
 /** The test part of data without one: the CLI's --test-fraction default, split by DATA_SPLIT_SEED. */
@@ -81,9 +81,11 @@ export async function useOwnData(files: DataFile[]) {
     await page.host.call('setImages', split.train, split.test);
     page.data = { train: datasetView(split.train), test: datasetView(split.test) };
     const preset = presetForShape(set.shape);
+    // The classes a conditional model of them takes: the labels' (0: none, and the setting is off).
+    const classes = set.labels ? Math.max(set.classNames?.length ?? 0, set.labels.reduce((m, l) => Math.max(m, l + 1), 0)) : 0;
     page.dataInfo = {
       kind: 'own', describe: read.describe, count: set.count, shape: describeShape(set.shape), train: split.train.count, test: split.test.count,
-      classes: set.classNames?.length, preset: preset.arch, problems: [...read.problems], notes: [...read.notes],
+      classes: set.labels ? classes : undefined, preset: preset.arch, problems: [...read.problems], notes: [...read.notes],
     };
     $('data-line').textContent = `Read ${read.describe}: ${count(set.count)} of ${describeShape(set.shape)}` +
       `${set.classNames ? `, ${set.classNames.length} classes` : ''} · ${count(split.train.count)} train / ${count(split.test.count)} test ` +
@@ -91,8 +93,9 @@ export async function useOwnData(files: DataFile[]) {
     $('data-line').title = read.notes.join('\n');
     if (page.dataInfo.kind === 'mnist') mnistArch = page.controls.arch;
     page.baseConfig = resolveConfig({ ...DEFAULT_CONFIG, inputDim: set.dim, image: { ...set.shape } });
-    page.controls = { ...page.controls, arch: preset.arch, decoder: null };
+    page.controls = { ...page.controls, arch: preset.arch, decoder: null, conditional: page.controls.conditional && classes >= 2 };
     offerArchitectures(preset.fits);
+    offerConditional(classes);
     writeControls(page.controls);
     page.loaded = null;
   } catch (e) {
@@ -117,6 +120,7 @@ export async function useMnist() {
   page.baseConfig = DEFAULT_CONFIG;
   page.controls = { ...page.controls, arch: mnistArch, decoder: null };
   offerArchitectures(['mlp', 'conv']);
+  offerConditional(dataClasses());
   writeControls(page.controls);
   showDataProblems([]);
   $('data-line').title = '';

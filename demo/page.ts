@@ -5,7 +5,7 @@ import type { MnistSplit } from '../src/data/mnist';
 import { DEFAULT_CONFIG, describeConfig, type VaeConfig } from '../src/model/config';
 import type { ModelHost, ModelView } from './host';
 import type { BoundResult, Posterior } from './service';
-import { DEFAULT_PAGE_OPTIONS, DEFAULT_SETTINGS, DEFAULT_TUNE, sameRun, type PageOptions, type Settings, type TuneSettings } from './settings';
+import { DEFAULT_PAGE_OPTIONS, DEFAULT_SETTINGS, DEFAULT_TUNE, MNIST_CLASSES, sameRun, type PageOptions, type Settings, type TuneSettings } from './settings';
 import { initialTuneStatus, tuneText, type TuneStatus } from './tuning';
 
 export interface DataInfo {
@@ -17,6 +17,7 @@ export interface DataInfo {
   shape?: string;
   train?: number;
   test?: number;
+  /** The labels' classes (absent: unlabelled images). */
   classes?: number;
   preset?: string;
   /** Files left out, by name (the banner's lines). */
@@ -61,15 +62,23 @@ export const page = {
   tune: initialTuneStatus(DEFAULT_TUNE) as TuneStatus,
   /** ?worker=0, ?lkMax=N. */
   options: { ...DEFAULT_PAGE_OPTIONS } as PageOptions,
-  /** The explanations' last results (demo/drawing.ts, latent-views.ts, bound-view.ts), for the snapshot. */
-  posterior: null as (Posterior & { strokes: number; source: string }) | null,
-  hover: null as { z: number[]; image: Float32Array; step: number } | null,
-  bound: null as (BoundResult & { digit: string }) | null,
+  /** The class picked for a conditional model's views (latent-views.ts' picker); unused otherwise. */
+  condition: 0,
+  /** The explanations' last results (demo/drawing.ts, latent-views.ts, bound-view.ts), for the snapshot; `label`: the class they were asked with (null: unconditional). */
+  posterior: null as (Posterior & { strokes: number; source: string; label: number | null }) | null,
+  hover: null as { z: number[]; image: Float32Array; step: number; label: number | null } | null,
+  bound: null as (BoundResult & { digit: string; label: number | null }) | null,
   traversal: null as { units: number[]; activity: number[]; values: number[]; z: number[]; frames: number; step: number } | null,
 };
 
 /** The page's mirror of its model (demo/host.ts), when it has one. */
 export const view = (): ModelView | null => (page.host?.view.info ? page.host.view : null);
+
+/** The classes of the page's data: MNIST's 10, own images' (0 without labels). */
+export const dataClasses = (): number => (page.dataInfo.kind === 'mnist' ? MNIST_CLASSES : page.dataInfo.classes ?? 0);
+
+/** The class a conditional model's views ask with (the picker's), null for an unconditional model. */
+export const pickedClass = (): number | null => (page.host?.view.info?.config.conditional ? page.condition : null);
 const list = (a: ArrayLike<number> | undefined) => (a ? Array.from(a) : null);
 
 export function snapshot() {
@@ -98,10 +107,11 @@ export function snapshot() {
     message: page.message,
     warnings: [...page.warnings],
     tune: { ...page.tune },
-    posterior: p && { step: p.step, strokes: p.strokes, source: p.source, mu: list(p.mu)!, sigma: Array.from(p.logvar, (v) => Math.exp(0.5 * v)), rec: p.rec, kl: p.kl },
+    posterior: p && { step: p.step, strokes: p.strokes, source: p.source, label: p.label, mu: list(p.mu)!, sigma: Array.from(p.logvar, (v) => Math.exp(0.5 * v)), rec: p.rec, kl: p.kl },
     reconstruction: list(p?.recon),
-    hover: h && { z: [...h.z], step: h.step, image: list(h.image)! },
-    lkCurve: b && { digit: b.digit, step: b.step, ks: [...b.ks], negLk: b.lk.map((v) => -v), rec: b.rec, kl: b.kl },
+    hover: h && { z: [...h.z], step: h.step, label: h.label, image: list(h.image)! },
+    lkCurve: b && { digit: b.digit, step: b.step, label: b.label, ks: [...b.ks], negLk: b.lk.map((v) => -v), rec: b.rec, kl: b.kl },
+    condition: s?.info!.config.conditional ? { classes: s.info!.config.conditional.classes, picked: page.condition } : null,
     traversal: t && { ...t, units: [...t.units], activity: [...t.activity], values: [...t.values], z: [...t.z] },
     data: { ...page.dataInfo, problems: page.dataInfo.problems && [...page.dataInfo.problems], notes: page.dataInfo.notes && [...page.dataInfo.notes] },
   });

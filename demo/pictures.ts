@@ -3,6 +3,8 @@
 // interpolation A → B. Computed by the model host (demo/host.ts) between training slices (coalesced:
 // one refresh at a time, one more if asked meanwhile) and redrawn from the last result when only the
 // selection changes. For a 2-D latent the plane it drew (`plane`) is kept for hovering and overlays.
+// A conditional model: the test digits are encoded and reconstructed with their own labels, the
+// prior samples, the manifold and the interpolation decoded with the picked class.
 import type { MnistSplit } from '../src/data/mnist';
 import { STREAMS } from '../src/model/init';
 import { gaussianNoise } from '../src/cpu/philox';
@@ -34,6 +36,8 @@ function layoutsFor(shape: ImageShape) {
 interface Computed {
   gen: number;
   x: Float32Array;
+  /** The shown digits' labels. */
+  labels: Uint8Array;
   mu: Float32Array;
   recon: Float32Array;
   samples: Float32Array;
@@ -47,6 +51,8 @@ export interface PictureSource {
   host(): ModelHost | null;
   data(): MnistSplit | undefined;
   generation(): number;
+  /** The class a conditional model's samples and latent pictures decode with (null: unconditional). */
+  label(): number | null;
 }
 
 const join = (parts: Float32Array[]) => {
@@ -101,6 +107,12 @@ export class Pictures {
   digitA(): Float32Array | null {
     const p = this.pictures, D = p ? p.x.length / SHOWN_DIGITS : 0;
     return p ? p.x.slice(this.pick[0] * D, (this.pick[0] + 1) * D) : null;
+  }
+
+  /** Digit A's own label, for a conditional model (null otherwise or before pictures). */
+  labelA(): number | null {
+    const p = this.pictures;
+    return p && this.env.host()?.view.info?.config.conditional ? p.labels[this.pick[0]]! : null;
   }
 
   /** A click on the reconstructions chose digit `digit` as the next end of the interpolation. */
@@ -160,16 +172,22 @@ export class Pictures {
     const gen = this.env.generation();
     const Z = info.config.latent;
     const x = this.gatherShown();
+    const labels = Uint8Array.from(this.shownIndices(), (j) => this.env.data()!.test.labels[j]!);
     const t0 = performance.now();
     try {
       // Two round trips: μ of the shown digits, then everything decoded at once.
-      const { mu } = await host.call('encode', x);
+      const conditional = !!info.config.conditional;
+      const { mu } = await host.call('encode', x, conditional ? labels : undefined);
       const latentZ = Z === 2 ? manifoldLatents(MANIFOLD_STEPS, 2, { lo: MANIFOLD_LO, hi: MANIFOLD_HI }) : this.interpolationLatents(mu, Z);
-      const decoded = await host.call('decode', join([mu, this.priorLatents(64, Z, info.config.seed + this.sampleSeed), latentZ]));
+      const rows = SHOWN_DIGITS + 64 + latentZ.length / Z;
+      // The reconstructions with their digits' labels, the rest with the picked class.
+      const rowLabels = conditional ? new Uint32Array(rows).fill(this.env.label() ?? 0) : undefined;
+      rowLabels?.set(labels);
+      const decoded = await host.call('decode', join([mu, this.priorLatents(64, Z, info.config.seed + this.sampleSeed), latentZ]), rowLabels);
       const testMu = Z === 2 && $<HTMLInputElement>('scatter').checked ? await host.call('testMeans') : null;
       if (gen !== this.env.generation()) return;
       const D = info.config.inputDim, n = SHOWN_DIGITS;
-      this.pictures = { gen, x, mu, recon: decoded.slice(0, n * D), samples: decoded.slice(n * D, (n + 64) * D), latent: decoded.slice((n + 64) * D), testMu };
+      this.pictures = { gen, x, labels, mu, recon: decoded.slice(0, n * D), samples: decoded.slice(n * D, (n + 64) * D), latent: decoded.slice((n + 64) * D), testMu };
       this.lastAt = performance.now();
       this.every = Math.max(PICTURES_EVERY_MS, 6 * (this.lastAt - t0));
       this.draw();
@@ -284,7 +302,7 @@ export class Pictures {
       return;
     }
     const gen = this.env.generation();
-    const latent = await host.call('decode', this.interpolationLatents(this.pictures.mu, info.config.latent));
+    const latent = await host.call('decode', this.interpolationLatents(this.pictures.mu, info.config.latent), this.env.label());
     if (gen !== this.env.generation() || !this.pictures) return;
     this.pictures.latent = latent;
     this.draw();

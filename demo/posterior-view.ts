@@ -2,14 +2,15 @@
 // drawn and while the model trains: the posterior q(z|x) = N(μ, diag σ²) (for a 2-D latent the
 // ellipse on the latent plane, else a bar of μ ± σ per unit against the prior's ±1), the
 // reconstruction decode(μ), eight samples decode(z), z ~ q(z|x) (fresh noise after each stroke), and
-// the ELBO's two parts for this digit. One query per answer (coalesced, latest wins, demo/latest.ts).
+// the ELBO's two parts for this digit; for a conditional model all of it given the picked class.
+// One query per answer (coalesced, latest wins, demo/latest.ts).
 import { fitCanvas } from './chart';
 import { drawLayout, gridLayout, padFits, shapeOf } from './digits';
 import { DrawPad } from './drawing';
 import type { ModelHost } from './host';
 import { drawPosterior, type PlaneMap } from './latent-plane';
 import { Latest } from './latest';
-import { $, fmt, page } from './page';
+import { $, fmt, page, pickedClass } from './page';
 
 export const POSTERIOR_SAMPLES = 8;
 const COLOR = '#0f9d76';
@@ -69,9 +70,11 @@ export class PosteriorView {
   private async ask(q: { x: Float32Array; strokes: number; gen: number }): Promise<void> {
     const host = this.env.host();
     if (!host || q.gen !== this.env.generation()) return;
-    const p = await host.call('posterior', q.x, POSTERIOR_SAMPLES, this.seed);
+    // A conditional model: the drawing is taken as a digit of the picked class.
+    const label = pickedClass();
+    const p = await host.call('posterior', q.x, POSTERIOR_SAMPLES, this.seed, label);
     if (q.gen !== this.env.generation()) return;
-    page.posterior = { ...p, strokes: q.strokes, source: 'pad' };
+    page.posterior = { ...p, strokes: q.strokes, source: 'pad', label };
     this.draw();
     this.env.changed();
   }

@@ -10,7 +10,7 @@ import type { MnistSplit } from '../src/data/mnist';
 import { datasetView } from '../src/data/dataset';
 import { describeShape, makeImageSet, type ImageSet } from '../src/data/image-set';
 import { gaussianNoise } from '../src/cpu/philox';
-import { DATA_NAME, Session, type LossPoint, type StopReason } from './session';
+import { DATA_NAME, rowLabels, Session, type LossPoint, type RowLabels, type StopReason } from './session';
 import { precompileTuned, type TuneStatus } from './tuning';
 import { boundCurve, klDiag, lkGrid, mean, posteriorSamples, sampleTerms, type Likelihoods } from './bound-maths';
 import { imageChannels } from '../src/model/config';
@@ -203,37 +203,41 @@ export class ModelService {
     return this.s.save();
   }
 
+  // A conditional model's queries take `labels` (RowLabels: one class for all rows, or one per row);
+  // the test set's own calls (testMeans, activity, evaluateTest, evaluateLk) use its labels.
+
   /** μ and log σ² of q(z|x) for images (any count: the library's encode runs maxBatch at a time). */
-  encode(x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+  encode(x: Float32Array, labels?: RowLabels): Promise<{ mu: Float32Array; logvar: Float32Array }> {
     const s = this.s;
-    return s.exclusive(() => s.vae.encode(x));
+    return s.exclusive(() => s.vae.encode(x, { labels: rowLabels(labels, x.length / s.config.inputDim) }));
   }
 
   /** Decoder means for latents (any count). */
-  decode(z: Float32Array): Promise<Float32Array> {
-    return this.s.decode(z);
+  decode(z: Float32Array, labels?: RowLabels): Promise<Float32Array> {
+    return this.s.decode(z, labels);
   }
 
   /** μ of every test digit. */
   testMeans(): Promise<Float32Array> {
-    return this.s.encodeMeans(this.needData().test.images);
+    const s = this.s;
+    return s.encodeMeans(this.needData().test.images, s.testLabels);
   }
 
   /** A_u (the variance over the test digits of μ_u) per latent unit. */
   activity(): Promise<Float64Array> {
     const s = this.s, test = this.needData().test;
-    return s.exclusive(async () => (await s.vae.activeUnits(test.images, test.count)).variances);
+    return s.exclusive(async () => (await s.vae.activeUnits(test.images, test.count, { labels: s.testLabels })).variances);
   }
 
-  /** q(z|x) of one image, decode(μ), n decoded samples of q (noise stream QUERY_STREAM, step word `seed`), rec and KL. */
-  posterior(x: Float32Array, n: number, seed: number): Promise<Posterior> {
+  /** q(z|x) of one image, decode(μ), n decoded samples of q (noise stream QUERY_STREAM, step word `seed`), rec and KL; `label`: its class. */
+  posterior(x: Float32Array, n: number, seed: number, label?: number | null): Promise<Posterior> {
     const s = this.s;
     return s.exclusive(async () => {
-      const { mu, logvar } = await this.stats1(s, x);
+      const { mu, logvar } = await this.stats1(s, x, label);
       const z = new Float32Array((1 + n) * mu.length);
       z.set(mu);
       z.set(posteriorSamples(mu, logvar, n, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM, i)), mu.length);
-      const logits = await this.logits(s, z);
+      const logits = await this.logits(s, z, label);
       const D = s.config.inputDim;
       const { rec } = sampleTerms(x, logits.subarray(D), z.subarray(mu.length), mu, logvar, await this.likelihoods(s));
       const means = s.config.likelihood === 'bernoulli' ? logits.map((l) => 1 / (1 + Math.exp(-l))) : logits;
@@ -245,12 +249,12 @@ export class ModelService {
    * The bound for one image: kMax samples of q(z|x) decoded in one go (between two training
    * slices, so every sample sees the same parameters), L_k on the grid 1, 2, 5, … kMax.
    */
-  bound(x: Float32Array, kMax: number, seed: number): Promise<BoundResult> {
+  bound(x: Float32Array, kMax: number, seed: number, label?: number | null): Promise<BoundResult> {
     const s = this.s;
     return s.exclusive(async () => {
-      const { mu, logvar } = await this.stats1(s, x);
+      const { mu, logvar } = await this.stats1(s, x, label);
       const z = posteriorSamples(mu, logvar, kMax, (i) => gaussianNoise(s.config.seed, seed, QUERY_STREAM + 1, i));
-      const { rec, logW } = sampleTerms(x, await this.logits(s, z), z, mu, logvar, await this.likelihoods(s));
+      const { rec, logW } = sampleTerms(x, await this.logits(s, z, label), z, mu, logvar, await this.likelihoods(s));
       const ks = lkGrid(kMax);
       return { step: s.step, ks, lk: boundCurve(logW, ks), rec: mean(rec), kl: klDiag(mu, logvar) };
     });
@@ -258,10 +262,10 @@ export class ModelService {
 
   // The helpers below take the session a call began with: a swap releases it (this.s is then the gap
   // or the next model) only after the call's exclusive work is done, so that work keeps its own model.
-  private async stats1(s: Session, x: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+  private async stats1(s: Session, x: Float32Array, label: RowLabels): Promise<{ mu: Float32Array; logvar: Float32Array }> {
     const Z = s.config.latent;
     if (x.length !== s.config.inputDim) throw new Error(`expected one image of ${s.config.inputDim} pixels, got ${x.length} values`);
-    const stats = Float32Array.from(await s.vae.statsOf(x, 1));
+    const stats = Float32Array.from(await s.vae.statsOf(x, 1, rowLabels(label, 1)));
     return { mu: stats.slice(0, Z), logvar: stats.slice(Z, 2 * Z) };
   }
 
@@ -273,9 +277,9 @@ export class ModelService {
     return { likelihood: config.likelihood, sigma: config.sigma, channels: imageChannels(config), ...(logScale ? { logScale } : {}) };
   }
 
-  private logits(s: Session, z: Float32Array): Promise<Float32Array> {
+  private logits(s: Session, z: Float32Array, label: RowLabels): Promise<Float32Array> {
     const Z = s.config.latent;
-    return s.chunked(z, Z, s.config.inputDim, async (c) => Float32Array.from(await s.vae.logitsOf(c, c.length / Z)));
+    return s.chunked(z, Z, s.config.inputDim, label, async (c, l) => Float32Array.from(await s.vae.logitsOf(c, c.length / Z, l)));
   }
 
   /** Stops training and releases the model. */

@@ -16,6 +16,26 @@ import { snapshotState } from '../src/train/trainer';
 import { StepDriver, TrainingStopped } from '../src/train/driver';
 import { parseRunMetadata } from '../src/model/run-metadata';
 import { settingsProblem } from './settings';
+import { checkConditionalData } from '../src/train/labels';
+
+/**
+ * A conditional model's class for the rows of a query: one class for every row (a number), a label
+ * per row, or none (an unconditional model; a conditional one then refuses the call, naming it).
+ */
+export type RowLabels = number | ArrayLike<number> | null | undefined;
+
+/** `labels` as one u32 per row (undefined for none): a single class fills every row. */
+export function rowLabels(labels: RowLabels, rows: number): Uint32Array | undefined {
+  if (labels === null || labels === undefined) return undefined;
+  const one = typeof labels === 'number';
+  const list = one ? [labels] : labels;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    if (!Number.isInteger(v) || v < 0) throw new Error(`class ${one ? '' : `of row ${i} `}must be an integer ≥ 0, got ${v}`);
+  }
+  // Classes past the model's are the library's to name (checkLabels, with the model's count).
+  return one ? new Uint32Array(rows).fill(labels) : Uint32Array.from(labels);
+}
 
 /**
  * One point of a loss curve, in nats per example: each of the objective's parts by name (for the
@@ -141,10 +161,15 @@ export class Session {
     return run;
   }
 
+  /** The test digits' own labels, for a conditional model's calls on the test set. */
+  get testLabels(): Uint8Array | undefined {
+    return this.config.conditional ? this.data.test.labels : undefined;
+  }
+
   /** Test −ELBO on all the test images (1,000 MNIST digits) (one z per digit, fixed noise), added to the history. */
   evaluateTest(): Promise<LossPoint> {
     return this.exclusive(async () => {
-      const t = await this.vae.evaluate(this.data.test.images, this.data.test.count);
+      const t = await this.vae.evaluate(this.data.test.images, this.data.test.count, { labels: this.testLabels });
       const p = this.point(this.vae.step, t.loss, t.parts);
       const last = this.test.at(-1);
       if (last?.step === p.step) this.test[this.test.length - 1] = p;
@@ -157,7 +182,7 @@ export class Session {
   /** The importance-weighted bound L_k on all test digits (nats; −L_k ≤ −ELBO in expectation). */
   evaluateLk(k: number): Promise<number> {
     // The library gives −L_k (a loss, as evaluate's −ELBO); the page shows the bound.
-    return this.exclusive(async () => -(await this.vae.evaluateLk(this.data.test.images, this.data.test.count, k)));
+    return this.exclusive(async () => -(await this.vae.evaluateLk(this.data.test.images, this.data.test.count, k, { labels: this.testLabels })));
   }
 
   /** model.safetensors bytes, as the CLI writes them (weights, Adam moments, step, config, batch). */
@@ -166,35 +191,29 @@ export class Session {
     return this.exclusive(async () => encodeCheckpoint(await snapshotState(this.vae, { batch: String(this.batch), ...data, trainCount: String(this.data.train.count), binarize: 'false', writer: 'webgpu-vae demo' })));
   }
 
-  /** Decoder means for latents (any count; decoded maxBatch at a time). */
-  decode(z: Float32Array): Promise<Float32Array> {
-    return this.exclusive(() => this.decodeNow(z));
+  /** Decoder means for latents (any count; decoded maxBatch at a time); a conditional model: the rows' classes. */
+  decode(z: Float32Array, labels?: RowLabels): Promise<Float32Array> {
+    return this.exclusive(() => this.chunked(z, this.config.latent, this.config.inputDim, labels, (c, l) => this.vae.decode(c, { labels: l })));
   }
 
-  /** μ of q(z|x) and decode(μ) for images (any count). */
-  encodeAndReconstruct(x: Float32Array): Promise<{ mu: Float32Array; recon: Float32Array }> {
-    return this.exclusive(async () => {
-      const mu = await this.chunked(x, this.config.inputDim, this.config.latent, async (c) => (await this.vae.encode(c)).mu);
-      return { mu, recon: await this.decodeNow(mu) };
-    });
+  /** μ of q(z|x) for images (any count); a conditional model: the images' classes. */
+  encodeMeans(x: Float32Array, labels?: RowLabels): Promise<Float32Array> {
+    return this.exclusive(() => this.chunked(x, this.config.inputDim, this.config.latent, labels, async (c, l) => (await this.vae.encode(c, { labels: l })).mu));
   }
 
-  /** μ of q(z|x) for images (any count). */
-  encodeMeans(x: Float32Array): Promise<Float32Array> {
-    return this.exclusive(() => this.chunked(x, this.config.inputDim, this.config.latent, async (c) => (await this.vae.encode(c)).mu));
-  }
-
-  private decodeNow(z: Float32Array): Promise<Float32Array> {
-    return this.chunked(z, this.config.latent, this.config.inputDim, (c) => this.vae.decode(c));
-  }
-
-  /** `fn` on rows of `input` maxBatch at a time, the outputs joined (call it inside exclusive()). */
-  async chunked(input: Float32Array, inWidth: number, outWidth: number, fn: (chunk: Float32Array) => Promise<ArrayLike<number>>): Promise<Float32Array> {
+  /**
+   * `fn` on rows of `input` maxBatch at a time (with their rows of `labels`), the outputs joined
+   * (call it inside exclusive()).
+   */
+  async chunked(input: Float32Array, inWidth: number, outWidth: number, labels: RowLabels, fn: (chunk: Float32Array, labels: Uint32Array | undefined) => Promise<ArrayLike<number>>): Promise<Float32Array> {
     const n = input.length / inWidth;
+    if (!Number.isInteger(n)) throw new Error(`expected rows of ${inWidth} values, got ${input.length} values`);
+    const all = rowLabels(labels, n);
+    if (all && all.length !== n) throw new Error(`${all.length} labels for ${n} rows; expected one class per row (or one class for all)`);
     const out = new Float32Array(n * outWidth);
     for (let s = 0; s < n; s += this.vae.maxBatch) {
       const b = Math.min(this.vae.maxBatch, n - s);
-      out.set(await fn(input.subarray(s * inWidth, (s + b) * inWidth)), s * outWidth);
+      out.set(await fn(input.subarray(s * inWidth, (s + b) * inWidth), all?.subarray(s, s + b)), s * outWidth);
     }
     return out;
   }
@@ -318,5 +337,9 @@ function checkData(config: VaeConfig, data: MnistSplit) {
   if (config.inputDim !== data.train.dim) {
     const shape = config.image ? ` (${config.image.height}×${config.image.width}×${config.image.channels})` : '';
     throw new Error(`this model takes ${config.inputDim}-value images${shape}; the page's data are ${data.train.rows}×${data.train.cols} = ${data.train.dim} values: drop the images it was trained on first, or Use MNIST`);
+  }
+  // A conditional model trains and is tested on labels: the data must have them, each below its classes.
+  if (config.conditional) {
+    for (const [set, what] of [[data.train, 'training'], [data.test, 'test']] as const) checkConditionalData(set, config.conditional.classes, what, 'this model is conditional: ');
   }
 }

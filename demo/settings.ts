@@ -1,5 +1,5 @@
 // The demo's run settings: what the controls edit and the URL carries
-// (?arch=conv&latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&objective=iwae&k=5&klWarmup=500&autostart=1, and for a loaded
+// (?arch=conv&latent=2&hidden=64&batch=64&lr=0.002&beta=1&steps=200&seed=0&objective=iwae&k=5&klWarmup=500&conditional=1&autostart=1, and for a loaded
 // checkpoint activation, likelihood and decoder when not the defaults), with the CLI's defaults and
 // the config's own validation, and the VaeConfig a setting makes. Every field accepts what a
 // checkpoint the page loads can hold, and the model's size is bounded as a whole (model-limits.ts),
@@ -50,7 +50,12 @@ export interface Settings {
   k: number;
   /** Steps of linear KL warm-up (β from β/W to β); 0: none. */
   klWarmup: number;
+  /** A conditional VAE: the one-hot class joins the encoder's input and the decoder's latent (labelled data only). */
+  conditional: boolean;
 }
+
+/** The embedded MNIST digits' classes (0 … 9): a conditional model of them is conditional on 10. */
+export const MNIST_CLASSES = 10;
 
 /** The objectives the registry knows (the page's choice lists them). */
 export const OBJECTIVES = BUILTIN_OPS.objectiveNames;
@@ -73,12 +78,15 @@ export const DEFAULT_SETTINGS: Settings = {
   objective: 'elbo',
   k: 5,
   klWarmup: 0,
+  conditional: false,
 };
 
 /** The largest batch the controls accept: the training set's 9,000 digits (a larger batch is the whole set). */
 export const MAX_BATCH = 9000;
 /** Per-field bounds are the config's own; the model's size as a whole is bounded by demoModelProblem. */
 const MAX_LAYERS = 16;
+/** The most classes a conditional model of the page may have (its picker lists each). */
+export const MAX_PICKER_CLASSES = 256;
 
 type Parser<T> = (text: string) => T;
 
@@ -131,6 +139,11 @@ export const FIELD_PARSERS = {
   objective: oneOf(OBJECTIVES),
   k: int(1, 64),
   klWarmup: int(0, 10_000_000),
+  conditional: (text: string): boolean => {
+    if (text === '1' || text === 'true') return true;
+    if (text === '0' || text === 'false') return false;
+    throw new Error('must be 1 or 0');
+  },
 } satisfies { [K in keyof Settings]: Parser<Settings[K]> };
 
 export interface TuneSettings {
@@ -257,6 +270,7 @@ export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE, op
   if (s.objective !== DEFAULT_SETTINGS.objective) q.set('objective', s.objective);
   if (s.k !== DEFAULT_SETTINGS.k) q.set('k', String(s.k));
   if (s.klWarmup !== DEFAULT_SETTINGS.klWarmup) q.set('klWarmup', String(s.klWarmup));
+  if (s.conditional) q.set('conditional', '1');
   if (!tune.enabled) q.set('notune', '1');
   if (tune.budgetS !== DEFAULT_TUNE.budgetS) q.set('tuneBudget', String(tune.budgetS));
   if (!options.worker) q.set('worker', '0');
@@ -268,9 +282,11 @@ export function settingsToUrl(s: Settings, tune: TuneSettings = DEFAULT_TUNE, op
 
 /**
  * The model a setting describes. `base` supplies what the controls do not set (activation,
- * likelihood, σ, Adam's β₁/β₂/ε): the defaults, or those of the last checkpoint loaded.
+ * likelihood, σ, Adam's β₁/β₂/ε): the defaults, or those of the last checkpoint loaded. `classes`
+ * are the data's (MNIST's 10 unless said; 0: unlabelled data, which a conditional setting refuses).
  */
-export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeConfig {
+export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG, classes = MNIST_CLASSES): VaeConfig {
+  if (s.conditional && classes < 2) throw new Error(`conditional needs labelled data of at least 2 classes; these images have ${classes === 0 ? 'no labels' : '1 class'} (give one sub-folder per class)`);
   const { encoder: _e, decoder: _d, ...rest } = base;
   // The conv preset for the base's images (the user's own, else MNIST's 28×28×1).
   const layers = s.arch === 'conv' ? presetConfig('conv', { inputDim: base.inputDim, latent: s.latent }, base.image ? { shape: base.image } : {}) : {};
@@ -287,6 +303,7 @@ export function configFor(s: Settings, base: VaeConfig = DEFAULT_CONFIG): VaeCon
     adam: { ...base.adam, lr: s.lr },
     objective: s.objective === 'elbo' ? base.objective?.kind === 'elbo' ? { kind: 'elbo' } : undefined : { kind: s.objective, ...(takesK(s.objective) ? { k: s.k } : {}) },
     schedule: s.klWarmup > 0 ? { ...(base.schedule ?? {}), klWarmup: s.klWarmup } : base.schedule?.klWarmup ? { ...base.schedule, klWarmup: undefined } : base.schedule,
+    conditional: s.conditional ? { classes } : undefined,
   });
 }
 
@@ -311,14 +328,15 @@ export function settingsFor(c: VaeConfig, batch: number, steps: number | null): 
     likelihood: c.likelihood, batch, lr: c.adam.lr, beta: c.beta, seed: c.seed, steps,
     objective: OBJECTIVES.includes(objectiveKind(c)) ? objectiveKind(c) : 'elbo',
     k: typeof c.objective?.k === 'number' ? c.objective.k : DEFAULT_SETTINGS.k, klWarmup: c.schedule?.klWarmup ?? 0,
+    conditional: !!c.conditional,
   };
 }
 
 /** Why a config and batch (from the controls or a checkpoint) cannot be a model of this page, or null. */
 export function settingsProblem(c: VaeConfig, batch: number): string | null {
   if (archOf(c) === null) return 'its layer lists are not an architecture this page offers (mlp, or the conv preset)';
-  // Every view of the page (pictures, posterior, traversals) queries without a class; the picker is a placeholder.
-  if (c.conditional) return `it is conditional on ${c.conditional.classes} classes, and this page explores unconditional models only (load it with the library: sample(n, { class }))`;
+  // One picker entry per class: more than this is not a list to pick from.
+  if (c.conditional && c.conditional.classes > MAX_PICKER_CLASSES) return `it is conditional on ${c.conditional.classes} classes; the page's class picker takes at most ${MAX_PICKER_CLASSES}`;
   const s = settingsFor(c, batch, null);
   for (const [key, text] of [['latent', String(s.latent)], ['hidden', hiddenText(s.hidden)], ['decoder', s.decoder === null ? '' : hiddenText(s.decoder)], ['batch', String(s.batch)]] as const) {
     try {
@@ -334,5 +352,5 @@ export function settingsProblem(c: VaeConfig, batch: number): string | null {
 export function sameRun(a: Settings, b: Settings): boolean {
   return a.arch === b.arch && a.latent === b.latent && a.hidden.join(',') === b.hidden.join(',') && (a.decoder?.join(',') ?? null) === (b.decoder?.join(',') ?? null) &&
     a.activation === b.activation && a.likelihood === b.likelihood && a.batch === b.batch && a.lr === b.lr && a.beta === b.beta && a.seed === b.seed &&
-    a.objective === b.objective && (!takesK(a.objective) || a.k === b.k) && a.klWarmup === b.klWarmup;
+    a.objective === b.objective && (!takesK(a.objective) || a.k === b.k) && a.klWarmup === b.klWarmup && a.conditional === b.conditional;
 }

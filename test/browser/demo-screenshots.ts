@@ -3,10 +3,12 @@
 // drawn and a point hovered (demo.png), its explanations close up (demo-explain.png: the latent plane with the drawn
 // digit's posterior ellipses, the pad, the posterior and the one-digit bound) and the traversal of an
 // 8-D model (demo-traversal.png), and the page trained on a zip of colour images (demo-own-data.png:
-// 800 tinted digits, 32×32×3, src/data/tinted-digits.ts, in class folders). Not a test: run it by
-// hand after changing how the page looks (`… own-data` takes the last one alone):
+// 800 tinted digits, 32×32×3, src/data/tinted-digits.ts, in class folders), and a conditional 2-D
+// model with its class picker on 7 (demo-conditional.png: the samples and the manifold of sevens,
+// the reconstructions with their own labels). Not a test: run it by hand after changing how the
+// page looks (`… own-data` or `… conditional` takes that one alone):
 //   npx esbuild test/browser/demo-screenshots.ts --bundle --platform=node --format=esm --packages=external \
-//     --outfile=dist/demo-screenshots.mjs && node dist/demo-screenshots.mjs [own-data]
+//     --outfile=dist/demo-screenshots.mjs && node dist/demo-screenshots.mjs [own-data | conditional]
 // Each PNG is kept under 300 kB (it says so, and fails, when one is not).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -83,7 +85,8 @@ async function tintedZip(path: string) {
   await writeFile(path, zipSync(files));
 }
 
-const onlyOwn = process.argv[2] === 'own-data';
+const only = process.argv[2];
+if (only !== undefined && only !== 'own-data' && only !== 'conditional') throw new Error(`unknown argument ${only}: expected own-data or conditional`);
 const site = await mkdtemp(join(tmpdir(), 'webgpu-vae-shots-'));
 execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'demo/vite.config.ts', '--outDir', site, '--emptyOutDir', '--logLevel', 'warn'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 const server = await serveStatic(site);
@@ -93,8 +96,26 @@ try {
   await page.setViewport({ width: 1200, height: 820, deviceScaleFactor: 1 });
   page.on('pageerror', (e) => console.error(`page error: ${String(e)}`));
 
-  if (!onlyOwn) await digitShots(page);
+  if (only === undefined) await digitShots(page);
+  if (only === undefined || only === 'conditional') await conditionalShot(page);
+  if (only === undefined || only === 'own-data') await ownDataShot(page);
+} finally {
+  await chromium.close();
+  await server.close();
+  await rm(site, { recursive: true, force: true });
+}
 
+async function conditionalShot(page: Page) {
+  // A conditional 2-D model trained briefly, class 7 picked: every sample and the manifold are sevens.
+  await page.goto(`${server.url}?latent=2&hidden=256&batch=64&lr=0.002&conditional=1&steps=1000&autostart=1&notune=1&lkMax=100`, { waitUntil: 'load' });
+  await until(page, 'the conditional run', (s) => s.state === 'done', 600_000);
+  await page.select('#condition', '7');
+  await new Promise((r) => setTimeout(r, 3000));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shoot(page, 'demo-conditional.png', ['#condition-picker', '.pictures']);
+}
+
+async function ownDataShot(page: Page) {
   // The user's own images: a zip of colour digits picked, an MLP (the conv preset is what the page
   // picks for 32×32; an MLP trains far faster on a software adapter) trained for a while.
   const zip = join(site, 'tinted.zip');
@@ -114,10 +135,6 @@ try {
     window.scrollTo(0, 0);
   });
   await shoot(page, 'demo-own-data.png', ['#app', '.pictures']);
-} finally {
-  await chromium.close();
-  await server.close();
-  await rm(site, { recursive: true, force: true });
 }
 
 async function digitShots(page: Page) {

@@ -3,7 +3,7 @@
 // every URL the page writes (for any model it makes or loads) parses back, without a warning, to the
 // same model. Checkpoints the page would refuse (too large, lying batch metadata) are named.
 import { describe, expect, it } from 'vitest';
-import { configFor, DEFAULT_SETTINGS, settingsFor, settingsFromUrl, settingsProblem, settingsToUrl } from '../../demo/settings';
+import { configFor, DEFAULT_SETTINGS, sameRun, settingsFor, settingsFromUrl, settingsProblem, settingsToUrl } from '../../demo/settings';
 import { demoModelProblem, DEMO_MAX_PARAMETERS } from '../../demo/model-limits';
 import { resolveConfig, type VaeConfig } from '../../src/model/config';
 import { ACTIVATIONS } from '../../src/kernels/activation';
@@ -45,6 +45,7 @@ describe('every URL the page writes is one it accepts', () => {
         activation: pick(ACTIVATIONS), likelihood: pick(['bernoulli', 'gaussian'] as const),
         beta: pick([0, 1, 0.25, 250, 1e-7]), seed: pick([0, 7, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER]),
         adam: { lr: pick([1e-3, 0.002, 1000, 3.5e-9, 0.1 + 0.2]) },
+        ...(r() < 0.3 ? { conditional: { classes: pick([2, 3, 10, 256]) } } : {}),
       });
       const batch = 1 + Math.floor(r() ** 2 * 9000);
       const problem = settingsProblem(config, batch);
@@ -65,7 +66,8 @@ describe('every URL the page writes is one it accepts', () => {
       const back = settingsFromUrl(url + '&autostart=1');
       expect(back.warnings, url).toEqual([]);
       expect(back.autostart).toBe(true);
-      const made = configFor(back.settings);
+      // The classes are the data's, not the URL's: the page passes its data's (MNIST's 10 by default).
+      const made = configFor(back.settings, undefined, config.conditional?.classes);
       expect({ ...made, sigma: config.sigma, adam: config.adam }, url).toEqual(config);
       expect(made.adam.lr).toBe(config.adam.lr);
       expect(back.settings.batch).toBe(batch);
@@ -88,7 +90,31 @@ describe('every URL the page writes is one it accepts', () => {
     expect(configFor({ ...parsed.settings, arch: 'mlp' }, c).encoder).toBeUndefined();
     expect(settingsFromUrl('?arch=resnet').warnings[0]).toMatch(/URL parameter arch="resnet" ignored: must be one of mlp, conv/);
     expect(settingsProblem(resolveConfig(presetConfig('keras')), 128)).toMatch(/layer lists are not an architecture this page offers/);
-    expect(settingsProblem(resolveConfig({ conditional: { classes: 10 } }), 128)).toMatch(/conditional on 10 classes, and this page explores unconditional models only/);
+  });
+
+  it('?conditional=1: a conditional model of the data’s classes; refused for unlabelled data; a checkpoint’s is kept', () => {
+    const p = settingsFromUrl('?latent=2&conditional=1');
+    expect(p.warnings).toEqual([]);
+    expect(p.settings.conditional).toBe(true);
+    expect(configFor(p.settings).conditional, 'MNIST’s 10 classes by default').toEqual({ classes: 10 });
+    expect(configFor(p.settings, undefined, 4).conditional).toEqual({ classes: 4 });
+    expect(configFor({ ...p.settings, conditional: false }).conditional).toBeUndefined();
+    // A conditional base (a loaded checkpoint) does not make an unticked setting conditional.
+    expect(configFor({ ...p.settings, conditional: false }, configFor(p.settings)).conditional).toBeUndefined();
+    expect(() => configFor(p.settings, undefined, 0)).toThrow(/conditional needs labelled data of at least 2 classes; these images have no labels/);
+    expect(() => configFor(p.settings, undefined, 1)).toThrow(/these images have 1 class/);
+    expect(settingsToUrl(p.settings)).toBe('?latent=2&conditional=1');
+    expect(settingsToUrl({ ...p.settings, conditional: false })).toBe('?latent=2');
+    expect(settingsFromUrl('?conditional=0').settings.conditional).toBe(false);
+    expect(settingsFromUrl('?conditional=yes').warnings[0]).toMatch(/URL parameter conditional="yes" ignored: must be 1 or 0/);
+    // settingsFor and sameRun know the field; the page takes conditional models (one picker entry per class, at most 256).
+    const c = configFor(p.settings);
+    expect(settingsFor(c, 128, null).conditional).toBe(true);
+    expect(settingsFor(configFor(DEFAULT_SETTINGS), 128, null).conditional).toBe(false);
+    expect(sameRun(p.settings, { ...p.settings, conditional: false })).toBe(false);
+    expect(sameRun(p.settings, { ...p.settings })).toBe(true);
+    expect(settingsProblem(c, 128)).toBeNull();
+    expect(settingsProblem(resolveConfig({ conditional: { classes: 300 } }), 128)).toMatch(/conditional on 300 classes; the page's class picker takes at most 256/);
   });
 
   it('kernel tuning: on by default with a 10 s budget, ?notune=1 turns it off, ?tuneBudget=S bounds it, both round-trip; bad budgets are named', () => {
