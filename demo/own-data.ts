@@ -83,6 +83,8 @@ export async function useOwnData(files: DataFile[]) {
     const preset = presetForShape(set.shape);
     // The classes a conditional model of them takes: the labels' (0: none, and the setting is off).
     const classes = set.labels ? Math.max(set.classNames?.length ?? 0, set.labels.reduce((m, l) => Math.max(m, l + 1), 0)) : 0;
+    // Remember MNIST's architecture before dataInfo says 'own', so useMnist() can give it back.
+    if (page.dataInfo.kind === 'mnist') mnistArch = page.controls.arch;
     page.dataInfo = {
       kind: 'own', describe: read.describe, count: set.count, shape: describeShape(set.shape), train: split.train.count, test: split.test.count,
       classes: set.labels ? classes : undefined, preset: preset.arch, problems: [...read.problems], notes: [...read.notes],
@@ -91,7 +93,6 @@ export async function useOwnData(files: DataFile[]) {
       `${set.classNames ? `, ${set.classNames.length} classes` : ''} · ${count(split.train.count)} train / ${count(split.test.count)} test ` +
       `(fixed seeded split, test fraction ${TEST_FRACTION}) · preset ${preset.why}.`;
     $('data-line').title = read.notes.join('\n');
-    if (page.dataInfo.kind === 'mnist') mnistArch = page.controls.arch;
     page.baseConfig = resolveConfig({ ...DEFAULT_CONFIG, inputDim: set.dim, image: { ...set.shape } });
     page.controls = { ...page.controls, arch: preset.arch, decoder: null, conditional: page.controls.conditional && classes >= 2 };
     offerArchitectures(preset.fits);
