@@ -65,16 +65,26 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let first = 4u * g;
   if (first >= params.count) { return; }
   let n = gaussians(g);
-  var r = first / params.Z;
-  var j = first % params.Z;
+  // Two divisions per invocation, then counters: integer division has no vector form on CPU
+  // adapters (LLVM splits it per lane), and one per element cost lavapipe more than the noise.
+  let r = first / params.Z;
+  var j = first - r * params.Z;
+  var b = r / params.samples;
+  var s = r - b * params.samples;
+  var mu_at = b * 2u * params.Z + j;
   for (var q = 0u; q < 4u; q++) {
     let i = first + q;
     if (i >= params.count) { break; }
-    let mu_at = (r / params.samples) * 2u * params.Z + j;
     z[i] = stats[mu_at] + exp(0.5 * stats[mu_at + params.Z]) * n[q];
     if (KEEP_EPS) { eps[i] = n[q]; }
     j++;
-    if (j == params.Z) { j = 0u; r++; }
+    mu_at++;
+    if (j == params.Z) {
+      j = 0u;
+      s++;
+      if (s == params.samples) { s = 0u; b++; }
+      mu_at = b * 2u * params.Z;
+    }
   }
 }
 
@@ -86,7 +96,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (first >= params.count) { return; }
   let n = gaussians(g);
   var b = first / params.Z;
-  var j = first % params.Z;
+  var j = first - b * params.Z;
   for (var q = 0u; q < 4u; q++) {
     let i = first + q;
     if (i >= params.count) { break; }
