@@ -5,7 +5,9 @@
 // (bench/shaders/copy.wgsl, the suite's ceiling).
 //   node scripts/build-node.mjs scripts/elementwise-ab.ts dist/bench/elementwise-ab.mjs
 //   node dist/bench/elementwise-ab.mjs --base <rev> [--driver lavapipe|swiftshader] [--rounds 4] [--batches 128,2048]
-//     [--kernels reparam,elbo,bias]
+//     [--kernels reparam,elbo,bias,objectives]
+// `objectives` times the working tree's ELBO and IWAE objective (both dispatches) under each
+// reduction schedule (serial, tree, subgroup where the device has it), alternating, not A against B.
 // A's dispatch grid is B's (the wrapper's) unless given: `--base-per-invocation N` for reparameterize
 // (elements per invocation at A: 4 since the four-normals stream, commit d03d223; 1 before) and
 // `--base-bias-cols N` for bias_grad's serial schedule (columns per 64-wide workgroup at A: 64).
@@ -23,6 +25,8 @@ import { REPARAMETERIZE, prepareReparameterize } from '../src/kernels/reparamete
 import { ELBO, prepareElbo } from '../src/kernels/elbo';
 import { BIAS_GRAD, prepareBiasGrad } from '../src/kernels/bias-grad';
 import { activationCode } from '../src/kernels/activation';
+import { hasSubgroups } from '../src/kernels/bias-grad';
+import { prepareIwaeObjective } from '../src/kernels/iwae-objective';
 import { sample, type SampleOptions } from '../bench/timing';
 
 const { values } = parseArgs({
@@ -200,7 +204,35 @@ async function bias(B: number) {
   }
 }
 
+/** Each schedule's dispatches, alternating over the rounds; medians and the fastest sample. */
+async function schedules(name: string, make: (schedule: 'serial' | 'tree' | 'subgroup') => { dispatches: Dispatch[]; destroy(): void }) {
+  const names = ['serial', 'tree', ...(hasSubgroups(rt) ? ['subgroup' as const] : [])] as const;
+  const ops = names.map((n) => make(n));
+  const t = names.map(() => [] as number[]), low = names.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const w = (await sample(runner(ops[i].dispatches), OPTS)).wall;
+      t[i].push(w.median);
+      low[i] = Math.min(low[i], w.min);
+    }
+  }
+  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  console.log(`${name.padEnd(34)} ${names.map((n, i) => `${n} ${med(t[i]).toFixed(4)} ms (fastest ${low[i].toFixed(4)})`).join(' | ')}`);
+  ops.forEach((o) => o.destroy());
+}
+
+async function objectives(B: number) {
+  const K = 5;
+  const logits = filled(B * K * D, -4, 4), x = filled(B * D, 0, 1), st = filled(2 * B * Z), eps = filled(B * K * Z);
+  const dlogits = storageBuffer(device, B * K * D, 'dlogits'), dst = storageBuffer(device, 2 * B * Z, 'dstats'), weights = storageBuffer(device, B * K, 'weights');
+  const terms = storageBuffer(device, 4 * B, 'terms'), loss = storageBuffer(device, 4, 'loss'), totals = storageBuffer(device, 4, 'totals');
+  await schedules(`elbo (fused) B=${B} D=${D}`, (schedule) => prepareElbo(rt, { batch: B, dim: D, latent: Z, schedule }, { logits, x, stats: st, dlogits, dstats: dst, perExample: terms, loss, totals }));
+  await schedules(`iwae_objective B=${B} k=${K} D=${D}`, (schedule) => prepareIwaeObjective(rt, { batch: B, samples: K, dim: D, latent: Z, schedule }, { logits, x, stats: st, eps, dlogits, weights, perExample: terms, loss, totals }));
+  [logits, x, st, eps, dlogits, dst, weights, terms, loss, totals].forEach((b) => b.destroy());
+}
+
 for (const B of batches) {
+  if (kernels.includes('objectives')) await objectives(B);
   if (kernels.includes('reparam')) await reparam(B);
   if (kernels.includes('elbo')) await elbo(B);
   if (kernels.includes('bias')) await bias(B);
