@@ -4,8 +4,8 @@
 //   dBias[n] = Σ_r dPre[r, n].  Shapes: dY, Y, dPre are rows×cols; dBias is cols.
 // ACT picks f (lib/activation.wgsl). With ACT = 0 (identity) dPre is dY and is not written.
 // Entry `main` (GPUs): a workgroup owns 16 columns, its 16 row lanes sum fixed strides joined by a
-// fixed tree; `main_serial` (CPU adapters):
-// one invocation per column. Both deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
+// fixed tree; `main_serial` (CPU adapters): one invocation per four columns, each summed over its
+// rows in order. Both deterministic (no atomics). CPU twin: src/cpu/bias-grad.ts.
 
 //#include lib/activation
 
