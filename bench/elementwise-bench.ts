@@ -89,7 +89,7 @@ export async function measureElementwise(sc: SuiteContext, meter: CopyMeter): Pr
       for (const schedule of schedules) {
         const primary = schedule === schedules[0];
         const op = prepareBiasGrad(rt, { rows: B, cols, activation: act, schedule }, { dY, y, dPre: act === 'identity' ? undefined : dPre, dBias });
-        const how = schedule === 'serial' ? 'one invocation per column' : '16×16 workgroups, tree reduction';
+        const how = schedule === 'serial' ? 'four columns per invocation, rows in order' : '16×16 workgroups, tree reduction';
         await elementwise(`bias_grad${primary ? '' : ` [${schedule}, not used here]`}`, `${B}×${cols}, ${act}`, `${act === 'identity' ? 'column sums' : "ReLU' fused, column sums"}; ${how}`, bytes, op.dispatches,
           [{ kernel: BIAS_GRAD, entry: schedule === 'serial' ? 'main_serial' : 'main', overrides: { ACT: activationCode(act) } }], primary);
         op.destroy();

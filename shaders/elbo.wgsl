@@ -12,10 +12,14 @@
 // `totals` (Σ loss, Σ rec, Σ kl, examples), so an epoch's mean needs no readback per step. In a
 // training pass (track = 1) it also counts steps in `health` and records the first step whose loss
 // is not finite, so divergence is caught on the GPU and named exactly at the next (rare) readback.
-// Every entry reduces in a fixed order (trees or loops), no atomics: deterministic. CPU twin: src/cpu/elbo.ts.
+// Every entry reduces in a fixed order (trees or loops), no atomics: deterministic. The tree entries'
+// reductions are lib/workgroup_reduce's: a workgroup-memory tree (lib/reduce_tree.wgsl), or in the
+// subgroup schedule (ELBO_SUBGROUP, src/kernels/elbo.ts) subgroup sums (lib/reduce_subgroup.wgsl),
+// deterministic per adapter. CPU twin: src/cpu/elbo.ts.
 
 //#include lib/likelihood
 //#include lib/objective
+//#include lib/workgroup_reduce
 
 struct Params {
   B: u32,
@@ -46,19 +50,6 @@ struct Params {
 // The learned per-channel log-scales (the parameter likelihood.log_scale), or zeros.
 @group(0) @binding(10) var<uniform> log_scale: array<vec4<f32>, 16>;
 
-var<workgroup> rec_part: array<f32, 256>;
-var<workgroup> kl_part: array<f32, 256>;
-
-fn tree_sum(li: u32) {
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (li < s) {
-      rec_part[li] += rec_part[li + s];
-      kl_part[li] += kl_part[li + s];
-    }
-    workgroupBarrier();
-  }
-}
-
 // −log p(x|l) of pixel i, writing its gradient (the upstream gradient is known: 1/B).
 fn pixel(i: u32) -> f32 {
   let nll = neg_log_lik(logits[i], x[i], i % params.C, params.inv_var, params.log_norm);
@@ -80,22 +71,19 @@ fn latent(b: u32, j: u32) -> f32 {
 
 // GPU schedule: one workgroup per example, strided partial sums joined by a fixed tree.
 @compute @workgroup_size(256)
-fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-               @builtin(local_invocation_index) li: u32) {
+fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, lanes: Lanes) {
   let b = wid.x + wid.y * groups.x;
+  let li = lanes.li;
   // b is the same for the whole workgroup, so this exit keeps barriers in uniform control flow.
   if (b >= params.B) { return; }
   var rec = 0.0;
   for (var d = li; d < params.D; d += 256u) { rec += pixel(b * params.D + d); }
   var kl = 0.0;
   for (var j = li; j < params.Z; j += 256u) { kl += latent(b, j); }
-  rec_part[li] = rec;
-  kl_part[li] = kl;
-  workgroupBarrier();
-  tree_sum(li);
+  let t = workgroup_sum4(vec4<f32>(rec, kl, 0.0, 0.0), lanes);
   if (li == 0u) {
-    terms[2u * b] = rec_part[0];
-    terms[2u * b + 1u] = kl_part[0];
+    terms[2u * b] = t.x;
+    terms[2u * b + 1u] = t.y;
   }
 }
 
@@ -131,18 +119,15 @@ fn finish(sum_rec: f32, sum_kl: f32) {
 }
 
 @compute @workgroup_size(256)
-fn batch_mean(@builtin(local_invocation_index) li: u32) {
+fn batch_mean(lanes: Lanes) {
   var rec = 0.0;
   var kl = 0.0;
-  for (var b = li; b < params.B; b += 256u) {
+  for (var b = lanes.li; b < params.B; b += 256u) {
     rec += terms[2u * b];
     kl += terms[2u * b + 1u];
   }
-  rec_part[li] = rec;
-  kl_part[li] = kl;
-  workgroupBarrier();
-  tree_sum(li);
-  if (li == 0u) { finish(rec_part[0], kl_part[0]); }
+  let t = workgroup_sum4(vec4<f32>(rec, kl, 0.0, 0.0), lanes);
+  if (lanes.li == 0u) { finish(t.x, t.y); }
 }
 
 // CPU-adapter schedule: one invocation sums the B rows in order (a 256-wide barrier tree costs

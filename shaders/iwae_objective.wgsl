@@ -15,10 +15,12 @@
 // (means of the terms); totals 4 floats (Σ −L_b, Σ rec, Σ kl, examples), health as in elbo.wgsl.
 // Entry `per_example` (one workgroup per example, trees) or `per_example_serial` (one invocation per
 // example, loops; for CPU adapters), then `batch_mean` or `batch_mean_serial`. Fixed reduction
-// orders, no atomics: deterministic. CPU twin: src/cpu/iwae-objective.ts.
+// orders, no atomics: deterministic. The tree entries reduce with lib/workgroup_reduce (a tree, or in
+// the subgroup schedule subgroup operations, as elbo.wgsl). CPU twin: src/cpu/iwae-objective.ts.
 
 //#include lib/likelihood
 //#include lib/objective
+//#include lib/workgroup_reduce
 
 struct Params {
   B: u32,
@@ -74,29 +76,13 @@ fn kl_term(b: u32, r: u32, j: u32) -> f32 {
   return -0.5 * e * e - 0.5 * lv + 0.5 * zz * zz;
 }
 
-var<workgroup> part: array<vec4<f32>, 256>;
-
-fn tree_sum(li: u32) {
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (li < s) { part[li] += part[li + s]; }
-    workgroupBarrier();
-  }
-}
-
-fn tree_max(li: u32) {
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (li < s) { part[li].x = max(part[li].x, part[li + s].x); }
-    workgroupBarrier();
-  }
-}
-
 // GPU schedule: one workgroup per example. Pass 1 reduces each sample's rec and kl over D and Z
 // (strided partial sums, a fixed tree) into log w; then max and Σ e^{log w − m} over the k samples;
 // pass 2 writes the gradients with ŵ, and finally ŵ over log w.
 @compute @workgroup_size(256)
-fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-               @builtin(local_invocation_index) li: u32) {
+fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, lanes: Lanes) {
   let b = wid.x + wid.y * groups.x;
+  let li = lanes.li;
   // b is the same for the whole workgroup, so this exit keeps barriers in uniform control flow.
   if (b >= params.B) { return; }
   let K = params.K;
@@ -110,26 +96,18 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     for (var d = li; d < D; d += 256u) { rec += nll(r * D + d, b * D + d); }
     var kl = 0.0;
     for (var j = li; j < params.Z; j += 256u) { kl += kl_term(b, r, j); }
-    part[li] = vec4<f32>(rec, kl, 0.0, 0.0);
-    workgroupBarrier();
-    tree_sum(li);
+    let t = workgroup_sum4(vec4<f32>(rec, kl, 0.0, 0.0), lanes);
     if (li == 0u) {
-      let t = part[0];
       weights[r] = -t.x - params.beta * t.y;
       rec_sum += t.x;
       kl_sum += t.y;
     }
-    workgroupBarrier();
   }
   storageBarrier();
   // The largest log w of the example.
   var m = -3.4028234e38;
   for (var i = li; i < K; i += 256u) { m = max(m, weights[first + i]); }
-  part[li] = vec4<f32>(m, 0.0, 0.0, 0.0);
-  workgroupBarrier();
-  tree_max(li);
-  m = part[0].x;
-  workgroupBarrier();
+  m = workgroup_max(m, lanes);
   // Σ e^{log w − m} and Σ e^{2(log w − m)} (for the effective sample size).
   var s1 = 0.0;
   var s2 = 0.0;
@@ -138,10 +116,7 @@ fn per_example(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
     s1 += e;
     s2 += e * e;
   }
-  part[li] = vec4<f32>(s1, s2, 0.0, 0.0);
-  workgroupBarrier();
-  tree_sum(li);
-  let sums = part[0];
+  let sums = workgroup_sum4(vec4<f32>(s1, s2, 0.0, 0.0), lanes);
   let inv_sum = 1.0 / sums.x;
   for (var i = 0u; i < K; i++) {
     let r = first + i;
@@ -224,13 +199,11 @@ fn example_terms(b: u32) -> vec4<f32> {
 }
 
 @compute @workgroup_size(256)
-fn batch_mean(@builtin(local_invocation_index) li: u32) {
+fn batch_mean(lanes: Lanes) {
   var acc = vec4<f32>(0.0);
-  for (var b = li; b < params.B; b += 256u) { acc += example_terms(b); }
-  part[li] = acc;
-  workgroupBarrier();
-  tree_sum(li);
-  if (li == 0u) { finish(part[0]); }
+  for (var b = lanes.li; b < params.B; b += 256u) { acc += example_terms(b); }
+  let t = workgroup_sum4(acc, lanes);
+  if (lanes.li == 0u) { finish(t); }
 }
 
 // CPU-adapter schedule: one invocation sums the B rows in order.

@@ -21,7 +21,7 @@ export const BIAS_GRAD: KernelDecl = {
   ],
   overrides: ['ACT'],
   workgroupSize: [16, 16],
-  entryWorkgroupSizes: { main_serial: [64, 1] },
+  entryWorkgroupSizes: { main_serial: [16, 1] },
 };
 
 /** bias_grad.wgsl's GPU schedule with subgroup shuffles for its tree (devices with the subgroups feature only). */
@@ -97,7 +97,7 @@ export function prepareBiasGrad(
     dBias: buf.dBias,
   });
   return {
-    dispatches: [{ label, pipeline, bindGroup, workgroups: serial ? rt.grid(Math.ceil(cols / 64)) : [Math.ceil(cols / 16), 1, 1] }],
+    dispatches: [{ label, pipeline, bindGroup, workgroups: serial ? rt.grid(Math.ceil(Math.ceil(cols / 4) / 16)) : [Math.ceil(cols / 16), 1, 1] }],
     destroy: () => dims.destroy(),
   };
 }

@@ -1,12 +1,13 @@
 // The fused ELBO kernel as data (shaders/elbo.wgsl) and its wrapper: loss and gradients of the batch
 // −ELBO in nats per example from decoder outputs, targets and the encoder's μ | logvar.
 import source from '../../shaders/elbo.wgsl?raw';
-import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import type { Runtime, UniformBlock } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInts } from './checks';
 import { likelihoodSetup, scaleBinding, type Likelihood, type LikelihoodShape } from './likelihood';
-import type { PreparedOp } from './matmul';
-import { shader } from './shader-lib';
+import { reductionSchedule, type SubgroupReductionSchedule } from './bias-grad';
+import { sizeBucket, type PreparedOp } from './matmul';
+import { shader, shaderSubgroup } from './shader-lib';
 
 export const ELBO: KernelDecl = {
   name: 'elbo',
@@ -30,6 +31,11 @@ export const ELBO: KernelDecl = {
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
+/** elbo.wgsl with subgroup sums for its tree entries' reductions (devices with the subgroups feature only; its serial entries are the plain ones). */
+export const ELBO_SUBGROUP: KernelDecl = {
+  ...ELBO, name: 'elbo_subgroup', source: shaderSubgroup('elbo', source),
+};
+
 export type { Likelihood };
 
 export interface ElboShape extends LikelihoodShape {
@@ -41,8 +47,12 @@ export interface ElboShape extends LikelihoodShape {
   beta?: number;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
-  /** Per-example reduction: 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
-  schedule?: ReductionSchedule;
+  /**
+   * Per-example and batch reductions: 'auto' takes the tuner's choice for the shape's class, else the
+   * rule's ('serial' on CPU-backed adapters, else 'tree'); 'subgroup' (subgroup sums) needs the
+   * subgroups feature.
+   */
+  schedule?: SubgroupReductionSchedule;
 }
 
 export interface ElboBuffers {
@@ -89,26 +99,40 @@ export function prepareElbo(rt: Runtime, shape: ElboShape, buf: ElboBuffers, lab
     beta, inv_batch: 1 / B, ...lik.uniforms,
   }, `${label} params`);
   const scales = scaleBinding(rt, label, lik, buf.logScale);
-  const bindGroup = rt.bindGroup(ELBO, {
+  const schedule = objectiveSchedule(rt, 'elbo', label, shape.schedule, { batch: B, dim: D, latent: Z });
+  const kernel = schedule === 'subgroup' ? ELBO_SUBGROUP : ELBO;
+  const bindGroup = rt.bindGroup(kernel, {
     params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, dlogits: buf.dlogits, dstats: buf.dstats,
     terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder, log_scale: scales.arg,
   });
-  return objectivePass(rt, ELBO, { label, batch: B, schedule: shape.schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
+  return objectivePass(rt, kernel, { label, batch: B, schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
+}
+
+/**
+ * The reduction schedule of a fused objective (ELBO, IWAE): the one asked for, else the tuner's
+ * choice for the class of its batch and dimensions, else the rule's. The likelihood changes each
+ * term's arithmetic, not the reduction, so it is not part of the class (the tuner times and checks
+ * the Bernoulli one).
+ */
+export function objectiveSchedule(rt: Runtime, kernel: string, label: string, asked: SubgroupReductionSchedule | undefined, shape: Record<string, number>): 'tree' | 'serial' | 'subgroup' {
+  const cls = Object.entries(shape).map(([k, v]) => `${k}${sizeBucket(v)}`).join(' ');
+  return reductionSchedule(rt, kernel, label, asked, cls, shape);
 }
 
 /**
  * The two dispatches every fused objective kernel (ELBO, IWAE) runs: per-example terms (one
  * workgroup per example, or 16 examples per invocation on the serial schedule), then the batch mean;
- * and the β setter, which writes the uniform's `beta` field by name.
+ * and the β setter, which writes the uniform's `beta` field by name. `kernel` is the schedule's
+ * (its subgroup variant for 'subgroup').
  */
 export function objectivePass(rt: Runtime, kernel: KernelDecl, o: {
-  label: string; batch: number; schedule?: ReductionSchedule; overrides: Record<string, boolean>;
+  label: string; batch: number; schedule: 'tree' | 'serial' | 'subgroup'; overrides: Record<string, boolean>;
   bindGroup: GPUBindGroup; params: UniformBlock;
   /** Resources the op made that die with it (e.g. a zero log-scale uniform). */
   owned?: { destroy(): void }[];
 }): PreparedElbo {
   const { label, bindGroup, overrides } = o;
-  const serial = rt.serial(o.schedule);
+  const serial = o.schedule === 'serial';
   const perExample = serial
     ? { label: `${label} per example`, pipeline: rt.pipeline(kernel, 'per_example_serial', overrides), bindGroup, workgroups: rt.grid(Math.ceil(o.batch / 16)) }
     : { label: `${label} per example`, pipeline: rt.pipeline(kernel, 'per_example', overrides), bindGroup, workgroups: rt.grid(o.batch) };

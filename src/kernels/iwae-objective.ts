@@ -17,13 +17,14 @@
 // K = 1: ŵ = 1, −L_1 = rec + β·(log q − log p), the ELBO with the KL sampled instead of analytic
 // (same expectation, and with the noise fixed the same gradient as that sampled-KL ELBO).
 import source from '../../shaders/iwae_objective.wgsl?raw';
-import type { BufferArg, KernelDecl, ReductionSchedule } from '../gpu/kernel';
+import type { BufferArg, KernelDecl } from '../gpu/kernel';
 import type { Runtime } from '../gpu/runtime';
 import { requireFinite, requireFloats, requirePositiveInts } from './checks';
-import { objectivePass } from './elbo';
+import type { SubgroupReductionSchedule } from './bias-grad';
+import { objectivePass, objectiveSchedule } from './elbo';
 import { likelihoodSetup, scaleBinding, type LikelihoodShape } from './likelihood';
 import type { PreparedOp } from './matmul';
-import { shader } from './shader-lib';
+import { shader, shaderSubgroup } from './shader-lib';
 
 export const IWAE_OBJECTIVE: KernelDecl = {
   name: 'iwae_objective',
@@ -54,6 +55,11 @@ export const IWAE_OBJECTIVE: KernelDecl = {
   entryWorkgroupSizes: { per_example_serial: [16, 1], batch_mean_serial: [1, 1] },
 };
 
+/** iwae_objective.wgsl's tree entries with subgroup sums and maxima for their trees (devices with the subgroups feature only). */
+export const IWAE_OBJECTIVE_SUBGROUP: KernelDecl = {
+  ...IWAE_OBJECTIVE, name: 'iwae_objective_subgroup', source: shaderSubgroup('iwae_objective', source),
+};
+
 /** The estimator lives in the samples backward (the objective kernel is the same for both). */
 export type { IwaeEstimator } from './reparameterize';
 
@@ -68,8 +74,8 @@ export interface IwaeObjectiveShape extends LikelihoodShape {
   beta?: number;
   /** A training pass: count steps and record the first non-finite loss in `health`. */
   track?: boolean;
-  /** 'auto' takes 'serial' on CPU-backed adapters, else 'tree'. */
-  schedule?: ReductionSchedule;
+  /** As ElboShape's: 'auto' (the tuner's choice, else serial on CPU-backed adapters, tree elsewhere), 'tree', 'serial' or 'subgroup'. */
+  schedule?: SubgroupReductionSchedule;
 }
 
 export interface IwaeObjectiveBuffers {
@@ -129,9 +135,11 @@ export function prepareIwaeObjective(rt: Runtime, shape: IwaeObjectiveShape, buf
     beta, inv_batch: 1 / B, ...lik.uniforms, log_k: Math.log(K), inv_k: 1 / K,
   }, `${label} params`);
   const scales = scaleBinding(rt, label, lik, buf.logScale);
-  const bindGroup = rt.bindGroup(IWAE_OBJECTIVE, {
+  const schedule = objectiveSchedule(rt, 'iwae_objective', label, shape.schedule, { batch: B, samples: K, dim: D, latent: Z });
+  const kernel = schedule === 'subgroup' ? IWAE_OBJECTIVE_SUBGROUP : IWAE_OBJECTIVE;
+  const bindGroup = rt.bindGroup(kernel, {
     params: params.buffer, logits: buf.logits, x: buf.x, stats: buf.stats, eps: buf.eps, dlogits: buf.dlogits,
     weights: buf.weights, terms: buf.perExample, loss: buf.loss, totals: buf.totals, health: buf.health ?? rt.writablePlaceholder, log_scale: scales.arg,
   });
-  return objectivePass(rt, IWAE_OBJECTIVE, { label, batch: B, schedule: shape.schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
+  return objectivePass(rt, kernel, { label, batch: B, schedule, overrides: lik.overrides, bindGroup, params, owned: [scales] });
 }

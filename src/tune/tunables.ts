@@ -8,6 +8,8 @@ import { prepareConvRelationWeightGrad, weightGradCandidateOptions } from '../ke
 import { ACTIVATIONS } from '../kernels/activation';
 import { prepareBiasGrad, type SubgroupReductionSchedule } from '../kernels/bias-grad';
 import { gradNormPartials, prepareGradNorm } from '../kernels/grad-norm';
+import { prepareElbo } from '../kernels/elbo';
+import { prepareIwaeObjective } from '../kernels/iwae-objective';
 import { F16_TOLERANCE, gemmTile, prepareMatmul, type MatmulCandidate, type PreparedOp } from '../kernels/matmul';
 
 /**
@@ -23,8 +25,12 @@ export interface Tolerance {
 export interface TunableSetup {
   /** The candidate's dispatches on the scratch operands. */
   prepare(candidate: string): PreparedOp;
-  /** For validation (validate.ts): the scratch inputs as uploaded, by name, and the buffer every candidate writes. */
-  io?: { inputs: Readonly<Record<string, Float32Array>>; output: GPUBuffer; outputFloats: number };
+  /**
+   * For validation (validate.ts): the scratch inputs as uploaded, by name, and the buffer every
+   * candidate writes; `more` buffers it writes too, checked after it, end to end (the twin's want
+   * is laid out the same way).
+   */
+  io?: { inputs: Readonly<Record<string, Float32Array>>; output: GPUBuffer; outputFloats: number; more?: readonly { buffer: GPUBuffer; floats: number }[] };
   /** How close a candidate's output must be to the twin's (Tolerance above; validate.ts checks it). */
   tolerance?(candidate: string): Tolerance;
   /** Whether a candidate changes precision or summation order (f16 tiles, subgroup sums): never picked without a twin's check. */
@@ -150,11 +156,67 @@ export const gradNormTunable: Tunable = (rt, shape) => {
   };
 };
 
+/** `n` floats in [0, 1) (targets of the Bernoulli likelihood) from the same LCG. */
+const unitData = (n: number, seed: number) => scratchData(n, seed).map((v) => (v + 1) / 2);
+
+/**
+ * A fused objective's tolerance (ELBO, IWAE), relative to each entry's sum of absolute terms:
+ * summation over an example's D + Z terms and then over the batch (B), any order, as sumTolerance,
+ * plus each term's own evaluation in f32 (exp, log: a few ulps relative, 2⁻²¹ absolute near 1,
+ * taken as 2⁻²¹ and 2⁻²² per term).
+ */
+export const objectiveTolerance = (terms: number, batch: number): Tolerance => ({ rel: 2 * (terms + batch) * 2 ** -24 + 2 ** -21, abs: terms * 2 ** -22 });
+
+/**
+ * The ELBO on batch×dim logits and batch×2·latent stats, Bernoulli likelihood, β = 1: the
+ * per-example terms (B×2) and the loss (4 floats) checked, the reductions being what schedules change.
+ */
+export const elboTunable: Tunable = (rt, shape) => {
+  const B = num(shape, 'batch'), D = num(shape, 'dim'), Z = num(shape, 'latent');
+  const logits = scratchData(B * D, 1), x = unitData(B * D, 2), stats = scratchData(2 * B * Z, 3);
+  const bufs = {
+    logits: scratchWith(rt, logits, 'tune logits'), x: scratchWith(rt, x, 'tune x'), stats: scratchWith(rt, stats, 'tune stats'),
+    dlogits: scratch(rt, B * D, 4, 'tune dlogits'), dstats: scratch(rt, 2 * B * Z, 5, 'tune dstats'),
+    perExample: scratch(rt, 2 * B, 6, 'tune terms'), loss: scratch(rt, 4, 7, 'tune loss'), totals: scratch(rt, 4, 8, 'tune totals'),
+  };
+  return {
+    prepare: (c) => prepareElbo(rt, { batch: B, dim: D, latent: Z, schedule: c as SubgroupReductionSchedule }, bufs, `tune elbo ${c}`),
+    io: { inputs: { logits, x, stats }, output: bufs.perExample, outputFloats: 2 * B, more: [{ buffer: bufs.loss, floats: 4 }] },
+    tolerance: () => objectiveTolerance(D + Z, B),
+    inexact: isSubgroup,
+    destroy: () => { for (const b of Object.values(bufs)) b.destroy(); },
+  };
+};
+
+/**
+ * The importance-weighted objective on batch·samples rows, Bernoulli likelihood, β = 1: the
+ * per-example terms (B×4), the loss (4 floats) and the normalised weights ŵ (B·k) checked.
+ */
+export const iwaeObjectiveTunable: Tunable = (rt, shape) => {
+  const B = num(shape, 'batch'), K = num(shape, 'samples'), D = num(shape, 'dim'), Z = num(shape, 'latent');
+  const R = B * K;
+  const logits = scratchData(R * D, 1), x = unitData(B * D, 2), stats = scratchData(2 * B * Z, 3), eps = scratchData(R * Z, 4);
+  const bufs = {
+    logits: scratchWith(rt, logits, 'tune logits'), x: scratchWith(rt, x, 'tune x'), stats: scratchWith(rt, stats, 'tune stats'), eps: scratchWith(rt, eps, 'tune eps'),
+    dlogits: scratch(rt, R * D, 5, 'tune dlogits'), weights: scratch(rt, R, 6, 'tune weights'),
+    perExample: scratch(rt, 4 * B, 7, 'tune terms'), loss: scratch(rt, 4, 8, 'tune loss'), totals: scratch(rt, 4, 9, 'tune totals'),
+  };
+  return {
+    prepare: (c) => prepareIwaeObjective(rt, { batch: B, samples: K, dim: D, latent: Z, schedule: c as SubgroupReductionSchedule }, bufs, `tune iwae_objective ${c}`),
+    io: { inputs: { logits, x, stats, eps }, output: bufs.perExample, outputFloats: 4 * B, more: [{ buffer: bufs.loss, floats: 4 }, { buffer: bufs.weights, floats: R }] },
+    tolerance: () => objectiveTolerance(D + Z, B + K),
+    inexact: isSubgroup,
+    destroy: () => { for (const b of Object.values(bufs)) b.destroy(); },
+  };
+};
+
 /** The built-in tunable kernels, by the names their requests carry. */
 export const TUNABLES: Readonly<Record<string, Tunable>> = {
   matmul: matmulTunable,
   bias_grad: biasGradTunable,
   grad_norm: gradNormTunable,
+  elbo: elboTunable,
+  iwae_objective: iwaeObjectiveTunable,
   conv2d: convTunable('outSide', (g) => g.kH * g.kW * g.inC, (rt, g, b, c) => prepareConvRelationForward(rt, g, { x: b.inSide, w: b.w, y: b.outSide }, convCandidateOptions(c), `tune conv2d ${c}`)),
   conv2d_transpose: convTunable('inSide', (g) => g.kH * g.kW * g.outC, (rt, g, b, c) => prepareConvRelationTranspose(rt, g, { g: b.outSide, w: b.w, r: b.inSide }, convCandidateOptions(c), `tune conv2d_transpose ${c}`)),
   conv2d_weight_grad: convTunable('w', (g) => g.batch * g.outH * g.outW, (rt, g, b, c) => prepareConvRelationWeightGrad(rt, g, { x: b.inSide, g: b.outSide, dW: b.w }, weightGradCandidateOptions(c, g), `tune conv2d_weight_grad ${c}`)),

@@ -54,18 +54,26 @@ export function agreement(got: ArrayLike<number>, ref: TwinReference, tol: Toler
   };
 }
 
-/** The output of one candidate's dispatches on a setup's scratch operands (the output zeroed first). */
+/** The outputs of one candidate's dispatches on a setup's scratch operands (each zeroed first), end to end. */
 async function runOnce(rt: Runtime, setup: TunableSetup, candidate: string): Promise<Float32Array> {
   const io = setup.io!;
   const op = setup.prepare(candidate);
   try {
+    const outputs = [{ buffer: io.output, floats: io.outputFloats }, ...(io.more ?? [])];
     const enc = rt.device.createCommandEncoder({ label: `validate ${candidate}` });
-    enc.clearBuffer(io.output);
+    for (const o of outputs) enc.clearBuffer(o.buffer);
     const pass = enc.beginComputePass();
     encodeDispatches(pass, op.dispatches);
     pass.end();
     rt.device.queue.submit([enc.finish()]);
-    return await readFloats(rt.device, io.output, io.outputFloats);
+    // The outputs end to end, in order (the twin's want is laid out the same way).
+    const got = new Float32Array(outputs.reduce((n, o) => n + o.floats, 0));
+    let at = 0;
+    for (const o of outputs) {
+      got.set(await readFloats(rt.device, o.buffer, o.floats), at);
+      at += o.floats;
+    }
+    return got;
   } finally {
     op.destroy();
   }

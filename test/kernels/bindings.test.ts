@@ -13,10 +13,10 @@ import { SHADER_LIBRARY } from '../../src/kernels/shader-lib';
 import { expectMatchesShader } from './reflect';
 import { ADAM } from '../../src/kernels/adam';
 import { BIAS_GRAD, BIAS_GRAD_SUBGROUP } from '../../src/kernels/bias-grad';
-import { ELBO } from '../../src/kernels/elbo';
+import { ELBO, ELBO_SUBGROUP } from '../../src/kernels/elbo';
 import { GRAD_NORM, GRAD_NORM_SUBGROUP } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
-import { IWAE_OBJECTIVE } from '../../src/kernels/iwae-objective';
+import { IWAE_OBJECTIVE, IWAE_OBJECTIVE_SUBGROUP } from '../../src/kernels/iwae-objective';
 import { MATMUL, MATMUL_F16, MATMUL_VEC4 } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_F16, CONV2D_TRANSPOSE, CONV2D_TRANSPOSE_F16 } from '../../src/kernels/conv2d';
@@ -30,6 +30,7 @@ export const KERNELS: KernelDecl[] = [
   IWAE_OBJECTIVE, GRAD_NORM, CONCAT_LABEL, LIKELIHOOD_SCALE_GRAD, UNPACK_U8,
   // The f16 tiles (shader-f16) and the subgroup reductions (subgroups): the same bindings as their plain kernels.
   MATMUL_F16, CONV2D_F16, CONV2D_TRANSPOSE_F16, CONV2D_WEIGHT_GRAD_F16, BIAS_GRAD_SUBGROUP, GRAD_NORM_SUBGROUP,
+  ELBO_SUBGROUP, IWAE_OBJECTIVE_SUBGROUP,
 ];
 
 describe('kernel descriptions match their shaders', () => {

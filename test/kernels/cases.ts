@@ -3,7 +3,6 @@
 // the browser test page (test/browser/kernels-page.ts); no test-runner dependency.
 import { readFloats, storageFrom } from '../../src/gpu/buffers';
 import type { Runtime } from '../../src/gpu/runtime';
-import type { ReductionSchedule } from '../../src/gpu/kernel';
 import type { SubgroupReductionSchedule } from '../../src/kernels/bias-grad';
 import type { Activation } from '../../src/kernels/activation';
 import { prepareAdam, resolveAdam, type AdamConfig } from '../../src/kernels/adam';
@@ -129,7 +128,7 @@ export interface ElboCase {
   Z: number;
   likelihood: Likelihood;
   beta: number;
-  schedule?: ReductionSchedule;
+  schedule?: SubgroupReductionSchedule;
 }
 
 export async function elboCase(device: GPUDevice, rt: Runtime, c: ElboCase): Promise<Comparison[]> {

@@ -3,7 +3,6 @@
 // derived from the shapes. No test-runner dependency, like cases.ts.
 import { readFloats, storageBuffer, storageFrom } from '../../src/gpu/buffers';
 import type { SubgroupReductionSchedule } from '../../src/kernels/bias-grad';
-import type { ReductionSchedule } from '../../src/gpu/kernel';
 import type { Runtime } from '../../src/gpu/runtime';
 import type { Likelihood } from '../../src/kernels/elbo';
 import { gradNormPartials, prepareGradNorm } from '../../src/kernels/grad-norm';
@@ -25,7 +24,7 @@ export interface IwaeObjectiveCase {
   Z: number;
   likelihood: Likelihood;
   beta: number;
-  schedule?: ReductionSchedule;
+  schedule?: SubgroupReductionSchedule;
   /** Spreads each example's log w over about this many nats (sample i's logits shifted by i·spread/(k − 1)·3/D). */
   spread?: number;
   /** Shifts every logit by 3·shift/D: log w of every sample about `shift` nats lower. */

@@ -2,14 +2,16 @@
 // it may be picked: a deliberately wrong candidate, made the fastest by a fake timer, is rejected
 // and never chosen, while a right one (an f16 tile within its stated tolerance) still is; the f16
 // tile's real rounding fails an f32 tolerance (the check has teeth); without a twin the inexact
-// candidates are never picked. On lavapipe (or whatever adapter the harness finds).
+// candidates are never picked; the ELBO's and IWAE's schedules (subgroup ones included) pass their
+// twins on awkward shapes and one that skips examples does not. On lavapipe (or whatever adapter the harness finds).
 import { describe, expect, it } from 'vitest';
 import { TUNE_TWINS } from '../../src/cpu/tune-twins';
 import { Runtime } from '../../src/gpu/runtime';
 import type { ScheduleRequest } from '../../src/gpu/schedule';
 import { f16Candidates } from '../../src/kernels/matmul';
 import type { SampleTimer } from '../../src/tune/timing';
-import { gemmTolerance, matmulTunable, type Tunable } from '../../src/tune/tunables';
+import { hasSubgroups, reductionCandidates } from '../../src/kernels/bias-grad';
+import { elboTunable, gemmTolerance, iwaeObjectiveTunable, matmulTunable, type Tunable } from '../../src/tune/tunables';
 import { Tuner } from '../../src/tune/tuner';
 import { agreement, validateCandidates } from '../../src/tune/validate';
 import { useGpu } from '../gpu/harness';
@@ -90,4 +92,50 @@ describe('validation against the CPU twin', () => {
     expect(Object.fromEntries([...v].map(([c, x]) => [c, x.ok]))).toEqual({ tiled: true, 'vec4-l8': true, 'tiled-f16': false });
     expect(v.get('tiled-f16')!.reason).toMatch(/no CPU twin of this kernel/);
   });
+});
+
+describe('the fused objectives\' schedules against their twins', () => {
+  // Awkward shapes: odd D and Z, a batch past one 256-wide workgroup's stride, k = 1 and k > 1.
+  const elboShapes = [{ batch: 37, dim: 129, latent: 13 }, { batch: 300, dim: 784, latent: 20 }, { batch: 1, dim: 3, latent: 300 }];
+  const iwaeShapes = [{ batch: 3, samples: 5, dim: 129, latent: 13 }, { batch: 7, samples: 1, dim: 784, latent: 20 }, { batch: 2, samples: 50, dim: 31, latent: 7 }];
+
+  it('every ELBO and IWAE candidate (subgroup where the device has it) agrees with the CPU twin within its tolerance', async () => {
+    const { rt } = gpu();
+    const candidates = reductionCandidates(rt);
+    expect(candidates.includes('subgroup')).toBe(hasSubgroups(rt));
+    for (const [kernel, tunable, shapes] of [['elbo', elboTunable, elboShapes], ['iwae_objective', iwaeObjectiveTunable, iwaeShapes]] as const) {
+      for (const shape of shapes) {
+        const v = await validateCandidates(rt, tunable, TUNE_TWINS[kernel], shape, candidates);
+        for (const [c, x] of v) {
+          expect(x.checked, `${kernel} ${c} ${JSON.stringify(shape)}`).toBe(true);
+          expect(x.ok, `${kernel} ${c} ${JSON.stringify(shape)}: ${x.reason}`).toBe(true);
+        }
+      }
+    }
+  }, 120_000);
+
+  it('a candidate that leaves examples out of the reduction is rejected (the check has teeth)', async () => {
+    const { rt } = gpu();
+    const schedule = hasSubgroups(rt) ? 'subgroup' : 'tree';
+    // The schedule's own dispatches, the per-example pass over only the first half of the batch.
+    const halved = (inner: Tunable): Tunable => (r, shape) => {
+      const t = inner(r, shape);
+      return {
+        ...t,
+        prepare(c) {
+          const op = t.prepare(c === 'halved' ? schedule : c);
+          if (c !== 'halved') return op;
+          const [per, mean] = op.dispatches;
+          return { ...op, dispatches: [{ ...per, workgroups: [Math.ceil(per.workgroups[0] / 2), 1, 1] as const }, mean] };
+        },
+        tolerance: () => t.tolerance!(schedule),
+      };
+    };
+    for (const [kernel, tunable, shape] of [['elbo', elboTunable, elboShapes[0]], ['iwae_objective', iwaeObjectiveTunable, iwaeShapes[0]]] as const) {
+      const v = await validateCandidates(rt, halved(tunable), TUNE_TWINS[kernel], shape, [schedule, 'halved']);
+      expect(v.get(schedule)!.ok, kernel).toBe(true);
+      expect(v.get('halved')!.ok, kernel).toBe(false);
+      expect(v.get('halved')!.reason, kernel).toMatch(/entries outside the tolerance/);
+    }
+  }, 60_000);
 });
