@@ -3,7 +3,7 @@
 // broadcast to the lanes; B's loads are per-lane gathers) with a 16×16 block per invocation (16 rows ×
 // 4 vec4 columns) instead of 8×8: each gathered vec4 of B feeds 16 rows instead of 8, and each
 // broadcast vec4 of A 4 columns instead of 2. The gathers are what such adapters pay most for: on
-// this project's machine the 16×16 block ran the 784- and 400-wide NN layers in 0.57–0.66× the 8×8
+// this project's machine the 16×16 block ran the 784- and 400-wide NN layers in 0.57–0.65× the 8×8
 // block's time on lavapipe and 0.57–0.83× on SwiftShader (docs/BENCHMARKS.md, "MLP step: the wide
 // NN block"). Each output is summed in the same order as matmul_vec4.wgsl's (k ascending, one mac_nn
 // per 4 of K), so the two agree bit for bit. Needs 4 | N and 4 | K; rows past M and columns past N are
@@ -65,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   var c14_0 = vec4<f32>(0.0); var c14_1 = vec4<f32>(0.0); var c14_2 = vec4<f32>(0.0); var c14_3 = vec4<f32>(0.0);
   var c15_0 = vec4<f32>(0.0); var c15_1 = vec4<f32>(0.0); var c15_2 = vec4<f32>(0.0); var c15_3 = vec4<f32>(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
-    // All 16 rows of A first, then B, then the products: in this order lavapipe ran it twice as fast.
+    // All 16 rows of A first, then B, then the products: lavapipe ran this order 1.5–2× as fast as A's loads interleaved with the products.
     let a0 = A[r0 + k4]; let a1 = A[r1 + k4]; let a2 = A[r2 + k4]; let a3 = A[r3 + k4];
     let a4 = A[r4 + k4]; let a5 = A[r5 + k4]; let a6 = A[r6 + k4]; let a7 = A[r7 + k4];
     let a8 = A[r8 + k4]; let a9 = A[r9 + k4]; let a10 = A[r10 + k4]; let a11 = A[r11 + k4];
