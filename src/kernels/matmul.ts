@@ -32,9 +32,9 @@ export const MATMUL_VEC4: KernelDecl = {
   ...MATMUL, name: 'matmul_vec4', source: shader('matmul_vec4', sourceVec4), overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
 };
 
-/** matmul_vec4's scheme with a 16×16 block per invocation, NN only (matmul_vec4_wide.wgsl). */
+/** matmul_vec4's scheme with a 16×16 block per invocation, NN and NT (matmul_vec4_wide.wgsl). */
 export const MATMUL_VEC4_WIDE: KernelDecl = {
-  ...MATMUL, name: 'matmul_vec4_wide', source: shader('matmul_vec4_wide', sourceVec4Wide), overrides: ['HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
+  ...MATMUL, name: 'matmul_vec4_wide', source: shader('matmul_vec4_wide', sourceVec4Wide), overrides: ['TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
 };
 
 /** One schedule of lib/gemm_tile.wgsl (workgroup memory): its WG_X, WG_Y, RN and TK overrides. */
@@ -120,13 +120,13 @@ export const MATMUL_VEC4_WIDE_BLOCK = { rows: 16, cols: 16, lanes: 8 } as const;
 /** The tiled schedules by name, the rule's first (the matmul and conv tuners' tiled candidates). */
 export const TILED_CANDIDATES = Object.keys(TILED_SCHEDULES) as TiledCandidate[];
 const VEC4_CANDIDATES = ['vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
-/** matmul_vec4_wide with 8-invocation workgroups: NN shapes only (wideCompatible). */
+/** matmul_vec4_wide with 8-invocation workgroups: NN and NT shapes only (wideCompatible). */
 const WIDE_CANDIDATES = ['vec4w-l8'] as const;
 
 /**
  * The schedules a tuner may pick from (src/tune/): the tiled ones (workgroup memory, TILED_SCHEDULES)
  * and matmul_vec4 (registers only) with workgroups 4, 8, 16 or 32 invocations wide (its LANES
- * override), and for NN shapes matmul_vec4_wide (its 16×16 block). The rule's choice is always among them.
+ * override), and for NN and NT shapes matmul_vec4_wide (its 16×16 block). The rule's choice is always among them.
  */
 export const MATMUL_CANDIDATES = [...TILED_CANDIDATES, ...VEC4_CANDIDATES, ...WIDE_CANDIDATES] as const;
 export type MatmulCandidate = TiledCandidate | F16Candidate | (typeof VEC4_CANDIDATES)[number] | (typeof WIDE_CANDIDATES)[number];
@@ -138,9 +138,9 @@ export function matmulCandidates(s: MatmulShape, rt?: Runtime): MatmulCandidate[
 }
 
 /**
- * The rule's candidate: on CPU-backed adapters matmul_vec4, with the 16×16 block for NN shapes of
- * at least 16 rows and 16 | N (the forward layers: 0.57–0.83× the 8×8 block's time at the default
- * model's 784- and 400-wide layers, docs/BENCHMARKS.md); elsewhere the tiled schedule.
+ * The rule's candidate: on CPU-backed adapters matmul_vec4, with the 16×16 block for NN and NT
+ * shapes of at least 16 rows and 16 | N (the forward layers and the dX: 0.57–0.83× the 8×8 block's
+ * time at the default model's 784- and 400-wide layers, docs/BENCHMARKS.md); elsewhere the tiled schedule.
  */
 export function matmulRule(rt: Runtime, s: MatmulShape): MatmulCandidate {
   if (autoVariant(rt, s) !== 'vec4') return 'tiled';
@@ -190,9 +190,9 @@ export function vec4Compatible(s: MatmulShape): boolean {
   return s.transA ? s.M % 4 === 0 : s.K % 4 === 0;
 }
 
-/** Whether matmul_vec4_wide.wgsl can run this shape: vec4Compatible and NN. */
+/** Whether matmul_vec4_wide.wgsl can run this shape: vec4Compatible, NN or NT. */
 export function wideCompatible(s: MatmulShape): boolean {
-  return vec4Compatible(s) && !s.transA && !s.transB;
+  return vec4Compatible(s) && !s.transA;
 }
 
 /** The schedule 'auto' picks: matmul_vec4 on CPU-backed adapters when the shape allows it. */
@@ -233,12 +233,13 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   }
   const wide = parsed.vec4 && parsed.wide;
   if (wide && !wideCompatible(shape)) {
-    throw new Error(`${label}: the wide vec4 schedule '${chosen}' runs NN shapes only (no transposed operand); got ${shape.transA ? 'T' : 'N'}${shape.transB ? 'T' : 'N'} ${M}×${N}×${K}`);
+    throw new Error(`${label}: the wide vec4 schedule '${chosen}' runs NN and NT shapes only (A not transposed); got ${shape.transA ? 'T' : 'N'}${shape.transB ? 'T' : 'N'} ${M}×${N}×${K}`);
   }
   const kernel = wide ? MATMUL_VEC4_WIDE : parsed.vec4 ? MATMUL_VEC4 : gemmKernel(rt, MATMUL, MATMUL_F16, parsed.f16, label);
   const dims = rt.uniformBlock(kernel, 'dims', { M, N, K }, `${label} dims`);
   const pipeline = rt.pipeline(kernel, 'main', {
-    ...(wide ? {} : { TRANS_A: !!shape.transA, TRANS_B: !!shape.transB }),
+    ...(wide ? {} : { TRANS_A: !!shape.transA }),
+    TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
     ...(parsed.vec4 ? { LANES: parsed.lanes } : tileOverrides(parsed.tiled)),
