@@ -24,7 +24,7 @@ export type { ScheduleChooser, ScheduleRequest, TuneReport, TuneResult, Candidat
 export { MATMUL_CANDIDATES, matmulCandidates, TILED_SCHEDULES } from './kernels/matmul';
 
 // Kernels as a backend: prepare once on your buffers, encode into your passes (or runDispatches)
-export { prepareMatmul, matmulFlops, vec4Compatible, MATMUL, MATMUL_VEC4 } from './kernels/matmul';
+export { prepareMatmul, matmulFlops, vec4Compatible, MATMUL, MATMUL_VEC4, MATMUL_VEC4_WIDE } from './kernels/matmul';
 export type { MatmulShape, MatmulBuffers, PreparedOp } from './kernels/matmul';
 export { prepareBiasGrad, BIAS_GRAD } from './kernels/bias-grad';
 export { prepareReparameterize, REPARAMETERIZE } from './kernels/reparameterize';

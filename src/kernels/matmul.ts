@@ -2,6 +2,7 @@
 // `prepareMatmul` checks shapes and buffers once and returns a dispatch to encode every step.
 import source from '../../shaders/matmul.wgsl?raw';
 import sourceVec4 from '../../shaders/matmul_vec4.wgsl?raw';
+import sourceVec4Wide from '../../shaders/matmul_vec4_wide.wgsl?raw';
 import { sliceOf, type BufferArg, type KernelDecl } from '../gpu/kernel';
 import type { Dispatch, Runtime } from '../gpu/runtime';
 import { activationCode, type Activation } from './activation';
@@ -29,6 +30,11 @@ export const MATMUL_F16: KernelDecl = { ...MATMUL, name: 'matmul_f16', source: s
 /** The register-blocked schedule without workgroup memory, for CPU-backed adapters. */
 export const MATMUL_VEC4: KernelDecl = {
   ...MATMUL, name: 'matmul_vec4', source: shader('matmul_vec4', sourceVec4), overrides: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
+};
+
+/** matmul_vec4's scheme with a 16×16 block per invocation, NN and NT (matmul_vec4_wide.wgsl). */
+export const MATMUL_VEC4_WIDE: KernelDecl = {
+  ...MATMUL, name: 'matmul_vec4_wide', source: shader('matmul_vec4_wide', sourceVec4Wide), overrides: ['TRANS_B', 'HAS_BIAS', 'ACT', 'LANES'], workgroupSize: [8, 1],
 };
 
 /** One schedule of lib/gemm_tile.wgsl (workgroup memory): its WG_X, WG_Y, RN and TK overrides. */
@@ -108,27 +114,37 @@ export const tiledTile = (t: TiledSchedule) => ({ rows: 4 * t.wgY, cols: t.rn * 
 
 /** Output block of one matmul_vec4 invocation (8 rows × 8 columns); by the rule its workgroups are 8 wide along N. */
 export const MATMUL_VEC4_BLOCK = { rows: 8, cols: 8, lanes: 8 } as const;
+/** Output block of one matmul_vec4_wide invocation (16 rows × 16 columns). */
+export const MATMUL_VEC4_WIDE_BLOCK = { rows: 16, cols: 16, lanes: 8 } as const;
 
 /** The tiled schedules by name, the rule's first (the matmul and conv tuners' tiled candidates). */
 export const TILED_CANDIDATES = Object.keys(TILED_SCHEDULES) as TiledCandidate[];
 const VEC4_CANDIDATES = ['vec4-l4', 'vec4-l8', 'vec4-l16', 'vec4-l32'] as const;
+/** matmul_vec4_wide with 8-invocation workgroups: NN and NT shapes only (wideCompatible). */
+const WIDE_CANDIDATES = ['vec4w-l8'] as const;
 
 /**
  * The schedules a tuner may pick from (src/tune/): the tiled ones (workgroup memory, TILED_SCHEDULES)
  * and matmul_vec4 (registers only) with workgroups 4, 8, 16 or 32 invocations wide (its LANES
- * override). The rule's choice (autoVariant) is always among them.
+ * override), and for NN and NT shapes matmul_vec4_wide (its 16×16 block). The rule's choice is always among them.
  */
-export const MATMUL_CANDIDATES = [...TILED_CANDIDATES, ...VEC4_CANDIDATES] as const;
-export type MatmulCandidate = TiledCandidate | F16Candidate | (typeof VEC4_CANDIDATES)[number];
+export const MATMUL_CANDIDATES = [...TILED_CANDIDATES, ...VEC4_CANDIDATES, ...WIDE_CANDIDATES] as const;
+export type MatmulCandidate = TiledCandidate | F16Candidate | (typeof VEC4_CANDIDATES)[number] | (typeof WIDE_CANDIDATES)[number];
 
-/** The candidates that can run this shape (the vec4 ones need vec4Compatible), and with `rt` the f16 ones its device can run. */
+/** The candidates that can run this shape (the vec4 ones need vec4Compatible, the wide one wideCompatible), and with `rt` the f16 ones its device can run. */
 export function matmulCandidates(s: MatmulShape, rt?: Runtime): MatmulCandidate[] {
-  return [...(vec4Compatible(s) ? MATMUL_CANDIDATES : TILED_CANDIDATES), ...(rt ? f16Candidates(rt) : [])];
+  const vec4: MatmulCandidate[] = vec4Compatible(s) ? [...VEC4_CANDIDATES, ...(wideCompatible(s) ? WIDE_CANDIDATES : [])] : [];
+  return [...TILED_CANDIDATES, ...vec4, ...(rt ? f16Candidates(rt) : [])];
 }
 
-/** The rule's candidate: today's schedule without tuning. */
+/**
+ * The rule's candidate: on CPU-backed adapters matmul_vec4, with the 16×16 block for NN and NT
+ * shapes of at least 16 rows and 16 | N (the forward layers and the dX: 0.57–0.83× the 8×8 block's
+ * time at the default model's 784- and 400-wide layers, docs/BENCHMARKS.md); elsewhere the tiled schedule.
+ */
 export function matmulRule(rt: Runtime, s: MatmulShape): MatmulCandidate {
-  return autoVariant(rt, s) === 'vec4' ? 'vec4-l8' : 'tiled';
+  if (autoVariant(rt, s) !== 'vec4') return 'tiled';
+  return wideCompatible(s) && s.M >= 16 && s.N % 16 === 0 ? 'vec4w-l8' : 'vec4-l8';
 }
 
 /** Power-of-two bucket of a size (sizes in one bucket share a tuned schedule). */
@@ -139,14 +155,14 @@ export function matmulShapeClass(s: MatmulShape): string {
   return `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${vec4Compatible(s) ? 'v4' : ''} M${sizeBucket(s.M)} N${sizeBucket(s.N)} K${sizeBucket(s.K)}`;
 }
 
-function parseCandidate(label: string, id: string): { vec4: false; tiled: TiledSchedule; f16: boolean } | { vec4: true; lanes: number } {
+function parseCandidate(label: string, id: string): { vec4: false; tiled: TiledSchedule; f16: boolean } | { vec4: true; wide: boolean; lanes: number } {
   const tile = gemmTile(id);
   if (tile) return { vec4: false, ...tile };
-  const m = /^vec4-l(\d+)$/.exec(id);
+  const m = /^vec4(w?)-l(\d+)$/.exec(id);
   if (!m || !(MATMUL_CANDIDATES as readonly string[]).includes(id)) {
     throw new Error(`${label}: unknown matmul schedule '${id}'; expected one of ${[...MATMUL_CANDIDATES, ...Object.keys(F16_TILED_SCHEDULES)].join(', ')}`);
   }
-  return { vec4: true, lanes: Number(m[1]) };
+  return { vec4: true, wide: m[1] === 'w', lanes: Number(m[2]) };
 }
 
 /** Output tile of one workgroup of the rule's tiled schedule (matmul.wgsl's TM × TN). */
@@ -172,6 +188,11 @@ export function vec4Compatible(s: MatmulShape): boolean {
   if (s.N % 4 !== 0) return false;
   if (s.transA && s.transB) return false;
   return s.transA ? s.M % 4 === 0 : s.K % 4 === 0;
+}
+
+/** Whether matmul_vec4_wide.wgsl can run this shape: vec4Compatible, NN or NT. */
+export function wideCompatible(s: MatmulShape): boolean {
+  return vec4Compatible(s) && !s.transA;
 }
 
 /** The schedule 'auto' picks: matmul_vec4 on CPU-backed adapters when the shape allows it. */
@@ -210,10 +231,14 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
   if (vec4 && !vec4Compatible(shape)) {
     throw new Error(`${label}: the vec4 schedule needs 4 | N and 4 | the contiguous axis of each operand, and no TT; got ${M}×${N}×${K}`);
   }
-  const kernel = parsed.vec4 ? MATMUL_VEC4 : gemmKernel(rt, MATMUL, MATMUL_F16, parsed.f16, label);
+  const wide = parsed.vec4 && parsed.wide;
+  if (wide && !wideCompatible(shape)) {
+    throw new Error(`${label}: the wide vec4 schedule '${chosen}' runs NN and NT shapes only (A not transposed); got ${shape.transA ? 'T' : 'N'}${shape.transB ? 'T' : 'N'} ${M}×${N}×${K}`);
+  }
+  const kernel = wide ? MATMUL_VEC4_WIDE : parsed.vec4 ? MATMUL_VEC4 : gemmKernel(rt, MATMUL, MATMUL_F16, parsed.f16, label);
   const dims = rt.uniformBlock(kernel, 'dims', { M, N, K }, `${label} dims`);
   const pipeline = rt.pipeline(kernel, 'main', {
-    TRANS_A: !!shape.transA,
+    ...(wide ? {} : { TRANS_A: !!shape.transA }),
     TRANS_B: !!shape.transB,
     HAS_BIAS: !!buf.bias,
     ACT: activationCode(shape.activation ?? 'identity'),
@@ -228,8 +253,9 @@ export function prepareMatmul(rt: Runtime, shape: MatmulShape, buf: MatmulBuffer
     dims: dims.buffer, A: exact(buf.a, M * K), B: exact(buf.b, K * N), bias: buf.bias ? exact(buf.bias, N) : rt.placeholder, C: exact(buf.c, M * N),
   });
   const tile = parsed.vec4 ? null : tiledTile(parsed.tiled);
+  const block = wide ? MATMUL_VEC4_WIDE_BLOCK : MATMUL_VEC4_BLOCK;
   const workgroups = parsed.vec4
-    ? ([Math.ceil(N / MATMUL_VEC4_BLOCK.cols / parsed.lanes), Math.ceil(M / MATMUL_VEC4_BLOCK.rows), 1] as const)
+    ? ([Math.ceil(N / block.cols / parsed.lanes), Math.ceil(M / block.rows), 1] as const)
     : ([Math.ceil(N / tile!.cols), Math.ceil(M / tile!.rows), 1] as const);
   const max = rt.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > max || workgroups[1] > max) {

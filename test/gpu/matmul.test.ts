@@ -1,9 +1,12 @@
-// matmul.wgsl against its CPU twin on awkward shapes, all four transpose combinations and every
-// activation, with and without bias; output poisoned with NaN before each run.
+// matmul.wgsl, matmul_vec4.wgsl and matmul_vec4_wide.wgsl against their CPU twin on awkward shapes,
+// all four transpose combinations and every activation, with and without bias; output poisoned with NaN before each run.
 import { describe, expect, it } from 'vitest';
 import { storageFrom } from '../../src/gpu/buffers';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation';
-import { MATMUL_CANDIDATES, matmulCandidates, prepareMatmul, TILED_SCHEDULES, vec4Compatible } from '../../src/kernels/matmul';
+import { MATMUL_CANDIDATES, matmulCandidates, matmulRule, prepareMatmul, TILED_SCHEDULES, vec4Compatible, wideCompatible } from '../../src/kernels/matmul';
+import { readFloats, storageBuffer } from '../../src/gpu/buffers';
+import { uniformArray } from '../util/random';
+import { submit } from './gpu-scope';
 import { expectComparisons } from '../util/compare';
 import { matmulCase, type MatmulCase } from '../kernels/cases';
 import { useGpu } from './harness';
@@ -65,6 +68,47 @@ describe('matmul', () => {
     await check({ M: 12, N: 20, K: 8, transA: false, transB: true, activation: 'tanh', bias: true, variant: 'vec4' }, seed++);
   });
 
+  // The 16×16 block (NN and NT): M past a block and below one, column vec4s not a multiple of 4, more
+  // than one workgroup along N, K of one vec4 and of many, every activation.
+  it('matches the CPU twin with the wide vec4 schedule (NN, NT) and every activation', async () => {
+    let seed = 1700;
+    for (const activation of ACTIVATIONS) {
+      await check({ M: 37, N: 132, K: 68, transA: false, transB: false, activation, bias: true, schedule: 'vec4w-l8' }, seed++);
+      await check({ M: 37, N: 132, K: 68, transA: false, transB: true, activation, bias: activation !== 'identity', schedule: 'vec4w-l8' }, seed++);
+    }
+    for (const [M, N, K] of [[1, 400, 784], [5, 4, 4], [17, 300, 8], [128, 784, 400], [33, 16, 20]] as const) {
+      await check({ M, N, K, transA: false, transB: false, activation: 'relu', bias: true, schedule: 'vec4w-l8' }, seed++);
+      await check({ M, N, K, transA: false, transB: true, activation: 'identity', bias: false, schedule: 'vec4w-l8' }, seed++);
+    }
+  }, 400_000); // 20 cases, each a pipeline compiled on lavapipe: slow on a loaded machine
+
+  // It sums each output in matmul_vec4's order, so the rule's switch to it moves no result.
+  it('agrees bit for bit with the 8×8 vec4 block (NN, NT), and refuses a transposed A', async () => {
+    const { device, rt } = gpu();
+    const [M, N, K] = [45, 400, 52];
+    const a = storageFrom(device, uniformArray(M * K, 31), 'a'), b = storageFrom(device, uniformArray(K * N, 32), 'b'), bias = storageFrom(device, uniformArray(N, 33), 'bias');
+    for (const transB of [false, true]) {
+      const outs: Float32Array[] = [];
+      for (const schedule of ['vec4-l8', 'vec4w-l8'] as const) {
+        const c = storageBuffer(device, M * N, 'c');
+        const op = prepareMatmul(rt, { M, N, K, transB, activation: 'tanh', schedule }, { a, b, bias, c });
+        await submit(device, op.dispatches);
+        outs.push(await readFloats(device, c, M * N));
+        op.destroy();
+        c.destroy();
+      }
+      expect(outs[1]).toEqual(outs[0]);
+    }
+    // TN: A is K×M = 52×45 here (the same floats).
+    const c = storageBuffer(device, M * N, 'c');
+    expect(() => prepareMatmul(rt, { M: 44, N, K, transA: true, schedule: 'vec4w-l8' }, { a, b, c })).toThrow(/wide vec4 schedule 'vec4w-l8' runs NN and NT shapes only.*TN/);
+    expect(matmulRule(rt, { M: 128, N: 400, K: 784 })).toBe(rt.profile === 'cpu' ? 'vec4w-l8' : 'tiled');
+    expect(matmulRule(rt, { M: 128, N: 40, K: 400 })).toBe(rt.profile === 'cpu' ? 'vec4-l8' : 'tiled');
+    expect(matmulRule(rt, { M: 128, N: 400, K: 784, transB: true })).toBe(rt.profile === 'cpu' ? 'vec4w-l8' : 'tiled');
+    expect(matmulRule(rt, { M: 400, N: 784, K: 128, transA: true })).toBe(rt.profile === 'cpu' ? 'vec4-l8' : 'tiled');
+    for (const x of [a, b, bias, c]) x.destroy();
+  });
+
   // Every schedule a tuner may pick, on awkward sizes (M, and K or M where the layout allows, not
   // multiples of a block, a tile, a K step or any lane count), each layout; TT has only the tiled candidates.
   it('matches the CPU twin with every tuning candidate', async () => {
@@ -78,7 +122,7 @@ describe('matmul', () => {
     ] as const;
     for (const c of cases) {
       const candidates = matmulCandidates(c);
-      expect(candidates.length).toBe(vec4Compatible(c) ? MATMUL_CANDIDATES.length : Object.keys(TILED_SCHEDULES).length);
+      expect(candidates.length).toBe(vec4Compatible(c) ? MATMUL_CANDIDATES.length - (wideCompatible(c) ? 0 : 1) : Object.keys(TILED_SCHEDULES).length);
       for (const schedule of candidates) await check({ ...c, schedule }, seed++);
     }
   }, 400_000); // 41 cases, each a pipeline compiled on lavapipe: slow on a loaded machine

@@ -17,7 +17,7 @@ import { ELBO, ELBO_SUBGROUP } from '../../src/kernels/elbo';
 import { GRAD_NORM, GRAD_NORM_SUBGROUP } from '../../src/kernels/grad-norm';
 import { IWAE } from '../../src/kernels/iwae';
 import { IWAE_OBJECTIVE, IWAE_OBJECTIVE_SUBGROUP } from '../../src/kernels/iwae-objective';
-import { MATMUL, MATMUL_F16, MATMUL_VEC4 } from '../../src/kernels/matmul';
+import { MATMUL, MATMUL_F16, MATMUL_VEC4, MATMUL_VEC4_WIDE } from '../../src/kernels/matmul';
 import { REPARAMETERIZE } from '../../src/kernels/reparameterize';
 import { CONV2D, CONV2D_F16, CONV2D_TRANSPOSE, CONV2D_TRANSPOSE_F16 } from '../../src/kernels/conv2d';
 import { CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_F16 } from '../../src/kernels/conv2d-grad';
@@ -26,7 +26,7 @@ import { UNPACK_U8 } from '../../src/kernels/unpack-u8';
 import { LIKELIHOOD_SCALE_GRAD } from '../../src/kernels/likelihood-scale-grad';
 
 export const KERNELS: KernelDecl[] = [
-  MATMUL, MATMUL_VEC4, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
+  MATMUL, MATMUL_VEC4, MATMUL_VEC4_WIDE, BIAS_GRAD, REPARAMETERIZE, ELBO, ADAM, IWAE, CONV2D, CONV2D_TRANSPOSE, CONV2D_WEIGHT_GRAD,
   IWAE_OBJECTIVE, GRAD_NORM, CONCAT_LABEL, LIKELIHOOD_SCALE_GRAD, UNPACK_U8,
   // The f16 tiles (shader-f16) and the subgroup reductions (subgroups): the same bindings as their plain kernels.
   MATMUL_F16, CONV2D_F16, CONV2D_TRANSPOSE_F16, CONV2D_WEIGHT_GRAD_F16, BIAS_GRAD_SUBGROUP, GRAD_NORM_SUBGROUP,

@@ -74,7 +74,7 @@ describe('tuning from the CLIs', () => {
     expect(out).toMatch(/what the choices gain in a training step \(batch 8\):\n\| kernel \| shape class \| rule → choice \| dispatches per step \|/);
     expect(out).toMatch(/\| matmul \| NNv4 M8 N16 K1024 \| .* \| 1 \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|/);
     expect(out).toMatch(/per training step: these kernels take [\d.]+ ms on the rule and [\d.]+ ms on the choices: -?[\d.]+ ms gained, -?[\d.]+% of the step on the rule/);
-    expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, tiled-w8x8 [\d.]+, tiled-w16x4 [\d.]+, tiled-b4x8 [\d.]+, tiled-k8 [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+(?:, tiled-f16 [\d.]+, tiled-b4x8-f16 [\d.]+)? \| cache \|/);
+    expect(out).toMatch(/\| matmul \| M=8 N=16 K=784 .*vec4-l8 .*tiled [\d.]+, tiled-w8x8 [\d.]+, tiled-w16x4 [\d.]+, tiled-b4x8 [\d.]+, tiled-k8 [\d.]+, vec4-l4 [\d.]+, vec4-l8 [\d.]+, vec4-l16 [\d.]+, vec4-l32 [\d.]+, vec4w-l8 [\d.]+(?:, tiled-f16 [\d.]+, tiled-b4x8-f16 [\d.]+)? \| cache \|/);
     // The reductions are tuned too: serial and tree, and subgroup where the device has subgroups.
     expect(out).toMatch(/\| bias_grad \| rows=8 cols=784 act=0 .*\| serial [\d.]+, tree [\d.]+(?:, subgroup [\d.]+)? \| cache \|/);
     const fresh = await run(bundles.tune, ['--batch', '8', '--hidden', '16', '--latent', '4', '--cache', cache, '--rounds', '2', '--fresh']);

@@ -66,6 +66,7 @@ function ranSchedule(rt: Runtime, s: MatmulShape): string {
   op.destroy();
   for (const x of [a, b, c]) x.destroy();
   const o = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(label)?.[1]);
+  if (label.startsWith('matmul_vec4_wide')) return `vec4w-l${o('LANES')}`;
   if (label.startsWith('matmul_vec4')) return `vec4-l${o('LANES')}`;
   const tiled = Object.entries(label.startsWith('matmul_f16') ? F16_TILED_SCHEDULES : TILED_SCHEDULES).find(([, t]) => t.wgX === o('WG_X') && t.wgY === o('WG_Y') && t.rn === o('RN') && t.tk === o('TK'));
   return tiled ? tiled[0] : `unknown (${label})`;
