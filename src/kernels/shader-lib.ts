@@ -9,6 +9,7 @@ import finite from '../../shaders/lib/finite.wgsl?raw';
 import gradNormIo from '../../shaders/lib/grad_norm_io.wgsl?raw';
 import gemmTile from '../../shaders/lib/gemm_tile.wgsl?raw';
 import im2col from '../../shaders/lib/im2col.wgsl?raw';
+import matmulVec4Io from '../../shaders/lib/matmul_vec4_io.wgsl?raw';
 import likelihood from '../../shaders/lib/likelihood.wgsl?raw';
 import objective from '../../shaders/lib/objective.wgsl?raw';
 import philox from '../../shaders/lib/philox.wgsl?raw';
@@ -27,6 +28,7 @@ export const SHADER_LIBRARY: ShaderLibrary = {
   'lib/grad_norm_io': gradNormIo,
   'lib/im2col': im2col,
   'lib/likelihood': likelihood,
+  'lib/matmul_vec4_io': matmulVec4Io,
   'lib/objective': objective,
   'lib/philox': philox,
   'lib/tile_precision': tileF32,
